@@ -1,0 +1,111 @@
+# cellwatch: contain and watch untrusted code.
+#
+#   make          build everything into build/
+#   make run      install what is missing, build, run the demo
+#   make test     install what is missing, build, run every test
+#   make bench    benchmarks, reported as ratios against baselines
+#   make deps     install the Debian packages the build and tests need
+#
+# V=1 shows full commands.
+
+OUT		:= build
+CC		?= cc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+		   -Wformat=2 -Werror=implicit-function-declaration \
+		   -D_GNU_SOURCE -I$(OUT) -Ibpf -Iuserspace -Ilauncher
+LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+		   -I$(OUT) -Ibpf
+
+DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
+		   libseccomp-dev pkg-config python3 iproute2
+
+BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+LIB_SRCS	:= $(filter-out userspace/cellwatch.c,$(wildcard userspace/*.c))
+LIB_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
+LAUNCH_SRCS	:= $(wildcard launcher/*.c)
+LAUNCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LAUNCH_SRCS))
+TEST_SRCS	:= $(wildcard tests/*.c)
+TEST_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
+BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all run test bench deps clean
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$(echo $$missing | sed 's/^/ /')"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(OUT) $(OUT)/bpf $(OUT)/userspace $(OUT)/launcher $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/vmlinux.h: | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One object, one skeleton: the static linker merges the groups' shared maps.
+$(OUT)/cellwatch.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/cellwatch.skel.h: $(OUT)/cellwatch.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name cellwatch_bpf > $@
+
+$(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h) $(OUT)/cellwatch.skel.h \
+	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libcellwatch.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/cellwatch: $(OUT)/userspace/cellwatch.o $(OUT)/libcellwatch.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/cellrun: $(LAUNCH_OBJS) $(OUT)/libcellwatch.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh $(OUT)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(OUT)/test_runner
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Architecture shims: syscall numbers and the syscall number in pt_regs. */
+#ifndef CW_ARCH_BPF_H
+#define CW_ARCH_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+
+#if defined(__TARGET_ARCH_x86)
+#define CW_NR_open	2
+#define CW_NR_creat	85
+#define CW_NR_openat	257
+#define CW_NR_openat2	437
+#define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define CW_NR_open	(-1)	/* arm64 has openat only */
+#define CW_NR_creat	(-1)
+#define CW_NR_openat	56
+#define CW_NR_openat2	437
+#define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
+#else
+#error "cellwatch: unsupported architecture; add its syscall numbers to bpf/arch.bpf.h"
+#endif
+
+#endif /* CW_ARCH_BPF_H */

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The cellwatch event ABI: every struct and constant that crosses the
+ * kernel/user boundary.  Included by bpf/ (after vmlinux.h) and by userspace/
+ * (after <linux/types.h>).  Fixed-width types only; every record starts with
+ * struct cw_event_hdr so userspace can dispatch on ->type before trusting the
+ * rest, and checks the record's size against the type's minimum.
+ */
+#ifndef CELLWATCH_H
+#define CELLWATCH_H
+
+#define CW_COMM_LEN	16
+#define CW_PATH_MAX	4096	/* bytes of a resolved path, NUL included */
+#define CW_PATH_DEPTH	64	/* dentries walked before a path is truncated */
+#define CW_ARGS_MAX	1024	/* bytes of argv kept, each argument NUL-terminated */
+#define CW_NAME_MAX	16	/* basename bytes compared by name rules, NUL included */
+#define CW_MAX_CELLS	4096
+#define CW_MAX_EXEC_RULES 1024
+
+/* Record types, struct cw_event_hdr.type. */
+enum cw_event_type {
+	CW_EVENT_EXEC = 1,	/* struct cw_exec_event */
+	CW_EVENT_OPEN = 2,	/* struct cw_open_event */
+	CW_EVENT_CONNECT = 3,	/* struct cw_connect_event */
+};
+
+/* What the kernel side did about an event, struct cw_event_hdr.action. */
+enum cw_action {
+	CW_ACTION_NONE = 0,	/* observed only */
+	CW_ACTION_ALERT = 1,	/* a kernel rule matched; userspace alerts */
+	CW_ACTION_KILL = 2,	/* a kernel rule matched; SIGKILL sent to the task */
+};
+
+/* struct cw_event_hdr.flags */
+#define CW_F_PATH_TRUNCATED	(1U << 0)	/* path hit CW_PATH_MAX or CW_PATH_DEPTH */
+#define CW_F_ARGS_TRUNCATED	(1U << 1)	/* argv longer than CW_ARGS_MAX */
+
+struct cw_event_hdr {
+	__u32 type;		/* enum cw_event_type */
+	__u32 flags;		/* CW_F_* */
+	__u64 ts_boot_ns;	/* bpf_ktime_get_boot_ns() at the hook */
+	__u64 cell_id;		/* cgroup v2 id of the cell the task runs in */
+	__u32 pid;		/* thread group id */
+	__u32 tid;		/* thread id */
+	__u32 ppid;		/* real parent's tgid, 0 where the hook cannot see it */
+	__u32 uid;		/* real uid, as seen from the initial user namespace */
+	__u32 gid;		/* real gid, likewise */
+	__u32 rule_id;		/* kernel rule that matched (struct cw_exec_rule), 0 if none */
+	__u32 action;		/* enum cw_action taken in the kernel */
+	__u32 __pad;
+	char comm[CW_COMM_LEN];	/* task comm, NUL-terminated */
+};
+
+/*
+ * A successful execve/execveat, emitted from sched_process_exec: the new
+ * image is installed and argv is the kernel's copy on the new stack.
+ * data[] holds the executable's path (path_len bytes, NUL included), resolved
+ * from the opened binary, followed by args_len bytes of NUL-separated argv.
+ * Only offsetof(data) + path_len + args_len bytes are sent.
+ */
+struct cw_exec_event {
+	struct cw_event_hdr hdr;
+	__u64 dev;		/* kernel dev_t (major << 20 | minor) of the binary */
+	__u64 ino;		/* inode number of the binary */
+	__u32 path_len;
+	__u32 args_len;
+	char data[CW_PATH_MAX + CW_ARGS_MAX];
+};
+
+/*
+ * A successful open/openat/openat2/creat, emitted at syscall exit from the
+ * struct file the new fd refers to.  Only offsetof(path) + path_len bytes
+ * are sent.
+ */
+struct cw_open_event {
+	struct cw_event_hdr hdr;
+	__u64 dev;		/* kernel dev_t of the opened file */
+	__u64 ino;		/* its inode number */
+	__u32 flags;		/* open flags as passed by the caller (O_*) */
+	__s32 ret;		/* the fd returned */
+	__u32 path_len;		/* bytes of path[], NUL included */
+	__u32 __pad;
+	char path[CW_PATH_MAX];
+};
+
+/* connect(2) on an AF_INET/AF_INET6 socket, seen by the cgroup sock_addr hook. */
+struct cw_connect_event {
+	struct cw_event_hdr hdr;
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 port;		/* destination port, host byte order */
+	__u32 protocol;		/* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u8 addr[16];		/* destination address, network byte order;
+				 * AF_INET uses the first 4 bytes */
+};
+
+/* Value of the cells map, keyed by the cell's cgroup v2 id. */
+struct cw_cell {
+	__u32 policy;		/* reserved for per-cell policies; 0 today */
+	__u32 __pad;
+};
+
+/* Key of the exec_inode_rules map: a binary by identity. */
+struct cw_inode_key {
+	__u64 dev;		/* kernel dev_t */
+	__u64 ino;
+};
+
+/* Key of the exec_name_rules map: a binary by basename, zero-padded. */
+struct cw_name_key {
+	char name[CW_NAME_MAX];
+};
+
+/* Value of both exec rule maps. */
+struct cw_exec_rule {
+	__u32 rule_id;		/* index into userspace's rule table, from 1 */
+	__u32 action;		/* enum cw_action */
+};
+
+/* Index of the per-CPU counters array, summed by userspace. */
+enum cw_counter {
+	CW_CNT_EVENTS = 0,	/* records submitted to the ring buffer */
+	CW_CNT_DROPS = 1,	/* records lost because the ring buffer was full */
+	CW_CNT_KILLS = 2,	/* SIGKILLs sent by kernel rules */
+	CW_CNT_MAX,
+};
+
+#endif /* CELLWATCH_H */

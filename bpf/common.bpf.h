@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * State shared by every program group.  Each bpf/<group>.bpf.c includes this
+ * header; the maps and globals are __weak so that the static linker
+ * (bpftool gen object) merges the identical definitions into one object.
+ */
+#ifndef CW_COMMON_BPF_H
+#define CW_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "cellwatch.h"
+
+#define SIGKILL 9
+
+/*
+ * Depth of cell cgroups in the cgroup v2 hierarchy (root is 0).  All cells
+ * are children of one parent, so "is this task in a cell?" is a single
+ * ancestor lookup whatever the task's own depth.
+ */
+const volatile __u32 cw_cell_level __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_CELLS);
+	__type(key, __u64);			/* cgroup v2 id */
+	__type(value, struct cw_cell);
+} cells SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);		/* resized by the loader */
+} events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CW_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps") __weak;
+
+/*
+ * Scratch space for records too large for the BPF stack.  Per CPU: a
+ * program does not migrate while it runs.
+ */
+union cw_scratch {
+	struct cw_event_hdr hdr;
+	struct cw_exec_event exec;
+	struct cw_open_event open;
+};
+
+struct cw_scratch_buf {
+	union cw_scratch ev;
+	char path[2 * CW_PATH_MAX];	/* path built backwards from the middle */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cw_scratch_buf);
+} scratch SEC(".maps") __weak;
+
+static __always_inline void count(enum cw_counter idx)
+{
+	__u32 key = idx;
+	__u64 *val = bpf_map_lookup_elem(&counters, &key);
+
+	if (val)
+		*val += 1;
+}
+
+/* The cell the current task runs in, or 0.  Must be the first check of every program. */
+static __always_inline __u64 current_cell(void)
+{
+	__u64 id = bpf_get_current_ancestor_cgroup_id(cw_cell_level);
+
+	if (!id || !bpf_map_lookup_elem(&cells, &id))
+		return 0;
+	return id;
+}
+
+static __always_inline struct cw_scratch_buf *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Fields of the header every hook can fill; ppid needs a task pointer. */
+static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64 cell)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	hdr->type = type;
+	hdr->flags = 0;
+	hdr->ts_boot_ns = bpf_ktime_get_boot_ns();
+	hdr->cell_id = cell;
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->ppid = 0;
+	hdr->uid = (__u32)uid_gid;
+	hdr->gid = uid_gid >> 32;
+	hdr->rule_id = 0;
+	hdr->action = CW_ACTION_NONE;
+	hdr->__pad = 0;
+	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* Copy a record into the ring buffer; a full ring is counted, never silent. */
+static __always_inline void submit(void *ev, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, ev, size, 0)) {
+		count(CW_CNT_DROPS);
+		return;
+	}
+	count(CW_CNT_EVENTS);
+}
+
+#endif /* CW_COMMON_BPF_H */

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process execution.  sched_process_exec fires once the new image is
+ * installed and before it runs one instruction, so a SIGKILL sent here kills
+ * the new program before it can act, and argv is the kernel's own copy on the
+ * new stack, out of reach of the old image.
+ */
+#include "common.bpf.h"
+#include "path.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_EXEC_RULES);
+	__type(key, struct cw_inode_key);
+	__type(value, struct cw_exec_rule);
+} exec_inode_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_EXEC_RULES);
+	__type(key, struct cw_name_key);
+	__type(value, struct cw_exec_rule);
+} exec_name_rules SEC(".maps");
+
+/* Binary identity first (hardlinks, symlinks), then basename (copies). */
+static __always_inline struct cw_exec_rule *match_exec(struct file *f, __u64 dev, __u64 ino)
+{
+	struct cw_inode_key ikey = { .dev = dev, .ino = ino };
+	struct cw_name_key nkey = {};
+	struct cw_exec_rule *rule;
+	const unsigned char *name;
+
+	rule = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
+	if (rule)
+		return rule;
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
+}
+
+static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags)
+{
+	__u64 start = BPF_CORE_READ(task, mm, arg_start);
+	__u64 end = BPF_CORE_READ(task, mm, arg_end);
+	__u32 len;
+
+	if (end <= start)
+		return 0;
+	len = end - start > CW_ARGS_MAX ? CW_ARGS_MAX : end - start;
+	if (len == CW_ARGS_MAX && end - start > CW_ARGS_MAX)
+		*flags |= CW_F_ARGS_TRUNCATED;
+	barrier_var(len);
+	if (len > CW_ARGS_MAX)
+		return 0;
+	if (bpf_probe_read_user(dst, len, (void *)start))
+		return 0;
+	return len;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct cw_scratch_buf *buf;
+	struct cw_exec_event *e;
+	struct cw_exec_rule *rule;
+	struct file *f;
+	__u64 cell, dev, ino, size;
+	__u32 path_len, args_len;
+
+	cell = current_cell();
+	if (!cell)
+		return 0;
+
+	f = BPF_CORE_READ(bprm, file);
+	file_identity(f, &dev, &ino);
+	rule = match_exec(f, dev, ino);
+	if (rule && rule->action == CW_ACTION_KILL) {
+		bpf_send_signal(SIGKILL);
+		count(CW_CNT_KILLS);
+	}
+
+	buf = get_scratch();
+	if (!buf)
+		return 0;
+	e = &buf->ev.exec;
+	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
+	e->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (rule) {
+		e->hdr.rule_id = rule->rule_id;
+		e->hdr.action = rule->action;
+	}
+	e->dev = dev;
+	e->ino = ino;
+	path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
+	args_len = read_args(task, &e->data[path_len & (CW_PATH_MAX - 1)], &e->hdr.flags);
+	e->path_len = path_len;
+	e->args_len = args_len;
+	size = offsetof(struct cw_exec_event, data) + path_len + args_len;
+	if (size > sizeof(*e))
+		return 0;
+	submit(e, size);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

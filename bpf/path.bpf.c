@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* In-kernel path resolution, one component per call: see path.bpf.h. */
+#include "path.bpf.h"
+
+__noinline int cw_path_step(struct cw_path_walk *w)
+{
+	struct dentry *dentry, *parent, *mnt_root;
+	struct cw_scratch_buf *buf;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct qstr name;
+	__u32 off, len;
+
+	/* The verifier checks a global function for any argument, NULL included. */
+	if (!w)
+		return 1;
+	dentry = (struct dentry *)w->dentry;
+	vfsmnt = (struct vfsmount *)w->vfsmnt;
+	mnt = container_of(vfsmnt, struct mount, mnt);
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	if (dentry == mnt_root) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+		/* The namespace's root mount is its own parent. */
+		if (mnt == mnt_parent || !mnt_parent)
+			return 1;
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = (__u64)&mnt_parent->mnt;
+		return 0;
+	}
+
+	buf = get_scratch();
+	if (!buf)
+		return 1;
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len & CW_PATH_MASK;
+	off = w->off & CW_PATH_MASK;
+	/* Keep off >= 1 so the result always fits in CW_PATH_MASK bytes. */
+	if (len + 1 >= off) {
+		w->truncated = 1;
+		return 1;
+	}
+	off -= len + 1;
+	buf->path[off & CW_PATH_MASK] = '/';
+	bpf_probe_read_kernel(&buf->path[(off + 1) & CW_PATH_MASK], len, name.name);
+	w->off = off;
+
+	parent = BPF_CORE_READ(dentry, d_parent);
+	/* A pseudo dentry (memfd, pipe, socket) is its own parent: its name is all. */
+	if (parent == dentry || !parent)
+		return 1;
+	w->dentry = (__u64)parent;
+	return 0;
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cellwatch: watch cells from the kernel.
+ *
+ *   cellwatch watch --cgroup PATH [--cgroup PATH ...] [--rules FILE] [--log FILE]
+ *   cellwatch rules check FILE
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "monitor.h"
+#include "output.h"
+#include "rules.h"
+
+#ifndef CW_DEFAULT_RULES
+#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
+#endif
+
+#define MAX_CGROUPS 64
+
+static volatile sig_atomic_t stop;
+
+struct watch {
+	int log_fd;
+	__u64 lost_reported;
+	__u64 write_errors;
+};
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: cellwatch watch --cgroup PATH [options]\n"
+"       cellwatch rules check FILE\n"
+"\n"
+"watch: load the BPF monitor and report what the processes in each given\n"
+"cgroup (a cell) execute, open and connect to, as ECS JSON lines.  Runs until\n"
+"SIGINT or SIGTERM.  Prints \"cellwatch: ready\" on stderr once attached.\n"
+"\n"
+"  -c, --cgroup PATH     cgroup v2 directory to watch as a cell (repeatable;\n"
+"                        all at the same depth)\n"
+"  -r, --rules FILE      rule file (default %s)\n"
+"  -o, --log FILE        append JSON lines to FILE (default: stdout)\n"
+"  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
+"  -v, --verbose         show libbpf's messages\n"
+"  -h, --help            this text\n"
+"\n"
+"rules check: validate a rule file; errors name file:line:column and rule.\n"
+"\n"
+"Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n",
+		CW_DEFAULT_RULES);
+}
+
+static void on_event(void *ctx, const struct cw_event *ev)
+{
+	struct watch *w = ctx;
+	json_t *doc = cw_event_to_ecs(ev);
+
+	if (!doc || cw_write_json_line(w->log_fd, doc))
+		w->write_errors++;
+	json_decref(doc);
+	if (ev->rule) {
+		char line[512];
+
+		cw_format_alert(ev, line, sizeof(line));
+		fprintf(stderr, "cellwatch: ALERT %s\n", line);
+	}
+}
+
+static void report_loss(struct cw_monitor *m, struct watch *w)
+{
+	struct cw_stats st;
+	json_t *doc;
+
+	if (cw_monitor_stats(m, &st) || st.drops == w->lost_reported)
+		return;
+	doc = cw_loss_to_ecs(cw_realtime_ns(), st.drops - w->lost_reported, st.drops);
+	if (!doc || cw_write_json_line(w->log_fd, doc))
+		w->write_errors++;
+	json_decref(doc);
+	fprintf(stderr, "cellwatch: %llu events lost (ring buffer full)\n",
+		(unsigned long long)(st.drops - w->lost_reported));
+	w->lost_reported = st.drops;
+}
+
+static long parse_size(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *end || v <= 0) {
+		fprintf(stderr, "cellwatch: %s: invalid number '%s'\n", what, s);
+		return -1;
+	}
+	return v;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "ringbuf", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
+	const char *cgroups[MAX_CGROUPS], *rules_path = CW_DEFAULT_RULES, *log_path = NULL;
+	int ncg = 0, level = -1, cg_fds[MAX_CGROUPS], ret = 1, opt;
+	struct watch w = { .log_fd = STDOUT_FILENO };
+	struct cw_monitor *m = NULL;
+	struct cw_ruleset rules = {};
+	char root[PATH_MAX], err[512];
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct cw_stats st;
+	long v;
+
+	while ((opt = getopt_long(argc, argv, "c:r:o:b:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (ncg == MAX_CGROUPS) {
+				fprintf(stderr, "cellwatch: at most %d cgroups\n", MAX_CGROUPS);
+				return 2;
+			}
+			cgroups[ncg++] = optarg;
+			break;
+		case 'r':
+			rules_path = optarg;
+			break;
+		case 'o':
+			log_path = optarg;
+			break;
+		case 'b':
+			v = parse_size(optarg, "--ringbuf");
+			if (v < 0)
+				return 2;
+			mopts.ringbuf_bytes = v;
+			break;
+		case 'v':
+			mopts.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!ncg || optind != argc) {
+		fprintf(stderr, "cellwatch: watch needs --cgroup and takes no other argument\n");
+		return 2;
+	}
+	if (cg2_mount_point(root, sizeof(root))) {
+		fprintf(stderr, "cellwatch: no cgroup v2 hierarchy mounted\n");
+		return 1;
+	}
+	for (int i = 0; i < MAX_CGROUPS; i++)
+		cg_fds[i] = -1;
+	for (int i = 0; i < ncg; i++) {
+		char real[PATH_MAX];
+		int l;
+
+		if (!realpath(cgroups[i], real) || (l = cg2_level(root, real)) < 0) {
+			fprintf(stderr, "cellwatch: %s: not a cgroup under %s\n", cgroups[i], root);
+			goto out;
+		}
+		if (level >= 0 && l != level) {
+			fprintf(stderr, "cellwatch: %s: depth %d, other cells have %d\n",
+				cgroups[i], l, level);
+			goto out;
+		}
+		level = l;
+	}
+	mopts.cell_level = level;
+
+	if (cw_rules_load(&rules, rules_path, err, sizeof(err))) {
+		fprintf(stderr, "cellwatch: %s\n", err);
+		goto out;
+	}
+	if (log_path) {
+		w.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (w.log_fd < 0) {
+			fprintf(stderr, "cellwatch: open %s: %s\n", log_path, strerror(errno));
+			goto out;
+		}
+	}
+	mopts.rules = &rules;
+	mopts.on_event = on_event;
+	mopts.ctx = &w;
+	if (cw_monitor_open(&m, &mopts, err, sizeof(err))) {
+		fprintf(stderr, "cellwatch: %s\n", err);
+		goto out;
+	}
+	for (int i = 0; i < ncg; i++) {
+		__u64 id;
+		int e;
+
+		cg_fds[i] = open(cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg_fds[i] < 0) {
+			fprintf(stderr, "cellwatch: open %s: %s\n", cgroups[i], strerror(errno));
+			goto out;
+		}
+		e = cw_monitor_add_cell(m, cg_fds[i], &id);
+		if (e) {
+			fprintf(stderr, "cellwatch: watch %s: %s\n", cgroups[i], strerror(-e));
+			goto out;
+		}
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "cellwatch: ready\n");
+
+	while (!stop) {
+		int n = cw_monitor_poll(m, 200);
+
+		if (n < 0) {
+			fprintf(stderr, "cellwatch: poll: %s\n", strerror(-n));
+			goto out;
+		}
+		report_loss(m, &w);
+	}
+	cw_monitor_drain(m);
+	report_loss(m, &w);
+	if (!cw_monitor_stats(m, &st))
+		fprintf(stderr, "cellwatch: %llu events, %llu lost, %llu kills, %llu malformed, "
+			"%llu unwritten\n", (unsigned long long)st.events,
+			(unsigned long long)st.drops, (unsigned long long)st.kills,
+			(unsigned long long)st.decode_errors, (unsigned long long)w.write_errors);
+	ret = 0;
+out:
+	cw_monitor_close(m);
+	for (int i = 0; i < ncg; i++) {
+		if (cg_fds[i] >= 0)
+			close(cg_fds[i]);
+	}
+	if (w.log_fd != STDOUT_FILENO && w.log_fd >= 0)
+		close(w.log_fd);
+	cw_rules_free(&rules);
+	return ret;
+}
+
+static int cmd_rules_check(int argc, char **argv)
+{
+	struct cw_ruleset rules;
+	char err[512];
+	int ret = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "cellwatch: rules check needs FILE\n");
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (cw_rules_load(&rules, argv[i], err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			ret = 1;
+			continue;
+		}
+		printf("%s: %zu rules OK\n", argv[i], rules.nrules);
+		cw_rules_free(&rules);
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 1, argv + 1);
+	if (argc >= 3 && !strcmp(argv[1], "rules") && !strcmp(argv[2], "check"))
+		return cmd_rules_check(argc - 3, argv + 3);
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

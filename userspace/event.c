@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+
+#include "event.h"
+
+static int check_path(const char *path, __u32 len)
+{
+	/* path_len counts the NUL, which must be the last byte and the only one. */
+	if (len == 0 || len > CW_PATH_MAX || path[len - 1] != '\0' || strlen(path) != len - 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int decode_exec(struct cw_event *ev, size_t size)
+{
+	struct cw_exec_event *e = &ev->exec;
+
+	if (size < offsetof(struct cw_exec_event, data) || e->args_len > CW_ARGS_MAX ||
+	    size != offsetof(struct cw_exec_event, data) + (size_t)e->path_len + e->args_len)
+		return -EINVAL;
+	if (check_path(e->data, e->path_len))
+		return -EINVAL;
+	/* Truncated argv may end mid-argument; there is always room for a final NUL. */
+	e->data[e->path_len + e->args_len] = '\0';
+	return 0;
+}
+
+static int decode_open(struct cw_event *ev, size_t size)
+{
+	struct cw_open_event *e = &ev->open;
+
+	if (size < offsetof(struct cw_open_event, path) ||
+	    size != offsetof(struct cw_open_event, path) + (size_t)e->path_len)
+		return -EINVAL;
+	return check_path(e->path, e->path_len);
+}
+
+static int decode_connect(struct cw_event *ev, size_t size)
+{
+	if (size != sizeof(struct cw_connect_event))
+		return -EINVAL;
+	return 0;
+}
+
+int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
+{
+	const struct cw_event_hdr *hdr = data;
+
+	if (size < sizeof(*hdr))
+		return -EINVAL;
+	switch (hdr->type) {
+	case CW_EVENT_EXEC:
+		if (size > sizeof(ev->exec))
+			return -EINVAL;
+		memcpy(&ev->exec, data, size);
+		if (decode_exec(ev, size))
+			return -EINVAL;
+		break;
+	case CW_EVENT_OPEN:
+		if (size > sizeof(ev->open))
+			return -EINVAL;
+		memcpy(&ev->open, data, size);
+		if (decode_open(ev, size))
+			return -EINVAL;
+		break;
+	case CW_EVENT_CONNECT:
+		memcpy(&ev->connect, data, size < sizeof(ev->connect) ? size : sizeof(ev->connect));
+		if (decode_connect(ev, size))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	ev->hdr.comm[CW_COMM_LEN - 1] = '\0';
+	ev->realtime_ns = 0;
+	ev->rule = NULL;
+	return 0;
+}
+
+const char *cw_event_path(const struct cw_event *ev)
+{
+	switch (ev->hdr.type) {
+	case CW_EVENT_EXEC:
+		return ev->exec.data;
+	case CW_EVENT_OPEN:
+		return ev->open.path;
+	default:
+		return NULL;
+	}
+}
+
+const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev)
+{
+	const char *args = ev->exec.data + ev->exec.path_len;
+	const char *end = args + ev->exec.args_len;
+
+	if (!prev)
+		return ev->exec.args_len ? args : NULL;
+	prev += strlen(prev) + 1;
+	return prev < end ? prev : NULL;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Decoding of ring buffer records into validated, self-contained events. */
+#ifndef CW_EVENT_H
+#define CW_EVENT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "cellwatch.h"
+
+struct cw_rule;
+
+/*
+ * A record copied out of the ring buffer and checked: every string is
+ * NUL-terminated inside its buffer and every length is within bounds.
+ */
+struct cw_event {
+	union {
+		struct cw_event_hdr hdr;
+		struct cw_exec_event exec;
+		struct cw_open_event open;
+		struct cw_connect_event connect;
+	};
+	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
+	const struct cw_rule *rule;	/* rule that fired, NULL if none */
+};
+
+/* Validate and copy @size bytes at @data into @ev.  0 or -EINVAL. */
+int cw_event_decode(struct cw_event *ev, const void *data, size_t size);
+
+/* The path of an exec or open event. */
+const char *cw_event_path(const struct cw_event *ev);
+
+/*
+ * Iterate over the NUL-separated argv of an exec event:
+ *	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a)); )
+ */
+const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev);
+
+#endif /* CW_EVENT_H */

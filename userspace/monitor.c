@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "monitor.h"
+#include "cellwatch.skel.h"
+
+#define DEFAULT_RINGBUF_BYTES	(8U << 20)
+
+struct cw_cell_links {
+	__u64 id;
+	struct bpf_link *connect4;
+	struct bpf_link *connect6;
+};
+
+struct cw_monitor {
+	struct cellwatch_bpf *skel;
+	struct ring_buffer *rb;
+	const struct cw_ruleset *rules;
+	cw_event_fn on_event;
+	void *ctx;
+	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
+	__u64 decode_errors;
+	struct cw_cell_links *cells;
+	size_t ncells;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static __u64 clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 cw_realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct cw_monitor *m = ctx;
+	static struct cw_event ev;	/* 5 KiB: too big for a small stack */
+
+	if (cw_event_decode(&ev, data, size)) {
+		m->decode_errors++;
+		return 0;
+	}
+	ev.realtime_ns = ev.hdr.ts_boot_ns + m->boot_to_real_ns;
+	ev.rule = cw_rules_by_id(m->rules, ev.hdr.rule_id);
+	if (m->on_event)
+		m->on_event(m->ctx, &ev);
+	return 0;
+}
+
+static int compile_rules(struct cw_monitor *m, char *err, size_t errlen)
+{
+	if (!m->rules)
+		return 0;
+	return cw_rules_compile(m->rules, bpf_map__fd(m->skel->maps.exec_inode_rules),
+				bpf_map__fd(m->skel->maps.exec_name_rules), err, errlen);
+}
+
+int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
+		    char *err, size_t errlen)
+{
+	size_t rb_bytes = opts->ringbuf_bytes ?: DEFAULT_RINGBUF_BYTES;
+	struct cw_monitor *m;
+	int ret;
+
+	verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if (rb_bytes < (size_t)getpagesize() || (rb_bytes & (rb_bytes - 1))) {
+		snprintf(err, errlen, "ring buffer size %zu: not a power of two >= page size",
+			 rb_bytes);
+		return -EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m->rules = opts->rules;
+	m->on_event = opts->on_event;
+	m->ctx = opts->ctx;
+	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+
+	m->skel = cellwatch_bpf__open();
+	if (!m->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "open BPF object: %s", strerror(-ret));
+		goto fail;
+	}
+	m->skel->rodata->cw_cell_level = opts->cell_level;
+	ret = bpf_map__set_max_entries(m->skel->maps.events, rb_bytes);
+	if (ret) {
+		snprintf(err, errlen, "size ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	/* The cgroup hooks attach per cell in cw_monitor_add_cell(). */
+	ret = cellwatch_bpf__load(m->skel);
+	if (ret) {
+		snprintf(err, errlen, "load BPF programs: %s%s", strerror(-ret),
+			 verbose ? "" : " (run with -v for the verifier log)");
+		goto fail;
+	}
+	ret = compile_rules(m, err, errlen);
+	if (ret)
+		goto fail;
+	m->skel->links.cw_exec = bpf_program__attach(m->skel->progs.cw_exec);
+	m->skel->links.cw_sys_exit = bpf_program__attach(m->skel->progs.cw_sys_exit);
+	if (!m->skel->links.cw_exec || !m->skel->links.cw_sys_exit) {
+		ret = -errno;
+		snprintf(err, errlen, "attach tracepoints: %s", strerror(-ret));
+		goto fail;
+	}
+	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_record, m, NULL);
+	if (!m->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	cw_monitor_close(m);
+	return ret;
+}
+
+void cw_monitor_close(struct cw_monitor *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->ncells; i++) {
+		bpf_link__destroy(m->cells[i].connect4);
+		bpf_link__destroy(m->cells[i].connect6);
+	}
+	free(m->cells);
+	ring_buffer__free(m->rb);
+	cellwatch_bpf__destroy(m->skel);
+	free(m);
+}
+
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id)
+{
+	struct cw_cell cell = {};
+	struct cw_cell_links *grown, *l;
+	int ret;
+
+	ret = cg2_id(cgroup_fd, cell_id);
+	if (ret)
+		return ret;
+	grown = realloc(m->cells, (m->ncells + 1) * sizeof(*m->cells));
+	if (!grown)
+		return -ENOMEM;
+	m->cells = grown;
+	l = &m->cells[m->ncells];
+	memset(l, 0, sizeof(*l));
+	l->id = *cell_id;
+
+	/* Hooks first: once the cell is in the map its tasks are watched. */
+	l->connect4 = bpf_program__attach_cgroup(m->skel->progs.cw_connect4, cgroup_fd);
+	if (!l->connect4)
+		goto fail;
+	l->connect6 = bpf_program__attach_cgroup(m->skel->progs.cw_connect6, cgroup_fd);
+	if (!l->connect6)
+		goto fail;
+	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.cells), cell_id, &cell, BPF_ANY))
+		goto fail;
+	m->ncells++;
+	return 0;
+fail:
+	ret = -errno;
+	bpf_link__destroy(l->connect4);
+	bpf_link__destroy(l->connect6);
+	return ret;
+}
+
+int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
+{
+	for (size_t i = 0; i < m->ncells; i++) {
+		struct cw_cell_links *l = &m->cells[i];
+
+		if (l->id != cell_id)
+			continue;
+		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cells), &cell_id);
+		bpf_link__destroy(l->connect4);
+		bpf_link__destroy(l->connect6);
+		*l = m->cells[--m->ncells];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cw_monitor_fd(struct cw_monitor *m)
+{
+	return ring_buffer__epoll_fd(m->rb);
+}
+
+int cw_monitor_poll(struct cw_monitor *m, int timeout_ms)
+{
+	int n = ring_buffer__poll(m->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int cw_monitor_drain(struct cw_monitor *m)
+{
+	return ring_buffer__consume(m->rb);
+}
+
+int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(m->skel->maps.counters);
+	__u64 sums[CW_CNT_MAX] = {};
+	__u64 *vals;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 key = 0; key < CW_CNT_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			free(vals);
+			return -errno;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sums[key] += vals[cpu];
+	}
+	free(vals);
+	st->events = sums[CW_CNT_EVENTS];
+	st->drops = sums[CW_CNT_DROPS];
+	st->kills = sums[CW_CNT_KILLS];
+	st->decode_errors = m->decode_errors;
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The monitor: loads the BPF side, registers cells, installs the compiled
+ * rules and delivers decoded events.  Used embedded by cellrun and by the
+ * cellwatch command.
+ */
+#ifndef CW_MONITOR_H
+#define CW_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "event.h"
+#include "rules.h"
+
+struct cw_monitor;
+
+/* Called for every decoded event, in order, from cw_monitor_poll(). */
+typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
+
+struct cw_monitor_opts {
+	__u32 cell_level;		/* depth of cell cgroups below the v2 root */
+	size_t ringbuf_bytes;		/* power of two, >= page size; 0: default */
+	const struct cw_ruleset *rules;	/* compiled into the kernel at load, may be NULL */
+	cw_event_fn on_event;
+	void *ctx;
+	bool verbose;			/* pass libbpf's messages through */
+};
+
+struct cw_stats {
+	__u64 events;			/* records the kernel submitted */
+	__u64 drops;			/* records the kernel lost: ring buffer full */
+	__u64 kills;			/* SIGKILLs sent by kernel rules */
+	__u64 decode_errors;		/* malformed records userspace refused */
+};
+
+/*
+ * Load and attach the tracing programs.  On failure returns negative errno
+ * and a message in @err; nothing stays loaded.
+ */
+int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
+		    char *err, size_t errlen);
+void cw_monitor_close(struct cw_monitor *m);
+
+/* Start watching the cgroup open at @cgroup_fd as a cell. */
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id);
+int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id);
+
+/* An fd that becomes readable when events are pending (for epoll). */
+int cw_monitor_fd(struct cw_monitor *m);
+
+/* Deliver pending events, waiting up to @timeout_ms.  Returns the count or negative errno. */
+int cw_monitor_poll(struct cw_monitor *m, int timeout_ms);
+
+/* Deliver every event already in the ring buffer without waiting. */
+int cw_monitor_drain(struct cw_monitor *m);
+
+int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
+
+/* Wall-clock nanoseconds now, on the same clock as struct cw_event.realtime_ns. */
+__u64 cw_realtime_ns(void);
+
+#endif /* CW_MONITOR_H */

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "rules.h"
+
+void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
+{
+	time_t secs = realtime_ns / 1000000000ULL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06lluZ",
+		 (unsigned long long)(realtime_ns % 1000000000ULL) / 1000);
+}
+
+/* Set @path (dotted, e.g. "process.parent.pid") in @root, creating objects on the way. */
+static int set(json_t *root, const char *path, json_t *val)
+{
+	char key[64];
+	const char *dot;
+	json_t *obj = root;
+
+	if (!val)
+		return -ENOMEM;
+	while ((dot = strchr(path, '.'))) {
+		json_t *child;
+		size_t n = dot - path;
+
+		if (n >= sizeof(key))
+			n = sizeof(key) - 1;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		child = json_object_get(obj, key);
+		if (!child) {
+			child = json_object();
+			if (json_object_set_new(obj, key, child))
+				return -ENOMEM;
+		}
+		obj = child;
+		path = dot + 1;
+	}
+	return json_object_set_new(obj, path, val) ? -ENOMEM : 0;
+}
+
+static json_t *strarray(const char *s)
+{
+	json_t *a = json_array();
+
+	if (a && json_array_append_new(a, json_string(s))) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int set_id(json_t *doc, const char *path, __u32 id)
+{
+	char buf[16];
+
+	/* ECS ids are keywords. */
+	snprintf(buf, sizeof(buf), "%u", id);
+	return set(doc, path, json_string(buf));
+}
+
+static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
+		      const char *type, const char *action)
+{
+	const struct cw_event_hdr *h = &ev->hdr;
+	char ts[40];
+	int err = 0;
+
+	cw_format_time(ev->realtime_ns, ts, sizeof(ts));
+	err |= set(doc, "@timestamp", json_string(ts));
+	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
+	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
+	err |= set(doc, "event.kind", json_string(ev->rule ? "alert" : "event"));
+	err |= set(doc, "event.category", strarray(category));
+	err |= set(doc, "event.type", strarray(type));
+	err |= set(doc, "event.action", json_string(action));
+	err |= set(doc, "event.module", json_string("cellwatch"));
+	err |= set(doc, "cellwatch.cell.id", json_integer(h->cell_id));
+	err |= set(doc, "process.pid", json_integer(h->pid));
+	err |= set(doc, "process.thread.id", json_integer(h->tid));
+	if (h->ppid)
+		err |= set(doc, "process.parent.pid", json_integer(h->ppid));
+	err |= set(doc, "process.name", json_string(h->comm));
+	err |= set_id(doc, "user.id", h->uid);
+	err |= set_id(doc, "group.id", h->gid);
+	if (ev->rule) {
+		const struct cw_rule *r = ev->rule;
+		json_t *tags = json_array();
+
+		err |= set(doc, "rule.id", json_integer(r->id));
+		err |= set(doc, "rule.name", json_string(r->name));
+		err |= set(doc, "rule.description", json_string(r->description));
+		err |= set(doc, "log.level", json_string(cw_priority_name(r->priority)));
+		for (size_t i = 0; tags && i < r->ntags; i++)
+			err |= json_array_append_new(tags, json_string(r->tags[i]));
+		err |= set(doc, "tags", tags);
+	}
+	if (h->action != CW_ACTION_NONE) {
+		err |= set(doc, "cellwatch.action", json_string(cw_action_name(h->action)));
+		err |= set(doc, "cellwatch.layer", json_string("kernel"));
+	}
+	return err ? -ENOMEM : 0;
+}
+
+static int set_truncation(json_t *doc, __u32 flags)
+{
+	int err = 0;
+
+	if (flags & CW_F_PATH_TRUNCATED)
+		err |= set(doc, "cellwatch.truncated.path", json_true());
+	if (flags & CW_F_ARGS_TRUNCATED)
+		err |= set(doc, "cellwatch.truncated.args", json_true());
+	return err;
+}
+
+static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
+{
+	char key[64], buf[32];
+	int err;
+
+	snprintf(key, sizeof(key), "%s.inode", prefix);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ino);
+	err = set(doc, key, json_string(buf));
+	snprintf(key, sizeof(key), "%s.device", prefix);
+	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(dev >> 20),
+		 (unsigned long long)(dev & 0xfffff));
+	return err | set(doc, key, json_string(buf));
+}
+
+static int encode_exec(json_t *doc, const struct cw_event *ev)
+{
+	const char *path = cw_event_path(ev);
+	const char *base = strrchr(path, '/');
+	json_t *args = json_array();
+	int argc = 0, err;
+
+	err = set_common(doc, ev, "process", "start", "exec");
+	err |= set(doc, "process.executable", json_string(path));
+	/* comm may be a script's interpreter; the name is the binary's. */
+	err |= set(doc, "process.name", json_string(base ? base + 1 : path));
+	for (const char *a = NULL; args && (a = cw_exec_next_arg(ev, a)); argc++)
+		err |= json_array_append_new(args, json_string(a));
+	err |= set(doc, "process.args", args);
+	err |= set(doc, "process.args_count", json_integer(argc));
+	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
+	return err | set_truncation(doc, ev->hdr.flags);
+}
+
+static int encode_open(json_t *doc, const struct cw_event *ev)
+{
+	__u32 flags = ev->open.flags;
+	json_t *fl = json_array();
+	const char *type;
+	int err;
+
+	if (flags & O_CREAT)
+		type = "creation";
+	else if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		type = "change";
+	else
+		type = "access";
+	err = set_common(doc, ev, "file", type, "open");
+	err |= set(doc, "file.path", json_string(ev->open.path));
+	err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
+	if (fl) {
+		int acc = flags & O_ACCMODE;
+
+		if (acc == O_RDONLY || acc == O_RDWR)
+			err |= json_array_append_new(fl, json_string("read"));
+		if (acc == O_WRONLY || acc == O_RDWR)
+			err |= json_array_append_new(fl, json_string("write"));
+		if (flags & O_CREAT)
+			err |= json_array_append_new(fl, json_string("create"));
+		if (flags & O_TRUNC)
+			err |= json_array_append_new(fl, json_string("truncate"));
+	}
+	err |= set(doc, "cellwatch.open.flags", fl);
+	err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
+	err |= set(doc, "event.outcome", json_string("success"));
+	return err | set_truncation(doc, ev->hdr.flags);
+}
+
+static const char *transport_name(__u32 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return "icmp";
+	default:
+		return NULL;
+	}
+}
+
+static int encode_connect(json_t *doc, const struct cw_event *ev)
+{
+	const struct cw_connect_event *c = &ev->connect;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const char *transport = transport_name(c->protocol);
+	int err;
+
+	err = set_common(doc, ev, "network", "connection", "connect");
+	if (c->family == AF_INET || c->family == AF_INET6)
+		inet_ntop(c->family, c->addr, ip, sizeof(ip));
+	err |= set(doc, "destination.ip", json_string(ip));
+	err |= set(doc, "destination.port", json_integer(c->port));
+	err |= set(doc, "network.type", json_string(c->family == AF_INET6 ? "ipv6" : "ipv4"));
+	if (transport)
+		err |= set(doc, "network.transport", json_string(transport));
+	return err;
+}
+
+json_t *cw_event_to_ecs(const struct cw_event *ev)
+{
+	json_t *doc = json_object();
+	int err;
+
+	if (!doc)
+		return NULL;
+	switch (ev->hdr.type) {
+	case CW_EVENT_EXEC:
+		err = encode_exec(doc, ev);
+		break;
+	case CW_EVENT_OPEN:
+		err = encode_open(doc, ev);
+		break;
+	case CW_EVENT_CONNECT:
+		err = encode_connect(doc, ev);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (err) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
+{
+	json_t *doc = json_object();
+	char ts[40];
+	int err = 0;
+
+	if (!doc)
+		return NULL;
+	cw_format_time(realtime_ns, ts, sizeof(ts));
+	err |= set(doc, "@timestamp", json_string(ts));
+	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
+	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
+	err |= set(doc, "event.kind", json_string("metric"));
+	err |= set(doc, "event.action", json_string("events-lost"));
+	err |= set(doc, "event.module", json_string("cellwatch"));
+	err |= set(doc, "cellwatch.lost.events", json_integer(lost));
+	err |= set(doc, "cellwatch.lost.total", json_integer(total));
+	if (err) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int cw_write_json_line(int fd, json_t *doc)
+{
+	char *text, *line;
+	struct stat st;
+	off_t before = -1;
+	size_t len;
+	ssize_t n;
+	int err = 0;
+
+	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	line = realloc(text, len + 1);
+	if (!line) {
+		free(text);
+		return -ENOMEM;
+	}
+	line[len++] = '\n';
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		before = st.st_size;
+	n = write(fd, line, len);
+	if (n != (ssize_t)len) {
+		err = n < 0 ? -errno : -ENOSPC;
+		/* Never leave half a line: cut a partial write off again. */
+		if (n > 0 && before >= 0 && ftruncate(fd, before))
+			err = -errno;
+	}
+	free(line);
+	return err;
+}
+
+void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
+{
+	const struct cw_rule *r = ev->rule;
+	const char *what = cw_event_path(ev);
+	char ip[INET6_ADDRSTRLEN + 8] = "";
+
+	if (ev->hdr.type == CW_EVENT_CONNECT) {
+		char addr[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(ev->connect.family, ev->connect.addr, addr, sizeof(addr));
+		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->connect.port);
+		what = ip;
+	}
+	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s%s",
+		 r ? cw_priority_name(r->priority) : "-", r ? r->name : "event",
+		 what ? what : "-", ev->hdr.pid, ev->hdr.comm,
+		 (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
+		 ev->hdr.action != CW_ACTION_NONE ? " layer=kernel" : "");
+}

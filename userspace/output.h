@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Outputs: events as JSON lines with Elastic Common Schema field names, and
+ * one-line human alerts.  A line is written with a single write(2), whole or
+ * not at all.
+ */
+#ifndef CW_OUTPUT_H
+#define CW_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "event.h"
+
+#define CW_SCHEMA_VERSION "1"
+#define CW_ECS_VERSION "8.11.0"
+
+/* The ECS document of @ev.  NULL on allocation failure. */
+json_t *cw_event_to_ecs(const struct cw_event *ev);
+
+/* The ECS document reporting @lost events dropped by the kernel side (@total so far). */
+json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total);
+
+/*
+ * Write @doc as one line to @fd.  On a short write to a regular file the
+ * partial line is cut off again.  0 or negative errno.
+ */
+int cw_write_json_line(int fd, json_t *doc);
+
+/* Format "2026-11-22T10:11:12.123456Z" into @buf (at least 32 bytes). */
+void cw_format_time(__u64 realtime_ns, char *buf, size_t len);
+
+/* One human-readable line describing an alert, no newline. */
+void cw_format_alert(const struct cw_event *ev, char *buf, size_t len);
+
+#endif /* CW_OUTPUT_H */
