@@ -100,7 +100,7 @@ $(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/demo.sh $(OUT)
+	$(Q)tests/demo/run.sh $(OUT)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+bool require_root(void)
+{
+	if (geteuid() != 0) {
+		test__skip("needs root to load BPF programs and create cgroups");
+		return false;
+	}
+	return true;
+}
+
+static void drain(int fd, char *buf, size_t cap, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0)
+		return;
+	if ((size_t)n > cap - 1 - *len)
+		n = cap - 1 - *len;
+	memcpy(buf + *len, tmp, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int run_cmd(char *const argv[], int timeout_s, struct cmd_result *res)
+{
+	long long deadline = mono_ms() + timeout_s * 1000LL;
+	int out[2], err[2], status;
+	size_t olen = 0, elen = 0;
+	bool timed_out = false;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd pfd[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+		long long left = deadline - mono_ms();
+
+		if (left <= 0 && !timed_out) {
+			/* Only the process we started, by pid. */
+			kill(pid, SIGKILL);
+			timed_out = true;
+		}
+		if (poll(pfd, 2, left > 0 ? left : 1000) < 0 && errno != EINTR)
+			break;
+		open_fds = 0;
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0)
+				continue;
+			if (pfd[i].revents & POLLIN) {
+				if (i == 0)
+					drain(out[0], res->out, sizeof(res->out), &olen);
+				else
+					drain(err[0], res->err, sizeof(res->err), &elen);
+			}
+			if ((pfd[i].revents & (POLLHUP | POLLERR)) && !(pfd[i].revents & POLLIN)) {
+				close(pfd[i].fd);
+				if (i == 0)
+					out[0] = -1;
+				else
+					err[0] = -1;
+				continue;
+			}
+			open_fds++;
+		}
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out)
+		res->status = -1;
+	else if (WIFSIGNALED(status))
+		res->status = 128 + WTERMSIG(status);
+	else
+		res->status = WEXITSTATUS(status);
+	if (res->err[0])
+		fprintf(stderr, "---- stderr of %s ----\n%s---- end ----\n", argv[0], res->err);
+	return 0;
+}
+
+const char *test_path(int slot, const char *name)
+{
+	static char bufs[4][4096];
+
+	snprintf(bufs[slot & 3], sizeof(bufs[0]), "%s/%s", test_dir, name);
+	return bufs[slot & 3];
+}
+
+int cellrun(const char *log_name, char *const argv[], struct cmd_result *res)
+{
+	char *full[64];
+	char bin[4096], log[4096];
+	int n = 0;
+
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	snprintf(log, sizeof(log), "%s/%s", test_dir, log_name);
+	full[n++] = bin;
+	full[n++] = "--timeout";
+	full[n++] = "30";
+	full[n++] = "--log";
+	full[n++] = log;
+	full[n++] = "--";
+	for (int i = 0; argv[i] && n < 63; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	return run_cmd(full, 60, res);
+}
+
+json_t *read_log(const char *path)
+{
+	json_t *all = json_array();
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return all;	/* no event at all: an empty log */
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t jerr;
+		json_t *doc;
+
+		lineno++;
+		doc = json_loads(line, 0, &jerr);
+		if (!ASSERT_OK_PTR(doc, "log line is one JSON object")) {
+			fprintf(stderr, "%s:%d: %s\n", path, lineno, jerr.text);
+			continue;
+		}
+		ASSERT_TRUE(line[strlen(line) - 1] == '\n', "log line ends with a newline");
+		json_array_append_new(all, doc);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+json_t *jget(json_t *doc, const char *path)
+{
+	char key[128];
+	const char *dot;
+
+	while (doc && (dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		doc = json_object_get(doc, key);
+		path = dot + 1;
+	}
+	return doc ? json_object_get(doc, path) : NULL;
+}
+
+const char *jstr(json_t *doc, const char *path)
+{
+	return json_string_value(jget(doc, path));
+}
+
+long long jint(json_t *doc, const char *path)
+{
+	json_t *v = jget(doc, path);
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+json_t *find_event(json_t *log, const char *path, const char *value)
+{
+	size_t i;
+	json_t *doc;
+
+	json_array_foreach(log, i, doc) {
+		const char *s = jstr(doc, path);
+
+		if (s && !strcmp(s, value))
+			return doc;
+	}
+	return NULL;
+}
+
+int count_events(json_t *log, const char *path, const char *value)
+{
+	size_t i;
+	json_t *doc;
+	int n = 0;
+
+	json_array_foreach(log, i, doc) {
+		const char *s = jstr(doc, path);
+
+		if (s && !strcmp(s, value))
+			n++;
+	}
+	return n;
+}

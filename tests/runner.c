@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_runner [FILTER...]: run every test (or those whose name contains a
+ * FILTER), each in its own process and scratch directory, and end with
+ * "N passed, N failed, N skipped".
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define MAX_TESTS 256
+#define TEST_TIMEOUT_S 120
+#define EXIT_SKIP 77
+
+struct test {
+	const char *name;
+	const char *file;
+	test_fn fn;
+};
+
+static struct test tests[MAX_TESTS];
+static int ntests;
+static bool failed;
+static bool skipped;
+
+const char *test_dir;
+const char *build_dir;
+const char *src_dir;
+
+void test__register(const char *name, const char *file, test_fn fn)
+{
+	if (ntests == MAX_TESTS) {
+		fprintf(stderr, "test_runner: more than %d tests\n", MAX_TESTS);
+		exit(2);
+	}
+	tests[ntests++] = (struct test){ .name = name, .file = file, .fn = fn };
+}
+
+void test__fail(void)
+{
+	failed = true;
+}
+
+void test__skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	skipped = true;
+	fprintf(stderr, "SKIP: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Run one test in a child; its exit code says how it went. */
+static int run_one(const struct test *t)
+{
+	char dir[] = "/tmp/cellwatch-test.XXXXXX";
+	int status;
+	pid_t pid;
+
+	if (!mkdtemp(dir)) {
+		perror("test_runner: mkdtemp");
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("test_runner: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		test_dir = dir;
+		alarm(TEST_TIMEOUT_S);
+		t->fn();
+		fflush(NULL);
+		_exit(failed ? 1 : skipped ? EXIT_SKIP : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "%s: died of signal %d%s\n", t->name, WTERMSIG(status),
+			WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+		return 1;
+	}
+	return WEXITSTATUS(status);
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++) {
+		if (strstr(name, argv[i]))
+			return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static char exe[PATH_MAX], root[PATH_MAX];
+	int passed = 0, nfailed = 0, nskipped = 0, n = 0;
+	ssize_t len;
+
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len < 0) {
+		perror("test_runner: /proc/self/exe");
+		return 2;
+	}
+	exe[len] = '\0';
+	build_dir = dirname(exe);
+	snprintf(root, sizeof(root), "%s/..", build_dir);
+	src_dir = root;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	for (int i = 0; i < ntests; i++) {
+		const struct test *t = &tests[i];
+		int ret;
+
+		if (!selected(t->name, argc, argv))
+			continue;
+		ret = run_one(t);
+		n++;
+		if (ret == 0) {
+			passed++;
+			printf("#%-3d %-40s OK\n", n, t->name);
+		} else if (ret == EXIT_SKIP) {
+			nskipped++;
+			printf("#%-3d %-40s SKIP\n", n, t->name);
+		} else {
+			nfailed++;
+			printf("#%-3d %-40s FAIL\n", n, t->name);
+		}
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, nfailed, nskipped);
+	return nfailed ? 1 : 0;
+}

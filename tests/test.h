@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A small test harness after the kernel's BPF selftests: one file per
+ * feature, TEST(name) to define a test, ASSERT_*() that print expected vs
+ * got and return whether they held, so a test can `goto cleanup`.
+ * Each test runs in its own process with its own scratch directory.
+ */
+#ifndef CW_TEST_H
+#define CW_TEST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+
+typedef void (*test_fn)(void);
+
+void test__register(const char *name, const char *file, test_fn fn);
+void test__fail(void);
+/* Mark the running test skipped, saying why; the caller returns. */
+void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The running test's scratch directory, removed after the test. */
+extern const char *test_dir;
+/* Directory holding the built binaries (cellrun, cellwatch). */
+extern const char *build_dir;
+/* The project's root, for rules/ and the like. */
+extern const char *src_dir;
+
+#define TEST(name)								\
+	static void test_##name(void);						\
+	__attribute__((constructor)) static void register_##name(void)		\
+	{									\
+		test__register(#name, __FILE__, test_##name);			\
+	}									\
+	static void test_##name(void)
+
+#define ASSERT_TRUE(cond, what) ({						\
+	bool ___ok = (cond);							\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected true: %s\n",		\
+			__FILE__, __LINE__, what, #cond);			\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_FALSE(cond, what) ASSERT_TRUE(!(cond), what)
+
+#define ASSERT_EQ(actual, expected, what) ({					\
+	long long ___a = (actual), ___e = (expected);				\
+	bool ___ok = ___a == ___e;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected %lld, got %lld\n",	\
+			__FILE__, __LINE__, what, ___e, ___a);			\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_NEQ(actual, unexpected, what) ({				\
+	long long ___a = (actual), ___u = (unexpected);				\
+	bool ___ok = ___a != ___u;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected anything but %lld\n",	\
+			__FILE__, __LINE__, what, ___u);			\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_OK(err, what) ({							\
+	long long ___e = (err);							\
+	bool ___ok = ___e == 0;							\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected success, got %lld (%s)\n",	\
+			__FILE__, __LINE__, what, ___e,				\
+			strerror(___e < 0 ? -___e : ___e));			\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_STREQ(actual, expected, what) ({				\
+	const char *___a = (actual), *___e = (expected);			\
+	bool ___ok = ___a && ___e && !strcmp(___a, ___e);			\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n",	\
+			__FILE__, __LINE__, what, ___e ?: "(null)",		\
+			___a ?: "(null)");					\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_HAS(haystack, needle, what) ({					\
+	const char *___h = (haystack), *___n = (needle);			\
+	bool ___ok = ___h && strstr(___h, ___n);				\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected to contain \"%s\", got \"%s\"\n", \
+			__FILE__, __LINE__, what, ___n, ___h ?: "(null)");	\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_OK_PTR(ptr, what) ({						\
+	const void *___p = (ptr);						\
+	bool ___ok = ___p != NULL;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected a pointer, got NULL\n",	\
+			__FILE__, __LINE__, what);				\
+	}									\
+	___ok;									\
+})
+
+#define ASSERT_NULL(ptr, what) ({						\
+	const void *___p = (ptr);						\
+	bool ___ok = ___p == NULL;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected NULL\n",			\
+			__FILE__, __LINE__, what);				\
+	}									\
+	___ok;									\
+})
+
+/* ---- helpers for integration tests (tests/helpers.c) ---- */
+
+struct cmd_result {
+	int status;		/* exit code, 128+N if killed by signal N, -1 on timeout */
+	char out[65536];	/* stdout, NUL-terminated, truncated to fit */
+	char err[65536];	/* stderr, likewise */
+};
+
+/* Skip the running test unless root can load BPF; returns false when skipped. */
+bool require_root(void);
+
+/* Run @argv (NULL-terminated) to completion, at most @timeout_s seconds. */
+int run_cmd(char *const argv[], int timeout_s, struct cmd_result *res);
+
+/* Run `cellrun --log LOG -- argv...`; LOG is test_dir/<log_name>. */
+int cellrun(const char *log_name, char *const argv[], struct cmd_result *res);
+
+/* A path inside test_dir, in a static buffer per call slot (0..3). */
+const char *test_path(int slot, const char *name);
+
+/* Parse every line of a JSON-lines file; fails the test on a malformed line. */
+json_t *read_log(const char *path);
+
+/* Value at a dotted @path ("process.executable") of @doc, or NULL. */
+json_t *jget(json_t *doc, const char *path);
+const char *jstr(json_t *doc, const char *path);
+long long jint(json_t *doc, const char *path);
+
+/* First event of @log whose @path has string value @value, or NULL. */
+json_t *find_event(json_t *log, const char *path, const char *value);
+/* Number of events in @log whose @path has string value @value. */
+int count_events(json_t *log, const char *path, const char *value);
+
+#endif /* CW_TEST_H */
