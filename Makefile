@@ -15,7 +15,7 @@ BPFTOOL		?= bpftool
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
-CFLAGS		+= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+CFLAGS		+= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wshadow \
 		   -Wformat=2 -Werror=implicit-function-declaration \
 		   -D_GNU_SOURCE -I$(OUT) -Ibpf -Iuserspace -Ilauncher
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp

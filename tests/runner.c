@@ -61,7 +61,10 @@ void test__skip(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+#define unused __attribute__((unused))
+
+static int rm_entry(const char *path, const struct stat *st unused, int flag unused,
+		    struct FTW *ftw unused)
 {
 	return remove(path);
 }

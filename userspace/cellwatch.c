@@ -34,7 +34,7 @@ struct watch {
 	__u64 write_errors;
 };
 
-static void on_signal(int sig)
+static void on_signal(int sig __attribute__((unused)))
 {
 	stop = 1;
 }

@@ -36,13 +36,6 @@ static int decode_open(struct cw_event *ev, size_t size)
 	return check_path(e->path, e->path_len);
 }
 
-static int decode_connect(struct cw_event *ev, size_t size)
-{
-	if (size != sizeof(struct cw_connect_event))
-		return -EINVAL;
-	return 0;
-}
-
 int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 {
 	const struct cw_event_hdr *hdr = data;
@@ -65,9 +58,9 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 			return -EINVAL;
 		break;
 	case CW_EVENT_CONNECT:
-		memcpy(&ev->connect, data, size < sizeof(ev->connect) ? size : sizeof(ev->connect));
-		if (decode_connect(ev, size))
+		if (size != sizeof(ev->connect))
 			return -EINVAL;
+		memcpy(&ev->connect, data, size);
 		break;
 	default:
 		return -EINVAL;
