@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "test.h"
 
 bool require_root(void)
@@ -226,4 +228,114 @@ int count_events(json_t *log, const char *path, const char *value)
 			n++;
 	}
 	return n;
+}
+
+/* Start `cellwatch watch` and wait for its "ready" line. */
+bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *ringbuf)
+{
+	char bin[4096], buf[4096] = "";
+	size_t len = 0;
+	int pipefd[2];
+
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	if (pipe2(pipefd, O_CLOEXEC))
+		return false;
+	w->pid = fork();
+	if (w->pid == 0) {
+		dup2(pipefd[1], 2);
+		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log,
+		      ringbuf ? "--ringbuf" : NULL, ringbuf, NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	w->err_fd = pipefd[0];
+	while (!strstr(buf, "cellwatch: ready\n")) {
+		struct pollfd pfd = { .fd = w->err_fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 20000) <= 0)
+			break;
+		n = read(w->err_fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+	}
+	if (!strstr(buf, "cellwatch: ready\n")) {
+		fprintf(stderr, "cellwatch did not start:\n%s\n", buf);
+		return false;
+	}
+	return true;
+}
+
+int stop_watcher(struct watcher *w)
+{
+	int status = -1;
+
+	if (w->pid <= 0)
+		return -1;
+	kill(w->pid, SIGTERM);
+	waitpid(w->pid, &status, 0);
+	close(w->err_fd);
+	w->pid = 0;
+	return status;
+}
+
+/* Run @argv, inside @cgroup_procs' cgroup when given; returns the exit status. */
+int run_in(const char *cgroup_procs, char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (cgroup_procs) {
+			int fd = open(cgroup_procs, O_WRONLY);
+
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				_exit(120);
+			close(fd);
+		}
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool test_cgroup_create(struct test_cgroup *tc)
+{
+	char root[256];
+
+	memset(tc, 0, sizeof(*tc));
+	if (!ASSERT_OK(cg2_mount_point(root, sizeof(root)), "cgroup v2 mounted"))
+		return false;
+	snprintf(tc->parent, sizeof(tc->parent), "%s/cellwatch-test-%d", root, getpid());
+	snprintf(tc->cell, sizeof(tc->cell), "%s/cell", tc->parent);
+	snprintf(tc->procs, sizeof(tc->procs), "%s/cgroup.procs", tc->cell);
+	if (!ASSERT_OK(mkdir(tc->parent, 0755) ? -errno : 0, "mkdir parent cgroup"))
+		return false;
+	if (!ASSERT_OK(mkdir(tc->cell, 0755) ? -errno : 0, "mkdir cell cgroup")) {
+		rmdir(tc->parent);
+		return false;
+	}
+	return true;
+}
+
+void test_cgroup_destroy(struct test_cgroup *tc)
+{
+	int fd;
+
+	if (!tc->cell[0])
+		return;
+	fd = open(tc->cell, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		cg2_kill(fd);
+		cg2_wait_empty(fd, 5000);
+		close(fd);
+	}
+	rmdir(tc->cell);
+	rmdir(tc->parent);
 }

@@ -160,4 +160,28 @@ json_t *find_event(json_t *log, const char *path, const char *value);
 /* Number of events in @log whose @path has string value @value. */
 int count_events(json_t *log, const char *path, const char *value);
 
+/* A `cellwatch watch` process started by a test. */
+struct watcher {
+	pid_t pid;
+	int err_fd;		/* its stderr */
+};
+
+/* Start `cellwatch watch` on @cgroup logging to @log, wait for "ready". */
+bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *ringbuf);
+/* SIGTERM the watcher (by pid) and reap it; returns its wait status. */
+int stop_watcher(struct watcher *w);
+/* Run @argv, inside the cgroup of @cgroup_procs when given; returns its exit status. */
+int run_in(const char *cgroup_procs, char *const argv[]);
+
+/* A cell made by a test: <cgroup2>/cellwatch-test-<pid>/cell. */
+struct test_cgroup {
+	char parent[512];
+	char cell[600];
+	char procs[700];	/* the cell's cgroup.procs */
+};
+
+bool test_cgroup_create(struct test_cgroup *tc);
+/* Kill what is left inside and remove both cgroups. */
+void test_cgroup_destroy(struct test_cgroup *tc);
+
 #endif /* CW_TEST_H */
