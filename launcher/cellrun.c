@@ -4,15 +4,14 @@
  *
  * Order of work, each step a precondition of the next:
  *   1. parse and validate every option (nothing is created on bad input);
- *   2. create the cell cgroup;
+ *   2. create the cell cgroup and apply its limits;
  *   3. load the monitor and register the cell: fail closed, no monitor no run;
- *   4. start CMD directly inside the cell;
- *   5. supervise: events, CMD's exit, timeout, signals to cellrun;
+ *   4. start the cell (namespaces, root, privileges: see cellrun.h) and CMD in it;
+ *   5. supervise: events, output, CMD's exit, timeout, signals to cellrun;
  *   6. kill whatever is left in the cell, remove it, report how the run ended.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,9 +19,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cellrun.h"
@@ -31,24 +32,30 @@
 #include "output.h"
 #include "rules.h"
 
-#ifndef CW_DEFAULT_RULES
-#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
-#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
-#define DEFAULT_TIMEOUT_MS 10000
+/* A stream of the payload passed on to ours, up to the cap. */
+struct stream {
+	int in_fd;
+	int out_fd;
+	__u64 bytes;
+	bool truncated;
+	const char *name;
+};
 
 struct run {
 	struct cellrun_opts opts;
 	struct cell cell;
 	struct cw_ruleset rules;
 	struct cw_monitor *mon;
+	struct spawn sp;
+	struct stream out, err;
+	struct run_report report;
 	int log_fd;
-	pid_t pid;
-	int pidfd;
-	/* The first kernel kill aimed at the command itself, and any at all. */
+	__u64 start_ns;
+	/* The first kernel kill aimed at the payload itself, and any at all. */
 	const struct cw_rule *kill_rule;
 	const struct cw_rule *cmd_kill_rule;
 	__u64 log_errors;
@@ -71,85 +78,12 @@ noreturn void die(const char *fmt, ...)
 	exit(CELLRUN_EXIT_LAUNCHER);
 }
 
-static void usage(FILE *f)
+static __u64 mono_ns(void)
 {
-	fprintf(f,
-"Usage: cellrun [options] -- CMD [ARGS...]\n"
-"\n"
-"Run CMD in a fresh cell (its own cgroup) watched from the kernel by an\n"
-"embedded cellwatch monitor.  Rules with action \"kill\" kill the offending\n"
-"process in the kernel before it runs; alerts are printed on stderr.\n"
-"\n"
-"  -r, --rules FILE     rule file (default %s)\n"
-"  -l, --log FILE       append every event as an ECS JSON line to FILE\n"
-"  -t, --timeout SECS   kill the whole cell after SECS seconds (default %u; 0: none)\n"
-"      --no-monitor     run without the monitor (no events, no kernel rules)\n"
-"  -v, --verbose        show libbpf's messages\n"
-"  -h, --help           this text\n"
-"\n"
-"Exit status: CMD's status, 128+N when CMD was killed by signal N, or\n"
-"  %d monitor unavailable (refused to run), %d timeout, %d launcher error,\n"
-"  %d CMD not executable, %d CMD not found.\n"
-"\n"
-"Example: cellrun --log run.json -- python3 analyse.py data.csv\n",
-		CW_DEFAULT_RULES, DEFAULT_TIMEOUT_MS / 1000, CELLRUN_EXIT_NO_MONITOR,
-		CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC,
-		CELLRUN_EXIT_NOT_FOUND);
-}
+	struct timespec ts;
 
-static void parse_opts(struct cellrun_opts *o, int argc, char **argv)
-{
-	enum { OPT_NO_MONITOR = 256 };
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	char *end;
-	double secs;
-	int opt;
-
-	o->rules_path = CW_DEFAULT_RULES;
-	o->timeout_ms = DEFAULT_TIMEOUT_MS;
-	while ((opt = getopt_long(argc, argv, "+r:l:t:vh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			o->rules_path = optarg;
-			break;
-		case 'l':
-			o->log_path = optarg;
-			break;
-		case 't':
-			errno = 0;
-			secs = strtod(optarg, &end);
-			if (errno || *end || end == optarg || secs < 0 || secs > 86400)
-				die("--timeout: '%s' is not a number of seconds in [0, 86400]",
-				    optarg);
-			o->timeout_ms = secs * 1000;
-			break;
-		case OPT_NO_MONITOR:
-			o->no_monitor = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(CELLRUN_EXIT_LAUNCHER);
-		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		die("no command given");
-	}
-	o->argv = argv + optind;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void log_doc(struct run *r, json_t *doc)
@@ -168,12 +102,14 @@ static void on_event(void *ctx, const struct cw_event *ev)
 		log_doc(r, cw_event_to_ecs(ev));
 	if (!ev->rule)
 		return;
+	r->report.alerts++;
 	cw_format_alert(ev, line, sizeof(line));
 	fprintf(stderr, "cellrun: ALERT %s\n", line);
 	if (ev->hdr.action == CW_ACTION_KILL) {
 		if (!r->kill_rule)
 			r->kill_rule = ev->rule;
-		if (ev->hdr.pid == (__u32)r->pid && !r->cmd_kill_rule)
+		/* The payload is the only child of the cell's init. */
+		if (ev->hdr.ppid == (__u32)r->sp.pid && !r->cmd_kill_rule)
 			r->cmd_kill_rule = ev->rule;
 	}
 }
@@ -190,6 +126,7 @@ static void report_loss(struct run *r)
 		log_doc(r, cw_loss_to_ecs(cw_realtime_ns(), st.drops - r->lost_reported,
 					  st.drops));
 	r->lost_reported = st.drops;
+	r->report.events_lost = st.drops;
 }
 
 static int start_monitor(struct run *r)
@@ -241,8 +178,49 @@ static int make_timer(unsigned int ms)
 	return fd;
 }
 
-/* Wait for CMD to exit, handling events, the timeout and signals meanwhile. */
-static int supervise(struct run *r, int sig_fd, siginfo_t *info)
+/* Pass what the payload wrote on, up to the cap; past it, count and discard. Returns false at EOF. */
+static bool pump(struct stream *s, __u64 cap)
+{
+	char buf[65536];
+	ssize_t n = read(s->in_fd, buf, sizeof(buf));
+
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return false;
+	if (s->bytes < cap) {
+		size_t keep = n < (ssize_t)(cap - s->bytes) ? (size_t)n : cap - s->bytes;
+
+		for (size_t off = 0; off < keep;) {
+			ssize_t w = write(s->out_fd, buf + off, keep - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += w;
+		}
+	}
+	s->bytes += n;
+	if (s->bytes > cap && !s->truncated) {
+		s->truncated = true;
+		fprintf(stderr, "cellrun: %s truncated at %llu bytes\n", s->name,
+			(unsigned long long)cap);
+	}
+	return true;
+}
+
+static void close_stream(int ep, struct stream *s)
+{
+	if (s->in_fd < 0)
+		return;
+	epoll_ctl(ep, EPOLL_CTL_DEL, s->in_fd, NULL);
+	close(s->in_fd);
+	s->in_fd = -1;
+}
+
+/* Wait for the cell's init to exit, handling events, output, the timeout and signals. */
+static int supervise(struct run *r, int sig_fd)
 {
 	int ep, timer_fd = -1, mon_fd = r->mon ? cw_monitor_fd(r->mon) : -1, ret = 0;
 
@@ -256,13 +234,14 @@ static int supervise(struct run *r, int sig_fd, siginfo_t *info)
 			goto out;
 		}
 	}
-	if (add_fd(ep, r->pidfd) || add_fd(ep, sig_fd) || (mon_fd >= 0 && add_fd(ep, mon_fd))) {
+	if (add_fd(ep, r->sp.pidfd) || add_fd(ep, sig_fd) || add_fd(ep, r->out.in_fd) ||
+	    add_fd(ep, r->err.in_fd) || (mon_fd >= 0 && add_fd(ep, mon_fd))) {
 		ret = -errno;
 		goto out;
 	}
-	for (;;) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, 1000);
+	for (bool done = false; !done;) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, 1000);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
@@ -273,6 +252,11 @@ static int supervise(struct run *r, int sig_fd, siginfo_t *info)
 
 			if (fd == mon_fd) {
 				cw_monitor_drain(r->mon);
+			} else if (fd == r->out.in_fd || fd == r->err.in_fd) {
+				struct stream *s = fd == r->out.in_fd ? &r->out : &r->err;
+
+				if (!pump(s, r->opts.output_cap))
+					close_stream(ep, s);
 			} else if (fd == timer_fd) {
 				r->timed_out = true;
 				cg2_kill(r->cell.dir_fd);
@@ -283,15 +267,19 @@ static int supervise(struct run *r, int sig_fd, siginfo_t *info)
 					r->fatal_signal = si.ssi_signo;
 					cg2_kill(r->cell.dir_fd);
 				}
-			} else if (fd == r->pidfd) {
-				memset(info, 0, sizeof(*info));
-				if (waitid(P_PIDFD, r->pidfd, info, WEXITED) < 0)
-					ret = -errno;
-				goto out;
+			} else if (fd == r->sp.pidfd) {
+				done = true;
 			}
 		}
 		report_loss(r);
 	}
+	/* Init is gone and took the cell's processes with it: the pipes hold the rest. */
+	while (r->out.in_fd >= 0 && pump(&r->out, r->opts.output_cap))
+		;
+	while (r->err.in_fd >= 0 && pump(&r->err, r->opts.output_cap))
+		;
+	close_stream(ep, &r->out);
+	close_stream(ep, &r->err);
 out:
 	if (timer_fd >= 0)
 		close(timer_fd);
@@ -299,29 +287,61 @@ out:
 	return ret;
 }
 
-static int exit_status(struct run *r, const siginfo_t *info)
+/* The payload's wait status, from init; or init's own when init did not report. */
+static int payload_status(struct run *r)
 {
+	siginfo_t info = {};
+	int status;
+
+	if (waitid(P_PIDFD, r->sp.pidfd, &info, WEXITED) < 0)
+		return -1;
+	if (read(r->sp.status_fd, &status, sizeof(status)) == sizeof(status))
+		return status;
+	if (info.si_code == CLD_EXITED)
+		return W_EXITCODE(info.si_status, 0);
+	return info.si_status & 0x7f;	/* killed: a signal number as a wait status */
+}
+
+static int conclude(struct run *r, int status)
+{
+	struct run_report *rep = &r->report;
+
+	rep->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	rep->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	if (r->timed_out) {
 		fprintf(stderr, "cellrun: timeout after %u ms: cell killed\n", r->opts.timeout_ms);
+		rep->reason = "timeout";
 		return CELLRUN_EXIT_TIMEOUT;
 	}
 	if (r->fatal_signal) {
 		fprintf(stderr, "cellrun: %s: cell killed\n", strsignal(r->fatal_signal));
+		rep->reason = "launcher_error";
+		rep->error = "cellrun was signalled";
 		return 128 + r->fatal_signal;
 	}
-	if (info->si_code == CLD_EXITED) {
+	if (limits_oom_killed(&r->cell)) {
+		fprintf(stderr, "cellrun: out of memory: the kernel killed a process of the run\n");
+		rep->reason = "oom";
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	if (WIFEXITED(status)) {
 		if (r->kill_rule)
 			fprintf(stderr, "cellrun: rule '%s' killed a process of the run\n",
 				r->kill_rule->name);
-		return info->si_status;
+		rep->reason = "exited";
+		return WEXITSTATUS(status);
 	}
-	if (r->cmd_kill_rule && info->si_status == SIGKILL)
+	if (r->cmd_kill_rule && WTERMSIG(status) == SIGKILL) {
 		fprintf(stderr, "cellrun: killed by rule '%s' (layer: kernel)\n",
 			r->cmd_kill_rule->name);
-	else
-		fprintf(stderr, "cellrun: command killed by signal %d (%s)\n", info->si_status,
-			strsignal(info->si_status));
-	return 128 + info->si_status;
+		rep->reason = "killed_by_rule";
+		rep->rule = r->cmd_kill_rule->name;
+	} else {
+		fprintf(stderr, "cellrun: command killed by signal %d (%s)\n", WTERMSIG(status),
+			strsignal(WTERMSIG(status)));
+		rep->reason = "exited";
+	}
+	return 128 + WTERMSIG(status);
 }
 
 static int block_signals(void)
@@ -340,11 +360,16 @@ static int block_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .log_fd = -1, .pid = -1, .pidfd = -1, .cell.dir_fd = -1 };
-	int sig_fd, exec_errno, status = CELLRUN_EXIT_LAUNCHER, ret;
-	siginfo_t info;
+	struct run r = { .log_fd = -1, .cell.dir_fd = -1 };
+	struct run_report *rep = &r.report;
+	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
-	parse_opts(&r.opts, argc, argv);
+	r.start_ns = mono_ns();
+	rep->reason = "launcher_error";
+	rep->exit_code = -1;
+	rep->monitor = "none";
+	options_parse(&r.opts, argc, argv);
+	options_check_dirs(&r.opts);
 	if (r.opts.log_path) {
 		r.log_fd = open(r.opts.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (r.log_fd < 0)
@@ -360,37 +385,61 @@ int main(int argc, char **argv)
 		errno = -ret;
 		die("create cell cgroup: %m");
 	}
-	if (!r.opts.no_monitor && start_monitor(&r)) {
-		fprintf(stderr, "cellrun: refusing to run without the monitor "
-			"(--no-monitor to override)\n");
-		status = CELLRUN_EXIT_NO_MONITOR;
-		goto cleanup;
-	}
-
-	r.pid = spawn_in_cell(&r.cell, r.opts.argv, &r.pidfd, &exec_errno);
-	if (r.pid < 0) {
-		fprintf(stderr, "cellrun: start %s in cell: %s\n", r.opts.argv[0],
-			strerror(-r.pid));
-		goto cleanup;
-	}
-	if (exec_errno)
-		fprintf(stderr, "cellrun: %s: %s\n", r.opts.argv[0], strerror(exec_errno));
-
-	ret = supervise(&r, sig_fd, &info);
+	ret = limits_apply(&r.cell, &r.opts);
 	if (ret) {
-		errno = -ret;
-		fprintf(stderr, "cellrun: supervise: %m\n");
+		fprintf(stderr, "cellrun: limits: %s\n", strerror(-ret));
+		rep->error = "limits could not be applied";
 		goto cleanup;
 	}
-	/* Every event of the run is in the ring by now: the command has exited. */
+	limits_describe(&r.cell, &r.opts, rep->limits, sizeof(rep->limits));
+	rep->v1 = r.cell.v1_memory[0] || r.cell.v1_pids[0] || r.cell.v1_cpu[0];
+	rep->landlock_abi = landlock_abi_version();
+	if (!rep->landlock_abi)
+		fprintf(stderr, "cellrun: Landlock unavailable in this kernel: not applied\n");
+
+	if (!r.opts.no_monitor) {
+		if (start_monitor(&r)) {
+			fprintf(stderr, "cellrun: refusing to run without the monitor "
+				"(--no-monitor to override)\n");
+			rep->error = "monitor unavailable";
+			status = CELLRUN_EXIT_NO_MONITOR;
+			goto cleanup;
+		}
+		rep->monitor = "tracepoint";
+	}
+
+	ret = spawn_cell(&r.cell, &r.opts, &r.sp);
+	r.out = (struct stream){ .in_fd = r.sp.out_fd, .out_fd = 1, .name = "stdout" };
+	r.err = (struct stream){ .in_fd = r.sp.err_fd, .out_fd = 2, .name = "stderr" };
+	if (ret) {
+		fprintf(stderr, "cellrun: %s\n", r.sp.error);
+		rep->error = r.sp.error;
+		if (r.sp.exit_hint == CELLRUN_EXIT_NOT_FOUND ||
+		    r.sp.exit_hint == CELLRUN_EXIT_CANNOT_EXEC)
+			status = r.sp.exit_hint;
+		goto cleanup;
+	}
+	ret = supervise(&r, sig_fd);
+	if (ret) {
+		fprintf(stderr, "cellrun: supervise: %s\n", strerror(-ret));
+		goto cleanup;
+	}
+	/* Every event of the run is in the ring by now: the cell's processes are gone. */
 	if (r.mon)
 		cw_monitor_drain(r.mon);
-	status = exit_status(&r, &info);
+	status = conclude(&r, payload_status(&r));
 
 cleanup:
+	rep->cpu_usec = limits_cpu_usec(&r.cell);
+	rep->peak_memory = limits_peak_memory(&r.cell);
 	ret = cell_destroy(&r.cell);
 	if (ret) {
 		fprintf(stderr, "cellrun: remove cell %s: %s\n", r.cell.path, strerror(-ret));
+		status = CELLRUN_EXIT_LAUNCHER;
+	}
+	ret = limits_remove(&r.cell);
+	if (ret) {
+		fprintf(stderr, "cellrun: remove v1 limit cgroups: %s\n", strerror(-ret));
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
 	if (r.mon) {
@@ -400,10 +449,22 @@ cleanup:
 	if (r.log_errors)
 		fprintf(stderr, "cellrun: %llu events could not be written to %s\n",
 			(unsigned long long)r.log_errors, r.opts.log_path);
+	rep->status = status;
+	rep->wall_ms = (mono_ns() - r.start_ns) / 1000000;
+	rep->out_bytes = r.out.bytes;
+	rep->err_bytes = r.err.bytes;
+	rep->out_truncated = r.out.truncated;
+	rep->err_truncated = r.err.truncated;
+	if (r.opts.result_path && result_write(r.opts.result_path, rep, &r.cell, &r.opts)) {
+		fprintf(stderr, "cellrun: write %s: failed\n", r.opts.result_path);
+		status = CELLRUN_EXIT_LAUNCHER;
+	}
 	cw_monitor_close(r.mon);
 	cw_rules_free(&r.rules);
-	if (r.pidfd >= 0)
-		close(r.pidfd);
+	if (r.sp.pidfd > 0)
+		close(r.sp.pidfd);
+	if (r.sp.status_fd > 0)
+		close(r.sp.status_fd);
 	if (r.log_fd >= 0)
 		close(r.log_fd);
 	return status;

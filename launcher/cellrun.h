@@ -1,5 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* cellrun: run one command in a fresh cell, watched by an embedded monitor. */
+/*
+ * cellrun: run one command in a fresh cell, watched by an embedded monitor.
+ *
+ * The cell's isolation steps, one file each, in the order they apply:
+ *   cell.c     cgroup v2 cell directory            (host, before clone)
+ *   limits.c   memory, pids and CPU limits, v2 or v1  (host, before clone)
+ *   spawn.c    clone3 into the cell with new namespaces; uid/gid maps (host)
+ *   init.c     the cell's pid 1: hostname, loopback, root, then the payload
+ *   net.c      loopback up in the empty network namespace
+ *   rootfs.c   the new read-only root and pivot_root
+ *   rlimits.c  resource limits                      (payload, privileged)
+ *   caps.c     uid/gid 65534, no capability, no_new_privs, locked securebits
+ *   landlock.c filesystem access rules
+ *   seccomp.c  the syscall filter, last before execve
+ */
 #ifndef CELLRUN_H
 #define CELLRUN_H
 
@@ -7,6 +21,8 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 #include <linux/types.h>
+
+#include "steps.h"
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
 enum {
@@ -17,33 +33,130 @@ enum {
 	CELLRUN_EXIT_NOT_FOUND = 127,	/* the command was not found */
 };
 
+#define CELL_UID	65534
+#define CELL_GID	65534
+#define MAX_ENV		64
+
 struct cellrun_opts {
 	char **argv;			/* the command */
 	const char *rules_path;
 	const char *log_path;		/* JSON lines, or NULL */
-	unsigned int timeout_ms;
+	const char *result_path;	/* --result JSON, or NULL */
+	const char *rootfs;		/* NULL: binds of the host's /usr, /lib*, /bin, /sbin */
+	const char *input;		/* host dir bound read-only at /input, or NULL */
+	const char *output;		/* host dir bound read-write at /output, or NULL */
+	/*
+	 * The same, opened O_PATH in the cell's mount namespace while its init
+	 * still has the host's root uid (rootfs_open_sources()): the rest of the
+	 * setup runs as uid 65534, which may not reach them by path.
+	 */
+	int rootfs_fd, input_fd, output_fd;
+	const char *env[MAX_ENV];	/* --env K=V, added to the minimal environment */
+	int nenv;
+	unsigned int timeout_ms;	/* 0: none */
+	__u64 memory_bytes;
+	__u64 tmp_bytes;		/* size of /tmp */
+	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
+	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
+	unsigned int pids;
+	unsigned int cpu_millis;	/* 1000: one CPU */
+	unsigned int nofile;		/* RLIMIT_NOFILE */
 	bool no_monitor;
 	bool verbose;
 };
 
-/* A cell: its cgroup v2 directory. */
+/* Parse the command line (and --profile) into @o; exits with a message on bad input. */
+void options_parse(struct cellrun_opts *o, int argc, char **argv);
+/* Check --rootfs, --input and --output (creating --output for uid 65534); exits on error. */
+void options_check_dirs(const struct cellrun_opts *o);
+
+/* A cell: its cgroup v2 directory and, on hybrid hosts, its v1 controller directories. */
 struct cell {
 	char root[256];			/* the cgroup v2 mount it lives in */
 	char path[512];
 	int dir_fd;
 	int level;			/* depth below the root */
+	/* limits.c */
+	bool v2_memory, v2_pids, v2_cpu;
+	char v1_memory[512], v1_pids[512], v1_cpu[512];	/* "" when not used */
 };
 
 int cell_create(struct cell *c);
 /* Kill what is left in the cell, wait for it to empty, remove it. */
 int cell_destroy(struct cell *c);
 
-/*
- * Start @argv in @c.  Returns the child's pid and a pidfd in @pidfd.
- * Exec failures are reported back through a close-on-exec pipe: the
- * returned *exec_errno is 0 once the command is running.
- */
-pid_t spawn_in_cell(const struct cell *c, char **argv, int *pidfd, int *exec_errno);
+/* Apply memory, pids and CPU limits to @c, by v2 controllers or v1 hierarchies. */
+int limits_apply(struct cell *c, const struct cellrun_opts *o);
+/* Put @pid into the cell's v1 controller cgroups (no-op on pure v2). */
+int limits_join_v1(const struct cell *c, pid_t pid);
+/* Did the kernel's OOM killer act inside the cell? */
+bool limits_oom_killed(const struct cell *c);
+/* Peak memory in bytes, CPU time in microseconds; 0 when unknown. */
+__u64 limits_peak_memory(const struct cell *c);
+__u64 limits_cpu_usec(const struct cell *c);
+/* Remove the v1 directories (the names stay, for the report). */
+int limits_remove(const struct cell *c);
+/* Describe what was applied, e.g. "memory=268435456(v1) pids=64(v1) cpu=1000m(v1)". */
+void limits_describe(const struct cell *c, const struct cellrun_opts *o, char *buf, size_t len);
+
+/* Pipes between cellrun and the cell. */
+struct cell_pipes {
+	int sync[2];		/* host -> cell: maps written, go on */
+	int error[2];		/* cell -> host: text of a setup failure; EOF on exec */
+	int status[2];		/* init -> host: the payload's wait status */
+	int out[2];		/* payload stdout */
+	int err[2];		/* payload stderr */
+};
+
+struct spawn {
+	pid_t pid;		/* the cell's init, as seen from the host */
+	int pidfd;
+	int out_fd;		/* read ends of the payload's stdout and stderr */
+	int err_fd;
+	int status_fd;
+	char error[512];	/* the cell's setup or exec failure, "" if none */
+	int exit_hint;		/* CELLRUN_EXIT_* that goes with error[] */
+};
+
+/* Create the cell's namespaces and init inside @c; returns 0 once the payload was exec'd. */
+int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s);
+
+/* The cell's side, in the child of clone3; never returns. */
+noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p);
+
+/* rootfs.c: open the bind sources; then build the new root and pivot into it. */
+int rootfs_open_sources(struct cellrun_opts *o, char *err, size_t errlen);
+int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen);
+/* net.c: bring loopback up in the new network namespace. */
+int net_loopback_up(void);
+
+/* How a run ended, for --result (result.c). */
+struct run_report {
+	const char *reason;		/* exited, killed_by_rule, timeout, oom, launcher_error */
+	const char *rule;		/* the rule that killed the payload, or NULL */
+	const char *error;		/* launcher error text, or NULL */
+	int status;			/* cellrun's own exit status */
+	int exit_code;			/* the payload's, -1 if it did not exit */
+	int signal;			/* the signal that ended it, 0 if none */
+	__u64 wall_ms;
+	__u64 cpu_usec;
+	__u64 peak_memory;
+	__u64 out_bytes, err_bytes;	/* what the payload wrote, passed on or not */
+	bool out_truncated, err_truncated;
+	__u64 alerts;
+	__u64 events_lost;
+	int landlock_abi;		/* 0: the kernel lacks Landlock */
+	const char *monitor;		/* "tracepoint" or "none" */
+	char limits[256];		/* limits_describe() */
+	bool v1;			/* limits from cgroup v1 controllers */
+};
+
+/* Write @r as JSON to @path, listing the files in @output_dir; 0 or negative errno. */
+int result_write(const char *path, const struct run_report *r, const struct cell *c,
+		 const struct cellrun_opts *o);
+
+/* The Landlock ABI the running kernel offers, 0 if none. */
+int landlock_abi_version(void);
 
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

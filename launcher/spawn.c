@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Start the payload.  clone3(CLONE_INTO_CGROUP) puts the child in the cell
- * atomically, so the monitor sees it from its first instruction; there is no
- * window in which it runs outside.
+ * Start the cell.  One clone3() creates every namespace and puts the child
+ * in the cell's cgroup atomically (CLONE_INTO_CGROUP), so the monitor sees
+ * it from its first instruction and there is no window in which it runs
+ * outside.  The host side then maps uid/gid 65534, joins the v1 limit
+ * cgroups on hybrid hosts, and lets the child go on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,21 +13,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sched.h>
 
 #include "cellrun.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#define CELL_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
+		       CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
-static pid_t clone_into_cgroup(int cgroup_fd, int *pidfd)
+static pid_t clone_cell(int cgroup_fd, int *pidfd)
 {
 	struct clone_args args = {
-		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
+		.flags = CELL_NS_FLAGS | CLONE_INTO_CGROUP | CLONE_PIDFD,
 		.pidfd = (uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
 		.cgroup = cgroup_fd,
@@ -34,59 +34,145 @@ static pid_t clone_into_cgroup(int cgroup_fd, int *pidfd)
 	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* In the child: report errno through @fd and exit. */
-static noreturn void child_fail(int fd, int err)
+static int write_proc(pid_t pid, const char *file, const char *val)
 {
-	ssize_t n = write(fd, &err, sizeof(err));
+	char path[64];
+	ssize_t n, len = strlen(val);
+	int fd, err = 0;
 
-	(void)n;
-	_exit(err == ENOENT ? CELLRUN_EXIT_NOT_FOUND : CELLRUN_EXIT_CANNOT_EXEC);
-}
-
-static noreturn void child_exec(char **argv, int err_fd, pid_t parent)
-{
-	sigset_t none;
-
-	/* If cellrun dies, so does the payload (and cell_destroy() gets the rest). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-		child_fail(err_fd, ESRCH);
-	/* A new session: no controlling terminal to inject input into. */
-	if (setsid() < 0)
-		child_fail(err_fd, errno);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Nothing of cellrun's open files leaks into the cell. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
-		child_fail(err_fd, errno);
-	execvp(argv[0], argv);
-	child_fail(err_fd, errno);
-}
-
-pid_t spawn_in_cell(const struct cell *c, char **argv, int *pidfd, int *exec_errno)
-{
-	pid_t parent = getpid(), pid;
-	int pipefd[2], err = 0;
-	ssize_t n;
-
-	if (pipe2(pipefd, O_CLOEXEC))
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	pid = clone_into_cgroup(c->dir_fd, pidfd);
-	if (pid < 0) {
-		err = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return err;
+	n = write(fd, val, len);
+	if (n != len)
+		err = n < 0 ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+/*
+ * Only uid and gid 65534 exist in the cell, mapped to the host's nobody:
+ * a file the payload creates in /output belongs to nobody, and no id in the
+ * cell is the host's root.
+ */
+static int map_ids(pid_t pid, char *err, size_t errlen)
+{
+	char map[64];
+	int ret;
+
+	snprintf(map, sizeof(map), "%d %d 1\n", CELL_UID, CELL_UID);
+	ret = write_proc(pid, "uid_map", map);
+	if (ret) {
+		snprintf(err, errlen, "write uid_map: %s", strerror(-ret));
+		return ret;
 	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_exec(argv, pipefd[1], parent);
+	snprintf(map, sizeof(map), "%d %d 1\n", CELL_GID, CELL_GID);
+	ret = write_proc(pid, "gid_map", map);
+	if (ret)
+		snprintf(err, errlen, "write gid_map: %s", strerror(-ret));
+	return ret;
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
 	}
-	close(pipefd[1]);
-	/* EOF means execve() succeeded and closed the pipe. */
+}
+
+static int open_pipes(struct cell_pipes *p)
+{
+	int *all[] = { p->sync, p->error, p->status, p->out, p->err };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		all[i][0] = all[i][1] = -1;
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (pipe2(all[i], O_CLOEXEC))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Read the cell's report: nothing (EOF) once the payload was exec'd. */
+static void read_error(struct spawn *s, int fd)
+{
+	ssize_t n, len = 0;
+
 	do {
-		n = read(pipefd[0], &err, sizeof(err));
-	} while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	*exec_errno = n == sizeof(err) ? err : 0;
-	return pid;
+		n = read(fd, s->error + len, sizeof(s->error) - 1 - len);
+		if (n > 0)
+			len += n;
+	} while ((n > 0 && len < (ssize_t)sizeof(s->error) - 1) || (n < 0 && errno == EINTR));
+	s->error[len] = '\0';
+	/* The first byte is the exit code the failure maps to. */
+	if (len > 1) {
+		s->exit_hint = (unsigned char)s->error[0];
+		memmove(s->error, s->error + 1, len);
+	} else {
+		s->error[0] = '\0';
+	}
+}
+
+int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
+{
+	struct cell_pipes p;
+	char go = 1;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->pidfd = s->out_fd = s->err_fd = s->status_fd = -1;
+	ret = open_pipes(&p);
+	if (ret) {
+		snprintf(s->error, sizeof(s->error), "pipe: %s", strerror(-ret));
+		goto out;
+	}
+	s->pid = clone_cell(c->dir_fd, &s->pidfd);
+	if (s->pid < 0) {
+		ret = -errno;
+		snprintf(s->error, sizeof(s->error), "clone3 into the cell: %s", strerror(-ret));
+		goto out;
+	}
+	if (s->pid == 0)
+		cell_init(o, &p);
+
+	close(p.sync[0]);
+	close(p.error[1]);
+	close(p.status[1]);
+	close(p.out[1]);
+	close(p.err[1]);
+	p.sync[0] = p.error[1] = p.status[1] = p.out[1] = p.err[1] = -1;
+
+	ret = map_ids(s->pid, s->error, sizeof(s->error));
+	if (!ret) {
+		ret = limits_join_v1(c, s->pid);
+		if (ret)
+			snprintf(s->error, sizeof(s->error), "join v1 limit cgroups: %s",
+				 strerror(-ret));
+	}
+	if (ret) {
+		kill(s->pid, SIGKILL);
+		goto out;
+	}
+	if (write(p.sync[1], &go, 1) != 1) {
+		ret = -errno;
+		snprintf(s->error, sizeof(s->error), "release the cell: %s", strerror(-ret));
+		goto out;
+	}
+	read_error(s, p.error[0]);
+	s->out_fd = p.out[0];
+	s->err_fd = p.err[0];
+	s->status_fd = p.status[0];
+	p.out[0] = p.err[0] = p.status[0] = -1;
+	ret = s->error[0] ? -ECANCELED : 0;
+out:
+	close_pair(p.sync);
+	close_pair(p.error);
+	close_pair(p.status);
+	close_pair(p.out);
+	close_pair(p.err);
+	return ret;
 }

@@ -127,9 +127,10 @@ const char *test_path(int slot, const char *name)
 	return bufs[slot & 3];
 }
 
-int cellrun(const char *log_name, char *const argv[], struct cmd_result *res)
+int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
+		 struct cmd_result *res)
 {
-	char *full[64];
+	char *full[96];
 	char bin[4096], log[4096];
 	int n = 0;
 
@@ -140,11 +141,38 @@ int cellrun(const char *log_name, char *const argv[], struct cmd_result *res)
 	full[n++] = "30";
 	full[n++] = "--log";
 	full[n++] = log;
+	for (int i = 0; opts && opts[i] && n < 60; i++)
+		full[n++] = opts[i];
 	full[n++] = "--";
-	for (int i = 0; argv[i] && n < 63; i++)
+	for (int i = 0; argv[i] && n < 95; i++)
 		full[n++] = argv[i];
 	full[n] = NULL;
-	return run_cmd(full, 60, res);
+	return run_cmd(full, 90, res);
+}
+
+int cellrun(const char *log_name, char *const argv[], struct cmd_result *res)
+{
+	return cellrun_with(log_name, NULL, argv, res);
+}
+
+const char *make_output_dir(const char *name)
+{
+	const char *dir = test_path(3, name);
+
+	/* The cell writes as uid 65534. */
+	if (mkdir(dir, 0755) || chown(dir, 65534, 65534))
+		ASSERT_TRUE(false, "create output dir");
+	return dir;
+}
+
+json_t *read_json(const char *path)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, 0, &jerr);
+
+	if (!doc)
+		fprintf(stderr, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+	return doc;
 }
 
 json_t *read_log(const char *path)

@@ -143,6 +143,13 @@ int run_cmd(char *const argv[], int timeout_s, struct cmd_result *res);
 
 /* Run `cellrun --log LOG -- argv...`; LOG is test_dir/<log_name>. */
 int cellrun(const char *log_name, char *const argv[], struct cmd_result *res);
+/* The same with cellrun options @opts (NULL-terminated, may be NULL) before "--". */
+int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
+		 struct cmd_result *res);
+/* test_dir/<name>, created writable by the cell's uid 65534 (slot 3 of test_path). */
+const char *make_output_dir(const char *name);
+/* A JSON file, parsed; NULL (with a message) when it is not. */
+json_t *read_json(const char *path);
 
 /* A path inside test_dir, in a static buffer per call slot (0..3). */
 const char *test_path(int slot, const char *name);

@@ -35,26 +35,35 @@ static void assert_cell_removed(json_t *log)
 	closedir(d);
 }
 
+static bool exists_in(const char *dir, const char *name)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
 TEST(cell_benign_python_runs)
 {
-	const char *out = test_path(0, "out.txt");
-	char script[4096], buf[64] = "";
+	const char *out = make_output_dir("out");
+	char host_file[4200], buf[64] = "";
 	struct cmd_result res;
 	json_t *log = NULL;
 	FILE *f;
 
 	if (!require_root())
 		return;
-	snprintf(script, sizeof(script),
-		 "import csv, io, statistics\n"
-		 "rows = list(csv.reader(io.StringIO('a\\n1\\n2\\n3\\n')))[1:]\n"
-		 "m = statistics.mean(int(r[0]) for r in rows)\n"
-		 "open('%s', 'w').write('mean=%%s' %% m)\n"
-		 "print('done')\n", out);
-	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", script, NULL }, &res), "cellrun");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import csv, io, statistics\n"
+				"rows = list(csv.reader(io.StringIO('a\\n1\\n2\\n3\\n')))[1:]\n"
+				"m = statistics.mean(int(r[0]) for r in rows)\n"
+				"open('/output/out.txt', 'w').write('mean=%s' % m)\n"
+				"print('done')\n", NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 0, "exit status");
 	ASSERT_STREQ(res.out, "done\n", "stdout");
-	f = fopen(out, "r");
+	snprintf(host_file, sizeof(host_file), "%s/out.txt", out);
+	f = fopen(host_file, "r");
 	if (ASSERT_OK_PTR(f, "output file written")) {
 		ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL, "read output");
 		fclose(f);
@@ -63,7 +72,7 @@ TEST(cell_benign_python_runs)
 
 	log = read_log(test_path(1, "log.json"));
 	ASSERT_OK_PTR(find_event(log, "event.action", "exec"), "the python exec is logged");
-	ASSERT_OK_PTR(find_event(log, "file.path", out), "the output open is logged");
+	ASSERT_OK_PTR(find_event(log, "file.path", "/output/out.txt"), "the output open is logged");
 	ASSERT_EQ(count_alerts(log), 0, "no alert for benign code");
 	assert_cell_removed(log);
 	json_decref(log);
@@ -71,18 +80,18 @@ TEST(cell_benign_python_runs)
 
 TEST(cell_shell_killed_before_first_instruction)
 {
-	const char *marker = test_path(0, "marker");
-	char cmd[4200];
+	const char *out = make_output_dir("out");
+	const char *cmd = "echo x; touch /output/marker";
 	struct cmd_result res;
 	json_t *log, *alert;
 
 	if (!require_root())
 		return;
-	snprintf(cmd, sizeof(cmd), "echo x; touch %s", marker);
-	ASSERT_OK(cellrun("log.json", (char *[]){ "/bin/sh", "-c", cmd, NULL }, &res), "cellrun");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, NULL },
+			       (char *[]){ "/bin/sh", "-c", (char *)cmd, NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 128 + 9, "killed by SIGKILL");
 	ASSERT_STREQ(res.out, "", "the shell printed nothing");
-	ASSERT_EQ(access(marker, F_OK), -1, "the shell ran no command");
+	ASSERT_FALSE(exists_in(out, "marker"), "the shell ran no command");
 	ASSERT_HAS(res.err, "killed by rule 'shell-spawn'", "cellrun names the rule");
 
 	log = read_log(test_path(1, "log.json"));
@@ -100,23 +109,22 @@ TEST(cell_shell_killed_before_first_instruction)
 
 TEST(cell_shell_from_python_killed_python_survives)
 {
-	const char *marker = test_path(0, "marker");
-	char script[4200];
+	const char *out = make_output_dir("out");
 	struct cmd_result res;
 	json_t *log, *alert, *py;
 
 	if (!require_root())
 		return;
-	snprintf(script, sizeof(script),
-		 "import os, subprocess\n"
-		 "st = os.system('touch %s')\n"
-		 "r = subprocess.run(['bash', '-c', 'touch %s'])\n"
-		 "print('system', os.waitstatus_to_exitcode(st), 'run', r.returncode)\n",
-		 marker, marker);
-	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", script, NULL }, &res), "cellrun");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os, subprocess\n"
+				"st = os.system('touch /output/marker')\n"
+				"r = subprocess.run(['bash', '-c', 'touch /output/marker'])\n"
+				"print('system', os.waitstatus_to_exitcode(st), 'run', r.returncode)\n",
+				NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 0, "python itself exits normally");
 	ASSERT_STREQ(res.out, "system -9 run -9\n", "both shells died of SIGKILL");
-	ASSERT_EQ(access(marker, F_OK), -1, "no shell ran its command");
+	ASSERT_FALSE(exists_in(out, "marker"), "no shell ran its command");
 
 	log = read_log(test_path(1, "log.json"));
 	ASSERT_EQ(count_events(log, "rule.name", "shell-spawn"), 2, "two alerts");
@@ -130,15 +138,17 @@ TEST(cell_shell_from_python_killed_python_survives)
 
 TEST(cell_open_path_resolved_in_kernel)
 {
-	const char *known = test_path(0, "known.txt");
-	const char *link = test_path(2, "link.txt");
+	const char *in = test_path(2, "in");
+	char known[4200], link[4200];
 	struct cmd_result res;
-	char script[4200];
 	json_t *log;
 	FILE *f;
 
 	if (!require_root())
 		return;
+	mkdir(in, 0755);
+	snprintf(known, sizeof(known), "%s/known.txt", in);
+	snprintf(link, sizeof(link), "%s/link.txt", in);
 	f = fopen(known, "w");
 	if (!ASSERT_OK_PTR(f, "create known file"))
 		return;
@@ -147,16 +157,17 @@ TEST(cell_open_path_resolved_in_kernel)
 	if (!ASSERT_OK(symlink("known.txt", link), "symlink"))
 		return;
 	/* Relative and symlinked names: the log must show the file really opened. */
-	snprintf(script, sizeof(script),
-		 "import os\nos.chdir('%s')\n"
-		 "open('./known.txt').read()\nopen('link.txt').read()\nprint('read')\n",
-		 test_dir);
-	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", script, NULL }, &res), "cellrun");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--input", (char *)in, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os\nos.chdir('/input')\n"
+				"open('./known.txt').read()\nopen('link.txt').read()\nprint('read')\n",
+				NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 0, "exit status");
 
 	log = read_log(test_path(1, "log.json"));
-	ASSERT_EQ(count_events(log, "file.path", known), 2, "both opens resolved to the file");
-	ASSERT_EQ(count_events(log, "file.path", link), 0, "no symlink path");
+	ASSERT_EQ(count_events(log, "file.path", "/input/known.txt"), 2,
+		  "both opens resolved to the file, as the cell sees it");
+	ASSERT_EQ(count_events(log, "file.path", "/input/link.txt"), 0, "no symlink path");
 	ASSERT_EQ(count_events(log, "file.path", "./known.txt"), 0, "no relative path");
 	json_decref(log);
 }

@@ -1,67 +1,33 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Integration: connects from a cell show up with their destination. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+/*
+ * Integration: connects from a cell show up with their destination.  The
+ * cell has its own network namespace, so the payload serves itself on its
+ * own loopback.
+ */
+#include <stdlib.h>
 
 #include "test.h"
 
-/* A listening socket on loopback; returns the fd and its port. */
-static int listen_loopback(int family, const char *addr, int *port)
-{
-	struct sockaddr_storage ss = {};
-	socklen_t len = sizeof(ss);
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		in->sin_family = AF_INET;
-		inet_pton(AF_INET, addr, &in->sin_addr);
-		len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		in6->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, addr, &in6->sin6_addr);
-		len = sizeof(*in6);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					: ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-static void check_connect(int family, const char *addr)
+static void check_connect(const char *family, const char *addr, const char *type)
 {
 	struct cmd_result res;
-	char script[512], want[64];
+	char script[1024];
 	json_t *log, *ev;
-	int fd, port;
+	int port;
 
-	fd = listen_loopback(family, addr, &port);
-	if (fd < 0) {
-		test__skip("no %s loopback address on this host", addr);
-		return;
-	}
 	snprintf(script, sizeof(script),
 		 "import socket\n"
-		 "s = socket.socket(socket.%s)\n"
-		 "s.settimeout(5)\n"
-		 "s.connect(('%s', %d))\n"
-		 "print('connected')\n",
-		 family == AF_INET ? "AF_INET" : "AF_INET6", addr, port);
+		 "srv = socket.socket(socket.%s)\n"
+		 "srv.bind(('%s', 0)); srv.listen()\n"
+		 "port = srv.getsockname()[1]\n"
+		 "c = socket.socket(socket.%s); c.settimeout(5)\n"
+		 "c.connect(('%s', port))\n"
+		 "print(port)\n", family, addr, family, addr);
 	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c", script, NULL }, &res),
 		  "cellrun");
 	ASSERT_EQ(res.status, 0, "exit status");
-	ASSERT_STREQ(res.out, "connected\n", "stdout");
+	port = atoi(res.out);
+	ASSERT_TRUE(port > 0, "the payload connected and printed its port");
 
 	log = read_log(test_path(1, "log.json"));
 	ev = find_event(log, "event.action", "connect");
@@ -69,21 +35,47 @@ static void check_connect(int family, const char *addr)
 		ASSERT_STREQ(jstr(ev, "destination.ip"), addr, "destination.ip");
 		ASSERT_EQ(jint(ev, "destination.port"), port, "destination.port");
 		ASSERT_STREQ(jstr(ev, "network.transport"), "tcp", "network.transport");
-		snprintf(want, sizeof(want), "ipv%d", family == AF_INET ? 4 : 6);
-		ASSERT_STREQ(jstr(ev, "network.type"), want, "network.type");
+		ASSERT_STREQ(jstr(ev, "network.type"), type, "network.type");
 	}
 	json_decref(log);
-	close(fd);
 }
 
 TEST(net_connect_loopback_v4)
 {
 	if (require_root())
-		check_connect(AF_INET, "127.0.0.1");
+		check_connect("AF_INET", "127.0.0.1", "ipv4");
 }
 
 TEST(net_connect_loopback_v6)
 {
 	if (require_root())
-		check_connect(AF_INET6, "::1");
+		check_connect("AF_INET6", "::1", "ipv6");
+}
+
+TEST(net_no_route_out_of_the_cell)
+{
+	struct cmd_result res;
+	json_t *log;
+
+	if (!require_root())
+		return;
+	/* The cell's network namespace has loopback only: nothing can leave it. */
+	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c",
+			"import urllib.request\n"
+			"for url in ['http://192.0.2.1/', 'http://169.254.169.254/latest/meta-data/']:\n"
+			"    try:\n"
+			"        urllib.request.urlopen(url, timeout=3)\n"
+			"        print(url, 'REACHED')\n"
+			"    except Exception as e:\n"
+			"        print(url, 'failed', getattr(e, 'reason', e))\n",
+			NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "http://192.0.2.1/ failed [Errno 101] Network is unreachable\n",
+		   "an external address is unreachable");
+	ASSERT_HAS(res.out, "http://169.254.169.254/latest/meta-data/ failed [Errno 101]",
+		   "the metadata service is unreachable");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(find_event(log, "destination.ip", "169.254.169.254"),
+		      "the attempt on the metadata service is logged");
+	json_decref(log);
 }

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The cell's side.  The child of clone3 is pid 1 of the cell's pid
+ * namespace: it sets the cell up, forks the payload, reaps every orphan,
+ * reports the payload's wait status and exits, which kills whatever the
+ * payload left behind.  The payload process applies the last, unprivileged
+ * steps and execs the command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "cellrun.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Report a setup failure to cellrun: one byte of exit code, then the message. */
+__attribute__((format(printf, 3, 4)))
+static noreturn void cell_fail(int fd, int code, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	buf[0] = code;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + 1, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	if (write(fd, buf, n + 1) < 0)
+		_exit(code);
+	_exit(code);
+}
+
+/*
+ * Become uid/gid 65534 but keep the user namespace's capabilities for the
+ * setup: only 65534 is mapped, and files (mountpoints, /etc) can be created
+ * only by a mapped id.
+ */
+static int become_cell_owner(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) ||
+	    setresgid(CELL_GID, CELL_GID, CELL_GID) || setresuid(CELL_UID, CELL_UID, CELL_UID))
+		return -errno;
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[0].effective = data[0].permitted;
+	data[1].effective = data[1].permitted;
+	if (syscall(SYS_capset, &hdr, data) || prctl(PR_SET_KEEPCAPS, 0))
+		return -errno;
+	return 0;
+}
+
+static void set_env(const struct cellrun_opts *o)
+{
+	clearenv();
+	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+	setenv("HOME", "/tmp", 1);
+	setenv("TMPDIR", "/tmp", 1);
+	setenv("LANG", "C.UTF-8", 1);
+	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+	setenv("MPLCONFIGDIR", "/tmp", 1);
+	for (int i = 0; i < o->nenv; i++)
+		putenv((char *)o->env[i]);
+}
+
+static const char *const landlock_read_exec[] = {
+	"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", NULL,
+};
+static const char *const landlock_read_only[] = { "/etc", "/proc", "/input", NULL };
+static const char *const landlock_read_write[] = { "/tmp", "/output", "/dev", NULL };
+
+/* The payload: drop everything, in an order where each step still has what it needs. */
+static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipes *p)
+{
+	struct rlimit_set rl = {
+		.nofile = o->nofile, .nproc = o->pids, .fsize = o->fsize_bytes,
+	};
+	struct landlock_paths lp = {
+		.read_exec = landlock_read_exec,
+		.read_only = landlock_read_only,
+		.read_write = landlock_read_write,
+	};
+	int fd = p->error[1], devnull, ret, abi;
+
+	/* A new session: no controlling terminal to push input into. */
+	if (setsid() < 0)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "setsid: %m");
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p->out[1], 1) < 0 ||
+	    dup2(p->err[1], 2) < 0)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "stdio: %m");
+	if (chdir("/tmp"))
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "chdir /tmp: %m");
+	set_env(o);
+
+	ret = rlimits_apply(&rl);
+	if (ret)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "rlimits: %s", strerror(-ret));
+	/* Capabilities go before Landlock and seccomp: both want no_new_privs, which this sets. */
+	ret = privileges_drop(CELL_UID, CELL_GID);
+	if (ret)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "drop privileges: %s", strerror(-ret));
+	ret = landlock_apply(&lp, &abi);
+	if (ret)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "landlock: %s", strerror(-ret));
+	/* Nothing of cellrun's open files leaks into the payload. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "close_range: %m");
+	/* Last: the filter also denies what the steps above needed. */
+	ret = seccomp_apply();
+	if (ret)
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
+	execvp(o->argv[0], o->argv);
+	cell_fail(fd, errno == ENOENT ? CELLRUN_EXIT_NOT_FOUND : CELLRUN_EXIT_CANNOT_EXEC,
+		  "%s: %m", o->argv[0]);
+}
+
+/* Reap until the payload ends; orphans re-parented to us are reaped on the way. */
+static int reap(pid_t payload)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid == payload)
+			return status;
+		if (pid < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
+{
+	char err[512], go;
+	pid_t payload;
+	int ret, status;
+
+	close(p->sync[1]);
+	close(p->error[0]);
+	close(p->status[0]);
+	close(p->out[0]);
+	close(p->err[0]);
+	/* If cellrun dies, the cell dies with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "pdeathsig: %m");
+	if (read(p->sync[0], &go, 1) != 1)
+		_exit(CELLRUN_EXIT_LAUNCHER);	/* cellrun gave up on us */
+	close(p->sync[0]);
+
+	if (rootfs_open_sources(o, err, sizeof(err)))
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+	ret = become_cell_owner();
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "set cell ids: %s", strerror(-ret));
+	if (sethostname("cell", 4))
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "sethostname: %m");
+	ret = net_loopback_up();
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "loopback up: %s", strerror(-ret));
+	if (rootfs_setup(o, err, sizeof(err)))
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+
+	payload = fork();
+	if (payload < 0)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "fork the payload: %m");
+	if (payload == 0)
+		payload_exec(o, p);
+
+	close(p->error[1]);
+	close(p->out[1]);
+	close(p->err[1]);
+	/* Init needs nothing more: give up gaining anything. */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	status = reap(payload);
+	if (write(p->status[1], &status, sizeof(status)) != sizeof(status))
+		_exit(CELLRUN_EXIT_LAUNCHER);
+	_exit(0);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Memory, pids and CPU limits.  Pure cgroup v2 hosts get them from the
+ * cell's own controllers.  Hybrid hosts (v1 controllers beside an empty v2
+ * hierarchy, as on this project's machines) get a directory per controller
+ * under /sys/fs/cgroup/<controller>/cellwatch/, which the cell's init joins
+ * before it runs anything.  Whatever was applied is reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cellrun.h"
+
+#define V1_ROOT "/sys/fs/cgroup"
+#define CPU_PERIOD_US 100000
+
+static int write_file(const char *dir, const char *file, const char *val)
+{
+	char path[700];
+	ssize_t n, len = strlen(val);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n != len)
+		err = n < 0 ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+static int read_file(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[700];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The value after "key " in a flat-keyed file such as memory.events. */
+static long long read_key(const char *dir, const char *file, const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (read_file(dir, file, buf, sizeof(buf)))
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return atoll(p + klen + 1);
+	}
+	return -1;
+}
+
+static bool v2_has_controller(const char *dir, const char *name)
+{
+	char buf[512], *tok, *save;
+
+	if (read_file(dir, "cgroup.controllers", buf, sizeof(buf)))
+		return false;
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		if (!strcmp(tok, name))
+			return true;
+	}
+	return false;
+}
+
+static int apply_v2(struct cell *c, const struct cellrun_opts *o)
+{
+	char parent[300], val[64];
+	int err;
+
+	/* Controllers reach the cell only through its parent's subtree_control. */
+	snprintf(parent, sizeof(parent), "%s/cellwatch", c->root);
+	for (const char *const *ctl = (const char *const[]){ "memory", "pids", "cpu", NULL };
+	     *ctl; ctl++) {
+		char plus[16];
+
+		if (!v2_has_controller(parent, *ctl))
+			continue;
+		snprintf(plus, sizeof(plus), "+%s", *ctl);
+		write_file(parent, "cgroup.subtree_control", plus);
+	}
+	if (v2_has_controller(c->path, "memory")) {
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);
+		err = write_file(c->path, "memory.max", val);
+		if (err)
+			return err;
+		/* No swap: a balloon must meet the OOM killer, not the disk. */
+		err = write_file(c->path, "memory.swap.max", "0");
+		if (err && err != -ENOENT)
+			return err;
+		c->v2_memory = true;
+	}
+	if (v2_has_controller(c->path, "pids")) {
+		snprintf(val, sizeof(val), "%u", o->pids);
+		err = write_file(c->path, "pids.max", val);
+		if (err)
+			return err;
+		c->v2_pids = true;
+	}
+	if (v2_has_controller(c->path, "cpu")) {
+		snprintf(val, sizeof(val), "%u %u", o->cpu_millis * (CPU_PERIOD_US / 1000),
+			 CPU_PERIOD_US);
+		err = write_file(c->path, "cpu.max", val);
+		if (err)
+			return err;
+		c->v2_cpu = true;
+	}
+	return 0;
+}
+
+/* Create <v1 root>/<ctl>/cellwatch/<cell name> and write @file = @val in it. */
+static int apply_v1(const struct cell *c, const char *ctl, char *dir, size_t len,
+		    const char *file, const char *val)
+{
+	const char *name = strrchr(c->path, '/') + 1;
+	char parent[300], probe[300];
+	int err;
+
+	/* A v1 hierarchy of that controller, not the tmpfs directory that holds them. */
+	snprintf(probe, sizeof(probe), V1_ROOT "/%s/cgroup.procs", ctl);
+	if (access(probe, F_OK))
+		return 0;	/* no such v1 hierarchy here */
+	snprintf(parent, sizeof(parent), V1_ROOT "/%s/cellwatch", ctl);
+	if (mkdir(parent, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(dir, len, "%s/%s", parent, name);
+	if (mkdir(dir, 0755)) {
+		err = -errno;
+		dir[0] = '\0';
+		return err;
+	}
+	err = write_file(dir, file, val);
+	if (err) {
+		rmdir(dir);
+		dir[0] = '\0';
+	}
+	return err;
+}
+
+int limits_apply(struct cell *c, const struct cellrun_opts *o)
+{
+	char val[64];
+	int err;
+
+	err = apply_v2(c, o);
+	if (err)
+		return err;
+	if (!c->v2_memory) {
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);
+		err = apply_v1(c, "memory", c->v1_memory, sizeof(c->v1_memory),
+			       "memory.limit_in_bytes", val);
+		if (err)
+			return err;
+		/* memsw exists only with swap accounting; without it there is no swap to limit. */
+		if (c->v1_memory[0])
+			write_file(c->v1_memory, "memory.memsw.limit_in_bytes", val);
+	}
+	if (!c->v2_pids) {
+		snprintf(val, sizeof(val), "%u", o->pids);
+		err = apply_v1(c, "pids", c->v1_pids, sizeof(c->v1_pids), "pids.max", val);
+		if (err)
+			return err;
+	}
+	if (!c->v2_cpu) {
+		snprintf(val, sizeof(val), "%u", o->cpu_millis * (CPU_PERIOD_US / 1000));
+		err = apply_v1(c, "cpu", c->v1_cpu, sizeof(c->v1_cpu), "cpu.cfs_quota_us", val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int limits_join_v1(const struct cell *c, pid_t pid)
+{
+	const char *dirs[] = { c->v1_memory, c->v1_pids, c->v1_cpu };
+	char val[32];
+
+	snprintf(val, sizeof(val), "%d", pid);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int err;
+
+		if (!dirs[i][0])
+			continue;
+		err = write_file(dirs[i], "cgroup.procs", val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+bool limits_oom_killed(const struct cell *c)
+{
+	if (c->v2_memory)
+		return read_key(c->path, "memory.events", "oom_kill") > 0;
+	if (c->v1_memory[0])
+		return read_key(c->v1_memory, "memory.oom_control", "oom_kill") > 0;
+	return false;
+}
+
+__u64 limits_peak_memory(const struct cell *c)
+{
+	char buf[64];
+
+	if (c->v2_memory && !read_file(c->path, "memory.peak", buf, sizeof(buf)))
+		return strtoull(buf, NULL, 10);
+	if (c->v1_memory[0] &&
+	    !read_file(c->v1_memory, "memory.max_usage_in_bytes", buf, sizeof(buf)))
+		return strtoull(buf, NULL, 10);
+	return 0;
+}
+
+__u64 limits_cpu_usec(const struct cell *c)
+{
+	/* cpu.stat exists in every v2 cgroup, controller enabled or not. */
+	long long usec = read_key(c->path, "cpu.stat", "usage_usec");
+
+	return usec > 0 ? usec : 0;
+}
+
+int limits_remove(const struct cell *c)
+{
+	const char *dirs[] = { c->v1_memory, c->v1_pids, c->v1_cpu };
+	int ret = 0;
+
+	/* The processes are gone (the v2 cell was emptied first), so rmdir succeeds. */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (dirs[i][0] && rmdir(dirs[i]) && errno != ENOENT && !ret)
+			ret = -errno;
+	}
+	return ret;
+}
+
+void limits_describe(const struct cell *c, const struct cellrun_opts *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "memory=%llu(%s) pids=%u(%s) cpu=%um(%s)",
+		 (unsigned long long)o->memory_bytes,
+		 c->v2_memory ? "v2" : c->v1_memory[0] ? "v1" : "none", o->pids,
+		 c->v2_pids ? "v2" : c->v1_pids[0] ? "v1" : "none", o->cpu_millis,
+		 c->v2_cpu ? "v2" : c->v1_cpu[0] ? "v1" : "none");
+}

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Options and profiles.  A profile (--profile FILE, JSON) sets defaults with
+ * the long option names as keys; the command line overrides it.  Everything
+ * is validated before anything is created.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cellrun.h"
+
+#ifndef CW_DEFAULT_RULES
+#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
+#endif
+
+enum {
+	OPT_NO_MONITOR = 256, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
+	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
+};
+
+static const struct option long_opts[] = {
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "result", required_argument, NULL, OPT_RESULT },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
+	{ "output-cap", required_argument, NULL, OPT_OUTPUT_CAP },
+	{ "fsize", required_argument, NULL, OPT_FSIZE },
+	{ "nofile", required_argument, NULL, OPT_NOFILE },
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "env", required_argument, NULL, 'e' },
+	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: cellrun [options] -- CMD [ARGS...]\n"
+"\n"
+"Run CMD in a fresh cell: its own cgroup, user/mount/pid/net/ipc/uts/cgroup\n"
+"namespaces, a read-only root, no network but loopback, uid 65534 with no\n"
+"capability, seccomp, Landlock, resource limits and a timeout; watched from\n"
+"the kernel by an embedded cellwatch monitor.  Rules with action \"kill\" kill\n"
+"the offending process in the kernel; alerts are printed on stderr.\n"
+"\n"
+"  --profile FILE       JSON defaults for the options below (long names as keys)\n"
+"  -r, --rules FILE     rule file (default %s)\n"
+"  -l, --log FILE       append every event as an ECS JSON line to FILE\n"
+"      --result FILE    write how the run ended as JSON to FILE\n"
+"  -t, --timeout SECS   kill the whole cell after SECS seconds (default 10; 0: none)\n"
+"      --memory SIZE    memory limit, no swap (default 256M)\n"
+"      --pids N         process and thread limit (default 64)\n"
+"      --cpus N         CPU limit in CPUs, fractions allowed (default 1)\n"
+"      --tmp-size SIZE  size of the cell's /tmp (default 64M)\n"
+"      --output-cap SIZE  bytes of stdout and of stderr passed on (default 1M each)\n"
+"      --fsize SIZE     largest file the payload may write (default 64M)\n"
+"      --nofile N       open file limit (default 256)\n"
+"      --rootfs DIR     use DIR, read-only, as the root instead of the host's\n"
+"                       /usr, /lib*, /bin, /sbin (DIR must have proc, dev, tmp)\n"
+"      --input DIR      bind DIR read-only at /input\n"
+"      --output DIR     bind DIR read-write (noexec) at /output; it must be\n"
+"                       writable by uid 65534 (created so when missing)\n"
+"  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
+"      --no-monitor     run without the monitor (no events, no kernel rules)\n"
+"  -v, --verbose        show libbpf's messages\n"
+"  -h, --help           this text\n"
+"\n"
+"SIZE takes K, M, G suffixes (powers of 1024).\n"
+"\n"
+"Exit status: CMD's status, 128+N when CMD was killed by signal N, or\n"
+"  %d monitor unavailable (refused to run), %d timeout, %d launcher error,\n"
+"  %d CMD not executable, %d CMD not found.\n"
+"\n"
+"Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
+		CW_DEFAULT_RULES, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
+		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
+}
+
+/* Where a value came from, for messages: "--memory" or "profile.json: \"memory\"". */
+struct origin {
+	const char *profile;	/* NULL: the command line */
+	const char *name;
+};
+
+static noreturn void bad(const struct origin *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (at->profile)
+		fprintf(stderr, "cellrun: %s: \"%s\": ", at->profile, at->name);
+	else
+		fprintf(stderr, "cellrun: --%s: ", at->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(CELLRUN_EXIT_LAUNCHER);
+}
+
+static __u64 parse_size(const struct origin *at, const char *s)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		bad(at, "'%s' is not a size", s);
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		end++;
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || v == 0 || v > (~0ULL >> shift))
+		bad(at, "'%s' is not a size (a positive number with K, M or G)", s);
+	return (__u64)v << shift;
+}
+
+static unsigned long parse_count(const struct origin *at, const char *s, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
+		bad(at, "'%s' is not a number in [1, %lu]", s, max);
+	return v;
+}
+
+static double parse_number(const struct origin *at, const char *s, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max))
+		bad(at, "'%s' is not a number in [%g, %g]", s, min, max);
+	return v;
+}
+
+static void add_env(struct cellrun_opts *o, const struct origin *at, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv)
+		bad(at, "'%s' is not K=V", kv);
+	if (o->nenv == MAX_ENV)
+		bad(at, "more than %d variables", MAX_ENV);
+	o->env[o->nenv++] = kv;
+}
+
+/* Apply one option, from the command line or a profile. */
+static void set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
+{
+	switch (opt) {
+	case 'r':
+		o->rules_path = val;
+		break;
+	case 'l':
+		o->log_path = val;
+		break;
+	case OPT_RESULT:
+		o->result_path = val;
+		break;
+	case 't':
+		o->timeout_ms = parse_number(at, val, 0, 86400) * 1000;
+		break;
+	case OPT_MEMORY:
+		o->memory_bytes = parse_size(at, val);
+		if (o->memory_bytes < (4 << 20))
+			bad(at, "at least 4M");
+		break;
+	case OPT_PIDS:
+		o->pids = parse_count(at, val, 1 << 22);
+		break;
+	case OPT_CPUS:
+		o->cpu_millis = parse_number(at, val, 0.01, 1024) * 1000;
+		break;
+	case OPT_TMP_SIZE:
+		o->tmp_bytes = parse_size(at, val);
+		break;
+	case OPT_OUTPUT_CAP:
+		o->output_cap = parse_size(at, val);
+		break;
+	case OPT_FSIZE:
+		o->fsize_bytes = parse_size(at, val);
+		break;
+	case OPT_NOFILE:
+		o->nofile = parse_count(at, val, 1 << 20);
+		break;
+	case OPT_ROOTFS:
+		o->rootfs = val;
+		break;
+	case OPT_INPUT:
+		o->input = val;
+		break;
+	case OPT_OUTPUT:
+		o->output = val;
+		break;
+	case 'e':
+		add_env(o, at, val);
+		break;
+	case OPT_NO_MONITOR:
+		o->no_monitor = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	}
+}
+
+static const struct option *find_long(const char *name)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++) {
+		if (!strcmp(lo->name, name))
+			return lo;
+	}
+	return NULL;
+}
+
+/*
+ * A profile's strings must outlive parsing: the document is kept for the
+ * life of the process (cellrun runs once).
+ */
+static void load_profile(struct cellrun_opts *o, const char *path)
+{
+	struct origin at = { .profile = path };
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *val;
+	char num[64];
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		fprintf(stderr, "cellrun: %s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+		exit(CELLRUN_EXIT_LAUNCHER);
+	}
+	if (!json_is_object(root)) {
+		fprintf(stderr, "cellrun: %s: a profile is a JSON object of options\n", path);
+		exit(CELLRUN_EXIT_LAUNCHER);
+	}
+	json_object_foreach(root, key, val) {
+		const struct option *lo = find_long(key);
+
+		at.name = key;
+		if (!lo || lo->val == OPT_PROFILE || lo->val == 'h')
+			bad(&at, "not a profile option (see cellrun --help)");
+		if (lo->has_arg == no_argument) {
+			if (!json_is_boolean(val))
+				bad(&at, "must be true or false");
+			if (json_is_true(val))
+				set_opt(o, lo->val, &at, NULL);
+		} else if (lo->val == 'e') {
+			size_t i;
+			json_t *kv;
+
+			if (!json_is_array(val))
+				bad(&at, "must be an array of \"K=V\" strings");
+			json_array_foreach(val, i, kv) {
+				if (!json_is_string(kv))
+					bad(&at, "must be an array of \"K=V\" strings");
+				add_env(o, &at, json_string_value(kv));
+			}
+		} else if (json_is_string(val)) {
+			set_opt(o, lo->val, &at, json_string_value(val));
+		} else if (json_is_number(val)) {
+			snprintf(num, sizeof(num), "%.17g", json_number_value(val));
+			set_opt(o, lo->val, &at, strdup(num));
+		} else {
+			bad(&at, "must be a string or a number");
+		}
+	}
+	/* Kept on purpose: the options point into it. */
+}
+
+static void set_defaults(struct cellrun_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->rootfs_fd = o->input_fd = o->output_fd = -1;
+	o->rules_path = CW_DEFAULT_RULES;
+	o->timeout_ms = 10000;
+	o->memory_bytes = 256ULL << 20;
+	o->tmp_bytes = 64ULL << 20;
+	o->output_cap = 1ULL << 20;
+	o->fsize_bytes = 64ULL << 20;
+	o->pids = 64;
+	o->cpu_millis = 1000;
+	o->nofile = 256;
+}
+
+void options_parse(struct cellrun_opts *o, int argc, char **argv)
+{
+	int opt;
+
+	set_defaults(o);
+	/* First pass: the profile, so that the command line overrides it. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+r:l:t:e:vh", long_opts, NULL)) != -1) {
+		if (opt == OPT_PROFILE)
+			load_profile(o, optarg);
+	}
+	opterr = 1;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "+r:l:t:e:vh", long_opts, NULL)) != -1) {
+		struct origin at = { .name = "?" };
+
+		for (const struct option *lo = long_opts; lo->name; lo++) {
+			if (lo->val == opt)
+				at.name = lo->name;
+		}
+		switch (opt) {
+		case OPT_PROFILE:
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case '?':
+			usage(stderr);
+			exit(CELLRUN_EXIT_LAUNCHER);
+		default:
+			set_opt(o, opt, &at, optarg);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		die("no command given");
+	}
+	o->argv = argv + optind;
+}
+
+/* --output is created for uid 65534 when missing, and refused when the cell could not write it. */
+static void check_output(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) == 0) {
+		if (chown(dir, CELL_UID, CELL_GID))
+			die("--output %s: chown to %d: %m", dir, CELL_UID);
+		return;
+	}
+	if (errno != EEXIST)
+		die("--output %s: %m", dir);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		die("--output %s: not a directory", dir);
+	if (!(st.st_uid == CELL_UID && (st.st_mode & S_IWUSR)) && !(st.st_mode & S_IWOTH))
+		die("--output %s: not writable by the cell's uid %d (chown %d %s)", dir, CELL_UID,
+		    CELL_UID, dir);
+}
+
+static void check_dir(const char *dir, const char *what)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		die("%s %s: %m", what, dir);
+	if (!S_ISDIR(st.st_mode))
+		die("%s %s: not a directory", what, dir);
+}
+
+void options_check_dirs(const struct cellrun_opts *o)
+{
+	if (o->rootfs)
+		check_dir(o->rootfs, "--rootfs");
+	if (o->input)
+		check_dir(o->input, "--input");
+	if (o->output)
+		check_output(o->output);
+}

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The cell's filesystem: a new root with nothing of the host but read-only
+ * binds of /usr and the library and binary directories, a synthetic /etc,
+ * a fresh /proc with the revealing entries masked, a minimal /dev, a small
+ * noexec /tmp, and the run's /input (read-only) and /output (noexec).
+ * Runs in the cell's init, in its own mount and user namespaces.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cellrun.h"
+
+/* Built here, then pivoted into: the host's /tmp, hidden by a tmpfs in our namespace. */
+#define NEWROOT "/tmp"
+
+/* Host directories bound read-only into the new root (symlinks are copied as symlinks). */
+static const char *const sys_dirs[] = {
+	"usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32",
+};
+
+/* Host /etc entries that programs need and that reveal nothing of the host. */
+static const char *const etc_binds[] = {
+	"ld.so.cache", "alternatives", "python3", "python3.11", "matplotlibrc", "fonts",
+	"mime.types", "ssl/openssl.cnf",
+};
+
+/* /proc entries that leak host or kernel state: covered with /dev/null or made read-only. */
+static const char *const proc_masked[] = {
+	"kcore", "keys", "key-users", "timer_list", "sched_debug", "kallsyms", "kpagecount",
+	"kpageflags", "kpagecgroup", "config.gz", "sysrq-trigger", "latency_stats",
+};
+static const char *const proc_readonly[] = { "sys", "irq", "bus", "fs" };
+static const char *const proc_emptied[] = { "acpi", "scsi", "asound", "driver" };
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
+
+struct ctx {
+	char *err;
+	size_t errlen;
+	int devnull_fd;		/* the host's /dev/null, for masks */
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *c, int ret, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	if (n < c->errlen)
+		snprintf(c->err + n, c->errlen - n, ": %s", strerror(-ret));
+	return ret;
+}
+
+static const char *fd_path(int fd)
+{
+	static char buf[4][32];
+	static int slot;
+
+	slot = (slot + 1) % 4;
+	snprintf(buf[slot], sizeof(buf[0]), "/proc/self/fd/%d", fd);
+	return buf[slot];
+}
+
+/* The MS_* flags a mount has now: in a user namespace a remount must keep the locked ones. */
+static unsigned long mount_flags(const char *path)
+{
+	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	struct statvfs sv;
+
+	if (statvfs(path, &sv))
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (sv.f_flag & map[i].st)
+			flags |= map[i].ms;
+	}
+	return flags;
+}
+
+/* Bind @src over @dst (which exists), then add @flags (MS_RDONLY, MS_NOEXEC, ...). */
+static int bind(struct ctx *c, const char *src, const char *dst, unsigned long flags,
+		const char *what)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL))
+		return fail(c, -errno, "bind %s", what);
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | mount_flags(dst) | flags, NULL))
+		return fail(c, -errno, "remount %s", what);
+	return 0;
+}
+
+static int make_dir(struct ctx *c, const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) && errno != EEXIST)
+		return fail(c, -errno, "mkdir %s", path);
+	return 0;
+}
+
+static int make_file(struct ctx *c, const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ssize_t len = strlen(text);
+
+	if (fd < 0)
+		return fail(c, -errno, "create %s", path);
+	if (write(fd, text, len) != len) {
+		close(fd);
+		return fail(c, -EIO, "write %s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int tmpfs(struct ctx *c, const char *dst, unsigned long flags, const char *opts)
+{
+	if (mount("tmpfs", dst, "tmpfs", flags, opts))
+		return fail(c, -errno, "mount tmpfs on %s", dst);
+	return 0;
+}
+
+/* Bind a host path (a directory, a file, or a symlink copied as such) into the new root. */
+static int bind_host(struct ctx *c, const char *host, const char *dst)
+{
+	char target[4096];
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	if (lstat(host, &st))
+		return 0;	/* not on this host: nothing to hide or show */
+	if (S_ISLNK(st.st_mode)) {
+		n = readlink(host, target, sizeof(target) - 1);
+		if (n < 0)
+			return fail(c, -errno, "readlink %s", host);
+		target[n] = '\0';
+		if (symlink(target, dst))
+			return fail(c, -errno, "symlink %s", dst);
+		return 0;
+	}
+	ret = S_ISDIR(st.st_mode) ? make_dir(c, dst, 0755) : make_file(c, dst, "");
+	return ret ?: bind(c, host, dst, MS_RDONLY | MS_NOSUID | MS_NODEV, host);
+}
+
+static int setup_sys_dirs(struct ctx *c)
+{
+	char host[64], dst[64];
+
+	for (size_t i = 0; i < sizeof(sys_dirs) / sizeof(sys_dirs[0]); i++) {
+		int ret;
+
+		snprintf(host, sizeof(host), "/%s", sys_dirs[i]);
+		snprintf(dst, sizeof(dst), NEWROOT "/%s", sys_dirs[i]);
+		ret = bind_host(c, host, dst);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A minimal /etc: who exists in the cell, its name, and the loader's cache. */
+static int setup_etc(struct ctx *c)
+{
+	static const struct { const char *name, *text; } files[] = {
+		{ "passwd", "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+			    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
+		{ "group", "root:x:0:\nnogroup:x:65534:\n" },
+		{ "hostname", "cell\n" },
+		{ "hosts", "127.0.0.1\tlocalhost cell\n::1\tlocalhost ip6-localhost\n" },
+		{ "nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n" },
+		{ "resolv.conf", "" },
+	};
+	char host[128], dst[128];
+	int ret;
+
+	ret = make_dir(c, NEWROOT "/etc", 0755) ?: make_dir(c, NEWROOT "/etc/ssl", 0755);
+	for (size_t i = 0; !ret && i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(dst, sizeof(dst), NEWROOT "/etc/%s", files[i].name);
+		ret = make_file(c, dst, files[i].text);
+	}
+	for (size_t i = 0; !ret && i < sizeof(etc_binds) / sizeof(etc_binds[0]); i++) {
+		snprintf(host, sizeof(host), "/etc/%s", etc_binds[i]);
+		snprintf(dst, sizeof(dst), NEWROOT "/etc/%s", etc_binds[i]);
+		ret = bind_host(c, host, dst);
+	}
+	return ret;
+}
+
+static int setup_proc(struct ctx *c)
+{
+	char path[128];
+	int ret;
+
+	ret = make_dir(c, NEWROOT "/proc", 0555);
+	if (ret)
+		return ret;
+	/* A proc of the cell's own pid namespace: no host process is visible. */
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return fail(c, -errno, "mount /proc");
+	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]); i++) {
+		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_masked[i]);
+		if (access(path, F_OK))
+			continue;
+		ret = bind(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_readonly[i]);
+		if (access(path, F_OK))
+			continue;
+		ret = bind(c, path, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < sizeof(proc_emptied) / sizeof(proc_emptied[0]); i++) {
+		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_emptied[i]);
+		if (access(path, F_OK))
+			continue;
+		ret = tmpfs(c, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A /dev with the harmless character devices only: no tty, no disk, no kmsg. */
+static int setup_dev(struct ctx *c, const struct cellrun_opts *o)
+{
+	static const struct { const char *name, *target; } links[] = {
+		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	char path[128], host[64], opts[64];
+	int ret;
+
+	ret = make_dir(c, NEWROOT "/dev", 0755) ?:
+	      tmpfs(c, NEWROOT "/dev", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
+	for (size_t i = 0; !ret && i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		snprintf(path, sizeof(path), NEWROOT "/dev/%s", dev_nodes[i]);
+		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
+		ret = make_file(c, path, "") ?: bind(c, host, path, MS_NOSUID | MS_NOEXEC, host);
+	}
+	for (size_t i = 0; !ret && i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), NEWROOT "/dev/%s", links[i].name);
+		if (symlink(links[i].target, path))
+			ret = fail(c, -errno, "symlink %s", path);
+	}
+	if (ret)
+		return ret;
+	/* POSIX shared memory and semaphores (multiprocessing) live here. */
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu", (unsigned long long)o->tmp_bytes);
+	ret = make_dir(c, NEWROOT "/dev/shm", 01777) ?:
+	      tmpfs(c, NEWROOT "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
+	if (ret)
+		return ret;
+	/* The /dev tmpfs itself turns read-only: nothing new appears in it. */
+	if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=64k"))
+		return fail(c, -errno, "remount /dev read-only");
+	return 0;
+}
+
+static int setup_rw(struct ctx *c, const struct cellrun_opts *o)
+{
+	char opts[64];
+	int ret;
+
+	/* Writable, but nothing written there can be executed. */
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu", (unsigned long long)o->tmp_bytes);
+	ret = make_dir(c, NEWROOT "/tmp", 01777) ?:
+	      tmpfs(c, NEWROOT "/tmp", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
+	if (!ret && o->input_fd >= 0)
+		ret = make_dir(c, NEWROOT "/input", 0755) ?:
+		      bind(c, fd_path(o->input_fd), NEWROOT "/input",
+			   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "--input");
+	if (!ret && o->output_fd >= 0)
+		ret = make_dir(c, NEWROOT "/output", 0755) ?:
+		      bind(c, fd_path(o->output_fd), NEWROOT "/output",
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC, "--output");
+	return ret;
+}
+
+static int open_source(struct ctx *c, const char *path, const char *what, int *fd)
+{
+	*fd = -1;
+	if (!path)
+		return 0;
+	*fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return fail(c, -errno, "%s %s", what, path);
+	return 0;
+}
+
+int rootfs_open_sources(struct cellrun_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { .err = err, .errlen = errlen };
+
+	/* Opened in our own mount namespace: a bind needs a source mounted in it. */
+	return open_source(&c, o->rootfs, "--rootfs", &o->rootfs_fd) ?:
+	       open_source(&c, o->input, "--input", &o->input_fd) ?:
+	       open_source(&c, o->output, "--output", &o->output_fd);
+}
+
+static int pivot(struct ctx *c)
+{
+	if (chdir(NEWROOT))
+		return fail(c, -errno, "chdir new root");
+	/* Stack the old root on the new one, then detach it: nothing of it stays reachable. */
+	if (syscall(SYS_pivot_root, ".", "."))
+		return fail(c, -errno, "pivot_root");
+	if (umount2(".", MNT_DETACH))
+		return fail(c, -errno, "detach the old root");
+	if (chdir("/"))
+		return fail(c, -errno, "chdir /");
+	return 0;
+}
+
+int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { .err = err, .errlen = errlen, .devnull_fd = -1 };
+	int ret;
+
+	/* Nothing mounted from here on propagates back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return fail(&c, -errno, "make mounts private");
+	/* Sources are fds opened before the new root hides /tmp (rootfs_open_sources()). */
+	c.devnull_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+	if (c.devnull_fd < 0) {
+		ret = fail(&c, -errno, "open /dev/null");
+		goto out;
+	}
+	if (o->rootfs_fd >= 0) {
+		ret = bind(&c, fd_path(o->rootfs_fd), NEWROOT, MS_NOSUID | MS_NODEV, "--rootfs");
+	} else {
+		ret = tmpfs(&c, NEWROOT, MS_NOSUID | MS_NODEV, "mode=0755,size=1m") ?:
+		      setup_sys_dirs(&c) ?: setup_etc(&c);
+	}
+	ret = ret ?: setup_proc(&c) ?: setup_dev(&c, o) ?: setup_rw(&c, o);
+	if (ret)
+		goto out;
+	/* The root itself turns read-only once its mountpoints exist. */
+	if (mount(NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags(NEWROOT),
+		  NULL)) {
+		ret = fail(&c, -errno, "remount the root read-only");
+		goto out;
+	}
+	ret = pivot(&c);
+out:
+	if (c.devnull_fd >= 0)
+		close(c.devnull_fd);
+	return ret;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The syscall filter: everything Docker's default profile refuses, plus
+ * every way out of the cell's namespaces, every kernel interface an escape
+ * goes through (bpf, perf, modules, keyrings, io_uring, userfaultfd) and
+ * TIOCSTI.  Denied calls fail with EPERM, so programs see an ordinary error;
+ * syscalls of a foreign ABI (i386 through int 0x80, x32) kill the process.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+
+#include "steps.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const char *const denied[] = {
+	/* Docker's default profile */
+	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+	"delete_module", "finit_module", "get_kernel_syms", "get_mempolicy", "init_module",
+	"ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+	"mbind", "mount", "move_pages", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
+	"perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace",
+	"query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "set_mempolicy",
+	"setns", "settimeofday", "stime", "swapon", "swapoff", "sysfs", "_sysctl", "umount",
+	"umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+	/* the new mount API and other ways to change the filesystem view */
+	"fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr",
+	"chroot",
+	/* kernel state and other processes */
+	"syslog", "vhangup", "pidfd_getfd", "fanotify_init", "io_uring_setup",
+	"io_uring_enter", "io_uring_register", "memfd_secret", "lsm_set_self_attr",
+};
+
+static const unsigned long ns_flags[] = {
+	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+	CLONE_NEWCGROUP, CLONE_NEWTIME,
+};
+
+/*
+ * personality(2) values Docker allows: 0, 0x8, 0x20000, 0x20008 (PER_LINUX
+ * with UNAME26 and PER_LINUX32 bits) and 0xffffffff (the query).
+ */
+#define PERSONALITY_OK_BITS	0x20008UL
+#define PERSONALITY_QUERY_BIT	0x80000000UL
+
+static int deny_names(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+		int ret;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;	/* unknown to this libseccomp or arch */
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int deny_namespaces(scmp_filter_ctx ctx)
+{
+	int ret;
+
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+		if (ret)
+			return ret;
+	}
+	/*
+	 * clone3 takes its flags in user memory, out of a filter's reach: say
+	 * it does not exist, and glibc falls back to clone, which is checked.
+	 */
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+}
+
+static int deny_misc(scmp_filter_ctx ctx)
+{
+	int ret;
+
+	/* Pushing bytes into a terminal's input queue would reach outside the cell. */
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI));
+	/*
+	 * A rule compares an argument once, so "anything but the allowed
+	 * values" becomes one rule per bit: with the top bit clear, no bit
+	 * outside the allowed ones; with it set, every bit (the query).
+	 */
+	for (unsigned long bit = 1; !ret && bit < PERSONALITY_QUERY_BIT; bit <<= 1) {
+		unsigned long mask = bit | PERSONALITY_QUERY_BIT;
+
+		if (!(bit & PERSONALITY_OK_BITS))
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+					       SCMP_A0(SCMP_CMP_MASKED_EQ, mask, bit));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+					       SCMP_A0(SCMP_CMP_MASKED_EQ, mask,
+						       PERSONALITY_QUERY_BIT));
+	}
+	return ret;
+}
+
+int seccomp_apply(void)
+{
+	scmp_filter_ctx ctx;
+	int ret;
+
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -ENOMEM;
+	/* Only the native ABI: an i386 or x32 syscall kills the process. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_misc(ctx);
+	ret = ret ?: seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}

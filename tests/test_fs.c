@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Integration: the cell's filesystem, as the payload sees it. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define PYTHON "/usr/bin/python3"
+
+TEST(fs_matplotlib_chart_to_output)
+{
+	const char *out = make_output_dir("out");
+	const char *result = test_path(2, "result.json");
+	unsigned char magic[8] = {};
+	char png[4200];
+	struct cmd_result res;
+	json_t *doc, *art;
+	FILE *f;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, "--result",
+						       (char *)result, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import matplotlib\nmatplotlib.use('Agg')\n"
+				"import matplotlib.pyplot as plt\n"
+				"plt.plot([1, 2, 3], [4, 1, 9])\nplt.title('cell')\n"
+				"plt.savefig('/output/chart.png')\nprint('saved')\n", NULL },
+			       &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_STREQ(res.out, "saved\n", "stdout");
+	snprintf(png, sizeof(png), "%s/chart.png", out);
+	f = fopen(png, "rb");
+	if (ASSERT_OK_PTR(f, "chart.png on the host")) {
+		ASSERT_EQ(fread(magic, 1, 8, f), 8, "read header");
+		fclose(f);
+	}
+	ASSERT_TRUE(!memcmp(magic, "\x89PNG\r\n\x1a\n", 8), "a PNG file");
+
+	doc = read_json(result);
+	if (ASSERT_OK_PTR(doc, "result file")) {
+		ASSERT_STREQ(jstr(doc, "reason"), "exited", "reason");
+		ASSERT_EQ(jint(doc, "exit_code"), 0, "exit_code");
+		art = json_array_get(jget(doc, "artifacts"), 0);
+		ASSERT_STREQ(jstr(art, "path"), "chart.png", "artifact listed");
+		ASSERT_TRUE(jint(art, "size") > 1000, "artifact size");
+		json_decref(doc);
+	}
+}
+
+TEST(fs_host_content_invisible)
+{
+	char script[8192];
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	/* Every check prints one word; the host's passwd has users the cell's must not. */
+	snprintf(script, sizeof(script),
+		 "import os\n"
+		 "def gone(p):\n"
+		 "    try:\n"
+		 "        os.stat(p)\n"
+		 "        return 'VISIBLE'\n"
+		 "    except FileNotFoundError:\n"
+		 "        return 'gone'\n"
+		 "pw = open('/etc/passwd').read()\n"
+		 "print('passwd', 'host' if 'daemon:' in pw or 'bin:x' in pw else 'synthetic')\n"
+		 "for p in ['/etc/shadow', '/etc/gshadow', '/root', '/home', '/var', '/run',\n"
+		 "          '/var/run/docker.sock', '/etc/ssh', '%s']:\n"
+		 "    print(p, gone(p))\n"
+		 "for p in ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug']:\n"
+		 "    if gone(p) == 'VISIBLE':\n"
+		 "        print(p, 'masked' if open(p, 'rb').read(64) == b'' else 'VISIBLE')\n"
+		 "print('pids', sorted(int(d) for d in os.listdir('/proc') if d.isdigit()))\n"
+		 "print('hostname', open('/etc/hostname').read().strip(), os.uname().nodename)\n",
+		 src_dir);
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", script, NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "passwd synthetic\n", "/etc/passwd is the cell's own");
+	ASSERT_HAS(res.out, "/etc/shadow gone\n", "/etc/shadow");
+	ASSERT_HAS(res.out, "/etc/gshadow gone\n", "/etc/gshadow");
+	ASSERT_HAS(res.out, "/root gone\n", "/root");
+	ASSERT_HAS(res.out, "/home gone\n", "/home");
+	ASSERT_HAS(res.out, "/var gone\n", "/var");
+	ASSERT_HAS(res.out, "/run gone\n", "/run");
+	ASSERT_HAS(res.out, "/etc/ssh gone\n", "/etc/ssh");
+	ASSERT_HAS(res.out, " masked\n", "a revealing /proc entry is masked");
+	ASSERT_FALSE(strstr(res.out, "VISIBLE"), "nothing of the host visible");
+	/* Its own pid namespace: init and the payload, nothing of the host. */
+	ASSERT_HAS(res.out, "pids [1, 2]\n", "only the cell's processes");
+	ASSERT_HAS(res.out, "hostname cell cell\n", "hostname");
+}
+
+TEST(fs_root_readonly_tmp_noexec_and_bounded)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--tmp-size", "8M", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os, shutil, errno\n"
+				"def err(f):\n"
+				"    try:\n"
+				"        f()\n"
+				"        return 'ALLOWED'\n"
+				"    except OSError as e:\n"
+				"        return errno.errorcode[e.errno]\n"
+				"print('root', err(lambda: open('/newfile', 'w')))\n"
+				"print('usr', err(lambda: open('/usr/newfile', 'w')))\n"
+				"print('etc', err(lambda: open('/etc/passwd', 'a')))\n"
+				"shutil.copy('/usr/bin/true', '/tmp/t')\n"
+				"os.chmod('/tmp/t', 0o755)\n"
+				"print('exec', err(lambda: os.execv('/tmp/t', ['t'])))\n"
+				"n = 0\n"
+				"try:\n"
+				"    with open('/tmp/fill', 'wb') as f:\n"
+				"        while n < 64 << 20:\n"
+				"            f.write(b'x' * 65536); f.flush(); n += 65536\n"
+				"except OSError as e:\n"
+				"    print('fill', errno.errorcode[e.errno], n >> 20)\n",
+				NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "root EROFS\n", "writing under / fails");
+	ASSERT_HAS(res.out, "usr EROFS\n", "writing under /usr fails");
+	ASSERT_HAS(res.out, "etc EROFS\n", "writing /etc fails");
+	ASSERT_HAS(res.out, "exec EACCES\n", "a file written to /tmp cannot be executed");
+	ASSERT_HAS(res.out, "fill ENOSPC 7\n", "filling /tmp stops at its 8 MiB size");
+}

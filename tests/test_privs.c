@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Integration: who the payload is and what it may no longer do. */
+#include "test.h"
+
+#define PYTHON "/usr/bin/python3"
+
+TEST(privs_nobody_without_capabilities)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+			"import os, subprocess\n"
+			"print(subprocess.run(['id'], capture_output=True, text=True).stdout.strip())\n"
+			"for line in open('/proc/self/status'):\n"
+			"    k = line.split(':')[0]\n"
+			"    if k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs',\n"
+			"             'Seccomp'):\n"
+			"        print(k, line.split()[1])\n",
+			NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n", "id");
+	ASSERT_HAS(res.out, "CapInh 0000000000000000\n", "CapInh");
+	ASSERT_HAS(res.out, "CapPrm 0000000000000000\n", "CapPrm");
+	ASSERT_HAS(res.out, "CapEff 0000000000000000\n", "CapEff");
+	ASSERT_HAS(res.out, "CapBnd 0000000000000000\n", "CapBnd");
+	ASSERT_HAS(res.out, "CapAmb 0000000000000000\n", "CapAmb");
+	ASSERT_HAS(res.out, "NoNewPrivs 1\n", "no_new_privs");
+	ASSERT_HAS(res.out, "Seccomp 2\n", "seccomp filter");
+}
+
+TEST(privs_escape_syscalls_fail)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+			"import ctypes, errno\n"
+			"libc = ctypes.CDLL(None, use_errno=True)\n"
+			"def call(name, f, *args):\n"
+			"    r = f(*args)\n"
+			"    print(name, 'SUCCEEDED' if r >= 0 else errno.errorcode[ctypes.get_errno()])\n"
+			"call('unshare-user', libc.unshare, 0x10000000)\n"
+			"call('unshare-net', libc.unshare, 0x40000000)\n"
+			"call('mount', libc.mount, b'none', b'/tmp', b'tmpfs', 0, None)\n"
+			"call('ptrace', libc.ptrace, 0, 0, None, None)\n"
+			"call('bpf', libc.syscall, 321, 0, None, 0)\n"
+			"call('setuid0', libc.setuid, 0)\n"
+			"call('chroot', libc.chroot, b'/tmp')\n",
+			NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "unshare-user EPERM\n", "unshare(CLONE_NEWUSER)");
+	ASSERT_HAS(res.out, "unshare-net EPERM\n", "unshare(CLONE_NEWNET)");
+	ASSERT_HAS(res.out, "mount EPERM\n", "mount");
+	ASSERT_HAS(res.out, "ptrace EPERM\n", "ptrace");
+	ASSERT_HAS(res.out, "bpf EPERM\n", "bpf");
+	ASSERT_HAS(res.out, "setuid0 EINVAL\n", "setuid(0): no uid 0 in the cell");
+	ASSERT_HAS(res.out, "chroot EPERM\n", "chroot");
+	ASSERT_FALSE(strstr(res.out, "SUCCEEDED"), "no escape syscall succeeded");
+}
