@@ -60,3 +60,56 @@ TEST(privs_escape_syscalls_fail)
 	ASSERT_HAS(res.out, "chroot EPERM\n", "chroot");
 	ASSERT_FALSE(strstr(res.out, "SUCCEEDED"), "no escape syscall succeeded");
 }
+
+TEST(privs_foreign_abi_killed)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	/* getpid through the x32 ABI: the filter allows the native ABI only. */
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+			"import subprocess, sys\n"
+			"r = subprocess.run([sys.executable, '-c', 'import ctypes; "
+			"ctypes.CDLL(None).syscall(0x40000000 | 39)'])\n"
+			"print('x32', r.returncode)\n",
+			NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "x32 -31\n", "an x32 syscall kills the caller with SIGSYS");
+}
+
+TEST(privs_landlock_confines_filesystem)
+{
+	const char *result = test_path(2, "result.json");
+	struct cmd_result res;
+	json_t *doc;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--result", (char *)result, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os, errno\n"
+				"def err(f):\n"
+				"    try:\n"
+				"        f()\n"
+				"        return 'ALLOWED'\n"
+				"    except OSError as e:\n"
+				"        return errno.errorcode[e.errno]\n"
+				"print('list-root', err(lambda: os.listdir('/')))\n"
+				"print('read-usr', err(lambda: open('/usr/bin/true', 'rb').read(4)))\n"
+				"print('write-tmp', err(lambda: open('/tmp/x', 'w').write('x')))\n",
+				NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	doc = read_json(result);
+	if (doc && !json_is_true(jget(doc, "layers.landlock.applied"))) {
+		test__skip("the kernel lacks Landlock");
+		json_decref(doc);
+		return;
+	}
+	/* The mounts allow listing /: only Landlock refuses it. */
+	ASSERT_HAS(res.out, "list-root EACCES\n", "nothing outside the granted trees");
+	ASSERT_HAS(res.out, "read-usr ALLOWED\n", "system directories readable");
+	ASSERT_HAS(res.out, "write-tmp ALLOWED\n", "/tmp writable");
+	ASSERT_TRUE(jint(doc, "layers.landlock.abi") >= 1, "the result names the ABI");
+	json_decref(doc);
+}
