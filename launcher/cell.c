@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The cell's cgroup: one directory per run under <cgroup2>/cellwatch/. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -13,6 +16,42 @@
 
 #define CELL_PARENT "cellwatch"
 #define CELL_EMPTY_TIMEOUT_MS 5000
+
+/*
+ * A cellrun killed with SIGKILL cannot remove its cell: its init died with
+ * it (PR_SET_PDEATHSIG), leaving empty directories.  Remove those of dead
+ * cellruns, here and in the v1 hierarchies.  A live or reused pid keeps its
+ * directory; a populated cell is never touched.
+ */
+static void sweep_stale(const char *parent)
+{
+	static const char *const v1[] = { "memory", "pids", "cpu" };
+	struct dirent *de;
+	DIR *d = opendir(parent);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[600];
+		int pid, fd;
+
+		if (sscanf(de->d_name, "run-%d-", &pid) != 1 || pid <= 0 ||
+		    !(kill(pid, 0) && errno == ESRCH))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (cg2_populated(fd) == 0 && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) == 0) {
+			for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+				snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cellwatch/%s", v1[i],
+					 de->d_name);
+				rmdir(path);
+			}
+		}
+		close(fd);
+	}
+	closedir(d);
+}
 
 int cell_create(struct cell *c)
 {
@@ -29,6 +68,7 @@ int cell_create(struct cell *c)
 		return -ENAMETOOLONG;
 	if (mkdir(parent, 0755) && errno != EEXIST)
 		return -errno;
+	sweep_stale(parent);
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return -EIO;
 	snprintf(c->path, sizeof(c->path), "%s/run-%d-%02x%02x%02x%02x%02x%02x", parent,

@@ -465,6 +465,8 @@ cleanup:
 		close(r.sp.pidfd);
 	if (r.sp.status_fd > 0)
 		close(r.sp.status_fd);
+	if (r.sp.sync_fd > 0)
+		close(r.sp.sync_fd);
 	if (r.log_fd >= 0)
 		close(r.log_fd);
 	return status;

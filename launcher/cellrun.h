@@ -114,6 +114,7 @@ struct spawn {
 	int out_fd;		/* read ends of the payload's stdout and stderr */
 	int err_fd;
 	int status_fd;
+	int sync_fd;		/* held open for the run: its hang-up tells init cellrun died */
 	char error[512];	/* the cell's setup or exec failure, "" if none */
 	int exit_hint;		/* CELLRUN_EXIT_* that goes with error[] */
 };

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -132,6 +133,23 @@ static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipe
 		  "%s: %m", o->argv[0]);
 }
 
+/*
+ * If cellrun dies, the cell dies with it: init's death ends the pid
+ * namespace.  Set after the uid change, which clears the parent-death
+ * signal; cellrun holding the sync pipe open shows it was alive when it was set.
+ */
+static int die_with_cellrun(int sync_fd)
+{
+	struct pollfd pfd = { .fd = sync_fd, .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -errno;
+	if (poll(&pfd, 1, 0) != 0)
+		return -ESRCH;	/* EOF (hang-up) or data: cellrun is gone or confused */
+	close(sync_fd);
+	return 0;
+}
+
 /* Reap until the payload ends; orphans re-parented to us are reaped on the way. */
 static int reap(pid_t payload)
 {
@@ -157,18 +175,17 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	close(p->status[0]);
 	close(p->out[0]);
 	close(p->err[0]);
-	/* If cellrun dies, the cell dies with it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "pdeathsig: %m");
 	if (read(p->sync[0], &go, 1) != 1)
 		_exit(CELLRUN_EXIT_LAUNCHER);	/* cellrun gave up on us */
-	close(p->sync[0]);
 
 	if (rootfs_open_sources(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
 	ret = become_cell_owner();
 	if (ret)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "set cell ids: %s", strerror(-ret));
+	ret = die_with_cellrun(p->sync[0]);
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "tie to cellrun: %s", strerror(-ret));
 	if (sethostname("cell", 4))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "sethostname: %m");
 	ret = net_loopback_up();

@@ -124,7 +124,7 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->pidfd = s->out_fd = s->err_fd = s->status_fd = -1;
+	s->pidfd = s->out_fd = s->err_fd = s->status_fd = s->sync_fd = -1;
 	ret = open_pipes(&p);
 	if (ret) {
 		snprintf(s->error, sizeof(s->error), "pipe: %s", strerror(-ret));
@@ -163,6 +163,8 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
 		goto out;
 	}
 	read_error(s, p.error[0]);
+	s->sync_fd = p.sync[1];
+	p.sync[1] = -1;
 	s->out_fd = p.out[0];
 	s->err_fd = p.err[0];
 	s->status_fd = p.status[0];
