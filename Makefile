@@ -23,7 +23,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-funct
 		   -I$(OUT) -Ibpf
 
 DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
-		   libseccomp-dev pkg-config python3 iproute2
+		   libseccomp-dev pkg-config python3 python3-matplotlib bubblewrap
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -32,6 +32,7 @@ LIB_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
 LAUNCH_SRCS	:= $(wildcard launcher/*.c)
 LAUNCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LAUNCH_SRCS))
 TEST_SRCS	:= $(wildcard tests/*.c)
+BENCH_SRCS	:= $(wildcard tests/bench/*.c)
 TEST_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner
 
@@ -57,7 +58,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(OUT) $(OUT)/bpf $(OUT)/userspace $(OUT)/launcher $(OUT)/tests:
+$(OUT) $(OUT)/bpf $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -78,7 +79,7 @@ $(OUT)/cellwatch.skel.h: $(OUT)/cellwatch.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name cellwatch_bpf > $@
 
 $(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h) $(OUT)/cellwatch.skel.h \
-	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests
+	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -97,6 +98,14 @@ $(OUT)/cellrun: $(LAUNCH_OBJS) $(OUT)/libcellwatch.a
 $(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/bench_startup: $(OUT)/tests/bench/startup.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup
+	$(Q)$(OUT)/bench_startup $(OUT) 100
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
