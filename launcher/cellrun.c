@@ -360,6 +360,7 @@ static int block_signals(void)
 
 int main(int argc, char **argv)
 {
+	static struct sock_fprog filter;
 	struct run r = { .log_fd = -1, .cell.dir_fd = -1 };
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
@@ -370,6 +371,12 @@ int main(int argc, char **argv)
 	rep->monitor = "none";
 	options_parse(&r.opts, argc, argv);
 	options_check_dirs(&r.opts);
+	ret = seccomp_prepare(&filter);
+	if (ret) {
+		errno = -ret;
+		die("build the seccomp filter: %m");
+	}
+	r.opts.seccomp = &filter;
 	if (r.opts.log_path) {
 		r.log_fd = open(r.opts.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (r.log_fd < 0)
@@ -461,6 +468,7 @@ cleanup:
 	}
 	cw_monitor_close(r.mon);
 	cw_rules_free(&r.rules);
+	free(filter.filter);
 	if (r.sp.pidfd > 0)
 		close(r.sp.pidfd);
 	if (r.sp.status_fd > 0)

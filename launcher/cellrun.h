@@ -22,6 +22,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include <linux/filter.h>
+
 #include "steps.h"
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
@@ -63,6 +65,7 @@ struct cellrun_opts {
 	unsigned int nofile;		/* RLIMIT_NOFILE */
 	bool no_monitor;
 	bool verbose;
+	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
 };
 
 /* Parse the command line (and --profile) into @o; exits with a message on bad input. */

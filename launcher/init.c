@@ -125,7 +125,7 @@ static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipe
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "close_range: %m");
 	/* Last: the filter also denies what the steps above needed. */
-	ret = seccomp_apply();
+	ret = seccomp_apply(o->seccomp);
 	if (ret)
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
 	execvp(o->argv[0], o->argv);

@@ -10,7 +10,15 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "steps.h"
 
@@ -106,7 +114,33 @@ static int deny_misc(scmp_filter_ctx ctx)
 	return ret;
 }
 
-int seccomp_apply(void)
+/* The filter as a BPF program, read back from libseccomp's export. */
+static int export_program(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = memfd_create("cellrun-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = seccomp_export_bpf(ctx, fd);
+	if (!ret && fstat(fd, &st))
+		ret = -errno;
+	if (!ret && (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter)))
+		ret = -EINVAL;
+	if (!ret) {
+		prog->filter = malloc(st.st_size);
+		prog->len = st.st_size / sizeof(struct sock_filter);
+		if (!prog->filter)
+			ret = -ENOMEM;
+		else if (pread(fd, prog->filter, st.st_size, 0) != st.st_size)
+			ret = -EIO;
+	}
+	close(fd);
+	return ret;
+}
+
+int seccomp_prepare(struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
 	int ret;
@@ -117,7 +151,15 @@ int seccomp_apply(void)
 	/* Only the native ABI: an i386 or x32 syscall kills the process. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_misc(ctx);
-	ret = ret ?: seccomp_load(ctx);
+	ret = ret ?: export_program(ctx, prog);
 	seccomp_release(ctx);
 	return ret;
+}
+
+int seccomp_apply(const struct sock_fprog *prog)
+{
+	/* no_new_privs is set (caps.c): an unprivileged process may install a filter. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog))
+		return -errno;
+	return 0;
 }

@@ -32,7 +32,14 @@ struct landlock_paths {
 /* Restrict the filesystem to @p; *abi is 0 when the kernel lacks Landlock (not applied). */
 int landlock_apply(const struct landlock_paths *p, int *abi);
 
-/* Install the syscall filter; the last step before execve. */
-int seccomp_apply(void);
+struct sock_fprog;
+
+/*
+ * Compile the syscall filter (in cellrun, before the cell exists, so the
+ * payload's start does not pay for it), then install it: the last step
+ * before execve.
+ */
+int seccomp_prepare(struct sock_fprog *prog);
+int seccomp_apply(const struct sock_fprog *prog);
 
 #endif /* CELLRUN_STEPS_H */
