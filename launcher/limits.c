@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cellrun.h"
+#include "cgroup.h"
 
 #define V1_ROOT "/sys/fs/cgroup"
 #define CPU_PERIOD_US 100000
@@ -22,18 +23,9 @@
 static int write_file(const char *dir, const char *file, const char *val)
 {
 	char path[700];
-	ssize_t n, len = strlen(val);
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n != len)
-		err = n < 0 ? -errno : -EIO;
-	close(fd);
-	return err;
+	return cw_write_at(AT_FDCWD, path, val);
 }
 
 static int read_file(const char *dir, const char *file, char *buf, size_t len)

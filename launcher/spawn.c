@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 
 #include "cellrun.h"
+#include "cgroup.h"
 
 #define CELL_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
 		       CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
@@ -37,18 +38,9 @@ static pid_t clone_cell(int cgroup_fd, int *pidfd)
 static int write_proc(pid_t pid, const char *file, const char *val)
 {
 	char path[64];
-	ssize_t n, len = strlen(val);
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n != len)
-		err = n < 0 ? -errno : -EIO;
-	close(fd);
-	return err;
+	return cw_write_at(AT_FDCWD, path, val);
 }
 
 /*

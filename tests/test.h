@@ -129,6 +129,19 @@ extern const char *src_dir;
 
 /* ---- helpers for integration tests (tests/helpers.c) ---- */
 
+/*
+ * Python prelude for payloads: err(f) runs f and returns "ALLOWED" or the
+ * errno name it failed with.
+ */
+#define PY_ERR_HELPER								\
+	"import errno, os\n"							\
+	"def err(f):\n"								\
+	"    try:\n"								\
+	"        f()\n"								\
+	"        return 'ALLOWED'\n"						\
+	"    except OSError as e:\n"						\
+	"        return errno.errorcode[e.errno]\n"
+
 struct cmd_result {
 	int status;		/* exit code, 128+N if killed by signal N, -1 on timeout */
 	char out[65536];	/* stdout, NUL-terminated, truncated to fit */

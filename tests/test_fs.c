@@ -101,13 +101,7 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 		return;
 	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--tmp-size", "8M", NULL },
 			       (char *[]){ PYTHON, "-c",
-				"import os, shutil, errno\n"
-				"def err(f):\n"
-				"    try:\n"
-				"        f()\n"
-				"        return 'ALLOWED'\n"
-				"    except OSError as e:\n"
-				"        return errno.errorcode[e.errno]\n"
+				PY_ERR_HELPER "import shutil\n"
 				"print('root', err(lambda: open('/newfile', 'w')))\n"
 				"print('usr', err(lambda: open('/usr/newfile', 'w')))\n"
 				"print('etc', err(lambda: open('/etc/passwd', 'a')))\n"

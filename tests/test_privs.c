@@ -88,13 +88,7 @@ TEST(privs_landlock_confines_filesystem)
 		return;
 	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--result", (char *)result, NULL },
 			       (char *[]){ PYTHON, "-c",
-				"import os, errno\n"
-				"def err(f):\n"
-				"    try:\n"
-				"        f()\n"
-				"        return 'ALLOWED'\n"
-				"    except OSError as e:\n"
-				"        return errno.errorcode[e.errno]\n"
+				PY_ERR_HELPER
 				"print('list-root', err(lambda: os.listdir('/')))\n"
 				"print('read-usr', err(lambda: open('/usr/bin/true', 'rb').read(4)))\n"
 				"print('write-tmp', err(lambda: open('/tmp/x', 'w').write('x')))\n",

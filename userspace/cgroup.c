@@ -75,7 +75,7 @@ int cg2_level(const char *root, const char *path)
 	return level;
 }
 
-static int write_at(int dirfd, const char *file, const char *val)
+int cw_write_at(int dirfd, const char *file, const char *val)
 {
 	ssize_t n, len = strlen(val);
 	int fd, err = 0;
@@ -120,7 +120,7 @@ static int kill_procs(int dirfd)
 
 int cg2_kill(int fd)
 {
-	int err = write_at(fd, "cgroup.kill", "1");
+	int err = cw_write_at(fd, "cgroup.kill", "1");
 
 	if (err == -ENOENT)
 		return kill_procs(fd);

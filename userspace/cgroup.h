@@ -28,4 +28,10 @@ int cg2_wait_empty(int fd, int timeout_ms);
 /* Is any process left in the cgroup open at @fd?  1, 0 or negative errno. */
 int cg2_populated(int fd);
 
+/*
+ * Write @val to a kernel interface file (cgroup, /proc) with one write(2):
+ * these files take a value whole or refuse it.  @dirfd may be AT_FDCWD.
+ */
+int cw_write_at(int dirfd, const char *file, const char *val);
+
 #endif /* CW_CGROUP_H */
