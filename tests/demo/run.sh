@@ -1,22 +1,40 @@
 #!/bin/sh
-# make run: a benign run and a hostile one, each in its own cell.
+# make run: a benign run and hostile ones, each in its own cell.
 set -u
 build=${1:-build}
-here=$(dirname "$0")
-out=$(mktemp -d /tmp/cellwatch-demo.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/cellwatch-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+log="$work/events.json"
 
-echo "== 1. benign: summarise a CSV in a cell"
-"$build/cellrun" --log "$out/events.json" -- /usr/bin/python3 "$here/benign.py" "$out"
-echo "   exit status $?; output: $(cat "$out/summary.txt")"
+echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go to /output)"
+"$build/cellrun" --log "$log" --input "$here" --output "$work/out" \
+	--result "$work/result.json" -- /usr/bin/python3 /input/benign.py /output
+echo "   exit status $?; /output holds: $(cat "$work/out/summary.txt")"
+echo "   result: $(grep -o '"reason": "[a-z_]*"' "$work/result.json")"
 echo
 echo "== 2. hostile: the same kind of script tries to start a shell"
-"$build/cellrun" --log "$out/events.json" -- /usr/bin/python3 "$here/hostile.py"
+"$build/cellrun" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
 echo "== 3. the shell alone: killed before its first instruction"
-"$build/cellrun" --log "$out/events.json" -- /bin/sh -c 'echo you will not see this'
+"$build/cellrun" --log "$log" -- /bin/sh -c 'echo you will not see this'
 echo "   exit status $?"
 echo
-echo "== the alerts in the JSON event log ($(wc -l < "$out/events.json") events in all):"
-grep '"kind":"alert"' "$out/events.json"
+echo "== 4. reaching out: the metadata service and the host's secrets"
+"$build/cellrun" --log "$log" -- /usr/bin/python3 -c '
+import urllib.request
+try:
+    urllib.request.urlopen("http://169.254.169.254/latest/meta-data/", timeout=2)
+except Exception as e:
+    print("metadata service:", e)
+for p in ["/etc/shadow", "/root/.ssh/id_rsa"]:
+    try:
+        open(p).read()
+    except OSError as e:
+        print(p + ":", e.strerror)
+'
+echo "   exit status $?"
+echo
+echo "== the alerts in the JSON event log ($(wc -l < "$log") events in all):"
+grep '"kind":"alert"' "$log"
