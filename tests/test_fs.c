@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Integration: the cell's filesystem, as the payload sees it. */
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,4 +124,48 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 	ASSERT_HAS(res.out, "etc EROFS\n", "writing /etc fails");
 	ASSERT_HAS(res.out, "exec EACCES\n", "a file written to /tmp cannot be executed");
 	ASSERT_HAS(res.out, "fill ENOSPC 7\n", "filling /tmp stops at its 8 MiB size");
+}
+
+TEST(fs_rootfs_option)
+{
+	const char *root = test_path(0, "rootfs");
+	static const char *const dirs[] = { "", "/proc", "/dev", "/tmp", "/usr", "/etc" };
+	static const char *const links[][2] = {
+		{ "usr/bin", "/bin" }, { "usr/lib", "/lib" }, { "usr/lib64", "/lib64" },
+	};
+	char path[4200];
+	struct cmd_result res;
+	FILE *f;
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+		mkdir(path, 0755);
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, links[i][1]);
+		symlink(links[i][0], path);
+	}
+	snprintf(path, sizeof(path), "%s/etc/marker", root);
+	f = fopen(path, "w");
+	fputs("from the given rootfs\n", f);
+	fclose(f);
+	/* The rootfs gets the host's /usr in a mount namespace of this test's own: gone with it. */
+	snprintf(path, sizeof(path), "%s/usr", root);
+	if (!ASSERT_OK(unshare(CLONE_NEWNS), "private mount namespace for the test") ||
+	    !ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make it private") ||
+	    !ASSERT_OK(mount("/usr", path, NULL, MS_BIND | MS_RDONLY, NULL), "populate rootfs/usr"))
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rootfs", (char *)root, NULL },
+			       (char *[]){ PYTHON, "-c",
+				PY_ERR_HELPER
+				"print(open('/etc/marker').read().strip())\n"
+				"print('root', err(lambda: open('/x', 'w')))\n"
+				"print('hostname', os.uname().nodename)\n",
+				NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "from the given rootfs\n", "/etc comes from the rootfs");
+	ASSERT_HAS(res.out, "root EROFS\n", "the rootfs is read-only");
+	ASSERT_HAS(res.out, "hostname cell\n", "the rest of the cell is as usual");
 }
