@@ -11,12 +11,14 @@
 #define CW_NR_creat	85
 #define CW_NR_openat	257
 #define CW_NR_openat2	437
+#define CW_NR_open_by_handle_at	304
 #define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define CW_NR_open	(-1)	/* arm64 has openat only */
 #define CW_NR_creat	(-1)
 #define CW_NR_openat	56
 #define CW_NR_openat2	437
+#define CW_NR_open_by_handle_at	265
 #define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #error "cellwatch: unsupported architecture; add its syscall numbers to bpf/arch.bpf.h"

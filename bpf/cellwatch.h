@@ -34,6 +34,8 @@ enum cw_action {
 /* struct cw_event_hdr.flags */
 #define CW_F_PATH_TRUNCATED	(1U << 0)	/* path hit CW_PATH_MAX or CW_PATH_DEPTH */
 #define CW_F_ARGS_TRUNCATED	(1U << 1)	/* argv longer than CW_ARGS_MAX */
+#define CW_F_UNRESOLVED		(1U << 2)	/* path as the caller passed it (a failed call):
+						 * read from its memory, not resolved */
 
 struct cw_event_hdr {
 	__u32 type;		/* enum cw_event_type */
@@ -68,16 +70,18 @@ struct cw_exec_event {
 };
 
 /*
- * A successful open/openat/openat2/creat, emitted at syscall exit from the
- * struct file the new fd refers to.  Only offsetof(path) + path_len bytes
- * are sent.
+ * An open/openat/openat2/creat/open_by_handle_at, emitted at syscall exit.
+ * On success the path is resolved from the struct file the new fd refers
+ * to; on failure (ret < 0, -errno) it is the string the caller passed,
+ * flagged CW_F_UNRESOLVED, and dev/ino are 0.  Only offsetof(path) +
+ * path_len bytes are sent.
  */
 struct cw_open_event {
 	struct cw_event_hdr hdr;
 	__u64 dev;		/* kernel dev_t of the opened file */
 	__u64 ino;		/* its inode number */
 	__u32 flags;		/* open flags as passed by the caller (O_*) */
-	__s32 ret;		/* the fd returned */
+	__s32 ret;		/* the fd returned, or -errno */
 	__u32 path_len;		/* bytes of path[], NUL included */
 	__u32 __pad;
 	char path[CW_PATH_MAX];
@@ -116,11 +120,19 @@ struct cw_exec_rule {
 	__u32 action;		/* enum cw_action */
 };
 
+/*
+ * Two ring buffers: "events" carries the bulk (opens), "critical" carries
+ * execs, connects and every record of a kernel verdict, so a flood of opens
+ * can never crowd out what matters most.  In-kernel verdicts never depend
+ * on either ring's state.
+ */
+
 /* Index of the per-CPU counters array, summed by userspace. */
 enum cw_counter {
-	CW_CNT_EVENTS = 0,	/* records submitted to the ring buffer */
-	CW_CNT_DROPS = 1,	/* records lost because the ring buffer was full */
+	CW_CNT_EVENTS = 0,	/* records submitted to either ring buffer */
+	CW_CNT_DROPS = 1,	/* records lost because the bulk ring was full */
 	CW_CNT_KILLS = 2,	/* SIGKILLs sent by kernel rules */
+	CW_CNT_DROPS_CRITICAL = 3, /* records lost because the critical ring was full */
 	CW_CNT_MAX,
 };
 

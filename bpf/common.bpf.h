@@ -35,6 +35,11 @@ struct {
 } events SEC(".maps") __weak;
 
 struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} critical SEC(".maps") __weak;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CW_CNT_MAX);
 	__type(key, __u32);
@@ -110,11 +115,21 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
-/* Copy a record into the ring buffer; a full ring is counted, never silent. */
+/* Copy a record into the bulk ring buffer; a full ring is counted, never silent. */
 static __always_inline void submit(void *ev, __u64 size)
 {
 	if (bpf_ringbuf_output(&events, ev, size, 0)) {
 		count(CW_CNT_DROPS);
+		return;
+	}
+	count(CW_CNT_EVENTS);
+}
+
+/* The same into the ring that opens cannot fill: execs, connects, verdicts. */
+static __always_inline void submit_critical(void *ev, __u64 size)
+{
+	if (bpf_ringbuf_output(&critical, ev, size, 0)) {
+		count(CW_CNT_DROPS_CRITICAL);
 		return;
 	}
 	count(CW_CNT_EVENTS);

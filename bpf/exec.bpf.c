@@ -99,7 +99,7 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	size = offsetof(struct cw_exec_event, data) + path_len + args_len;
 	if (size > sizeof(*e))
 		return 0;
-	submit(e, size);
+	submit_critical(e, size);
 	return 0;
 }
 

@@ -12,6 +12,16 @@
 #define CW_O_CREAT	0100
 #define CW_O_TRUNC	01000
 
+/* The filename argument of an open-family call, NULL for open_by_handle_at. */
+static __always_inline const char *open_filename(long nr, struct pt_regs *regs)
+{
+	if (nr == CW_NR_open || nr == CW_NR_creat)
+		return (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (nr == CW_NR_openat || nr == CW_NR_openat2)
+		return (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	return NULL;
+}
+
 /* The open flags the caller asked for, read from the preserved syscall args. */
 static __always_inline __u32 open_flags(long nr, struct pt_regs *regs)
 {
@@ -23,6 +33,8 @@ static __always_inline __u32 open_flags(long nr, struct pt_regs *regs)
 		return PT_REGS_PARM2_CORE_SYSCALL(regs);
 	if (nr == CW_NR_creat)
 		return CW_O_CREAT | CW_O_WRONLY | CW_O_TRUNC;
+	if (nr == CW_NR_open_by_handle_at)
+		return PT_REGS_PARM3_CORE_SYSCALL(regs);
 	bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
 	return how.flags;
 }
@@ -40,38 +52,71 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
+/*
+ * A failed open: no file exists, so report what the caller asked for, from
+ * its memory (the syscall arguments survive in pt_regs until exit).
+ */
+static __always_inline __u32 failed_path(long nr, struct pt_regs *regs, char *dst,
+					 __u32 *flags)
+{
+	const char *name = open_filename(nr, regs);
+	long len;
+
+	*flags |= CW_F_UNRESOLVED;
+	dst[0] = '\0';
+	if (!name)
+		return 1;
+	len = bpf_probe_read_user_str(dst, CW_PATH_MAX - 1, name);
+	if (len <= 0) {
+		dst[0] = '\0';
+		return 1;
+	}
+	if (len == CW_PATH_MAX - 1)
+		*flags |= CW_F_PATH_TRUNCATED;
+	return len;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct cw_scratch_buf *buf;
 	struct cw_open_event *e;
-	struct file *f;
+	struct file *f = NULL;
 	__u32 path_len;
 	long nr;
 	__u64 cell;
 
 	/* Cheapest test first: this hook sees every syscall on the host. */
 	nr = syscall_nr(regs);
-	if (nr != CW_NR_openat && nr != CW_NR_open && nr != CW_NR_creat && nr != CW_NR_openat2)
+	if (nr != CW_NR_openat && nr != CW_NR_open && nr != CW_NR_creat &&
+	    nr != CW_NR_openat2 && nr != CW_NR_open_by_handle_at)
 		return 0;
 	cell = current_cell();
-	if (!cell || ret < 0)
+	if (!cell)
 		return 0;
-
-	f = fd_file(ret);
+	if (ret >= 0) {
+		f = fd_file(ret);
+		if (!f)
+			return 0;
+	}
 	buf = get_scratch();
-	if (!f || !buf)
+	if (!buf)
 		return 0;
 	e = &buf->ev.open;
 	fill_hdr(&e->hdr, CW_EVENT_OPEN, cell);
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
-	file_identity(f, &e->dev, &e->ino);
 	e->flags = open_flags(nr, regs);
 	e->ret = ret;
 	e->__pad = 0;
-	path_len = resolve_path(&f->f_path, e->path, buf, &e->hdr.flags);
+	if (f) {
+		file_identity(f, &e->dev, &e->ino);
+		path_len = resolve_path(&f->f_path, e->path, buf, &e->hdr.flags);
+	} else {
+		e->dev = e->ino = 0;
+		path_len = failed_path(nr, regs, e->path, &e->hdr.flags);
+	}
 	e->path_len = path_len;
-	submit(e, offsetof(struct cw_open_event, path) + path_len);
+	submit(e, offsetof(struct cw_open_event, path) + (path_len & (CW_PATH_MAX - 1)));
 	return 0;
 }
 

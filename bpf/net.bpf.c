@@ -33,7 +33,7 @@ static __always_inline int emit_connect(struct bpf_sock_addr *ctx, __u16 family)
 
 		__builtin_memcpy(e.addr, ip6, sizeof(ip6));
 	}
-	submit(&e, sizeof(e));
+	submit_critical(&e, sizeof(e));
 	return 1;
 }
 

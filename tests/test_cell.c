@@ -171,3 +171,27 @@ TEST(cell_open_path_resolved_in_kernel)
 	ASSERT_EQ(count_events(log, "file.path", "./known.txt"), 0, "no relative path");
 	json_decref(log);
 }
+
+TEST(cell_failed_open_logged_with_errno)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+			PY_ERR_HELPER
+			"print(err(lambda: open('/usr/planted', 'w')))\n", NULL }, &res), "cellrun");
+	ASSERT_STREQ(res.out, "EROFS\n", "the write into a read-only tree failed");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "file.path", "/usr/planted");
+	if (ASSERT_OK_PTR(ev, "the failed attempt is logged")) {
+		ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "outcome");
+		ASSERT_STREQ(jstr(ev, "error.code"), "EROFS", "errno name");
+		ASSERT_TRUE(json_is_false(jget(ev, "cellwatch.path_resolved")),
+			    "marked as the caller's string, not a resolved path");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.open.flags"), 0)),
+			     "write", "flags");
+	}
+	json_decref(log);
+}

@@ -9,6 +9,7 @@
 #include "test.h"
 
 #define OPENS 3000
+#define EXECS 10
 
 TEST(loss_is_counted_and_reported)
 {
@@ -27,9 +28,14 @@ TEST(loss_is_counted_and_reported)
 	/* One page of ring buffer against a burst of opens: most cannot fit. */
 	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "4096"), "cellwatch ready"))
 		goto cleanup;
+	/* Execs in the middle of the flood: they travel in the critical ring. */
 	snprintf(script, sizeof(script),
-		 "import os\nfor _ in range(%d):\n    os.close(os.open('%s', os.O_RDONLY))\n",
-		 OPENS, file);
+		 "import os, subprocess\n"
+		 "for i in range(%d):\n"
+		 "    os.close(os.open('%s', os.O_RDONLY))\n"
+		 "    if i %% %d == 0:\n"
+		 "        subprocess.run(['/usr/bin/true'])\n",
+		 OPENS, file, OPENS / EXECS);
 	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c", script, NULL }), 0,
 		  "burst of opens");
 	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
@@ -49,6 +55,8 @@ TEST(loss_is_counted_and_reported)
 	/* Every open is accounted for: logged, or counted as lost (lost also covers the
 	 * interpreter's own opens, hence >=). */
 	ASSERT_TRUE(opened + lost >= OPENS, "logged + lost covers every open");
+	ASSERT_EQ(count_events(log, "process.executable", "/usr/bin/true"), EXECS,
+		  "no exec lost to the flood of opens");
 cleanup:
 	stop_watcher(&w);
 	json_decref(log);

@@ -138,6 +138,11 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
 		goto fail;
 	}
+	ret = ring_buffer__add(m->rb, bpf_map__fd(m->skel->maps.critical), handle_record, m);
+	if (ret) {
+		snprintf(err, errlen, "critical ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
 	*out = m;
 	return 0;
 fail:
@@ -249,7 +254,8 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
 	}
 	free(vals);
 	st->events = sums[CW_CNT_EVENTS];
-	st->drops = sums[CW_CNT_DROPS];
+	st->drops = sums[CW_CNT_DROPS] + sums[CW_CNT_DROPS_CRITICAL];
+	st->drops_critical = sums[CW_CNT_DROPS_CRITICAL];
 	st->kills = sums[CW_CNT_KILLS];
 	st->decode_errors = m->decode_errors;
 	return 0;

@@ -20,7 +20,7 @@ typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 
 struct cw_monitor_opts {
 	__u32 cell_level;		/* depth of cell cgroups below the v2 root */
-	size_t ringbuf_bytes;		/* power of two, >= page size; 0: default */
+	size_t ringbuf_bytes;		/* bulk ring: power of two, >= page size; 0: default */
 	const struct cw_ruleset *rules;	/* compiled into the kernel at load, may be NULL */
 	cw_event_fn on_event;
 	void *ctx;
@@ -29,7 +29,8 @@ struct cw_monitor_opts {
 
 struct cw_stats {
 	__u64 events;			/* records the kernel submitted */
-	__u64 drops;			/* records the kernel lost: ring buffer full */
+	__u64 drops;			/* records the kernel lost: a ring buffer full */
+	__u64 drops_critical;		/* of which from the critical ring (execs, verdicts) */
 	__u64 kills;			/* SIGKILLs sent by kernel rules */
 	__u64 decode_errors;		/* malformed records userspace refused */
 };

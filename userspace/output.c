@@ -163,6 +163,7 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 static int encode_open(json_t *doc, const struct cw_event *ev)
 {
 	__u32 flags = ev->open.flags;
+	bool failed = ev->open.ret < 0;
 	json_t *fl = json_array();
 	const char *type;
 	int err;
@@ -175,7 +176,6 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 		type = "access";
 	err = set_common(doc, ev, "file", type, "open");
 	err |= set(doc, "file.path", json_string(ev->open.path));
-	err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
 	if (fl) {
 		int acc = flags & O_ACCMODE;
 
@@ -189,8 +189,20 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 			err |= json_array_append_new(fl, json_string("truncate"));
 	}
 	err |= set(doc, "cellwatch.open.flags", fl);
-	err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
-	err |= set(doc, "event.outcome", json_string("success"));
+	if (failed) {
+		int e = -ev->open.ret;
+		const char *name = strerrorname_np(e);
+
+		/* What the caller asked for, not a file that exists. */
+		err |= set(doc, "cellwatch.path_resolved", json_false());
+		err |= set(doc, "event.outcome", json_string("failure"));
+		err |= set(doc, "error.code", json_string(name ? name : "?"));
+		err |= set(doc, "error.message", json_string(strerror(e)));
+	} else {
+		err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
+		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
+		err |= set(doc, "event.outcome", json_string("success"));
+	}
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 
