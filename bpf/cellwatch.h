@@ -22,6 +22,8 @@ enum cw_event_type {
 	CW_EVENT_EXEC = 1,	/* struct cw_exec_event */
 	CW_EVENT_OPEN = 2,	/* struct cw_open_event */
 	CW_EVENT_CONNECT = 3,	/* struct cw_connect_event */
+	CW_EVENT_FORK = 4,	/* struct cw_proc_event: a new process (not a thread) */
+	CW_EVENT_EXIT = 5,	/* struct cw_proc_event: a process's last thread ended */
 };
 
 /* What the kernel side did about an event, struct cw_event_hdr.action. */
@@ -95,6 +97,16 @@ struct cw_connect_event {
 	__u32 protocol;		/* IPPROTO_TCP, IPPROTO_UDP, ... */
 	__u8 addr[16];		/* destination address, network byte order;
 				 * AF_INET uses the first 4 bytes */
+};
+
+/*
+ * Process lifecycle, from sched_process_fork and sched_process_exit; hdr.pid
+ * is the parent (fork) or the process that ended (exit).
+ */
+struct cw_proc_event {
+	struct cw_event_hdr hdr;
+	__u32 child_pid;	/* fork: the new process's pid */
+	__s32 exit_status;	/* exit: wait status (code << 8 | signal) */
 };
 
 /* Value of the cells map, keyed by the cell's cgroup v2 id. */

@@ -195,3 +195,44 @@ TEST(cell_failed_open_logged_with_errno)
 	}
 	json_decref(log);
 }
+
+TEST(cell_lifecycle_and_ancestry)
+{
+	struct cmd_result res;
+	json_t *log, *open_ev, *ev;
+	size_t i;
+	int exits3 = 0, forks = 0;
+
+	if (!require_root())
+		return;
+	/* python -> python -> python: the innermost opens a file and exits 3. */
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+			"import subprocess, sys\n"
+			"inner = \"open('/etc/hostname').read(); raise SystemExit(3)\"\n"
+			"mid = 'import subprocess, sys; '"
+			"      'sys.exit(subprocess.run([sys.executable, \"-c\", %r]).returncode)' % inner\n"
+			"r = subprocess.run(['/usr/bin/python3', '-c', mid])\n"
+			"print('rc', r.returncode)\n", NULL }, &res), "cellrun");
+	ASSERT_STREQ(res.out, "rc 3\n", "the exit code travelled up");
+	log = read_log(test_path(1, "log.json"));
+	open_ev = NULL;
+	json_array_foreach(log, i, ev) {
+		const char *p = jstr(ev, "file.path"), *a = jstr(ev, "event.action");
+
+		if (p && !strcmp(p, "/etc/hostname") && json_array_size(jget(ev, "cellwatch.ancestry")) >= 2)
+			open_ev = ev;
+		forks += a && !strcmp(a, "fork");
+		exits3 += a && !strcmp(a, "exit") && jint(ev, "process.exit_code") == 3;
+	}
+	ASSERT_TRUE(forks >= 2, "forks are events");
+	ASSERT_EQ(exits3, 2, "the two inner processes' exits carry code 3");
+	if (ASSERT_OK_PTR(open_ev, "the innermost open carries its ancestry")) {
+		json_t *chain = jget(open_ev, "cellwatch.ancestry");
+
+		ASSERT_HAS(jstr(open_ev, "process.parent.executable"), "/usr/bin/python3",
+			   "parent executable");
+		ASSERT_HAS(json_string_value(json_array_get(chain, 1)), "/usr/bin/python3",
+			   "grandparent executable");
+	}
+	json_decref(log);
+}

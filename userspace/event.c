@@ -57,6 +57,12 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 		if (decode_open(ev, size))
 			return -EINVAL;
 		break;
+	case CW_EVENT_FORK:
+	case CW_EVENT_EXIT:
+		if (size != sizeof(ev->proc))
+			return -EINVAL;
+		memcpy(&ev->proc, data, size);
+		break;
 	case CW_EVENT_CONNECT:
 		if (size != sizeof(ev->connect))
 			return -EINVAL;
@@ -68,6 +74,7 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 	ev->hdr.comm[CW_COMM_LEN - 1] = '\0';
 	ev->realtime_ns = 0;
 	ev->rule = NULL;
+	ev->nancestry = 0;
 	return 0;
 }
 

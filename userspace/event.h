@@ -3,11 +3,14 @@
 #ifndef CW_EVENT_H
 #define CW_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "cellwatch.h"
 
 struct cw_rule;
+
+#define CW_ANCESTRY_MAX 4	/* parent, grandparent, ... reported per event */
 
 /*
  * A record copied out of the ring buffer and checked: every string is
@@ -19,9 +22,13 @@ struct cw_event {
 		struct cw_exec_event exec;
 		struct cw_open_event open;
 		struct cw_connect_event connect;
+		struct cw_proc_event proc;
 	};
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
+	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
+	const char *ancestry[CW_ANCESTRY_MAX];
+	int nancestry;
 };
 
 /* Validate and copy @size bytes at @data into @ev.  0 or -EINVAL. */

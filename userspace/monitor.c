@@ -11,6 +11,7 @@
 
 #include "cgroup.h"
 #include "monitor.h"
+#include "proctree.h"
 #include "cellwatch.skel.h"
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
@@ -24,6 +25,7 @@ struct cw_cell_links {
 struct cw_monitor {
 	struct cellwatch_bpf *skel;
 	struct ring_buffer *rb;
+	struct cw_proctree *tree;
 	const struct cw_ruleset *rules;
 	cw_event_fn on_event;
 	void *ctx;
@@ -66,6 +68,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	}
 	ev.realtime_ns = ev.hdr.ts_boot_ns + m->boot_to_real_ns;
 	ev.rule = cw_rules_by_id(m->rules, ev.hdr.rule_id);
+	cw_proctree_update(m->tree, &ev);
 	if (m->on_event)
 		m->on_event(m->ctx, &ev);
 	return 0;
@@ -102,6 +105,12 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	m->on_event = opts->on_event;
 	m->ctx = opts->ctx;
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	m->tree = cw_proctree_new();
+	if (!m->tree) {
+		free(m);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 
 	m->skel = cellwatch_bpf__open();
 	if (!m->skel) {
@@ -127,7 +136,10 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		goto fail;
 	m->skel->links.cw_exec = bpf_program__attach(m->skel->progs.cw_exec);
 	m->skel->links.cw_sys_exit = bpf_program__attach(m->skel->progs.cw_sys_exit);
-	if (!m->skel->links.cw_exec || !m->skel->links.cw_sys_exit) {
+	m->skel->links.cw_fork = bpf_program__attach(m->skel->progs.cw_fork);
+	m->skel->links.cw_exit = bpf_program__attach(m->skel->progs.cw_exit);
+	if (!m->skel->links.cw_exec || !m->skel->links.cw_sys_exit || !m->skel->links.cw_fork ||
+	    !m->skel->links.cw_exit) {
 		ret = -errno;
 		snprintf(err, errlen, "attach tracepoints: %s", strerror(-ret));
 		goto fail;
@@ -161,6 +173,7 @@ void cw_monitor_close(struct cw_monitor *m)
 	free(m->cells);
 	ring_buffer__free(m->rb);
 	cellwatch_bpf__destroy(m->skel);
+	cw_proctree_free(m->tree);
 	free(m);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,6 +95,18 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	err |= set(doc, "process.thread.id", json_integer(h->tid));
 	if (h->ppid)
 		err |= set(doc, "process.parent.pid", json_integer(h->ppid));
+	if (ev->nancestry) {
+		json_t *chain = json_array();
+
+		if (ev->ancestry[0])
+			err |= set(doc, "process.parent.executable", json_string(ev->ancestry[0]));
+		/* Parent first; null where the tree does not know the image. */
+		for (int i = 0; chain && i < ev->nancestry; i++)
+			err |= json_array_append_new(chain, ev->ancestry[i] ?
+							    json_string(ev->ancestry[i]) :
+							    json_null());
+		err |= set(doc, "cellwatch.ancestry", chain);
+	}
 	err |= set(doc, "process.name", json_string(h->comm));
 	err |= set_id(doc, "user.id", h->uid);
 	err |= set_id(doc, "group.id", h->gid);
@@ -239,6 +252,23 @@ static int encode_connect(json_t *doc, const struct cw_event *ev)
 	return err;
 }
 
+static int encode_proc(json_t *doc, const struct cw_event *ev)
+{
+	const struct cw_proc_event *p = &ev->proc;
+	int err;
+
+	if (ev->hdr.type == CW_EVENT_FORK) {
+		err = set_common(doc, ev, "process", "start", "fork");
+		return err | set(doc, "cellwatch.child.pid", json_integer(p->child_pid));
+	}
+	err = set_common(doc, ev, "process", "end", "exit");
+	if (WIFSIGNALED(p->exit_status))
+		err |= set(doc, "cellwatch.exit.signal", json_integer(WTERMSIG(p->exit_status)));
+	else
+		err |= set(doc, "process.exit_code", json_integer(WEXITSTATUS(p->exit_status)));
+	return err;
+}
+
 json_t *cw_event_to_ecs(const struct cw_event *ev)
 {
 	json_t *doc = json_object();
@@ -255,6 +285,10 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 		break;
 	case CW_EVENT_CONNECT:
 		err = encode_connect(doc, ev);
+		break;
+	case CW_EVENT_FORK:
+	case CW_EVENT_EXIT:
+		err = encode_proc(doc, ev);
 		break;
 	default:
 		err = -EINVAL;
