@@ -13,6 +13,7 @@
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	304
 #define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
+#define syscall_arg6(regs) BPF_CORE_READ(regs, r9)
 #elif defined(__TARGET_ARCH_arm64)
 #define CW_NR_open	(-1)	/* arm64 has openat only */
 #define CW_NR_creat	(-1)
@@ -20,6 +21,7 @@
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	265
 #define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
+#define syscall_arg6(regs) BPF_CORE_READ(regs, regs[5])
 #else
 #error "cellwatch: unsupported architecture; add its syscall numbers to bpf/arch.bpf.h"
 #endif

@@ -24,6 +24,7 @@ enum cw_event_type {
 	CW_EVENT_CONNECT = 3,	/* struct cw_connect_event */
 	CW_EVENT_FORK = 4,	/* struct cw_proc_event: a new process (not a thread) */
 	CW_EVENT_EXIT = 5,	/* struct cw_proc_event: a process's last thread ended */
+	CW_EVENT_SYSCALL = 6,	/* struct cw_syscall_event: a watched (escape) syscall */
 };
 
 /* What the kernel side did about an event, struct cw_event_hdr.action. */
@@ -108,6 +109,32 @@ struct cw_proc_event {
 	__u32 child_pid;	/* fork: the new process's pid */
 	__s32 exit_status;	/* exit: wait status (code << 8 | signal) */
 };
+
+/*
+ * A watched syscall returned: the ways out of a cell (ptrace, mount,
+ * namespaces, bpf, modules, id changes, capset, memfd_create, signals,
+ * chroot, pivot_root, keyrings, personality, ...).  Emitted at exit, so
+ * calls a seccomp filter refused are reported too, with their -EPERM.
+ */
+struct cw_syscall_event {
+	struct cw_event_hdr hdr;
+	__u32 nr;		/* native syscall number */
+	__u32 __pad;
+	__s64 ret;		/* return value, -errno on failure */
+	__u64 args[6];		/* raw arguments (pointers are the caller's) */
+	__u64 clone_flags;	/* clone/clone3/unshare: the flags asked for */
+};
+
+/* Values of the watched_syscalls array, indexed by syscall number. */
+enum cw_watch {
+	CW_WATCH_NONE = 0,
+	CW_WATCH_ALWAYS = 1,	/* report every call */
+	CW_WATCH_NS_FLAGS = 2,	/* clone/unshare: report when arg 0 asks for a namespace */
+	CW_WATCH_CLONE3 = 3,	/* clone3: report when clone_args.flags asks for one */
+};
+
+#define CW_MAX_SYSCALLS 1024
+#define CW_CLONE_NS_FLAGS 0x7e020080ULL	/* every CLONE_NEW* bit, CLONE_NEWTIME included */
 
 /* Value of the cells map, keyed by the cell's cgroup v2 id. */
 struct cw_cell {

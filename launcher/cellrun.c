@@ -129,7 +129,7 @@ static void report_loss(struct run *r)
 	r->report.events_lost = st.drops;
 }
 
-static int start_monitor(struct run *r)
+static int load_monitor(struct run *r)
 {
 	struct cw_monitor_opts mo = {
 		.cell_level = r->cell.level,
@@ -139,7 +139,6 @@ static int start_monitor(struct run *r)
 		.verbose = r->opts.verbose,
 	};
 	char err[512];
-	__u64 id;
 	int ret;
 
 	if (cw_rules_load(&r->rules, r->opts.rules_path, err, sizeof(err))) {
@@ -147,10 +146,20 @@ static int start_monitor(struct run *r)
 		return -EINVAL;
 	}
 	ret = cw_monitor_open(&r->mon, &mo, err, sizeof(err));
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "cellrun: monitor: %s\n", err);
-		return ret;
-	}
+	return ret;
+}
+
+/* The cell is set up: watch it from here on, before the payload starts. */
+static int watch_cell(void *ctx)
+{
+	struct run *r = ctx;
+	__u64 id;
+	int ret;
+
+	if (!r->mon)
+		return 0;
 	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd, &id);
 	if (ret)
 		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
@@ -405,7 +414,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellrun: Landlock unavailable in this kernel: not applied\n");
 
 	if (!r.opts.no_monitor) {
-		if (start_monitor(&r)) {
+		if (load_monitor(&r)) {
 			fprintf(stderr, "cellrun: refusing to run without the monitor "
 				"(--no-monitor to override)\n");
 			rep->error = "monitor unavailable";
@@ -415,7 +424,7 @@ int main(int argc, char **argv)
 		rep->monitor = "tracepoint";
 	}
 
-	ret = spawn_cell(&r.cell, &r.opts, &r.sp);
+	ret = spawn_cell(&r.cell, &r.opts, &r.sp, watch_cell, &r);
 	r.out = (struct stream){ .in_fd = r.sp.out_fd, .out_fd = 1, .name = "stdout" };
 	r.err = (struct stream){ .in_fd = r.sp.err_fd, .out_fd = 2, .name = "stderr" };
 	if (ret) {

@@ -104,7 +104,8 @@ void limits_describe(const struct cell *c, const struct cellrun_opts *o, char *b
 
 /* Pipes between cellrun and the cell. */
 struct cell_pipes {
-	int sync[2];		/* host -> cell: maps written, go on */
+	int sync[2];		/* host -> cell: ids mapped, set up; then: watched, start the payload */
+	int ready[2];		/* cell -> host: set up, about to start the payload */
 	int error[2];		/* cell -> host: text of a setup failure; EOF on exec */
 	int status[2];		/* init -> host: the payload's wait status */
 	int out[2];		/* payload stdout */
@@ -122,8 +123,15 @@ struct spawn {
 	int exit_hint;		/* CELLRUN_EXIT_* that goes with error[] */
 };
 
-/* Create the cell's namespaces and init inside @c; returns 0 once the payload was exec'd. */
-int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s);
+/*
+ * Create the cell's namespaces and init inside @c; returns 0 once the payload
+ * was exec'd.  @on_ready runs when the cell is set up and before the payload
+ * starts: the monitor registers the cell there, so the launcher's own setup
+ * is not reported as the payload's doing, and the payload is watched from
+ * its first instruction.  A non-zero return aborts the run.
+ */
+int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
+	       int (*on_ready)(void *ctx), void *ctx);
 
 /* The cell's side, in the child of clone3; never returns. */
 noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p);

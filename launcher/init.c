@@ -87,8 +87,13 @@ static const char *const landlock_read_exec[] = {
 static const char *const landlock_read_only[] = { "/etc", "/proc", "/input", NULL };
 static const char *const landlock_read_write[] = { "/tmp", "/output", "/dev", NULL };
 
-/* The payload: drop everything, in an order where each step still has what it needs. */
-static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipes *p)
+/*
+ * Drop everything, in an order where each step still has what it needs.
+ * Done by init before the payload exists: the payload inherits a confined
+ * process, and the monitor, which starts watching only after this, does
+ * not report the launcher's own steps as the payload's.
+ */
+static void confine(const struct cellrun_opts *o, int err_fd)
 {
 	struct rlimit_set rl = {
 		.nofile = o->nofile, .nproc = o->pids, .fsize = o->fsize_bytes,
@@ -98,7 +103,31 @@ static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipe
 		.read_only = landlock_read_only,
 		.read_write = landlock_read_write,
 	};
-	int fd = p->error[1], devnull, ret, abi;
+	int ret, abi;
+
+	ret = rlimits_apply(&rl);
+	if (ret)
+		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "rlimits: %s", strerror(-ret));
+	/* Capabilities go before Landlock and seccomp: both want no_new_privs, which this sets. */
+	ret = privileges_drop(CELL_UID, CELL_GID);
+	if (ret)
+		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "drop privileges: %s", strerror(-ret));
+	/* The payload runs as the same uid: keep it out of init's memory (/proc/1/mem). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "dumpable: %m");
+	ret = landlock_apply(&lp, &abi);
+	if (ret)
+		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "landlock: %s", strerror(-ret));
+	/* Last: the filter also denies what the steps above needed. */
+	ret = seccomp_apply(o->seccomp);
+	if (ret)
+		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
+}
+
+/* The payload: its own session, stdio and environment, then the command. */
+static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipes *p)
+{
+	int fd = p->error[1], devnull;
 
 	/* A new session: no controlling terminal to push input into. */
 	if (setsid() < 0)
@@ -110,24 +139,9 @@ static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipe
 	if (chdir("/tmp"))
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "chdir /tmp: %m");
 	set_env(o);
-
-	ret = rlimits_apply(&rl);
-	if (ret)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "rlimits: %s", strerror(-ret));
-	/* Capabilities go before Landlock and seccomp: both want no_new_privs, which this sets. */
-	ret = privileges_drop(CELL_UID, CELL_GID);
-	if (ret)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "drop privileges: %s", strerror(-ret));
-	ret = landlock_apply(&lp, &abi);
-	if (ret)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "landlock: %s", strerror(-ret));
 	/* Nothing of cellrun's open files leaks into the payload. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "close_range: %m");
-	/* Last: the filter also denies what the steps above needed. */
-	ret = seccomp_apply(o->seccomp);
-	if (ret)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
 	execvp(o->argv[0], o->argv);
 	cell_fail(fd, errno == ENOENT ? CELLRUN_EXIT_NOT_FOUND : CELLRUN_EXIT_CANNOT_EXEC,
 		  "%s: %m", o->argv[0]);
@@ -146,7 +160,6 @@ static int die_with_cellrun(int sync_fd)
 		return -errno;
 	if (poll(&pfd, 1, 0) != 0)
 		return -ESRCH;	/* EOF (hang-up) or data: cellrun is gone or confused */
-	close(sync_fd);
 	return 0;
 }
 
@@ -171,6 +184,7 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	int ret, status;
 
 	close(p->sync[1]);
+	close(p->ready[0]);
 	close(p->error[0]);
 	close(p->status[0]);
 	close(p->out[0]);
@@ -193,6 +207,12 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "loopback up: %s", strerror(-ret));
 	if (rootfs_setup(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+	confine(o, p->error[1]);
+	/* Set up: cellrun starts watching the cell now, then lets the payload go. */
+	if (write(p->ready[1], &go, 1) != 1 || read(p->sync[0], &go, 1) != 1)
+		_exit(CELLRUN_EXIT_LAUNCHER);
+	close(p->ready[1]);
+	close(p->sync[0]);
 
 	payload = fork();
 	if (payload < 0)
@@ -203,8 +223,6 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	close(p->error[1]);
 	close(p->out[1]);
 	close(p->err[1]);
-	/* Init needs nothing more: give up gaining anything. */
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	status = reap(payload);
 	if (write(p->status[1], &status, sizeof(status)) != sizeof(status))
 		_exit(CELLRUN_EXIT_LAUNCHER);

@@ -77,7 +77,7 @@ static void close_pair(int p[2])
 
 static int open_pipes(struct cell_pipes *p)
 {
-	int *all[] = { p->sync, p->error, p->status, p->out, p->err };
+	int *all[] = { p->sync, p->ready, p->error, p->status, p->out, p->err };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		all[i][0] = all[i][1] = -1;
@@ -109,7 +109,20 @@ static void read_error(struct spawn *s, int fd)
 	}
 }
 
-int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
+/* Wait for the cell to be set up; false if it failed (its error pipe says why). */
+static bool wait_ready(int fd)
+{
+	char byte;
+	ssize_t n;
+
+	do {
+		n = read(fd, &byte, 1);
+	} while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
+	       int (*on_ready)(void *ctx), void *ctx)
 {
 	struct cell_pipes p;
 	char go = 1;
@@ -132,11 +145,12 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
 		cell_init(o, &p);
 
 	close(p.sync[0]);
+	close(p.ready[1]);
 	close(p.error[1]);
 	close(p.status[1]);
 	close(p.out[1]);
 	close(p.err[1]);
-	p.sync[0] = p.error[1] = p.status[1] = p.out[1] = p.err[1] = -1;
+	p.sync[0] = p.ready[1] = p.error[1] = p.status[1] = p.out[1] = p.err[1] = -1;
 
 	ret = map_ids(s->pid, s->error, sizeof(s->error));
 	if (!ret) {
@@ -154,6 +168,20 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
 		snprintf(s->error, sizeof(s->error), "release the cell: %s", strerror(-ret));
 		goto out;
 	}
+	if (wait_ready(p.ready[0])) {
+		ret = on_ready(ctx);
+		if (ret) {
+			snprintf(s->error, sizeof(s->error), "cell ready, but: %s", strerror(-ret));
+			kill(s->pid, SIGKILL);
+			goto out;
+		}
+		if (write(p.sync[1], &go, 1) != 1) {
+			ret = -errno;
+			snprintf(s->error, sizeof(s->error), "start the payload: %s",
+				 strerror(-ret));
+			goto out;
+		}
+	}
 	read_error(s, p.error[0]);
 	s->sync_fd = p.sync[1];
 	p.sync[1] = -1;
@@ -164,6 +192,7 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s)
 	ret = s->error[0] ? -ECANCELED : 0;
 out:
 	close_pair(p.sync);
+	close_pair(p.ready);
 	close_pair(p.error);
 	close_pair(p.status);
 	close_pair(p.out);

@@ -63,6 +63,11 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 			return -EINVAL;
 		memcpy(&ev->proc, data, size);
 		break;
+	case CW_EVENT_SYSCALL:
+		if (size != sizeof(ev->sys))
+			return -EINVAL;
+		memcpy(&ev->sys, data, size);
+		break;
 	case CW_EVENT_CONNECT:
 		if (size != sizeof(ev->connect))
 			return -EINVAL;

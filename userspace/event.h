@@ -23,6 +23,7 @@ struct cw_event {
 		struct cw_open_event open;
 		struct cw_connect_event connect;
 		struct cw_proc_event proc;
+		struct cw_syscall_event sys;
 	};
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <seccomp.h>
 
 #include "cgroup.h"
 #include "monitor.h"
@@ -74,6 +75,52 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The escape syscalls reported as events, and how they are filtered in the kernel. */
+static const struct {
+	const char *name;
+	__u8 how;
+} watched[] = {
+	{ "ptrace", CW_WATCH_ALWAYS }, { "mount", CW_WATCH_ALWAYS },
+	{ "umount2", CW_WATCH_ALWAYS }, { "fsopen", CW_WATCH_ALWAYS },
+	{ "open_tree", CW_WATCH_ALWAYS }, { "move_mount", CW_WATCH_ALWAYS },
+	{ "unshare", CW_WATCH_NS_FLAGS }, { "clone", CW_WATCH_NS_FLAGS },
+	{ "clone3", CW_WATCH_CLONE3 }, { "setns", CW_WATCH_ALWAYS },
+	{ "bpf", CW_WATCH_ALWAYS }, { "perf_event_open", CW_WATCH_ALWAYS },
+	{ "init_module", CW_WATCH_ALWAYS }, { "finit_module", CW_WATCH_ALWAYS },
+	{ "delete_module", CW_WATCH_ALWAYS }, { "kexec_load", CW_WATCH_ALWAYS },
+	{ "kexec_file_load", CW_WATCH_ALWAYS },
+	{ "setuid", CW_WATCH_ALWAYS }, { "setgid", CW_WATCH_ALWAYS },
+	{ "setreuid", CW_WATCH_ALWAYS }, { "setregid", CW_WATCH_ALWAYS },
+	{ "setresuid", CW_WATCH_ALWAYS }, { "setresgid", CW_WATCH_ALWAYS },
+	{ "setfsuid", CW_WATCH_ALWAYS }, { "setfsgid", CW_WATCH_ALWAYS },
+	{ "setgroups", CW_WATCH_ALWAYS }, { "capset", CW_WATCH_ALWAYS },
+	{ "memfd_create", CW_WATCH_ALWAYS }, { "kill", CW_WATCH_ALWAYS },
+	{ "tkill", CW_WATCH_ALWAYS }, { "tgkill", CW_WATCH_ALWAYS },
+	{ "chroot", CW_WATCH_ALWAYS }, { "pivot_root", CW_WATCH_ALWAYS },
+	{ "keyctl", CW_WATCH_ALWAYS }, { "add_key", CW_WATCH_ALWAYS },
+	{ "request_key", CW_WATCH_ALWAYS }, { "personality", CW_WATCH_ALWAYS },
+	{ "process_vm_readv", CW_WATCH_ALWAYS }, { "process_vm_writev", CW_WATCH_ALWAYS },
+	{ "userfaultfd", CW_WATCH_ALWAYS }, { "io_uring_setup", CW_WATCH_ALWAYS },
+};
+
+static int watch_syscalls(struct cw_monitor *m, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(m->skel->maps.watched_syscalls);
+
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(watched[i].name);
+		__u32 key = nr;
+
+		if (nr < 0 || nr >= CW_MAX_SYSCALLS)
+			continue;	/* not on this architecture */
+		if (bpf_map_update_elem(fd, &key, &watched[i].how, BPF_ANY)) {
+			snprintf(err, errlen, "watch %s: %s", watched[i].name, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 static int compile_rules(struct cw_monitor *m, char *err, size_t errlen)
 {
 	if (!m->rules)
@@ -131,7 +178,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 			 verbose ? "" : " (run with -v for the verifier log)");
 		goto fail;
 	}
-	ret = compile_rules(m, err, errlen);
+	ret = compile_rules(m, err, errlen) ?: watch_syscalls(m, err, errlen);
 	if (ret)
 		goto fail;
 	m->skel->links.cw_exec = bpf_program__attach(m->skel->progs.cw_exec);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <seccomp.h>
 
 #include "output.h"
 #include "rules.h"
@@ -269,6 +270,55 @@ static int encode_proc(json_t *doc, const struct cw_event *ev)
 	return err;
 }
 
+static json_t *namespaces(__u64 flags)
+{
+	static const struct { __u64 bit; const char *name; } ns[] = {
+		{ 0x00020000, "mount" }, { 0x02000000, "cgroup" }, { 0x04000000, "uts" },
+		{ 0x08000000, "ipc" }, { 0x10000000, "user" }, { 0x20000000, "pid" },
+		{ 0x40000000, "net" }, { 0x00000080, "time" },
+	};
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if (flags & ns[i].bit)
+			json_array_append_new(list, json_string(ns[i].name));
+	}
+	return list;
+}
+
+static int encode_syscall(json_t *doc, const struct cw_event *ev)
+{
+	const struct cw_syscall_event *s = &ev->sys;
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, s->nr);
+	json_t *args = json_array();
+	char num[32];
+	int err;
+
+	snprintf(num, sizeof(num), "syscall_%u", s->nr);
+	err = set_common(doc, ev, "process", "info", name ? name : num);
+	err |= set(doc, "cellwatch.syscall.name", json_string(name ? name : num));
+	err |= set(doc, "cellwatch.syscall.nr", json_integer(s->nr));
+	for (int i = 0; args && i < 6; i++) {
+		/* Hex: most are flags or addresses. */
+		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)s->args[i]);
+		err |= json_array_append_new(args, json_string(num));
+	}
+	err |= set(doc, "cellwatch.syscall.args", args);
+	if (s->clone_flags)
+		err |= set(doc, "cellwatch.syscall.namespaces", namespaces(s->clone_flags));
+	if (s->ret < 0) {
+		const char *ename = strerrorname_np(-s->ret);
+
+		err |= set(doc, "event.outcome", json_string("failure"));
+		err |= set(doc, "error.code", json_string(ename ? ename : "?"));
+	} else {
+		err |= set(doc, "event.outcome", json_string("success"));
+	}
+	err |= set(doc, "cellwatch.syscall.ret", json_integer(s->ret));
+	free(name);
+	return err;
+}
+
 json_t *cw_event_to_ecs(const struct cw_event *ev)
 {
 	json_t *doc = json_object();
@@ -289,6 +339,9 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 	case CW_EVENT_FORK:
 	case CW_EVENT_EXIT:
 		err = encode_proc(doc, ev);
+		break;
+	case CW_EVENT_SYSCALL:
+		err = encode_syscall(doc, ev);
 		break;
 	default:
 		err = -EINVAL;

@@ -1,9 +1,12 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * File opens.  The path is resolved from the struct file the new fd refers
- * to, at syscall exit: what was really opened, whatever string (relative,
- * through symlinks, through /proc/self/fd) the caller passed.
+ * File opens, reported at syscall exit.  The path is resolved from the
+ * struct file the new fd refers to: what was really opened, whatever string
+ * (relative, through symlinks, through /proc/self/fd) the caller passed.
  */
+#ifndef CW_OPEN_BPF_H
+#define CW_OPEN_BPF_H
+
 #include "common.bpf.h"
 #include "arch.bpf.h"
 #include "path.bpf.h"
@@ -76,24 +79,19 @@ static __always_inline __u32 failed_path(long nr, struct pt_regs *regs, char *ds
 	return len;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline bool is_open(long nr)
+{
+	return nr == CW_NR_openat || nr == CW_NR_open || nr == CW_NR_creat ||
+	       nr == CW_NR_openat2 || nr == CW_NR_open_by_handle_at;
+}
+
+static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, __u64 cell)
 {
 	struct cw_scratch_buf *buf;
 	struct cw_open_event *e;
 	struct file *f = NULL;
 	__u32 path_len;
-	long nr;
-	__u64 cell;
 
-	/* Cheapest test first: this hook sees every syscall on the host. */
-	nr = syscall_nr(regs);
-	if (nr != CW_NR_openat && nr != CW_NR_open && nr != CW_NR_creat &&
-	    nr != CW_NR_openat2 && nr != CW_NR_open_by_handle_at)
-		return 0;
-	cell = current_cell();
-	if (!cell)
-		return 0;
 	if (ret >= 0) {
 		f = fd_file(ret);
 		if (!f)
@@ -120,4 +118,4 @@ int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#endif /* CW_OPEN_BPF_H */

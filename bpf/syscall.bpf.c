@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Syscall exits: one program for the whole group, since it runs for every
+ * syscall on the host.  It dispatches on the syscall number before anything
+ * else: opens (open.bpf.h) and the watched escape syscalls.
+ */
+#include "common.bpf.h"
+#include "arch.bpf.h"
+#include "open.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CW_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u8);		/* enum cw_watch */
+} watched_syscalls SEC(".maps");
+
+/* The namespace flags a clone-like call asked for (0: none). */
+static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
+{
+	__u64 flags = 0;
+
+	if (how == CW_WATCH_NS_FLAGS)
+		flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	else if (how == CW_WATCH_CLONE3)
+		/* struct clone_args starts with its flags */
+		bpf_probe_read_user(&flags, sizeof(flags),
+				    (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	return flags & CW_CLONE_NS_FLAGS;
+}
+
+static __always_inline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
+{
+	struct cw_syscall_event e = {};
+	__u64 cell, flags = 0;
+
+	cell = current_cell();
+	if (!cell)
+		return 0;
+	if (how != CW_WATCH_ALWAYS) {
+		/* Threads and plain forks are lifecycle, not escape attempts. */
+		flags = ns_flags(how, regs);
+		if (!flags)
+			return 0;
+	}
+	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
+	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.nr = nr;
+	e.ret = ret;
+	e.clone_flags = flags;
+	e.args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	e.args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	e.args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	e.args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	e.args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	e.args[5] = syscall_arg6(regs);
+	submit_critical(&e, sizeof(e));
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = syscall_nr(regs);
+	__u32 idx = nr;
+	__u8 *how;
+	__u64 cell;
+
+	/* Cheapest test first: the syscall number, before the cell lookup. */
+	if (is_open(nr)) {
+		cell = current_cell();
+		return cell ? handle_open(regs, nr, ret, cell) : 0;
+	}
+	how = bpf_map_lookup_elem(&watched_syscalls, &idx);
+	if (!how || *how == CW_WATCH_NONE)
+		return 0;
+	return handle_watched(regs, nr, ret, *how);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Integration: escape attempts are events, refused or not, with their
+ * result; ordinary threads and forks are not reported as attempts.
+ */
+#include "test.h"
+
+TEST(escape_attempts_are_events)
+{
+	static const struct {
+		const char *action, *outcome;
+	} want[] = {
+		{ "unshare", "failure" }, { "mount", "failure" }, { "ptrace", "failure" },
+		{ "bpf", "failure" }, { "setuid", "failure" }, { "chroot", "failure" },
+		{ "init_module", "failure" }, { "keyctl", "failure" },
+		{ "personality", "failure" }, { "memfd_create", "success" },
+		{ "clone", "failure" },
+	};
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c",
+			"import ctypes, os, threading\n"
+			"libc = ctypes.CDLL(None, use_errno=True)\n"
+			"libc.unshare(0x10000000)\n"
+			"libc.mount(b'none', b'/tmp', b'tmpfs', 0, None)\n"
+			"libc.ptrace(0, 0, None, None)\n"
+			"libc.syscall(321, 0, None, 0)\n"
+			"libc.setuid(0)\n"
+			"libc.chroot(b'/tmp')\n"
+			"libc.syscall(175, None, 0, b'')\n"	/* init_module */
+			"libc.syscall(250, 0, 0, 0, 0, 0)\n"	/* keyctl */
+			"libc.personality(0x0040000)\n"		/* ADDR_NO_RANDOMIZE */
+			"os.memfd_create('payload')\n"
+			"libc.syscall(56, 0x40000000 | 17, 0, 0, 0, 0)\n"  /* clone(CLONE_NEWNET) */
+			"t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
+			"if os.fork() == 0: os._exit(0)\n"
+			"os.wait()\n"
+			"print('done')\n", NULL }, &res), "cellrun");
+	ASSERT_STREQ(res.out, "done\n", "the payload survived its attempts");
+	log = read_log(test_path(1, "log.json"));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ev = find_event(log, "event.action", want[i].action);
+		if (!ASSERT_OK_PTR(ev, want[i].action))
+			continue;
+		ASSERT_STREQ(jstr(ev, "event.outcome"), want[i].outcome, want[i].action);
+		if (!strcmp(want[i].outcome, "failure"))
+			ASSERT_TRUE(jstr(ev, "error.code") != NULL, "errno named");
+	}
+	ev = find_event(log, "event.action", "unshare");
+	ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.syscall.namespaces"), 0)),
+		     "user", "unshare names the namespace");
+	ev = find_event(log, "event.action", "clone");
+	ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.syscall.namespaces"), 0)),
+		     "net", "clone names the namespace");
+	ASSERT_EQ(count_events(log, "event.action", "clone") +
+		  count_events(log, "event.action", "clone3"), 1,
+		  "the thread and the fork are not escape attempts");
+	json_decref(log);
+}
