@@ -39,6 +39,11 @@ enum cw_action {
 #define CW_F_ARGS_TRUNCATED	(1U << 1)	/* argv longer than CW_ARGS_MAX */
 #define CW_F_UNRESOLVED		(1U << 2)	/* path as the caller passed it (a failed call):
 						 * read from its memory, not resolved */
+/* Fileless or indirect execution, on exec events. */
+#define CW_F_EXEC_MEMFD		(1U << 3)	/* the binary is a memfd */
+#define CW_F_EXEC_DELETED	(1U << 4)	/* no name left: unlinked or O_TMPFILE */
+#define CW_F_EXEC_FD		(1U << 5)	/* executed through an fd (execveat, fexecve,
+						 * /proc/self/fd/N) */
 
 struct cw_event_hdr {
 	__u32 type;		/* enum cw_event_type */

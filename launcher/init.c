@@ -22,6 +22,7 @@
 #include <linux/capability.h>
 
 #include "cellrun.h"
+#include "cgroup.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -44,6 +45,21 @@ static noreturn void cell_fail(int fd, int code, const char *fmt, ...)
 	if (write(fd, buf, n + 1) < 0)
 		_exit(code);
 	_exit(code);
+}
+
+/*
+ * A memfd is a file no mount option governs: written and executed, it would
+ * run any binary despite the noexec /tmp.  vm.memfd_noexec=2 (Linux 6.3,
+ * per pid namespace, and only ever tightened) makes every memfd in the cell
+ * non-executable.  Older kernels lack it; the monitor still flags memfd execs.
+ * Written while init still has the host's root uid, which procfs's sysctl
+ * permissions want; it applies to init's (the cell's) pid namespace.
+ */
+static int memfd_noexec(void)
+{
+	int ret = cw_write_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", "2");
+
+	return ret == -ENOENT ? 0 : ret;
 }
 
 /*
@@ -194,6 +210,9 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 
 	if (rootfs_open_sources(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+	ret = memfd_noexec();
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "vm.memfd_noexec: %s", strerror(-ret));
 	ret = become_cell_owner();
 	if (ret)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "set cell ids: %s", strerror(-ret));

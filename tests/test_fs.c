@@ -110,6 +110,9 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 				"shutil.copy('/usr/bin/true', '/tmp/t')\n"
 				"os.chmod('/tmp/t', 0o755)\n"
 				"print('exec', err(lambda: os.execv('/tmp/t', ['t'])))\n"
+				"fd = os.memfd_create('t')\n"
+				"os.write(fd, open('/usr/bin/true', 'rb').read())\n"
+				"print('memfd', err(lambda: os.execve(fd, ['t'], {})))\n"
 				"n = 0\n"
 				"try:\n"
 				"    with open('/tmp/fill', 'wb') as f:\n"
@@ -123,6 +126,7 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 	ASSERT_HAS(res.out, "usr EROFS\n", "writing under /usr fails");
 	ASSERT_HAS(res.out, "etc EROFS\n", "writing /etc fails");
 	ASSERT_HAS(res.out, "exec EACCES\n", "a file written to /tmp cannot be executed");
+	ASSERT_HAS(res.out, "memfd EACCES\n", "nor a binary written to a memfd");
 	ASSERT_HAS(res.out, "fill ENOSPC 7\n", "filling /tmp stops at its 8 MiB size");
 }
 

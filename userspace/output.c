@@ -155,6 +155,35 @@ static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
 	return err | set(doc, key, json_string(buf));
 }
 
+/*
+ * Fileless and indirect execution.  The dynamic loader run as a program
+ * ("ld-linux-x86-64.so.2 ./tool") executes a file that exec never saw.
+ */
+static int set_exec_how(json_t *doc, const struct cw_event *ev, const char *name, int argc)
+{
+	json_t *how = json_array();
+	__u32 f = ev->hdr.flags;
+	int err = 0;
+
+	if (!how)
+		return -ENOMEM;
+	if (f & CW_F_EXEC_MEMFD)
+		err |= json_array_append_new(how, json_string("memfd"));
+	if (f & CW_F_EXEC_DELETED)
+		err |= json_array_append_new(how, json_string("deleted"));
+	if (f & CW_F_EXEC_FD)
+		err |= json_array_append_new(how, json_string("fd"));
+	if (!strncmp(name, "ld-", 3) && strstr(name, ".so") && argc > 1)
+		err |= json_array_append_new(how, json_string("loader"));
+	if (!json_array_size(how)) {
+		json_decref(how);
+		return err;
+	}
+	err |= set(doc, "cellwatch.exec.fileless",
+		   json_boolean(f & (CW_F_EXEC_MEMFD | CW_F_EXEC_DELETED)));
+	return err | set(doc, "cellwatch.exec.how", how);
+}
+
 static int encode_exec(json_t *doc, const struct cw_event *ev)
 {
 	const char *path = cw_event_path(ev);
@@ -171,6 +200,7 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "process.args", args);
 	err |= set(doc, "process.args_count", json_integer(argc));
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
+	err |= set_exec_how(doc, ev, base ? base + 1 : path, argc);
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 
