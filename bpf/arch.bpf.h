@@ -12,6 +12,10 @@
 #define CW_NR_openat	257
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	304
+#define CW_NR_socket	41
+#define CW_NR_connect	42
+#define CW_NR_sendto	44
+#define CW_NR_sendmsg	46
 #define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, r9)
 #elif defined(__TARGET_ARCH_arm64)
@@ -20,6 +24,10 @@
 #define CW_NR_openat	56
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	265
+#define CW_NR_socket	198
+#define CW_NR_connect	203
+#define CW_NR_sendto	206
+#define CW_NR_sendmsg	211
 #define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, regs[5])
 #else

@@ -21,7 +21,7 @@
 enum cw_event_type {
 	CW_EVENT_EXEC = 1,	/* struct cw_exec_event */
 	CW_EVENT_OPEN = 2,	/* struct cw_open_event */
-	CW_EVENT_CONNECT = 3,	/* struct cw_connect_event */
+	CW_EVENT_NET = 3,	/* struct cw_net_event */
 	CW_EVENT_FORK = 4,	/* struct cw_proc_event: a new process (not a thread) */
 	CW_EVENT_EXIT = 5,	/* struct cw_proc_event: a process's last thread ended */
 	CW_EVENT_SYSCALL = 6,	/* struct cw_syscall_event: a watched (escape) syscall */
@@ -95,14 +95,43 @@ struct cw_open_event {
 	char path[CW_PATH_MAX];
 };
 
-/* connect(2) on an AF_INET/AF_INET6 socket, seen by the cgroup sock_addr hook. */
-struct cw_connect_event {
+/* struct cw_net_event.op */
+enum cw_net_op {
+	CW_NET_CONNECT = 1,
+	CW_NET_SENDTO = 2,	/* sendto with a destination address */
+	CW_NET_SENDMSG = 3,	/* sendmsg with a destination address */
+	CW_NET_SOCKET = 4,	/* socket() of a raw or packet type */
+};
+
+#define CW_UNIX_PATH_MAX 108
+
+/*
+ * A network call, emitted at syscall exit with its result.  The
+ * destination is the kernel's: for AF_INET/AF_INET6 the copy the cgroup
+ * sock_addr hook saw (or the connected socket's peer), for AF_UNIX the
+ * connected peer's bound name.  Where only the caller's memory has it (a
+ * failed AF_UNIX connect, other families), it is read from there and the
+ * record is flagged CW_F_UNRESOLVED.
+ */
+struct cw_net_event {
 	struct cw_event_hdr hdr;
-	__u16 family;		/* AF_INET or AF_INET6 */
-	__u16 port;		/* destination port, host byte order */
-	__u32 protocol;		/* IPPROTO_TCP, IPPROTO_UDP, ... */
-	__u8 addr[16];		/* destination address, network byte order;
-				 * AF_INET uses the first 4 bytes */
+	__u32 op;		/* enum cw_net_op */
+	__s32 ret;		/* 0 or -errno (connect, sendto...), the fd (socket) */
+	__u16 family;		/* AF_* */
+	__u16 port;		/* AF_INET/6 destination port, host byte order */
+	__u32 protocol;		/* IPPROTO_* or the family's protocol number */
+	__u32 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
+	__u32 path_len;		/* AF_UNIX: bytes of path; an abstract name starts with NUL */
+	__u8 addr[16];		/* AF_INET/6 destination, network byte order (v4: 4 bytes) */
+	char path[CW_UNIX_PATH_MAX];
+};
+
+/* The kernel's copy of a destination, stashed by the cgroup hooks for the syscall's exit. */
+struct cw_dest {
+	__u16 family;
+	__u16 port;		/* host byte order */
+	__u32 protocol;
+	__u8 addr[16];
 };
 
 /*

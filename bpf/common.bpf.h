@@ -115,6 +115,20 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
+/* The struct file behind the current task's @fd, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
 /* Copy a record into the bulk ring buffer; a full ring is counted, never silent. */
 static __always_inline void submit(void *ev, __u64 size)
 {

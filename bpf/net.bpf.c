@@ -1,52 +1,62 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Network connects, from the cgroup sock_addr hooks: they see the kernel's
- * copy of the destination, after the caller can no longer change it, and
- * are where a connect can be refused (return 0: the caller gets EPERM).
+ * The cgroup sock_addr hooks: they see the kernel's copy of an inet
+ * destination, after the caller can no longer change it, and are where a
+ * connect or send can be refused (return 0: the caller gets EPERM).  The
+ * destination is stashed for the syscall's exit (net.bpf.h), which reports
+ * it with the result.
  */
-#include "common.bpf.h"
-#include <bpf/bpf_endian.h>
+#include "net.bpf.h"
 
-#define CW_AF_INET	2
-#define CW_AF_INET6	10
-
-/* @family is a constant: connect4 may not touch user_ip6 and connect6 not user_ip4. */
-static __always_inline int emit_connect(struct bpf_sock_addr *ctx, __u16 family)
+/* @family is a constant: the v4 hooks may not touch user_ip6, the v6 ones not user_ip4. */
+static __always_inline int stash_dest(struct bpf_sock_addr *ctx, __u16 family)
 {
-	struct cw_connect_event e = {};
-	__u64 cell = current_cell();
+	struct cw_dest d = {};
+	__u64 key;
 
-	if (!cell)
+	if (!current_cell())
 		return 1;
-	fill_hdr(&e.hdr, CW_EVENT_CONNECT, cell);
-	e.family = family;
-	e.port = bpf_ntohs(ctx->user_port);
-	e.protocol = ctx->protocol;
-	if (e.family == CW_AF_INET) {
+	d.family = family;
+	d.port = bpf_ntohs(ctx->user_port);
+	d.protocol = ctx->protocol;
+	if (family == CW_AF_INET) {
 		__u32 ip4 = ctx->user_ip4;
 
-		__builtin_memcpy(e.addr, &ip4, sizeof(ip4));
+		__builtin_memcpy(d.addr, &ip4, sizeof(ip4));
 	} else {
 		__u32 ip6[4] = {
 			ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3],
 		};
 
-		__builtin_memcpy(e.addr, ip6, sizeof(ip6));
+		__builtin_memcpy(d.addr, ip6, sizeof(ip6));
 	}
-	submit_critical(&e, sizeof(e));
+	key = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pending_dest, &key, &d, BPF_ANY);
 	return 1;
 }
 
 SEC("cgroup/connect4")
 int cw_connect4(struct bpf_sock_addr *ctx)
 {
-	return emit_connect(ctx, CW_AF_INET);
+	return stash_dest(ctx, CW_AF_INET);
 }
 
 SEC("cgroup/connect6")
 int cw_connect6(struct bpf_sock_addr *ctx)
 {
-	return emit_connect(ctx, CW_AF_INET6);
+	return stash_dest(ctx, CW_AF_INET6);
+}
+
+SEC("cgroup/sendmsg4")
+int cw_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return stash_dest(ctx, CW_AF_INET);
+}
+
+SEC("cgroup/sendmsg6")
+int cw_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return stash_dest(ctx, CW_AF_INET6);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

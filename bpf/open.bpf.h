@@ -42,19 +42,6 @@ static __always_inline __u32 open_flags(long nr, struct pt_regs *regs)
 	return how.flags;
 }
 
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-
-	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
 /*
  * A failed open: no file exists, so report what the caller asked for, from
  * its memory (the syscall arguments survive in pt_regs until exit).

@@ -2,11 +2,13 @@
 /*
  * Syscall exits: one program for the whole group, since it runs for every
  * syscall on the host.  It dispatches on the syscall number before anything
- * else: opens (open.bpf.h) and the watched escape syscalls.
+ * else: opens (open.bpf.h), network calls (net.bpf.h) and the watched
+ * escape syscalls.
  */
 #include "common.bpf.h"
 #include "arch.bpf.h"
 #include "open.bpf.h"
+#include "net.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -70,6 +72,10 @@ int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 	if (is_open(nr)) {
 		cell = current_cell();
 		return cell ? handle_open(regs, nr, ret, cell) : 0;
+	}
+	if (is_net(nr)) {
+		cell = current_cell();
+		return cell ? handle_net(regs, nr, ret, cell) : 0;
 	}
 	how = bpf_map_lookup_elem(&watched_syscalls, &idx);
 	if (!how || *how == CW_WATCH_NONE)

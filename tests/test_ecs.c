@@ -155,12 +155,13 @@ TEST(ecs_open_flags)
 
 TEST(ecs_connect_v4_v6)
 {
-	static struct cw_connect_event raw;
+	static struct cw_net_event raw;
 	static struct cw_event ev;
 	json_t *doc;
 
 	memset(&raw, 0, sizeof(raw));
-	raw.hdr.type = CW_EVENT_CONNECT;
+	raw.hdr.type = CW_EVENT_NET;
+	raw.op = CW_NET_CONNECT;
 	raw.family = AF_INET;
 	raw.port = 443;
 	raw.protocol = IPPROTO_TCP;

@@ -79,3 +79,73 @@ TEST(net_no_route_out_of_the_cell)
 		      "the attempt on the metadata service is logged");
 	json_decref(log);
 }
+
+static json_t *find_net(json_t *log, const char *action, const char *field, const char *value)
+{
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(log, i, ev) {
+		const char *a = jstr(ev, "event.action"), *v = jstr(ev, field);
+
+		if (a && v && !strcmp(a, action) && !strcmp(v, value))
+			return ev;
+	}
+	return NULL;
+}
+
+TEST(net_every_family_with_its_result)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c",
+			"import socket\n"
+			"def attempt(f):\n"
+			"    try:\n"
+			"        f()\n"
+			"    except OSError:\n"
+			"        pass\n"
+			"srv = socket.socket(socket.AF_UNIX); srv.bind('/tmp/s.sock'); srv.listen()\n"
+			"socket.socket(socket.AF_UNIX).connect('/tmp/s.sock')\n"
+			"abst = socket.socket(socket.AF_UNIX); abst.bind('\\0cw-abstract'); abst.listen()\n"
+			"socket.socket(socket.AF_UNIX).connect('\\0cw-abstract')\n"
+			"attempt(lambda: socket.socket(socket.AF_UNIX).connect('/tmp/none.sock'))\n"
+			"attempt(lambda: socket.socket().connect(('127.0.0.1', 1)))\n"
+			"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'q', ('127.0.0.1', 53))\n"
+			"attempt(lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW))\n"
+			"attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, 1))\n"
+			"print('done')\n", NULL }, &res), "cellrun");
+	ASSERT_STREQ(res.out, "done\n", "payload");
+	log = read_log(test_path(1, "log.json"));
+
+	ev = find_net(log, "connect", "destination.address", "/tmp/s.sock");
+	if (ASSERT_OK_PTR(ev, "unix connect: the peer's bound path"))
+		ASSERT_STREQ(jstr(ev, "event.outcome"), "success", "unix connect outcome");
+	ASSERT_OK_PTR(find_net(log, "connect", "destination.address", "@cw-abstract"),
+		      "abstract unix name");
+	ev = find_net(log, "connect", "destination.address", "/tmp/none.sock");
+	if (ASSERT_OK_PTR(ev, "failed unix connect")) {
+		ASSERT_STREQ(jstr(ev, "error.code"), "ENOENT", "its errno");
+		ASSERT_TRUE(json_is_false(jget(ev, "cellwatch.path_resolved")),
+			    "the caller's string, flagged");
+	}
+	ev = find_net(log, "connect", "destination.ip", "127.0.0.1");
+	if (ASSERT_OK_PTR(ev, "tcp connect to a closed port")) {
+		ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "refused");
+		ASSERT_STREQ(jstr(ev, "error.code"), "ECONNREFUSED", "its errno");
+		ASSERT_EQ(jint(ev, "destination.port"), 1, "port");
+	}
+	ev = find_net(log, "sendto", "destination.ip", "127.0.0.1");
+	if (ASSERT_OK_PTR(ev, "a DNS-like datagram")) {
+		ASSERT_EQ(jint(ev, "destination.port"), 53, "port");
+		ASSERT_STREQ(jstr(ev, "network.transport"), "udp", "transport");
+	}
+	ev = find_net(log, "socket", "network.type", "packet");
+	if (ASSERT_OK_PTR(ev, "packet socket attempt"))
+		ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "no CAP_NET_RAW");
+	ASSERT_OK_PTR(find_net(log, "socket", "network.type", "ipv4"), "raw inet socket attempt");
+	json_decref(log);
+}

@@ -68,10 +68,12 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 			return -EINVAL;
 		memcpy(&ev->sys, data, size);
 		break;
-	case CW_EVENT_CONNECT:
-		if (size != sizeof(ev->connect))
+	case CW_EVENT_NET:
+		if (size != sizeof(ev->net))
 			return -EINVAL;
-		memcpy(&ev->connect, data, size);
+		memcpy(&ev->net, data, size);
+		if (ev->net.path_len > CW_UNIX_PATH_MAX)
+			return -EINVAL;
 		break;
 	default:
 		return -EINVAL;

@@ -21,7 +21,7 @@ struct cw_event {
 		struct cw_event_hdr hdr;
 		struct cw_exec_event exec;
 		struct cw_open_event open;
-		struct cw_connect_event connect;
+		struct cw_net_event net;
 		struct cw_proc_event proc;
 		struct cw_syscall_event sys;
 	};

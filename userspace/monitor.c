@@ -17,10 +17,10 @@
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
 
+/* The cgroup hooks attached to one cell. */
 struct cw_cell_links {
 	__u64 id;
-	struct bpf_link *connect4;
-	struct bpf_link *connect6;
+	struct bpf_link *links[4];
 };
 
 struct cw_monitor {
@@ -37,6 +37,14 @@ struct cw_monitor {
 };
 
 static bool verbose;
+
+static void destroy_links(struct cw_cell_links *l)
+{
+	for (size_t i = 0; i < sizeof(l->links) / sizeof(l->links[0]); i++) {
+		bpf_link__destroy(l->links[i]);
+		l->links[i] = NULL;
+	}
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -213,10 +221,8 @@ void cw_monitor_close(struct cw_monitor *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->ncells; i++) {
-		bpf_link__destroy(m->cells[i].connect4);
-		bpf_link__destroy(m->cells[i].connect6);
-	}
+	for (size_t i = 0; i < m->ncells; i++)
+		destroy_links(&m->cells[i]);
 	free(m->cells);
 	ring_buffer__free(m->rb);
 	cellwatch_bpf__destroy(m->skel);
@@ -242,20 +248,22 @@ int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id)
 	l->id = *cell_id;
 
 	/* Hooks first: once the cell is in the map its tasks are watched. */
-	l->connect4 = bpf_program__attach_cgroup(m->skel->progs.cw_connect4, cgroup_fd);
-	if (!l->connect4)
-		goto fail;
-	l->connect6 = bpf_program__attach_cgroup(m->skel->progs.cw_connect6, cgroup_fd);
-	if (!l->connect6)
-		goto fail;
+	struct bpf_program *progs[] = {
+		m->skel->progs.cw_connect4, m->skel->progs.cw_connect6,
+		m->skel->progs.cw_sendmsg4, m->skel->progs.cw_sendmsg6,
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		l->links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);
+		if (!l->links[i])
+			goto fail;
+	}
 	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.cells), cell_id, &cell, BPF_ANY))
 		goto fail;
 	m->ncells++;
 	return 0;
 fail:
 	ret = -errno;
-	bpf_link__destroy(l->connect4);
-	bpf_link__destroy(l->connect6);
+	destroy_links(l);
 	return ret;
 }
 
@@ -267,8 +275,7 @@ int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
 		if (l->id != cell_id)
 			continue;
 		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cells), &cell_id);
-		bpf_link__destroy(l->connect4);
-		bpf_link__destroy(l->connect6);
+		destroy_links(l);
 		*l = m->cells[--m->ncells];
 		return 0;
 	}

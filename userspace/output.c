@@ -265,21 +265,87 @@ static const char *transport_name(__u32 proto)
 	}
 }
 
-static int encode_connect(json_t *doc, const struct cw_event *ev)
+static const char *const net_ops[] = {
+	[CW_NET_CONNECT] = "connect", [CW_NET_SENDTO] = "sendto",
+	[CW_NET_SENDMSG] = "sendmsg", [CW_NET_SOCKET] = "socket",
+};
+
+static const char *family_name(__u16 family)
 {
-	const struct cw_connect_event *c = &ev->connect;
-	char ip[INET6_ADDRSTRLEN] = "?";
-	const char *transport = transport_name(c->protocol);
+	switch (family) {
+	case AF_UNIX:
+		return "unix";
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	case AF_NETLINK:
+		return "netlink";
+	case AF_PACKET:
+		return "packet";
+	default:
+		return NULL;
+	}
+}
+
+/* "unix" path or "@abstract" name, as ss(8) shows them. */
+static json_t *unix_name(const struct cw_net_event *n)
+{
+	char buf[CW_UNIX_PATH_MAX + 2];
+	__u32 len = n->path_len;
+
+	if (!len)
+		return NULL;
+	if (n->path[0]) {
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, n->path);
+	} else {
+		buf[0] = '@';
+		for (__u32 i = 1; i < len; i++)
+			buf[i] = n->path[i] ? n->path[i] : '@';
+		buf[len] = '\0';
+		/* Trailing NULs of a fixed-size abstract name are padding. */
+		while (len > 1 && buf[len - 1] == '@' && !n->path[len - 1])
+			buf[--len] = '\0';
+	}
+	return json_string(buf);
+}
+
+static int encode_net(json_t *doc, const struct cw_event *ev)
+{
+	const struct cw_net_event *n = &ev->net;
+	const char *op = n->op < sizeof(net_ops) / sizeof(net_ops[0]) && net_ops[n->op] ?
+			 net_ops[n->op] : "network";
+	const char *family = family_name(n->family);
+	const char *transport = transport_name(n->protocol);
+	char ip[INET6_ADDRSTRLEN];
 	int err;
 
-	err = set_common(doc, ev, "network", "connection", "connect");
-	if (c->family == AF_INET || c->family == AF_INET6)
-		inet_ntop(c->family, c->addr, ip, sizeof(ip));
-	err |= set(doc, "destination.ip", json_string(ip));
-	err |= set(doc, "destination.port", json_integer(c->port));
-	err |= set(doc, "network.type", json_string(c->family == AF_INET6 ? "ipv6" : "ipv4"));
-	if (transport)
-		err |= set(doc, "network.transport", json_string(transport));
+	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "creation" : "connection", op);
+	if (family)
+		err |= set(doc, "network.type", json_string(family));
+	if ((n->family == AF_INET || n->family == AF_INET6) && n->op != CW_NET_SOCKET) {
+		inet_ntop(n->family, n->addr, ip, sizeof(ip));
+		err |= set(doc, "destination.ip", json_string(ip));
+		err |= set(doc, "destination.port", json_integer(n->port));
+		if (transport)
+			err |= set(doc, "network.transport", json_string(transport));
+	} else if (n->family == AF_UNIX && n->path_len) {
+		err |= set(doc, "destination.address", unix_name(n));
+	}
+	err |= set(doc, "cellwatch.net.family", json_integer(n->family));
+	err |= set(doc, "cellwatch.net.protocol", json_integer(n->protocol));
+	err |= set(doc, "cellwatch.net.socket_type", json_integer(n->sock_type));
+	if (n->hdr.flags & CW_F_UNRESOLVED)
+		err |= set(doc, "cellwatch.path_resolved", json_false());
+	/* A non-blocking connect in progress is a connect under way, not a failure. */
+	if (n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS)) {
+		const char *name = strerrorname_np(-n->ret);
+
+		err |= set(doc, "event.outcome", json_string("failure"));
+		err |= set(doc, "error.code", json_string(name ? name : "?"));
+	} else {
+		err |= set(doc, "event.outcome", json_string("success"));
+	}
 	return err;
 }
 
@@ -363,8 +429,8 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 	case CW_EVENT_OPEN:
 		err = encode_open(doc, ev);
 		break;
-	case CW_EVENT_CONNECT:
-		err = encode_connect(doc, ev);
+	case CW_EVENT_NET:
+		err = encode_net(doc, ev);
 		break;
 	case CW_EVENT_FORK:
 	case CW_EVENT_EXIT:
@@ -446,11 +512,11 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 	const char *what = cw_event_path(ev);
 	char ip[INET6_ADDRSTRLEN + 8] = "";
 
-	if (ev->hdr.type == CW_EVENT_CONNECT) {
+	if (ev->hdr.type == CW_EVENT_NET) {
 		char addr[INET6_ADDRSTRLEN] = "?";
 
-		inet_ntop(ev->connect.family, ev->connect.addr, addr, sizeof(addr));
-		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->connect.port);
+		inet_ntop(ev->net.family, ev->net.addr, addr, sizeof(addr));
+		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->net.port);
 		what = ip;
 	}
 	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s%s",

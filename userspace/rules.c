@@ -27,7 +27,7 @@ static const char *const action_names[] = {
 static const char *const event_names[] = {
 	[CW_EVENT_EXEC] = "exec",
 	[CW_EVENT_OPEN] = "open",
-	[CW_EVENT_CONNECT] = "connect",
+	[CW_EVENT_NET] = "network",
 };
 
 /* Directories searched for a binary named without a path. */
@@ -172,7 +172,7 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 
 	idx = lookup_name(event_names, ARRAY_SIZE(event_names), event);
 	if (idx < 0)
-		return fail(p, "unknown event \"%s\" (exec, open, connect)", event);
+		return fail(p, "unknown event \"%s\" (exec, open, network)", event);
 	r->event = idx;
 	idx = lookup_name(action_names, ARRAY_SIZE(action_names), action);
 	if (idx <= CW_ACTION_NONE)

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Network calls, reported at syscall exit (from syscall.bpf.c) with their
+ * result.  The cgroup sock_addr hooks (net.bpf.c) stash the kernel's copy of
+ * an inet destination per thread; the exit handler takes it from there, so
+ * a racing thread rewriting the caller's buffer changes nothing.
+ */
+#ifndef CW_NET_BPF_H
+#define CW_NET_BPF_H
+
+#include "common.bpf.h"
+#include "arch.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#define CW_AF_UNIX	1
+#define CW_AF_INET	2
+#define CW_AF_INET6	10
+#define CW_AF_NETLINK	16
+#define CW_AF_PACKET	17
+#define CW_SOCK_RAW	3
+#define CW_S_IFMT	00170000
+#define CW_S_IFSOCK	0140000
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct cw_dest);
+} pending_dest SEC(".maps") __weak;
+
+static __always_inline struct sock *fd_sock(struct file *f)
+{
+	struct socket *sock;
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & CW_S_IFMT) != CW_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* The bound name of a connected AF_UNIX socket's peer: what it really reached. */
+static __always_inline void unix_peer_name(struct sock *sk, struct cw_net_event *e)
+{
+	struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ((struct unix_sock *)sk, peer);
+	struct unix_address *addr = peer ? BPF_CORE_READ(peer, addr) : NULL;
+	int len;
+
+	if (!addr)
+		return;
+	len = BPF_CORE_READ(addr, len) - (int)sizeof(__u16);
+	if (len <= 0)
+		return;
+	len &= 127;
+	if (len > CW_UNIX_PATH_MAX)
+		len = CW_UNIX_PATH_MAX;
+	bpf_probe_read_kernel(e->path, len, (char *)&addr->name[0] + sizeof(__u16));
+	e->path_len = len;
+}
+
+/* A destination the caller passed, from its memory: flagged as unresolved. */
+static __always_inline void user_dest(const void *uaddr, struct cw_net_event *e)
+{
+	struct sockaddr_un sun = {};
+	int len;
+
+	if (!uaddr || bpf_probe_read_user(&sun, sizeof(sun), uaddr))
+		return;
+	e->hdr.flags |= CW_F_UNRESOLVED;
+	if (sun.sun_family != CW_AF_UNIX)
+		return;
+	/* A pathname is NUL-terminated; an abstract name (leading NUL) is not. */
+	if (sun.sun_path[0]) {
+		len = bpf_probe_read_kernel_str(e->path, CW_UNIX_PATH_MAX, sun.sun_path);
+		e->path_len = len > 0 ? len - 1 : 0;
+	} else {
+		__builtin_memcpy(e->path, sun.sun_path, CW_UNIX_PATH_MAX);
+		e->path_len = CW_UNIX_PATH_MAX;
+	}
+}
+
+static __always_inline bool take_stash(struct cw_net_event *e)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct cw_dest *d = bpf_map_lookup_elem(&pending_dest, &key);
+
+	if (!d)
+		return false;
+	e->family = d->family;
+	e->port = d->port;
+	e->protocol = d->protocol;
+	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
+	bpf_map_delete_elem(&pending_dest, &key);
+	return true;
+}
+
+/* The peer of a connected inet socket. */
+static __always_inline void inet_peer(struct sock *sk, struct cw_net_event *e)
+{
+	e->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == CW_AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(e->addr, &a, sizeof(a));
+	} else {
+		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell)
+{
+	struct cw_net_event e = {};
+	const void *uaddr = NULL;
+	struct sock *sk = NULL;
+	bool stashed;
+
+	fill_hdr(&e.hdr, CW_EVENT_NET, cell);
+	if (nr == CW_NR_socket) {
+		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
+
+		if (type != CW_SOCK_RAW && family != CW_AF_PACKET)
+			return 0;
+		e.op = CW_NET_SOCKET;
+		e.family = family;
+		e.sock_type = type;
+		e.protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		goto emit;
+	}
+	if (nr == CW_NR_connect) {
+		e.op = CW_NET_CONNECT;
+		uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	} else if (nr == CW_NR_sendto) {
+		e.op = CW_NET_SENDTO;
+		uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+	} else {
+		struct user_msghdr msg;
+
+		e.op = CW_NET_SENDMSG;
+		if (!bpf_probe_read_user(&msg, sizeof(msg), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+			uaddr = msg.msg_name;
+	}
+	stashed = take_stash(&e);
+	/* A send on a connected socket names no destination: not an event. */
+	if (!uaddr && e.op != CW_NET_CONNECT)
+		return 0;
+	sk = fd_sock(fd_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	if (sk) {
+		e.sock_type = BPF_CORE_READ(sk, sk_type);
+		if (!stashed) {
+			e.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+			e.protocol = BPF_CORE_READ(sk, sk_protocol);
+		}
+	}
+	if (stashed)
+		goto emit;
+	if (sk && ret == 0 && e.op == CW_NET_CONNECT &&
+	    (e.family == CW_AF_INET || e.family == CW_AF_INET6))
+		inet_peer(sk, &e);
+	else if (sk && ret == 0 && e.op == CW_NET_CONNECT && e.family == CW_AF_UNIX)
+		unix_peer_name(sk, &e);
+	else
+		user_dest(uaddr, &e);
+emit:
+	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.ret = ret;
+	submit_critical(&e, sizeof(e));
+	return 0;
+}
+
+static __always_inline bool is_net(long nr)
+{
+	return nr == CW_NR_connect || nr == CW_NR_sendto || nr == CW_NR_sendmsg ||
+	       nr == CW_NR_socket;
+}
+
+#endif /* CW_NET_BPF_H */
