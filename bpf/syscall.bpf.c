@@ -39,7 +39,13 @@ static __always_inline int handle_watched(struct pt_regs *regs, long nr, long re
 	cell = current_cell();
 	if (!cell)
 		return 0;
-	if (how != CW_WATCH_ALWAYS) {
+	if (how == CW_WATCH_KILL) {
+		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);	/* pid_t: the low 32 bits */
+
+		/* Signals within the cell are its own business; these are probes. */
+		if (target > 0 && (ret == 0 || ret == -3 /* ESRCH */))
+			return 0;
+	} else if (how != CW_WATCH_ALWAYS) {
 		/* Threads and plain forks are lifecycle, not escape attempts. */
 		flags = ns_flags(how, regs);
 		if (!flags)

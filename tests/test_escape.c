@@ -3,6 +3,10 @@
  * Integration: escape attempts are events, refused or not, with their
  * result; ordinary threads and forks are not reported as attempts.
  */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "test.h"
 
 TEST(escape_attempts_are_events)
@@ -14,7 +18,7 @@ TEST(escape_attempts_are_events)
 		{ "bpf", "failure" }, { "setuid", "failure" }, { "chroot", "failure" },
 		{ "init_module", "failure" }, { "keyctl", "failure" },
 		{ "personality", "failure" }, { "memfd_create", "success" },
-		{ "clone", "failure" },
+		{ "clone", "failure" }, { "kill", "failure" },
 	};
 	struct cmd_result res;
 	json_t *log, *ev;
@@ -34,6 +38,10 @@ TEST(escape_attempts_are_events)
 			"libc.syscall(250, 0, 0, 0, 0, 0)\n"	/* keyctl */
 			"libc.personality(0x0040000)\n"		/* ADDR_NO_RANDOMIZE */
 			"os.memfd_create('payload')\n"
+			"try:\n"
+			"    os.kill(-1, 0)\n"		/* probe every process it may signal */
+			"except OSError:\n"
+			"    pass\n"
 			"libc.syscall(56, 0x40000000 | 17, 0, 0, 0, 0)\n"  /* clone(CLONE_NEWNET) */
 			"t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
 			"if os.fork() == 0: os._exit(0)\n"
@@ -59,4 +67,44 @@ TEST(escape_attempts_are_events)
 		  count_events(log, "event.action", "clone3"), 1,
 		  "the thread and the fork are not escape attempts");
 	json_decref(log);
+}
+
+TEST(escape_signal_out_of_the_cell)
+{
+	const char *log_path = test_path(1, "log.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	json_t *log = NULL, *ev;
+	char pidbuf[16], script[256];
+	int status = -1;
+	pid_t victim;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	/* A process outside the cell, bounded in time, ended by us if it survives. */
+	victim = fork();
+	if (victim == 0) {
+		execl("/usr/bin/sleep", "sleep", "30", NULL);
+		_exit(127);
+	}
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, NULL), "cellwatch ready"))
+		goto cleanup;
+	snprintf(pidbuf, sizeof(pidbuf), "%d", victim);
+	snprintf(script, sizeof(script), "import os, signal\nos.kill(%d, signal.SIGTERM)\n", victim);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c", script, NULL }), 0,
+		  "the cell's process signals outside");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ev = find_event(log, "event.action", "signal");
+	if (ASSERT_OK_PTR(ev, "the signal is an event")) {
+		ASSERT_EQ(jint(ev, "cellwatch.signal.target.pid"), victim, "its target");
+		ASSERT_STREQ(jstr(ev, "cellwatch.signal.name"), "TERM", "its signal");
+		ASSERT_EQ(jint(ev, "cellwatch.signal.target.cell"), 0, "the target is in no cell");
+	}
+cleanup:
+	stop_watcher(&w);
+	kill(victim, SIGKILL);
+	waitpid(victim, &status, 0);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
 }

@@ -68,6 +68,11 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 			return -EINVAL;
 		memcpy(&ev->sys, data, size);
 		break;
+	case CW_EVENT_SIGNAL:
+		if (size != sizeof(ev->sig))
+			return -EINVAL;
+		memcpy(&ev->sig, data, size);
+		break;
 	case CW_EVENT_NET:
 		if (size != sizeof(ev->net))
 			return -EINVAL;

@@ -24,6 +24,7 @@ struct cw_event {
 		struct cw_net_event net;
 		struct cw_proc_event proc;
 		struct cw_syscall_event sys;
+		struct cw_signal_event sig;
 	};
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */

@@ -102,8 +102,8 @@ static const struct {
 	{ "setresuid", CW_WATCH_ALWAYS }, { "setresgid", CW_WATCH_ALWAYS },
 	{ "setfsuid", CW_WATCH_ALWAYS }, { "setfsgid", CW_WATCH_ALWAYS },
 	{ "setgroups", CW_WATCH_ALWAYS }, { "capset", CW_WATCH_ALWAYS },
-	{ "memfd_create", CW_WATCH_ALWAYS }, { "kill", CW_WATCH_ALWAYS },
-	{ "tkill", CW_WATCH_ALWAYS }, { "tgkill", CW_WATCH_ALWAYS },
+	{ "memfd_create", CW_WATCH_ALWAYS }, { "kill", CW_WATCH_KILL },
+	{ "tkill", CW_WATCH_KILL }, { "tgkill", CW_WATCH_KILL },
 	{ "chroot", CW_WATCH_ALWAYS }, { "pivot_root", CW_WATCH_ALWAYS },
 	{ "keyctl", CW_WATCH_ALWAYS }, { "add_key", CW_WATCH_ALWAYS },
 	{ "request_key", CW_WATCH_ALWAYS }, { "personality", CW_WATCH_ALWAYS },
@@ -193,8 +193,9 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	m->skel->links.cw_sys_exit = bpf_program__attach(m->skel->progs.cw_sys_exit);
 	m->skel->links.cw_fork = bpf_program__attach(m->skel->progs.cw_fork);
 	m->skel->links.cw_exit = bpf_program__attach(m->skel->progs.cw_exit);
+	m->skel->links.cw_signal = bpf_program__attach(m->skel->progs.cw_signal);
 	if (!m->skel->links.cw_exec || !m->skel->links.cw_sys_exit || !m->skel->links.cw_fork ||
-	    !m->skel->links.cw_exit) {
+	    !m->skel->links.cw_exit || !m->skel->links.cw_signal) {
 		ret = -errno;
 		snprintf(err, errlen, "attach tracepoints: %s", strerror(-ret));
 		goto fail;

@@ -415,6 +415,25 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 	return err;
 }
 
+static int encode_signal(json_t *doc, const struct cw_event *ev)
+{
+	static const char *const results[] = {
+		"delivered", "ignored", "already_pending", "overflow_fail", "lose_info",
+	};
+	const struct cw_signal_event *s = &ev->sig;
+	int err;
+
+	err = set_common(doc, ev, "process", "info", "signal");
+	err |= set(doc, "cellwatch.signal.number", json_integer(s->sig));
+	err |= set(doc, "cellwatch.signal.name", json_string(sigabbrev_np(s->sig) ?: "?"));
+	err |= set(doc, "cellwatch.signal.target.pid", json_integer(s->target_pid));
+	err |= set(doc, "cellwatch.signal.target.cell", json_integer(s->target_cell));
+	err |= set(doc, "cellwatch.signal.outside_cell", json_true());
+	if (s->result >= 0 && (size_t)s->result < sizeof(results) / sizeof(results[0]))
+		err |= set(doc, "cellwatch.signal.result", json_string(results[s->result]));
+	return err;
+}
+
 json_t *cw_event_to_ecs(const struct cw_event *ev)
 {
 	json_t *doc = json_object();
@@ -438,6 +457,9 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 		break;
 	case CW_EVENT_SYSCALL:
 		err = encode_syscall(doc, ev);
+		break;
+	case CW_EVENT_SIGNAL:
+		err = encode_signal(doc, ev);
 		break;
 	default:
 		err = -EINVAL;
