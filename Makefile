@@ -58,7 +58,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(OUT) $(OUT)/bpf $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench:
+$(OUT) $(OUT)/bpf $(OUT)/bench $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -103,9 +103,25 @@ $(OUT)/bench_startup: $(OUT)/tests/bench/startup.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
+$(OUT)/bench/hooks.bpf.o: tests/bench/hooks.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/hooks.skel.h: $(OUT)/bench/hooks.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name hooks_bpf > $@
+
+$(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
+
+$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup $(OUT)/bench_overhead
 	$(Q)$(OUT)/bench_startup $(OUT) 100
+	$(Q)echo
+	$(Q)$(OUT)/bench_overhead
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -10,12 +10,12 @@
 #include "open.bpf.h"
 #include "net.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CW_MAX_SYSCALLS);
-	__type(key, __u32);
-	__type(value, __u8);		/* enum cw_watch */
-} watched_syscalls SEC(".maps");
+/*
+ * enum cw_watch per syscall number, set by userspace before attaching.  A
+ * global array rather than a map: a plain load, no helper call, on a path
+ * every syscall of the host takes.
+ */
+__u8 cw_watched_syscalls[CW_MAX_SYSCALLS];
 
 /* The namespace flags a clone-like call asked for (0: none). */
 static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
@@ -70,8 +70,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = syscall_nr(regs);
-	__u32 idx = nr;
-	__u8 *how;
+	__u8 how;
 	__u64 cell;
 
 	/* Cheapest test first: the syscall number, before the cell lookup. */
@@ -83,10 +82,12 @@ int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 		cell = current_cell();
 		return cell ? handle_net(regs, nr, ret, cell) : 0;
 	}
-	how = bpf_map_lookup_elem(&watched_syscalls, &idx);
-	if (!how || *how == CW_WATCH_NONE)
+	if ((unsigned long)nr >= CW_MAX_SYSCALLS)
 		return 0;
-	return handle_watched(regs, nr, ret, *how);
+	how = cw_watched_syscalls[nr];
+	if (how == CW_WATCH_NONE)
+		return 0;
+	return handle_watched(regs, nr, ret, how);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

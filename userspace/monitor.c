@@ -111,22 +111,14 @@ static const struct {
 	{ "userfaultfd", CW_WATCH_ALWAYS }, { "io_uring_setup", CW_WATCH_ALWAYS },
 };
 
-static int watch_syscalls(struct cw_monitor *m, char *err, size_t errlen)
+static void watch_syscalls(struct cw_monitor *m)
 {
-	int fd = bpf_map__fd(m->skel->maps.watched_syscalls);
-
 	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
-		__u32 key = nr;
 
-		if (nr < 0 || nr >= CW_MAX_SYSCALLS)
-			continue;	/* not on this architecture */
-		if (bpf_map_update_elem(fd, &key, &watched[i].how, BPF_ANY)) {
-			snprintf(err, errlen, "watch %s: %s", watched[i].name, strerror(errno));
-			return -errno;
-		}
+		if (nr >= 0 && nr < CW_MAX_SYSCALLS)	/* else not on this architecture */
+			m->skel->bss->cw_watched_syscalls[nr] = watched[i].how;
 	}
-	return 0;
 }
 
 static int compile_rules(struct cw_monitor *m, char *err, size_t errlen)
@@ -186,9 +178,10 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 			 verbose ? "" : " (run with -v for the verifier log)");
 		goto fail;
 	}
-	ret = compile_rules(m, err, errlen) ?: watch_syscalls(m, err, errlen);
+	ret = compile_rules(m, err, errlen);
 	if (ret)
 		goto fail;
+	watch_syscalls(m);
 	m->skel->links.cw_exec = bpf_program__attach(m->skel->progs.cw_exec);
 	m->skel->links.cw_sys_exit = bpf_program__attach(m->skel->progs.cw_sys_exit);
 	m->skel->links.cw_fork = bpf_program__attach(m->skel->progs.cw_fork);
