@@ -113,7 +113,7 @@ $(OUT)/hooks.skel.h: $(OUT)/bench/hooks.bpf.o
 
 $(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
 
-$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o
+$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

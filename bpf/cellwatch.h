@@ -174,7 +174,7 @@ struct cw_signal_event {
 	__u32 __pad;
 };
 
-/* Values of the watched_syscalls array, indexed by syscall number. */
+/* How a syscall in bpf/syscalls.def is reported. */
 enum cw_watch {
 	CW_WATCH_NONE = 0,
 	CW_WATCH_ALWAYS = 1,	/* report every call */
@@ -183,6 +183,8 @@ enum cw_watch {
 	CW_WATCH_KILL = 4,	/* kill/tkill/tgkill: report when refused or aimed at a group
 				 * (pid <= 0); delivered ones are CW_EVENT_SIGNAL when they
 				 * leave the cell */
+	CW_WATCH_OPEN = 5,	/* struct cw_open_event */
+	CW_WATCH_NET = 6,	/* struct cw_net_event */
 };
 
 #define CW_MAX_SYSCALLS 1024

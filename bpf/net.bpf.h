@@ -106,7 +106,7 @@ static __always_inline void inet_peer(struct sock *sk, struct cw_net_event *e)
 	}
 }
 
-static __always_inline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell)
+static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell)
 {
 	struct cw_net_event e = {};
 	const void *uaddr = NULL;

@@ -259,7 +259,7 @@ int count_events(json_t *log, const char *path, const char *value)
 }
 
 /* Start `cellwatch watch` and wait for its "ready" line. */
-bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *ringbuf)
+bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *extra)
 {
 	char bin[4096], buf[4096] = "";
 	size_t len = 0;
@@ -271,8 +271,11 @@ bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const
 	w->pid = fork();
 	if (w->pid == 0) {
 		dup2(pipefd[1], 2);
-		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log,
-		      ringbuf ? "--ringbuf" : NULL, ringbuf, NULL);
+		char *words = extra ? strdup(extra) : NULL;
+		char *first = words ? strtok(words, " ") : NULL;
+		char *second = first ? strtok(NULL, " ") : NULL;
+
+		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, first, second, NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);

@@ -186,8 +186,11 @@ struct watcher {
 	int err_fd;		/* its stderr */
 };
 
-/* Start `cellwatch watch` on @cgroup logging to @log, wait for "ready". */
-bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *ringbuf);
+/*
+ * Start `cellwatch watch` on @cgroup logging to @log, wait for "ready".
+ * @extra: up to two more words of options ("--ringbuf 4096"), or NULL.
+ */
+bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *extra);
 /* SIGTERM the watcher (by pid) and reap it; returns its wait status. */
 int stop_watcher(struct watcher *w);
 /* Run @argv, inside the cgroup of @cgroup_procs when given; returns its exit status. */

@@ -50,6 +50,16 @@ TEST(escape_attempts_are_events)
 	ASSERT_STREQ(res.out, "done\n", "the payload survived its attempts");
 	log = read_log(test_path(1, "log.json"));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char tp[128];
+
+		/* A kernel built without a syscall (no modules here) has no tracepoint for it. */
+		snprintf(tp, sizeof(tp), "/sys/kernel/tracing/events/syscalls/sys_exit_%s",
+			 want[i].action);
+		if (access(tp, F_OK) && errno == ENOENT &&
+		    !access("/sys/kernel/tracing/events/syscalls", F_OK)) {
+			fprintf(stderr, "note: this kernel has no %s syscall\n", want[i].action);
+			continue;
+		}
 		ev = find_event(log, "event.action", want[i].action);
 		if (!ASSERT_OK_PTR(ev, want[i].action))
 			continue;

@@ -26,7 +26,7 @@ TEST(loss_is_counted_and_reported)
 		return;
 	close(open(file, O_CREAT | O_WRONLY, 0644));
 	/* One page of ring buffer against a burst of opens: most cannot fit. */
-	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "4096"), "cellwatch ready"))
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "--ringbuf 4096"), "cellwatch ready"))
 		goto cleanup;
 	/* Execs in the middle of the flood: they travel in the critical ring. */
 	snprintf(script, sizeof(script),

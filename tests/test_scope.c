@@ -70,3 +70,33 @@ cleanup:
 	json_decref(log);
 	test_cgroup_destroy(&tc);
 }
+
+/* The fallback for hosts without tracefs sees the same syscalls. */
+TEST(scope_generic_syscall_hook_fallback)
+{
+	const char *inside = test_path(0, "inside.txt");
+	const char *log_path = test_path(1, "log.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	json_t *log = NULL;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	close(open(inside, O_CREAT | O_WRONLY, 0644));
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "--generic-syscall-hook"),
+			 "cellwatch ready"))
+		goto cleanup;
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
+			"import ctypes\n"
+			"ctypes.CDLL(None).unshare(0x40000000)\n",
+			NULL }), 0, "payload");
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/bin/cat", (char *)inside, NULL }), 0, "cat");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ASSERT_EQ(count_events(log, "file.path", inside), 1, "the open is seen");
+	ASSERT_OK_PTR(find_event(log, "event.action", "unshare"), "the unshare is seen");
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}

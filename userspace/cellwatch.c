@@ -54,6 +54,8 @@ static void usage(FILE *f)
 "  -r, --rules FILE      rule file (default %s)\n"
 "  -o, --log FILE        append JSON lines to FILE (default: stdout)\n"
 "  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
+"      --generic-syscall-hook  one sys_exit program for every syscall instead of\n"
+"                        per-syscall tracepoints (used anyway without tracefs)\n"
 "  -v, --verbose         show libbpf's messages\n"
 "  -h, --help            this text\n"
 "\n"
@@ -118,6 +120,7 @@ static int cmd_watch(int argc, char **argv)
 		{ "ringbuf", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "generic-syscall-hook", no_argument, NULL, 'G' },
 		{},
 	};
 	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
@@ -154,6 +157,9 @@ static int cmd_watch(int argc, char **argv)
 			break;
 		case 'v':
 			mopts.verbose = true;
+			break;
+		case 'G':
+			mopts.generic_syscalls = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -225,6 +231,7 @@ static int cmd_watch(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "cellwatch: syscall hooks: %s\n", cw_monitor_backend(m));
 	fprintf(stderr, "cellwatch: ready\n");
 
 	while (!stop) {

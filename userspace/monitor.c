@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mount.h>
 #include <seccomp.h>
 
 #include "cgroup.h"
@@ -34,6 +35,9 @@ struct cw_monitor {
 	__u64 decode_errors;
 	struct cw_cell_links *cells;
 	size_t ncells;
+	struct bpf_link **links;		/* tracing programs */
+	size_t nlinks;
+	const char *backend;		/* which syscall hooks are in use */
 };
 
 static bool verbose;
@@ -83,33 +87,54 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The escape syscalls reported as events, and how they are filtered in the kernel. */
+/* The syscalls reported, from the list the BPF side is built from. */
 static const struct {
 	const char *name;
 	__u8 how;
 } watched[] = {
-	{ "ptrace", CW_WATCH_ALWAYS }, { "mount", CW_WATCH_ALWAYS },
-	{ "umount2", CW_WATCH_ALWAYS }, { "fsopen", CW_WATCH_ALWAYS },
-	{ "open_tree", CW_WATCH_ALWAYS }, { "move_mount", CW_WATCH_ALWAYS },
-	{ "unshare", CW_WATCH_NS_FLAGS }, { "clone", CW_WATCH_NS_FLAGS },
-	{ "clone3", CW_WATCH_CLONE3 }, { "setns", CW_WATCH_ALWAYS },
-	{ "bpf", CW_WATCH_ALWAYS }, { "perf_event_open", CW_WATCH_ALWAYS },
-	{ "init_module", CW_WATCH_ALWAYS }, { "finit_module", CW_WATCH_ALWAYS },
-	{ "delete_module", CW_WATCH_ALWAYS }, { "kexec_load", CW_WATCH_ALWAYS },
-	{ "kexec_file_load", CW_WATCH_ALWAYS },
-	{ "setuid", CW_WATCH_ALWAYS }, { "setgid", CW_WATCH_ALWAYS },
-	{ "setreuid", CW_WATCH_ALWAYS }, { "setregid", CW_WATCH_ALWAYS },
-	{ "setresuid", CW_WATCH_ALWAYS }, { "setresgid", CW_WATCH_ALWAYS },
-	{ "setfsuid", CW_WATCH_ALWAYS }, { "setfsgid", CW_WATCH_ALWAYS },
-	{ "setgroups", CW_WATCH_ALWAYS }, { "capset", CW_WATCH_ALWAYS },
-	{ "memfd_create", CW_WATCH_ALWAYS }, { "kill", CW_WATCH_KILL },
-	{ "tkill", CW_WATCH_KILL }, { "tgkill", CW_WATCH_KILL },
-	{ "chroot", CW_WATCH_ALWAYS }, { "pivot_root", CW_WATCH_ALWAYS },
-	{ "keyctl", CW_WATCH_ALWAYS }, { "add_key", CW_WATCH_ALWAYS },
-	{ "request_key", CW_WATCH_ALWAYS }, { "personality", CW_WATCH_ALWAYS },
-	{ "process_vm_readv", CW_WATCH_ALWAYS }, { "process_vm_writev", CW_WATCH_ALWAYS },
-	{ "userfaultfd", CW_WATCH_ALWAYS }, { "io_uring_setup", CW_WATCH_ALWAYS },
+#define CW_SYSCALL(name, how) { #name, how },
+#include "syscalls.def"
+#undef CW_SYSCALL
 };
+
+#define TRACEFS "/sys/kernel/tracing"
+
+/*
+ * Syscall tracepoints need tracefs, which not every host mounts at boot.
+ * Mount it when missing (saying so); false when it cannot be had.
+ */
+static bool have_tracefs(void)
+{
+	if (!access(TRACEFS "/events/syscalls", F_OK))
+		return true;
+	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return false;
+	fprintf(stderr, "cellwatch: mounted tracefs at " TRACEFS " for syscall tracepoints\n");
+	return !access(TRACEFS "/events/syscalls", F_OK);
+}
+
+/*
+ * Per-syscall exit tracepoints where tracefs has them (cheapest for the
+ * rest of the host, see bpf/syscall.bpf.c); otherwise the generic program.
+ */
+static void choose_syscall_hooks(struct cw_monitor *m, bool force_generic)
+{
+	bool specific = !force_generic && have_tracefs();
+	struct bpf_program *prog;
+	char event[128];
+
+	bpf_object__for_each_program(prog, m->skel->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (strncmp(name, "cw_x_", 5))
+			continue;
+		snprintf(event, sizeof(event), TRACEFS "/events/syscalls/sys_exit_%s", name + 5);
+		/* A syscall this architecture lacks has no tracepoint: not loaded. */
+		bpf_program__set_autoload(prog, specific && !access(event, F_OK));
+	}
+	bpf_program__set_autoload(m->skel->progs.cw_sys_exit, !specific);
+	m->backend = specific ? "syscall tracepoints" : "generic sys_exit";
+}
 
 static void watch_syscalls(struct cw_monitor *m)
 {
@@ -127,6 +152,40 @@ static int compile_rules(struct cw_monitor *m, char *err, size_t errlen)
 		return 0;
 	return cw_rules_compile(m->rules, bpf_map__fd(m->skel->maps.exec_inode_rules),
 				bpf_map__fd(m->skel->maps.exec_name_rules), err, errlen);
+}
+
+/* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
+static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, m->skel->obj) {
+		struct bpf_link **grown, *link;
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			snprintf(err, errlen, "attach %s: %s", bpf_program__name(prog),
+				 strerror(errno));
+			return -errno;
+		}
+		grown = realloc(m->links, (m->nlinks + 1) * sizeof(*m->links));
+		if (!grown) {
+			bpf_link__destroy(link);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		m->links = grown;
+		m->links[m->nlinks++] = link;
+	}
+	return 0;
+}
+
+const char *cw_monitor_backend(const struct cw_monitor *m)
+{
+	return m->backend;
 }
 
 int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
@@ -171,7 +230,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "size ring buffer: %s", strerror(-ret));
 		goto fail;
 	}
-	/* The cgroup hooks attach per cell in cw_monitor_add_cell(). */
+	choose_syscall_hooks(m, opts->generic_syscalls);
 	ret = cellwatch_bpf__load(m->skel);
 	if (ret) {
 		snprintf(err, errlen, "load BPF programs: %s%s", strerror(-ret),
@@ -182,17 +241,9 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	if (ret)
 		goto fail;
 	watch_syscalls(m);
-	m->skel->links.cw_exec = bpf_program__attach(m->skel->progs.cw_exec);
-	m->skel->links.cw_sys_exit = bpf_program__attach(m->skel->progs.cw_sys_exit);
-	m->skel->links.cw_fork = bpf_program__attach(m->skel->progs.cw_fork);
-	m->skel->links.cw_exit = bpf_program__attach(m->skel->progs.cw_exit);
-	m->skel->links.cw_signal = bpf_program__attach(m->skel->progs.cw_signal);
-	if (!m->skel->links.cw_exec || !m->skel->links.cw_sys_exit || !m->skel->links.cw_fork ||
-	    !m->skel->links.cw_exit || !m->skel->links.cw_signal) {
-		ret = -errno;
-		snprintf(err, errlen, "attach tracepoints: %s", strerror(-ret));
+	ret = attach_tracing(m, err, errlen);
+	if (ret)
 		goto fail;
-	}
 	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_record, m, NULL);
 	if (!m->rb) {
 		ret = -errno;
@@ -218,6 +269,9 @@ void cw_monitor_close(struct cw_monitor *m)
 	for (size_t i = 0; i < m->ncells; i++)
 		destroy_links(&m->cells[i]);
 	free(m->cells);
+	for (size_t i = 0; i < m->nlinks; i++)
+		bpf_link__destroy(m->links[i]);
+	free(m->links);
 	ring_buffer__free(m->rb);
 	cellwatch_bpf__destroy(m->skel);
 	cw_proctree_free(m->tree);

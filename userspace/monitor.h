@@ -25,6 +25,7 @@ struct cw_monitor_opts {
 	cw_event_fn on_event;
 	void *ctx;
 	bool verbose;			/* pass libbpf's messages through */
+	bool generic_syscalls;		/* use the generic sys_exit program even with tracefs */
 };
 
 struct cw_stats {
@@ -57,6 +58,9 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms);
 int cw_monitor_drain(struct cw_monitor *m);
 
 int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
+
+/* The syscall hooks in use: "syscall tracepoints" or "generic sys_exit". */
+const char *cw_monitor_backend(const struct cw_monitor *m);
 
 /* Wall-clock nanoseconds now, on the same clock as struct cw_event.realtime_ns. */
 __u64 cw_realtime_ns(void);
