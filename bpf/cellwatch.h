@@ -33,6 +33,7 @@ enum cw_action {
 	CW_ACTION_NONE = 0,	/* observed only */
 	CW_ACTION_ALERT = 1,	/* a kernel rule matched; userspace alerts */
 	CW_ACTION_KILL = 2,	/* a kernel rule matched; SIGKILL sent to the task */
+	CW_ACTION_DENY = 3,	/* the kernel refused the call (EPERM) */
 };
 
 /* struct cw_event_hdr.flags */
@@ -58,7 +59,7 @@ struct cw_event_hdr {
 	__u32 gid;		/* real gid, likewise */
 	__u32 rule_id;		/* kernel rule that matched (struct cw_exec_rule), 0 if none */
 	__u32 action;		/* enum cw_action taken in the kernel */
-	__u32 __pad;
+	__u32 euid;		/* effective uid, as seen from the initial user namespace */
 	char comm[CW_COMM_LEN];	/* task comm, NUL-terminated */
 };
 
@@ -133,6 +134,8 @@ struct cw_dest {
 	__u16 port;		/* host byte order */
 	__u32 protocol;
 	__u8 addr[16];
+	__u32 action;		/* CW_ACTION_DENY when the hook refused it */
+	__u32 __pad;
 };
 
 /*
@@ -190,9 +193,13 @@ enum cw_watch {
 #define CW_MAX_SYSCALLS 1024
 #define CW_CLONE_NS_FLAGS 0x7e020080ULL	/* every CLONE_NEW* bit, CLONE_NEWTIME included */
 
+/* struct cw_cell.net_policy: network verdicts taken in the cgroup hooks. */
+#define CW_NETPOL_DENY_EXTERNAL	(1U << 0)	/* refuse inet destinations but loopback */
+#define CW_NETPOL_DENY_RAW	(1U << 1)	/* refuse raw inet sockets */
+
 /* Value of the cells map, keyed by the cell's cgroup v2 id. */
 struct cw_cell {
-	__u32 policy;		/* reserved for per-cell policies; 0 today */
+	__u32 net_policy;	/* CW_NETPOL_* */
 	__u32 __pad;
 };
 

@@ -77,14 +77,19 @@ static __always_inline void count(enum cw_counter idx)
 		*val += 1;
 }
 
+/* The current task's cell entry and id, or NULL. */
+static __always_inline struct cw_cell *current_cell_entry(__u64 *id)
+{
+	*id = bpf_get_current_ancestor_cgroup_id(cw_cell_level);
+	return *id ? bpf_map_lookup_elem(&cells, id) : NULL;
+}
+
 /* The cell the current task runs in, or 0.  Must be the first check of every program. */
 static __always_inline __u64 current_cell(void)
 {
-	__u64 id = bpf_get_current_ancestor_cgroup_id(cw_cell_level);
+	__u64 id;
 
-	if (!id || !bpf_map_lookup_elem(&cells, &id))
-		return 0;
-	return id;
+	return current_cell_entry(&id) ? id : 0;
 }
 
 static __always_inline struct cw_scratch_buf *get_scratch(void)
@@ -111,7 +116,7 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	hdr->gid = uid_gid >> 32;
 	hdr->rule_id = 0;
 	hdr->action = CW_ACTION_NONE;
-	hdr->__pad = 0;
+	hdr->euid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 

@@ -8,13 +8,35 @@
  */
 #include "net.bpf.h"
 
-/* @family is a constant: the v4 hooks may not touch user_ip6, the v6 ones not user_ip4. */
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: the cell's own loopback. */
+static __always_inline bool is_loopback(const struct cw_dest *d)
+{
+	const __u8 *a = d->addr;
+
+	if (d->family == CW_AF_INET)
+		return a[0] == 127;
+	for (int i = 0; i < 10; i++) {
+		if (a[i])
+			return false;
+	}
+	if (a[10] == 0xff && a[11] == 0xff)
+		return a[12] == 127;
+	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1;
+}
+
+/*
+ * @family is a constant: the v4 hooks may not touch user_ip6, the v6 ones
+ * not user_ip4.  Returns the verdict: 1 allow, 0 refuse (EPERM).
+ */
 static __always_inline int stash_dest(struct bpf_sock_addr *ctx, __u16 family)
 {
 	struct cw_dest d = {};
-	__u64 key;
+	struct cw_cell *cell;
+	__u64 key, id;
+	int verdict = 1;
 
-	if (!current_cell())
+	cell = current_cell_entry(&id);
+	if (!cell)
 		return 1;
 	d.family = family;
 	d.port = bpf_ntohs(ctx->user_port);
@@ -30,9 +52,32 @@ static __always_inline int stash_dest(struct bpf_sock_addr *ctx, __u16 family)
 
 		__builtin_memcpy(d.addr, ip6, sizeof(ip6));
 	}
+	if ((cell->net_policy & CW_NETPOL_DENY_EXTERNAL) && !is_loopback(&d)) {
+		d.action = CW_ACTION_DENY;
+		verdict = 0;
+	}
 	key = bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&pending_dest, &key, &d, BPF_ANY);
-	return 1;
+	return verdict;
+}
+
+/* Raw inet sockets craft any packet: refused where the cell's policy says so. */
+SEC("cgroup/sock_create")
+int cw_sock_create(struct bpf_sock *sk)
+{
+	struct cw_cell *cell;
+	__u64 id;
+
+	struct cw_dest d = { .action = CW_ACTION_DENY };
+	__u64 key;
+
+	cell = current_cell_entry(&id);
+	if (!cell || !(cell->net_policy & CW_NETPOL_DENY_RAW) || sk->type != CW_SOCK_RAW)
+		return 1;
+	d.family = sk->family;
+	key = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pending_dest, &key, &d, BPF_ANY);
+	return 0;
 }
 
 SEC("cgroup/connect4")

@@ -88,6 +88,7 @@ static __always_inline bool take_stash(struct cw_net_event *e)
 	e->family = d->family;
 	e->port = d->port;
 	e->protocol = d->protocol;
+	e->hdr.action = d->action;
 	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
 	bpf_map_delete_elem(&pending_dest, &key);
 	return true;
@@ -120,6 +121,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 
 		if (type != CW_SOCK_RAW && family != CW_AF_PACKET)
 			return 0;
+		take_stash(&e);		/* the sock_create hook's verdict, if it refused */
 		e.op = CW_NET_SOCKET;
 		e.family = family;
 		e.sock_type = type;

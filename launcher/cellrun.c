@@ -100,12 +100,12 @@ static void on_event(void *ctx, const struct cw_event *ev)
 
 	if (r->log_fd >= 0)
 		log_doc(r, cw_event_to_ecs(ev));
-	if (!ev->rule)
+	if (!ev->rule && ev->hdr.action == CW_ACTION_NONE)
 		return;
 	r->report.alerts++;
 	cw_format_alert(ev, line, sizeof(line));
 	fprintf(stderr, "cellrun: ALERT %s\n", line);
-	if (ev->hdr.action == CW_ACTION_KILL) {
+	if (ev->hdr.action == CW_ACTION_KILL && ev->rule) {
 		if (!r->kill_rule)
 			r->kill_rule = ev->rule;
 		/* The payload is the only child of the cell's init. */
@@ -160,7 +160,9 @@ static int watch_cell(void *ctx)
 
 	if (!r->mon)
 		return 0;
-	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd, &id);
+	/* Defence in depth: the cell has no route out, and the kernel refuses one anyway. */
+	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd,
+				  CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW, &id);
 	if (ret)
 		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
 	return ret;

@@ -23,6 +23,7 @@ static size_t make_exec(struct cw_exec_event *e, const char *path, const char *a
 	e->hdr.ppid = 99;
 	e->hdr.uid = 65534;
 	e->hdr.gid = 65534;
+	e->hdr.euid = 0;
 	strcpy(e->hdr.comm, "python3");
 	e->dev = (8ULL << 20) | 1;
 	e->ino = 1234;
@@ -62,6 +63,7 @@ TEST(ecs_exec_fields)
 	ASSERT_EQ(jint(doc, "process.pid"), 100, "process.pid");
 	ASSERT_EQ(jint(doc, "process.parent.pid"), 99, "process.parent.pid");
 	ASSERT_STREQ(jstr(doc, "user.id"), "65534", "user.id");
+	ASSERT_STREQ(jstr(doc, "user.effective.id"), "0", "user.effective.id");
 	ASSERT_EQ(jint(doc, "cellwatch.cell.id"), 42, "cell id");
 	ASSERT_STREQ(jstr(doc, "rule.name"), "shell-spawn", "rule.name");
 	ASSERT_STREQ(jstr(doc, "log.level"), "critical", "log.level");

@@ -54,30 +54,45 @@ TEST(net_connect_loopback_v6)
 
 TEST(net_no_route_out_of_the_cell)
 {
+	static const char *const script =
+		"import urllib.request\n"
+		"for url in ['http://192.0.2.1/', 'http://169.254.169.254/latest/meta-data/']:\n"
+		"    try:\n"
+		"        urllib.request.urlopen(url, timeout=3)\n"
+		"        print(url, 'REACHED')\n"
+		"    except Exception as e:\n"
+		"        print(url, 'failed', getattr(e, 'reason', e))\n";
 	struct cmd_result res;
-	json_t *log;
+	json_t *log, *ev;
 
 	if (!require_root())
 		return;
-	/* The cell's network namespace has loopback only: nothing can leave it. */
-	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c",
-			"import urllib.request\n"
-			"for url in ['http://192.0.2.1/', 'http://169.254.169.254/latest/meta-data/']:\n"
-			"    try:\n"
-			"        urllib.request.urlopen(url, timeout=3)\n"
-			"        print(url, 'REACHED')\n"
-			"    except Exception as e:\n"
-			"        print(url, 'failed', getattr(e, 'reason', e))\n",
-			NULL }, &res), "cellrun");
+	/* Two layers: the kernel refuses the connect (EPERM) ... */
+	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c", (char *)script, NULL },
+			  &res), "cellrun");
 	ASSERT_EQ(res.status, 0, "exit status");
-	ASSERT_HAS(res.out, "http://192.0.2.1/ failed [Errno 101] Network is unreachable\n",
-		   "an external address is unreachable");
-	ASSERT_HAS(res.out, "http://169.254.169.254/latest/meta-data/ failed [Errno 101]",
-		   "the metadata service is unreachable");
+	ASSERT_HAS(res.out, "http://192.0.2.1/ failed [Errno 1] Operation not permitted\n",
+		   "an external address is refused");
+	ASSERT_HAS(res.out, "http://169.254.169.254/latest/meta-data/ failed [Errno 1]",
+		   "the metadata service is refused");
+	ASSERT_FALSE(strstr(res.out, "REACHED"), "nothing reached");
 	log = read_log(test_path(1, "log.json"));
-	ASSERT_OK_PTR(find_event(log, "destination.ip", "169.254.169.254"),
-		      "the attempt on the metadata service is logged");
+	ev = find_event(log, "destination.ip", "169.254.169.254");
+	if (ASSERT_OK_PTR(ev, "the attempt on the metadata service is logged")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "denied in the kernel");
+		ASSERT_STREQ(jstr(ev, "event.kind"), "alert", "an alert");
+		ASSERT_STREQ(jstr(ev, "error.code"), "EPERM", "the caller saw EPERM");
+	}
 	json_decref(log);
+
+	/* ... and without the monitor, the empty network namespace has no route. */
+	ASSERT_OK(cellrun_with("log2.json", (char *[]){ "--no-monitor", NULL },
+			       (char *[]){ "/usr/bin/python3", "-c", (char *)script, NULL }, &res),
+		  "cellrun --no-monitor");
+	ASSERT_HAS(res.out, "http://192.0.2.1/ failed [Errno 101] Network is unreachable\n",
+		   "no route to an external address");
+	ASSERT_HAS(res.out, "http://169.254.169.254/latest/meta-data/ failed [Errno 101]",
+		   "no route to the metadata service");
 }
 
 static json_t *find_net(json_t *log, const char *action, const char *field, const char *value)
@@ -148,4 +163,54 @@ TEST(net_every_family_with_its_result)
 		ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "no CAP_NET_RAW");
 	ASSERT_OK_PTR(find_net(log, "socket", "network.type", "ipv4"), "raw inet socket attempt");
 	json_decref(log);
+}
+
+/* The cgroup hooks refuse in the kernel: here as root, so only the hooks stand in the way. */
+TEST(net_policy_denies_in_the_kernel)
+{
+	const char *log_path = test_path(1, "log.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	json_t *log = NULL, *ev;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "--deny-network"), "cellwatch ready"))
+		goto cleanup;
+	/* 192.0.2.1 is TEST-NET-1: refused before routing, nothing is sent. */
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
+			"import socket, sys\n"
+			"def err(f):\n"
+			"    try:\n"
+			"        f()\n"
+			"        return 'ALLOWED'\n"
+			"    except OSError as e:\n"
+			"        return e.errno\n"
+			"out = [err(lambda: socket.socket().connect(('192.0.2.1', 80))),\n"
+			"       err(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+			".sendto(b'q', ('192.0.2.1', 53))),\n"
+			"       err(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, 1)),\n"
+			"       err(lambda: socket.socket().connect(('127.0.0.1', 1)))]\n"
+			"sys.exit(0 if out == [1, 1, 1, 111] else 1)\n", NULL }), 0,
+		  "external connect, external sendto and raw socket refused (EPERM); "
+		  "loopback allowed (ECONNREFUSED)");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ev = find_event(log, "event.action", "connect");
+	if (ASSERT_OK_PTR(ev, "connect event")) {
+		ASSERT_STREQ(jstr(ev, "destination.ip"), "192.0.2.1", "destination");
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "the kernel's verdict");
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "layer");
+	}
+	ev = find_event(log, "event.action", "sendto");
+	if (ASSERT_OK_PTR(ev, "sendto event"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "sendto refused");
+	ev = find_event(log, "event.action", "socket");
+	if (ASSERT_OK_PTR(ev, "raw socket event"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "raw socket refused");
+	ASSERT_EQ(count_events(log, "cellwatch.action", "deny"), 3, "the loopback connect was not");
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
 }

@@ -54,6 +54,8 @@ static void usage(FILE *f)
 "  -r, --rules FILE      rule file (default %s)\n"
 "  -o, --log FILE        append JSON lines to FILE (default: stdout)\n"
 "  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
+"      --deny-network    refuse, in the kernel, inet destinations but loopback\n"
+"                        and raw sockets (each refusal is an alert)\n"
 "      --generic-syscall-hook  one sys_exit program for every syscall instead of\n"
 "                        per-syscall tracepoints (used anyway without tracefs)\n"
 "  -v, --verbose         show libbpf's messages\n"
@@ -73,7 +75,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	if (!doc || cw_write_json_line(w->log_fd, doc))
 		w->write_errors++;
 	json_decref(doc);
-	if (ev->rule) {
+	if (ev->rule || ev->hdr.action != CW_ACTION_NONE) {
 		char line[512];
 
 		cw_format_alert(ev, line, sizeof(line));
@@ -121,6 +123,7 @@ static int cmd_watch(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "generic-syscall-hook", no_argument, NULL, 'G' },
+		{ "deny-network", no_argument, NULL, 'D' },
 		{},
 	};
 	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
@@ -132,6 +135,7 @@ static int cmd_watch(int argc, char **argv)
 	char root[PATH_MAX], err[512];
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_stats st;
+	__u32 net_policy = 0;
 	long v;
 
 	while ((opt = getopt_long(argc, argv, "c:r:o:b:vh", opts, NULL)) != -1) {
@@ -160,6 +164,9 @@ static int cmd_watch(int argc, char **argv)
 			break;
 		case 'G':
 			mopts.generic_syscalls = true;
+			break;
+		case 'D':
+			net_policy = CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW;
 			break;
 		case 'h':
 			usage(stdout);
@@ -223,7 +230,7 @@ static int cmd_watch(int argc, char **argv)
 			fprintf(stderr, "cellwatch: open %s: %s\n", cgroups[i], strerror(errno));
 			goto out;
 		}
-		e = cw_monitor_add_cell(m, cg_fds[i], &id);
+		e = cw_monitor_add_cell(m, cg_fds[i], net_policy, &id);
 		if (e) {
 			fprintf(stderr, "cellwatch: watch %s: %s\n", cgroups[i], strerror(-e));
 			goto out;

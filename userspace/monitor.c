@@ -21,7 +21,7 @@
 /* The cgroup hooks attached to one cell. */
 struct cw_cell_links {
 	__u64 id;
-	struct bpf_link *links[4];
+	struct bpf_link *links[5];
 };
 
 struct cw_monitor {
@@ -163,7 +163,8 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 		struct bpf_link **grown, *link;
 
 		if (!bpf_program__autoload(prog) ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -278,9 +279,9 @@ void cw_monitor_close(struct cw_monitor *m)
 	free(m);
 }
 
-int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id)
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 net_policy, __u64 *cell_id)
 {
-	struct cw_cell cell = {};
+	struct cw_cell cell = { .net_policy = net_policy };
 	struct cw_cell_links *grown, *l;
 	int ret;
 
@@ -299,6 +300,7 @@ int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id)
 	struct bpf_program *progs[] = {
 		m->skel->progs.cw_connect4, m->skel->progs.cw_connect6,
 		m->skel->progs.cw_sendmsg4, m->skel->progs.cw_sendmsg6,
+		m->skel->progs.cw_sock_create,
 	};
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		l->links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);

@@ -44,8 +44,11 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		    char *err, size_t errlen);
 void cw_monitor_close(struct cw_monitor *m);
 
-/* Start watching the cgroup open at @cgroup_fd as a cell. */
-int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u64 *cell_id);
+/*
+ * Start watching the cgroup open at @cgroup_fd as a cell, with the network
+ * verdicts @net_policy (CW_NETPOL_*) taken in the kernel.
+ */
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 net_policy, __u64 *cell_id);
 int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id);
 
 /* An fd that becomes readable when events are pending (for epoll). */

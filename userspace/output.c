@@ -86,7 +86,9 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	err |= set(doc, "@timestamp", json_string(ts));
 	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
 	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
-	err |= set(doc, "event.kind", json_string(ev->rule ? "alert" : "event"));
+	/* A kernel verdict is an alert even where no rule but a policy took it. */
+	err |= set(doc, "event.kind", json_string(ev->rule || h->action != CW_ACTION_NONE ?
+						  "alert" : "event"));
 	err |= set(doc, "event.category", strarray(category));
 	err |= set(doc, "event.type", strarray(type));
 	err |= set(doc, "event.action", json_string(action));
@@ -110,6 +112,7 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	}
 	err |= set(doc, "process.name", json_string(h->comm));
 	err |= set_id(doc, "user.id", h->uid);
+	err |= set_id(doc, "user.effective.id", h->euid);
 	err |= set_id(doc, "group.id", h->gid);
 	if (ev->rule) {
 		const struct cw_rule *r = ev->rule;
@@ -542,7 +545,7 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 		what = ip;
 	}
 	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s%s",
-		 r ? cw_priority_name(r->priority) : "-", r ? r->name : "event",
+		 r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
 		 what ? what : "-", ev->hdr.pid, ev->hdr.comm,
 		 (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
 		 ev->hdr.action != CW_ACTION_NONE ? " layer=kernel" : "");

@@ -22,6 +22,7 @@ static const char *const action_names[] = {
 	[CW_ACTION_NONE] = "none",
 	[CW_ACTION_ALERT] = "alert",
 	[CW_ACTION_KILL] = "kill",
+	[CW_ACTION_DENY] = "deny",
 };
 
 static const char *const event_names[] = {
@@ -175,7 +176,7 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 		return fail(p, "unknown event \"%s\" (exec, open, network)", event);
 	r->event = idx;
 	idx = lookup_name(action_names, ARRAY_SIZE(action_names), action);
-	if (idx <= CW_ACTION_NONE)
+	if (idx <= CW_ACTION_NONE || idx == CW_ACTION_DENY)
 		return fail(p, "unknown action \"%s\" (alert, kill)", action);
 	r->action = idx;
 	idx = lookup_name(prio_names, ARRAY_SIZE(prio_names), prio);
