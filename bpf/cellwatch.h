@@ -16,6 +16,7 @@
 #define CW_NAME_MAX	16	/* basename bytes compared by name rules, NUL included */
 #define CW_MAX_CELLS	4096
 #define CW_MAX_EXEC_RULES 1024
+#define CW_MAX_RULE_KEYS 16384	/* entries of each compiled-rule map */
 
 /* Record types, struct cw_event_hdr.type. */
 enum cw_event_type {
@@ -34,6 +35,7 @@ enum cw_action {
 	CW_ACTION_ALERT = 1,	/* a kernel rule matched; userspace alerts */
 	CW_ACTION_KILL = 2,	/* a kernel rule matched; SIGKILL sent to the task */
 	CW_ACTION_DENY = 3,	/* the kernel refused the call (EPERM) */
+	CW_ACTION_KILL_RUN = 4,	/* SIGKILL sent; userspace kills the rest of the cell */
 };
 
 /* struct cw_event_hdr.flags */
@@ -57,7 +59,7 @@ struct cw_event_hdr {
 	__u32 ppid;		/* real parent's tgid, 0 where the hook cannot see it */
 	__u32 uid;		/* real uid, as seen from the initial user namespace */
 	__u32 gid;		/* real gid, likewise */
-	__u32 rule_id;		/* kernel rule that matched (struct cw_exec_rule), 0 if none */
+	__u32 rule_id;		/* kernel rule that matched (struct cw_verdict), 0 if none */
 	__u32 action;		/* enum cw_action taken in the kernel */
 	__u32 euid;		/* effective uid, as seen from the initial user namespace */
 	char comm[CW_COMM_LEN];	/* task comm, NUL-terminated */
@@ -128,14 +130,19 @@ struct cw_net_event {
 	char path[CW_UNIX_PATH_MAX];
 };
 
+/* What a kernel rule decided: the rule (1-based id in its set) and the action. */
+struct cw_verdict {
+	__u32 rule_id;
+	__u32 action;		/* enum cw_action; CW_ACTION_NONE: an exception ("not") */
+};
+
 /* The kernel's copy of a destination, stashed by the cgroup hooks for the syscall's exit. */
 struct cw_dest {
 	__u16 family;
 	__u16 port;		/* host byte order */
 	__u32 protocol;
 	__u8 addr[16];
-	__u32 action;		/* CW_ACTION_DENY when the hook refused it */
-	__u32 __pad;
+	struct cw_verdict v;	/* what the hook decided; kill happens at the exit */
 };
 
 /*
@@ -199,25 +206,74 @@ enum cw_watch {
 
 /* Value of the cells map, keyed by the cell's cgroup v2 id. */
 struct cw_cell {
+	__u32 policy;		/* id of the rule set in force (keys below carry it) */
 	__u32 net_policy;	/* CW_NETPOL_* */
-	__u32 __pad;
 };
 
-/* Key of the exec_inode_rules map: a binary by identity. */
+/*
+ * Compiled rules.  Every key starts with the policy id, so cells on one
+ * host run different rule sets from the same maps, and a reload compiles
+ * under a new id before any cell switches to it.
+ */
+
+/* exec_inode_rules: a binary by identity. */
 struct cw_inode_key {
+	__u32 policy;
+	__u32 __pad;
 	__u64 dev;		/* kernel dev_t */
 	__u64 ino;
 };
 
-/* Key of the exec_name_rules map: a binary by basename, zero-padded. */
+/* exec_name_rules: a binary by basename, zero-padded. */
 struct cw_name_key {
+	__u32 policy;
 	char name[CW_NAME_MAX];
 };
 
-/* Value of both exec rule maps. */
-struct cw_exec_rule {
-	__u32 rule_id;		/* index into userspace's rule table, from 1 */
-	__u32 action;		/* enum cw_action */
+/*
+ * open_rules (LPM trie): a path prefix.  prefixlen counts bits from policy
+ * on; an exact path includes its NUL.  Paths beyond CW_LPM_PATH - 1 bytes
+ * are left to userspace.
+ */
+#define CW_LPM_PATH 128
+struct cw_path_key {
+	__u32 prefixlen;
+	__u32 policy;
+	char path[CW_LPM_PATH];
+};
+
+/* net4_rules, net6_rules (LPM tries): a destination CIDR, checked in the cgroup hooks. */
+struct cw_net4_key {
+	__u32 prefixlen;	/* 32 (policy) + CIDR bits */
+	__u32 policy;
+	__u8 addr[4];
+};
+
+struct cw_net6_key {
+	__u32 prefixlen;
+	__u32 policy;
+	__u8 addr[16];
+};
+
+#define CW_MAX_PORT_RANGES 4
+struct cw_net_rule {
+	struct cw_verdict v;
+	__u32 nports;		/* 0: any port */
+	__u16 port_lo[CW_MAX_PORT_RANGES];
+	__u16 port_hi[CW_MAX_PORT_RANGES];
+};
+
+/* syscall_rules: a syscall by number, decided at its exit. */
+struct cw_syscall_key {
+	__u32 policy;
+	__u32 nr;
+};
+
+/* socket_rules: socket() by family and type; 0 in either is "any". */
+struct cw_socket_key {
+	__u32 policy;
+	__u16 family;
+	__u16 type;
 };
 
 /*

@@ -120,6 +120,22 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
+/* Carry out a kernel rule's verdict on the current task: kill where it says so. */
+static __always_inline void enforce(const struct cw_verdict *v)
+{
+	if (v->action == CW_ACTION_KILL || v->action == CW_ACTION_KILL_RUN) {
+		bpf_send_signal(SIGKILL);
+		count(CW_CNT_KILLS);
+	}
+}
+
+/* Record a verdict in an event's header. */
+static __always_inline void mark(struct cw_event_hdr *hdr, const struct cw_verdict *v)
+{
+	hdr->rule_id = v->rule_id;
+	hdr->action = v->action;
+}
+
 /* The struct file behind the current task's @fd, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {

@@ -10,24 +10,25 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_EXEC_RULES);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
 	__type(key, struct cw_inode_key);
-	__type(value, struct cw_exec_rule);
+	__type(value, struct cw_verdict);
 } exec_inode_rules SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_EXEC_RULES);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
 	__type(key, struct cw_name_key);
-	__type(value, struct cw_exec_rule);
+	__type(value, struct cw_verdict);
 } exec_name_rules SEC(".maps");
 
 /* Binary identity first (hardlinks, symlinks), then basename (copies). */
-static __always_inline struct cw_exec_rule *match_exec(struct file *f, __u64 dev, __u64 ino)
+static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *f, __u64 dev,
+						     __u64 ino)
 {
-	struct cw_inode_key ikey = { .dev = dev, .ino = ino };
-	struct cw_name_key nkey = {};
-	struct cw_exec_rule *rule;
+	struct cw_inode_key ikey = { .policy = policy, .dev = dev, .ino = ino };
+	struct cw_name_key nkey = { .policy = policy };
+	struct cw_verdict *rule;
 	const unsigned char *name;
 
 	rule = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
@@ -90,22 +91,21 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 {
 	struct cw_scratch_buf *buf;
 	struct cw_exec_event *e;
-	struct cw_exec_rule *rule;
+	struct cw_verdict *rule;
+	struct cw_cell *c;
 	struct file *f;
 	__u64 cell, dev, ino, size;
 	__u32 path_len, args_len;
 
-	cell = current_cell();
-	if (!cell)
+	c = current_cell_entry(&cell);
+	if (!c)
 		return 0;
 
 	f = BPF_CORE_READ(bprm, file);
 	file_identity(f, &dev, &ino);
-	rule = match_exec(f, dev, ino);
-	if (rule && rule->action == CW_ACTION_KILL) {
-		bpf_send_signal(SIGKILL);
-		count(CW_CNT_KILLS);
-	}
+	rule = match_exec(c->policy, f, dev, ino);
+	if (rule)
+		enforce(rule);
 
 	buf = get_scratch();
 	if (!buf)
@@ -113,10 +113,8 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e = &buf->ev.exec;
 	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
 	e->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
-	if (rule) {
-		e->hdr.rule_id = rule->rule_id;
-		e->hdr.action = rule->action;
-	}
+	if (rule)
+		mark(&e->hdr, rule);
 	e->hdr.flags |= exec_flags(bprm, f);
 	e->dev = dev;
 	e->ino = ino;

@@ -28,6 +28,46 @@ struct {
 	__type(value, struct cw_dest);
 } pending_dest SEC(".maps") __weak;
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cw_net4_key);
+	__type(value, struct cw_net_rule);
+} net4_rules SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cw_net6_key);
+	__type(value, struct cw_net_rule);
+} net6_rules SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__type(key, struct cw_socket_key);
+	__type(value, struct cw_verdict);
+} socket_rules SEC(".maps") __weak;
+
+/* socket(): the most specific of (family, type), (any, type), (family, any). */
+static __always_inline struct cw_verdict *match_socket(__u32 policy, __u16 family, __u16 type)
+{
+	struct cw_socket_key key = { .policy = policy, .family = family, .type = type };
+	struct cw_verdict *v = bpf_map_lookup_elem(&socket_rules, &key);
+
+	if (v)
+		return v;
+	key.family = 0;
+	v = bpf_map_lookup_elem(&socket_rules, &key);
+	if (v)
+		return v;
+	key.family = family;
+	key.type = 0;
+	return bpf_map_lookup_elem(&socket_rules, &key);
+}
+
 static __always_inline struct sock *fd_sock(struct file *f)
 {
 	struct socket *sock;
@@ -88,7 +128,8 @@ static __always_inline bool take_stash(struct cw_net_event *e)
 	e->family = d->family;
 	e->port = d->port;
 	e->protocol = d->protocol;
-	e->hdr.action = d->action;
+	mark(&e->hdr, &d->v);
+	enforce(&d->v);		/* the hook refused; here, in the same call, a kill can follow */
 	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
 	bpf_map_delete_elem(&pending_dest, &key);
 	return true;
@@ -107,7 +148,8 @@ static __always_inline void inet_peer(struct sock *sk, struct cw_net_event *e)
 	}
 }
 
-static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell)
+static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell,
+				 __u32 policy)
 {
 	struct cw_net_event e = {};
 	const void *uaddr = NULL;
@@ -121,10 +163,17 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 
 		if (type != CW_SOCK_RAW && family != CW_AF_PACKET)
 			return 0;
+		struct cw_verdict *rule;
+
 		take_stash(&e);		/* the sock_create hook's verdict, if it refused */
 		e.op = CW_NET_SOCKET;
 		e.family = family;
 		e.sock_type = type;
+		rule = match_socket(policy, family, type);
+		if (rule) {
+			enforce(rule);
+			mark(&e.hdr, rule);
+		}
 		e.protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		goto emit;
 	}

@@ -66,13 +66,37 @@ static __always_inline __u32 failed_path(long nr, struct pt_regs *regs, char *ds
 	return len;
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cw_path_key);
+	__type(value, struct cw_verdict);
+} open_rules SEC(".maps");
+
+/* The open rule for a resolved path: the longest prefix (or exact path) listed. */
+static __always_inline struct cw_verdict *match_open(__u32 policy, const char *path, __u32 len)
+{
+	struct cw_path_key key = { .policy = policy };
+
+	if (len > CW_LPM_PATH)
+		len = CW_LPM_PATH;
+	barrier_var(len);
+	if (len == 0 || len > CW_LPM_PATH)
+		return NULL;
+	bpf_probe_read_kernel(key.path, len, path);
+	key.prefixlen = 32 + len * 8;
+	return bpf_map_lookup_elem(&open_rules, &key);
+}
+
 static __always_inline bool is_open(long nr)
 {
 	return nr == CW_NR_openat || nr == CW_NR_open || nr == CW_NR_creat ||
 	       nr == CW_NR_openat2 || nr == CW_NR_open_by_handle_at;
 }
 
-static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, __u64 cell)
+static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, __u64 cell,
+				       __u32 policy)
 {
 	struct cw_scratch_buf *buf;
 	struct cw_open_event *e;
@@ -95,7 +119,15 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	e->__pad = 0;
 	if (f) {
 		file_identity(f, &e->dev, &e->ino);
+		struct cw_verdict *rule;
+
 		path_len = resolve_path(&f->f_path, e->path, buf, &e->hdr.flags);
+		/* Opened, but the task dies before it can read a byte. */
+		rule = match_open(policy, e->path, path_len);
+		if (rule) {
+			enforce(rule);
+			mark(&e->hdr, rule);
+		}
 	} else {
 		e->dev = e->ino = 0;
 		path_len = failed_path(nr, regs, e->path, &e->hdr.flags);

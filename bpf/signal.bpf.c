@@ -5,6 +5,8 @@
  */
 #include "common.bpf.h"
 
+#define CW_PF_EXITING 0x00000004
+
 /* The cell a task runs in (its cgroup's ancestor at the cells' depth), 0 if none. */
 static __always_inline __u64 task_cell(struct task_struct *task)
 {
@@ -27,6 +29,9 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	__u64 cell = current_cell(), target;
 
 	if (!cell)
+		return 0;
+	/* An exiting task's SIGCHLD to its parent is the kernel's doing, not the task's. */
+	if (BPF_CORE_READ(bpf_get_current_task_btf(), flags) & CW_PF_EXITING)
 		return 0;
 	target = task_cell(task);
 	if (target == cell)

@@ -36,14 +36,25 @@ static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 	return flags & CW_CLONE_NS_FLAGS;
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__type(key, struct cw_syscall_key);
+	__type(value, struct cw_verdict);
+} syscall_rules SEC(".maps");
+
 static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
 {
+	struct cw_syscall_key key = { .nr = nr };
 	struct cw_syscall_event e = {};
+	struct cw_verdict *rule;
+	struct cw_cell *c;
 	__u64 cell, flags = 0;
 
-	cell = current_cell();
-	if (!cell)
+	c = current_cell_entry(&cell);
+	if (!c)
 		return 0;
+	key.policy = c->policy;
 	if (how == CW_WATCH_KILL) {
 		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);	/* pid_t: the low 32 bits */
 
@@ -57,6 +68,11 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 			return 0;
 	}
 	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
+	rule = bpf_map_lookup_elem(&syscall_rules, &key);
+	if (rule) {
+		enforce(rule);
+		mark(&e.hdr, rule);
+	}
 	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e.nr = nr;
 	e.ret = ret;
@@ -73,14 +89,15 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 
 static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8 how)
 {
+	struct cw_cell *c;
 	__u64 cell;
 
 	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET) {
-		cell = current_cell();
-		if (!cell)
+		c = current_cell_entry(&cell);
+		if (!c)
 			return 0;
-		return how == CW_WATCH_OPEN ? handle_open(regs, nr, ret, cell) :
-					      handle_net(regs, nr, ret, cell);
+		return how == CW_WATCH_OPEN ? handle_open(regs, nr, ret, cell, c->policy) :
+					      handle_net(regs, nr, ret, cell, c->policy);
 	}
 	return handle_watched(regs, nr, ret, how);
 }

@@ -58,6 +58,7 @@ struct run {
 	/* The first kernel kill aimed at the payload itself, and any at all. */
 	const struct cw_rule *kill_rule;
 	const struct cw_rule *cmd_kill_rule;
+	const char *cmd_kill_layer;
 	__u64 log_errors;
 	__u64 lost_reported;
 	bool timed_out;
@@ -105,12 +106,16 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	r->report.alerts++;
 	cw_format_alert(ev, line, sizeof(line));
 	fprintf(stderr, "cellrun: ALERT %s\n", line);
-	if (ev->hdr.action == CW_ACTION_KILL && ev->rule) {
+	if ((ev->hdr.action == CW_ACTION_KILL || ev->hdr.action == CW_ACTION_KILL_RUN) &&
+	    ev->rule) {
 		if (!r->kill_rule)
 			r->kill_rule = ev->rule;
-		/* The payload is the only child of the cell's init. */
-		if (ev->hdr.ppid == (__u32)r->sp.pid && !r->cmd_kill_rule)
+		/* The payload is the only child of the cell's init; kill-run ends it too. */
+		if ((ev->hdr.ppid == (__u32)r->sp.pid || ev->hdr.action == CW_ACTION_KILL_RUN) &&
+		    !r->cmd_kill_rule) {
 			r->cmd_kill_rule = ev->rule;
+			r->cmd_kill_layer = ev->layer;
+		}
 	}
 }
 
@@ -168,7 +173,7 @@ static int watch_cell(void *ctx)
 	if (!r->mon)
 		return 0;
 	/* Defence in depth: the cell has no route out, and the kernel refuses one anyway. */
-	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd,
+	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd, 1,
 				  CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW, &id);
 	if (ret)
 		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
@@ -350,8 +355,8 @@ static int conclude(struct run *r, int status)
 		return WEXITSTATUS(status);
 	}
 	if (r->cmd_kill_rule && WTERMSIG(status) == SIGKILL) {
-		fprintf(stderr, "cellrun: killed by rule '%s' (layer: kernel)\n",
-			r->cmd_kill_rule->name);
+		fprintf(stderr, "cellrun: killed by rule '%s' (layer: %s)\n",
+			r->cmd_kill_rule->name, r->cmd_kill_layer ?: "kernel");
 		rep->reason = "killed_by_rule";
 		rep->rule = r->cmd_kill_rule->name;
 	} else {

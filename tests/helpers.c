@@ -127,11 +127,24 @@ const char *test_path(int slot, const char *name)
 	return bufs[slot & 3];
 }
 
+char *observe_rules(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/tests/rules/observe.json", src_dir);
+	return buf;
+}
+
+char *default_rules(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/rules/default.json", src_dir);
+	return buf;
+}
+
 int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
 		 struct cmd_result *res)
 {
+	char bin[4096], log[4096], rules[4096];
+	bool own_rules = false;
 	char *full[96];
-	char bin[4096], log[4096];
 	int n = 0;
 
 	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
@@ -141,8 +154,15 @@ int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
 	full[n++] = "30";
 	full[n++] = "--log";
 	full[n++] = log;
-	for (int i = 0; opts && opts[i] && n < 60; i++)
+	for (int i = 0; opts && opts[i] && n < 60; i++) {
+		own_rules |= !strcmp(opts[i], "--rules");
 		full[n++] = opts[i];
+	}
+	/* What is observed is tested apart from the policy that would end the payload. */
+	if (!own_rules) {
+		full[n++] = "--rules";
+		full[n++] = observe_rules(rules, sizeof(rules));
+	}
 	full[n++] = "--";
 	for (int i = 0; argv[i] && n < 95; i++)
 		full[n++] = argv[i];
@@ -274,8 +294,14 @@ bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const
 		char *words = extra ? strdup(extra) : NULL;
 		char *first = words ? strtok(words, " ") : NULL;
 		char *second = first ? strtok(NULL, " ") : NULL;
+		char rules[4096];
 
-		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, first, second, NULL);
+		if (first && !strcmp(first, "--rules"))
+			execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, first, second,
+			      NULL);
+		observe_rules(rules, sizeof(rules));
+		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, "--rules", rules, first,
+		      second, NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);

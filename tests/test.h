@@ -154,7 +154,14 @@ bool require_root(void);
 /* Run @argv (NULL-terminated) to completion, at most @timeout_s seconds. */
 int run_cmd(char *const argv[], int timeout_s, struct cmd_result *res);
 
-/* Run `cellrun --log LOG -- argv...`; LOG is test_dir/<log_name>. */
+/* Rule files: tests/rules/observe.json (shell kill only) and rules/default.json. */
+char *observe_rules(char *buf, size_t len);
+char *default_rules(char *buf, size_t len);
+
+/*
+ * Run `cellrun --log LOG -- argv...`; LOG is test_dir/<log_name>.  The
+ * observe rules apply unless @opts gives --rules.
+ */
 int cellrun(const char *log_name, char *const argv[], struct cmd_result *res);
 /* The same with cellrun options @opts (NULL-terminated, may be NULL) before "--". */
 int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
@@ -188,7 +195,8 @@ struct watcher {
 
 /*
  * Start `cellwatch watch` on @cgroup logging to @log, wait for "ready".
- * @extra: up to two more words of options ("--ringbuf 4096"), or NULL.
+ * @extra: up to two more words of options ("--ringbuf 4096"), or NULL;
+ * the observe rules apply unless they are "--rules FILE".
  */
 bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *extra);
 /* SIGTERM the watcher (by pid) and reap it; returns its wait status. */

@@ -2,6 +2,11 @@
 /* Unit tests: rule file loading and its error messages. */
 #include <stdlib.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "event.h"
 #include "rules.h"
 #include "test.h"
 
@@ -32,9 +37,9 @@ TEST(rules_default_loads)
 		ASSERT_STREQ(r->name, "shell-spawn", "name");
 		ASSERT_EQ(r->action, CW_ACTION_KILL, "action");
 		ASSERT_EQ(r->event, CW_EVENT_EXEC, "event");
-		for (size_t i = 0; i < r->nbinaries; i++) {
-			has_sh |= !strcmp(r->binaries[i], "sh");
-			has_bash |= !strcmp(r->binaries[i], "bash");
+		for (size_t i = 0; i < r->match.binary.n; i++) {
+			has_sh |= !strcmp(r->match.binary.v[i], "sh");
+			has_bash |= !strcmp(r->match.binary.v[i], "bash");
 		}
 		ASSERT_TRUE(has_sh && has_bash, "@shells expanded");
 	}
@@ -55,43 +60,131 @@ TEST(rules_syntax_error_has_position)
 	ASSERT_NULL(rs.rules, "nothing half-loaded");
 }
 
-TEST(rules_semantic_errors_name_the_rule)
+/* A rule file with one rule whose "match" and "action" are given, laid out on known lines. */
+static const char *one_rule(const char *event, const char *match, const char *action)
+{
+	static char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "{\n"
+		 "  \"lists\": { \"l\": [\"x\"] },\n"
+		 "  \"rules\": [\n"
+		 "    {\n"
+		 "      \"name\": \"r1\",\n"
+		 "      \"description\": \"d\",\n"
+		 "      \"event\": \"%s\",\n"
+		 "      \"match\": %s,\n"
+		 "      \"action\": \"%s\",\n"
+		 "      \"priority\": \"critical\"\n"
+		 "    }\n"
+		 "  ]\n"
+		 "}\n", event, match, action);
+	return text;
+}
+
+TEST(rules_semantic_errors_have_position_and_rule)
 {
 	static const struct {
-		const char *text, *want;
+		const char *event, *match, *action, *want;
 	} cases[] = {
-		{ "{\"rules\": [{\"name\": \"r1\", \"description\": \"d\", \"event\": \"exec\","
-		  " \"action\": \"explode\", \"priority\": \"critical\","
-		  " \"match\": {\"binary\": [\"sh\"]}}]}",
-		  "rule 'r1': unknown action \"explode\"" },
-		{ "{\"rules\": [{\"name\": \"r2\", \"description\": \"d\", \"event\": \"exec\","
-		  " \"action\": \"kill\", \"priority\": \"critical\","
-		  " \"match\": {\"binary\": [\"@nolist\"]}}]}",
-		  "rule 'r2': \"match.binary\"[0]: no list named 'nolist'" },
-		{ "{\"rules\": [{\"name\": \"r3\", \"description\": \"d\", \"event\": \"exec\","
-		  " \"action\": \"kill\", \"priority\": \"loud\","
-		  " \"match\": {\"binary\": [\"sh\"]}}]}",
-		  "rule 'r3': unknown priority \"loud\"" },
-		{ "{\"rules\": [{\"name\": \"r4\", \"event\": \"exec\"}]}",
-		  "rule 'r4': missing \"description\"" },
-		{ "{\"rules\": [{\"name\": \"r5\", \"description\": \"d\", \"event\": \"exec\","
-		  " \"action\": \"kill\", \"priority\": \"critical\","
-		  " \"match\": {\"binary\": [\"sh\"]}},"
-		  " {\"name\": \"r5\", \"description\": \"d\", \"event\": \"exec\","
-		  " \"action\": \"kill\", \"priority\": \"critical\","
-		  " \"match\": {\"binary\": [\"sh\"]}}]}",
-		  "rule 'r5': duplicate rule name" },
+		{ "exec", "{\"binary\": [\"sh\"]}", "explode",
+		  ":9:17: rule 'r1': unknown action \"explode\"" },
+		{ "exec", "{\"binary\": [\"@nolist\"]}", "kill",
+		  ":8:28: rule 'r1': no list named 'nolist'" },
+		{ "exec", "{\"cidr\": [\"10.0.0.0/8\"]}", "kill",
+		  ":8:25: rule 'r1': \"cidr\" does not apply to exec events" },
+		{ "network", "{\"cidr\": [\"10.0.0.0/33\"]}", "deny",
+		  ":8:25: rule 'r1': '10.0.0.0/33' is not an address or CIDR" },
+		{ "network", "{\"port\": [\"90-80\"]}", "alert",
+		  ":8:26: rule 'r1': port range out of 0-65535" },
+		{ "open", "{\"flags\": [\"exec\"]}", "alert",
+		  ":8:26: rule 'r1': unknown flags 'exec' (read, write, create, truncate)" },
+		{ "syscall", "{\"syscall\": [\"frobnicate\"]}", "kill",
+		  ":8:28: rule 'r1': unknown syscall 'frobnicate'" },
+		{ "open", "{\"glob\": [\"/etc/*\"]}", "deny",
+		  ":9:17: rule 'r1': \"deny\" needs a network rule" },
+		{ "open", "{\"nope\": []}", "alert",
+		  ":8:25: rule 'r1': unknown condition \"nope\"" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cw_ruleset rs;
 		char err[512] = "";
-		const char *path = write_file("sem.json", cases[i].text);
+		const char *path = write_file("sem.json", one_rule(cases[i].event, cases[i].match,
+								   cases[i].action));
 
 		ASSERT_EQ(cw_rules_load(&rs, path, err, sizeof(err)), -EINVAL, cases[i].want);
-		ASSERT_HAS(err, cases[i].want, "message");
+		ASSERT_HAS(err, cases[i].want, "file:line:column: rule: message");
 		ASSERT_HAS(err, path, "message names the file");
+		ASSERT_NULL(rs.rules, "nothing half-loaded");
 	}
+}
+
+TEST(rules_duplicate_and_missing)
+{
+	struct cw_ruleset rs;
+	char err[512] = "";
+	const char *path = write_file("dup.json",
+		"{\"rules\": [{\"name\": \"a\", \"description\": \"d\", \"event\": \"signal\","
+		" \"action\": \"alert\", \"priority\": \"debug\"},\n"
+		" {\"name\": \"a\", \"description\": \"d\", \"event\": \"signal\","
+		" \"action\": \"alert\", \"priority\": \"debug\"}]}");
+
+	ASSERT_EQ(cw_rules_load(&rs, path, err, sizeof(err)), -EINVAL, "duplicate");
+	ASSERT_HAS(err, ":2:11: rule 'a': duplicate rule name", "duplicate named, with place");
+	path = write_file("miss.json", "{\"rules\": [{\"name\": \"b\", \"event\": \"exec\"}]}");
+	ASSERT_EQ(cw_rules_load(&rs, path, err, sizeof(err)), -EINVAL, "missing");
+	ASSERT_HAS(err, "rule 'b': missing \"description\"", "missing field named");
+}
+
+TEST(rules_match_semantics)
+{
+	static struct cw_event ev;
+	struct cw_ruleset rs;
+	char err[512] = "";
+	const char *path = write_file("m.json",
+		"{\"rules\": ["
+		"{\"name\": \"env\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"glob\": [\"/proc/*/environ\"], \"flags\": [\"read\"],"
+		"  \"not\": {\"parent\": [\"sshd\"]}},"
+		" \"action\": \"alert\", \"priority\": \"debug\"},"
+		"{\"name\": \"net\", \"description\": \"d\", \"event\": \"network\","
+		" \"match\": {\"cidr\": [\"10.0.0.0/8\"], \"port\": [\"1000-2000\", 53]},"
+		" \"action\": \"alert\", \"priority\": \"debug\"}]}");
+	const struct cw_rule *env, *net;
+
+	if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
+		return;
+	env = cw_rules_by_id(&rs, 1);
+	net = cw_rules_by_id(&rs, 2);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = CW_EVENT_OPEN;
+	strcpy(ev.open.path, "/proc/42/environ");
+	ev.open.path_len = strlen(ev.open.path) + 1;
+	ev.open.flags = O_RDONLY;
+	ASSERT_TRUE(cw_rule_matches(env, &ev), "glob and flags");
+	ev.ancestry[0] = "/usr/sbin/sshd";
+	ev.nancestry = 1;
+	ASSERT_FALSE(cw_rule_matches(env, &ev), "\"not\" excludes the parent");
+	ev.nancestry = 0;
+	strcpy(ev.open.path, "/proc/42/task/42/environ");
+	ASSERT_FALSE(cw_rule_matches(env, &ev), "* does not cross /");
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = CW_EVENT_NET;
+	ev.net.op = CW_NET_CONNECT;
+	ev.net.family = AF_INET;
+	inet_pton(AF_INET, "10.1.2.3", ev.net.addr);
+	ev.net.port = 1500;
+	ASSERT_TRUE(cw_rule_matches(net, &ev), "cidr and port range");
+	ev.net.port = 53;
+	ASSERT_TRUE(cw_rule_matches(net, &ev), "single port");
+	ev.net.port = 80;
+	ASSERT_FALSE(cw_rule_matches(net, &ev), "port outside");
+	ev.net.port = 53;
+	inet_pton(AF_INET, "11.1.2.3", ev.net.addr);
+	ASSERT_FALSE(cw_rule_matches(net, &ev), "address outside");
+	cw_rules_free(&rs);
 }
 
 TEST(rules_disabled_rule_not_kept)

@@ -230,7 +230,7 @@ static int cmd_watch(int argc, char **argv)
 			fprintf(stderr, "cellwatch: open %s: %s\n", cgroups[i], strerror(errno));
 			goto out;
 		}
-		e = cw_monitor_add_cell(m, cg_fds[i], net_policy, &id);
+		e = cw_monitor_add_cell(m, cg_fds[i], 1, net_policy, &id);
 		if (e) {
 			fprintf(stderr, "cellwatch: watch %s: %s\n", cgroups[i], strerror(-e));
 			goto out;

@@ -86,6 +86,8 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 	ev->hdr.comm[CW_COMM_LEN - 1] = '\0';
 	ev->realtime_ns = 0;
 	ev->rule = NULL;
+	ev->layer = NULL;
+	ev->kill_latency_ns = 0;
 	ev->nancestry = 0;
 	return 0;
 }

@@ -28,6 +28,8 @@ struct cw_event {
 	};
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
+	const char *layer;		/* who decided: "kernel", "userspace", NULL */
+	__u64 kill_latency_ns;		/* syscall to kill, when a rule killed */
 	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
 	const char *ancestry[CW_ANCESTRY_MAX];
 	int nancestry;

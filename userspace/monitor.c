@@ -1,41 +1,66 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <sys/mount.h>
 #include <seccomp.h>
 
 #include "cgroup.h"
+#include "compile.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
+#define MAX_POLICIES		64
 
-/* The cgroup hooks attached to one cell. */
+/* The cgroup hooks attached to one cell, and what it runs under. */
 struct cw_cell_links {
 	__u64 id;
+	__u32 policy;
+	int cgroup_fd;			/* for cgroup.kill when a rule kills the run */
 	struct bpf_link *links[5];
+};
+
+struct policy {
+	__u32 id;			/* 0: free slot */
+	struct cw_ruleset *rules;
+};
+
+/* Matches of a rule with a rate, in one cell: the last rate_count + 1 times. */
+struct rate {
+	__u32 policy, rule;
+	__u64 cell;
+	__u64 *ts;
+	__u32 head, n;
+	struct rate *next;
 };
 
 struct cw_monitor {
 	struct cellwatch_bpf *skel;
 	struct ring_buffer *rb;
 	struct cw_proctree *tree;
-	const struct cw_ruleset *rules;
+	struct cw_rule_maps maps;
+	struct policy policies[MAX_POLICIES];
+	__u32 next_policy;
+	struct rate *rates;
 	cw_event_fn on_event;
 	void *ctx;
 	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	__u64 decode_errors;
+	__u64 user_kills;
 	struct cw_cell_links *cells;
 	size_t ncells;
-	struct bpf_link **links;		/* tracing programs */
+	struct bpf_link **links;	/* tracing programs */
 	size_t nlinks;
 	const char *backend;		/* which syscall hooks are in use */
 };
@@ -48,6 +73,9 @@ static void destroy_links(struct cw_cell_links *l)
 		bpf_link__destroy(l->links[i]);
 		l->links[i] = NULL;
 	}
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	l->cgroup_fd = -1;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -70,6 +98,122 @@ __u64 cw_realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+static struct cw_cell_links *find_cell(struct cw_monitor *m, __u64 id)
+{
+	for (size_t i = 0; i < m->ncells; i++) {
+		if (m->cells[i].id == id)
+			return &m->cells[i];
+	}
+	return NULL;
+}
+
+static struct policy *find_policy(struct cw_monitor *m, __u32 id)
+{
+	for (size_t i = 0; id && i < MAX_POLICIES; i++) {
+		if (m->policies[i].id == id)
+			return &m->policies[i];
+	}
+	return NULL;
+}
+
+/* Past the rule's rate? Records this match either way. */
+static bool rate_exceeded(struct cw_monitor *m, __u32 policy, const struct cw_rule *r,
+			  const struct cw_event *ev)
+{
+	__u64 window = r->rate_seconds * 1000000000ULL;
+	struct rate *s;
+
+	for (s = m->rates; s; s = s->next) {
+		if (s->policy == policy && s->rule == r->id && s->cell == ev->hdr.cell_id)
+			break;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return false;
+		s->ts = calloc(r->rate_count + 1, sizeof(*s->ts));
+		if (!s->ts) {
+			free(s);
+			return false;
+		}
+		*s = (struct rate){ policy, r->id, ev->hdr.cell_id, s->ts, 0, 0, m->rates };
+		m->rates = s;
+	}
+	/* A ring of the last count + 1 match times: the oldest tells the rate. */
+	s->ts[s->head] = ev->hdr.ts_boot_ns;
+	s->head = (s->head + 1) % (r->rate_count + 1);
+	if (s->n < r->rate_count + 1)
+		s->n++;
+	return s->n == r->rate_count + 1 && ev->hdr.ts_boot_ns - s->ts[s->head] <= window;
+}
+
+/* Kill one process by pid, through a pidfd so a signal never lands on a reused pid later. */
+static int kill_process(__u32 pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Carry out a rule's action from userspace, and say when it landed. */
+static void act(struct cw_monitor *m, struct cw_event *ev, __u32 action)
+{
+	struct cw_cell_links *cell = find_cell(m, ev->hdr.cell_id);
+	int ret = 0;
+
+	if (action == CW_ACTION_KILL)
+		ret = kill_process(ev->hdr.pid);
+	else if (action == CW_ACTION_KILL_RUN && cell && cell->cgroup_fd >= 0)
+		ret = cg2_kill(cell->cgroup_fd);
+	else
+		return;
+	if (!ret)
+		m->user_kills++;
+	ev->kill_latency_ns = clock_ns(CLOCK_BOOTTIME) - ev->hdr.ts_boot_ns;
+}
+
+/*
+ * The rule engine: a kernel verdict names its rule; otherwise the first
+ * userspace rule of the cell's policy that matches decides, and acts.
+ */
+static void judge(struct cw_monitor *m, struct cw_event *ev)
+{
+	struct cw_cell_links *cell = find_cell(m, ev->hdr.cell_id);
+	struct policy *pol = cell ? find_policy(m, cell->policy) : NULL;
+	const struct cw_ruleset *rs = pol ? pol->rules : NULL;
+
+	ev->layer = NULL;
+	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
+	if (ev->hdr.action != CW_ACTION_NONE) {
+		ev->layer = "kernel";
+		/* The kernel killed the offender; the rest of the run is ours to end. */
+		if (ev->hdr.action == CW_ACTION_KILL_RUN)
+			act(m, ev, CW_ACTION_KILL_RUN);
+		else if (ev->hdr.action == CW_ACTION_KILL)
+			ev->kill_latency_ns = 0;
+		return;
+	}
+	for (size_t i = 0; rs && i < rs->nrules; i++) {
+		const struct cw_rule *r = &rs->rules[i];
+
+		if (r->event != ev->hdr.type || cw_rule_kernel_judged(r, ev) ||
+		    !cw_rule_matches(r, ev))
+			continue;
+		if (r->rate_count && !rate_exceeded(m, pol->id, r, ev))
+			continue;
+		ev->rule = r;
+		ev->layer = "userspace";
+		ev->hdr.action = r->action;
+		act(m, ev, r->action);
+		return;
+	}
+}
+
 static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct cw_monitor *m = ctx;
@@ -80,8 +224,8 @@ static int handle_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	ev.realtime_ns = ev.hdr.ts_boot_ns + m->boot_to_real_ns;
-	ev.rule = cw_rules_by_id(m->rules, ev.hdr.rule_id);
 	cw_proctree_update(m->tree, &ev);
+	judge(m, &ev);
 	if (m->on_event)
 		m->on_event(m->ctx, &ev);
 	return 0;
@@ -146,14 +290,6 @@ static void watch_syscalls(struct cw_monitor *m)
 	}
 }
 
-static int compile_rules(struct cw_monitor *m, char *err, size_t errlen)
-{
-	if (!m->rules)
-		return 0;
-	return cw_rules_compile(m->rules, bpf_map__fd(m->skel->maps.exec_inode_rules),
-				bpf_map__fd(m->skel->maps.exec_name_rules), err, errlen);
-}
-
 /* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
 static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 {
@@ -189,11 +325,67 @@ const char *cw_monitor_backend(const struct cw_monitor *m)
 	return m->backend;
 }
 
+int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id,
+			  char *err, size_t errlen)
+{
+	struct policy *slot = NULL;
+	int ret;
+
+	for (size_t i = 0; i < MAX_POLICIES && !slot; i++) {
+		if (!m->policies[i].id)
+			slot = &m->policies[i];
+	}
+	if (!slot) {
+		snprintf(err, errlen, "more than %d policies", MAX_POLICIES);
+		return -ENOSPC;
+	}
+	/* Ids are never reused: a stale key can never apply to a new policy. */
+	*id = ++m->next_policy;
+	ret = cw_rules_compile(rs, *id, &m->maps, err, errlen);
+	if (ret)
+		return ret;
+	slot->id = *id;
+	slot->rules = rs;
+	return 0;
+}
+
+int cw_monitor_replace_policy(struct cw_monitor *m, __u32 old, struct cw_ruleset *rs,
+			      __u32 *id, char *err, size_t errlen)
+{
+	struct policy *prev = find_policy(m, old);
+	int ret;
+
+	if (!prev) {
+		snprintf(err, errlen, "no policy %u", old);
+		return -ENOENT;
+	}
+	ret = cw_monitor_add_policy(m, rs, id, err, errlen);
+	if (ret)
+		return ret;	/* the old rules stay in force */
+	/* Each cell switches with one map update: it runs old or new, never a mix. */
+	for (size_t i = 0; i < m->ncells; i++) {
+		struct cw_cell_links *l = &m->cells[i];
+		struct cw_cell cell;
+		int fd = bpf_map__fd(m->skel->maps.cells);
+
+		if (l->policy != old || bpf_map_lookup_elem(fd, &l->id, &cell))
+			continue;
+		cell.policy = *id;
+		if (!bpf_map_update_elem(fd, &l->id, &cell, BPF_EXIST))
+			l->policy = *id;
+	}
+	cw_rules_uncompile(prev->rules, old, &m->maps);
+	prev->id = 0;
+	prev->rules = NULL;
+	return 0;
+}
+
 int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		    char *err, size_t errlen)
 {
 	size_t rb_bytes = opts->ringbuf_bytes ?: DEFAULT_RINGBUF_BYTES;
 	struct cw_monitor *m;
+	__u32 id;
 	int ret;
 
 	verbose = opts->verbose;
@@ -208,7 +400,6 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	m->rules = opts->rules;
 	m->on_event = opts->on_event;
 	m->ctx = opts->ctx;
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
@@ -238,9 +429,20 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 			 verbose ? "" : " (run with -v for the verifier log)");
 		goto fail;
 	}
-	ret = compile_rules(m, err, errlen);
-	if (ret)
-		goto fail;
+	m->maps = (struct cw_rule_maps){
+		.exec_inode = bpf_map__fd(m->skel->maps.exec_inode_rules),
+		.exec_name = bpf_map__fd(m->skel->maps.exec_name_rules),
+		.open = bpf_map__fd(m->skel->maps.open_rules),
+		.net4 = bpf_map__fd(m->skel->maps.net4_rules),
+		.net6 = bpf_map__fd(m->skel->maps.net6_rules),
+		.syscall = bpf_map__fd(m->skel->maps.syscall_rules),
+		.socket = bpf_map__fd(m->skel->maps.socket_rules),
+	};
+	if (opts->rules) {
+		ret = cw_monitor_add_policy(m, opts->rules, &id, err, errlen);
+		if (ret)
+			goto fail;
+	}
 	watch_syscalls(m);
 	ret = attach_tracing(m, err, errlen);
 	if (ret)
@@ -273,18 +475,28 @@ void cw_monitor_close(struct cw_monitor *m)
 	for (size_t i = 0; i < m->nlinks; i++)
 		bpf_link__destroy(m->links[i]);
 	free(m->links);
+	while (m->rates) {
+		struct rate *next = m->rates->next;
+
+		free(m->rates->ts);
+		free(m->rates);
+		m->rates = next;
+	}
 	ring_buffer__free(m->rb);
 	cellwatch_bpf__destroy(m->skel);
 	cw_proctree_free(m->tree);
 	free(m);
 }
 
-int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 net_policy, __u64 *cell_id)
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
+			__u64 *cell_id)
 {
-	struct cw_cell cell = { .net_policy = net_policy };
+	struct cw_cell cell = { .policy = policy, .net_policy = net_policy };
 	struct cw_cell_links *grown, *l;
 	int ret;
 
+	if (policy && !find_policy(m, policy))
+		return -ENOENT;
 	ret = cg2_id(cgroup_fd, cell_id);
 	if (ret)
 		return ret;
@@ -295,6 +507,10 @@ int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 net_policy, _
 	l = &m->cells[m->ncells];
 	memset(l, 0, sizeof(*l));
 	l->id = *cell_id;
+	l->policy = policy;
+	l->cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
+	if (l->cgroup_fd < 0)
+		return -errno;
 
 	/* Hooks first: once the cell is in the map its tasks are watched. */
 	struct bpf_program *progs[] = {
@@ -373,7 +589,7 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
 	st->events = sums[CW_CNT_EVENTS];
 	st->drops = sums[CW_CNT_DROPS] + sums[CW_CNT_DROPS_CRITICAL];
 	st->drops_critical = sums[CW_CNT_DROPS_CRITICAL];
-	st->kills = sums[CW_CNT_KILLS];
+	st->kills = sums[CW_CNT_KILLS] + m->user_kills;
 	st->decode_errors = m->decode_errors;
 	return 0;
 }

@@ -21,7 +21,7 @@ typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 struct cw_monitor_opts {
 	__u32 cell_level;		/* depth of cell cgroups below the v2 root */
 	size_t ringbuf_bytes;		/* bulk ring: power of two, >= page size; 0: default */
-	const struct cw_ruleset *rules;	/* compiled into the kernel at load, may be NULL */
+	struct cw_ruleset *rules;	/* policy 1, compiled at load; may be NULL */
 	cw_event_fn on_event;
 	void *ctx;
 	bool verbose;			/* pass libbpf's messages through */
@@ -32,7 +32,7 @@ struct cw_stats {
 	__u64 events;			/* records the kernel submitted */
 	__u64 drops;			/* records the kernel lost: a ring buffer full */
 	__u64 drops_critical;		/* of which from the critical ring (execs, verdicts) */
-	__u64 kills;			/* SIGKILLs sent by kernel rules */
+	__u64 kills;			/* kills by rules: kernel SIGKILLs and userspace kills */
 	__u64 decode_errors;		/* malformed records userspace refused */
 };
 
@@ -45,10 +45,25 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 void cw_monitor_close(struct cw_monitor *m);
 
 /*
- * Start watching the cgroup open at @cgroup_fd as a cell, with the network
- * verdicts @net_policy (CW_NETPOL_*) taken in the kernel.
+ * A rule set becomes a policy: compiled into the kernel under a new id
+ * (opts.rules is policy 1).  @rs must outlive the policy.
  */
-int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 net_policy, __u64 *cell_id);
+int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id,
+			  char *err, size_t errlen);
+
+/*
+ * Reload: compile @rs as a new policy, switch every cell of @old to it, drop
+ * @old.  On error the old rules stay in force and nothing changed.
+ */
+int cw_monitor_replace_policy(struct cw_monitor *m, __u32 old, struct cw_ruleset *rs,
+			      __u32 *id, char *err, size_t errlen);
+
+/*
+ * Start watching the cgroup open at @cgroup_fd as a cell running @policy
+ * (0: none), with the network verdicts @net_policy (CW_NETPOL_*).
+ */
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
+			__u64 *cell_id);
 int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id);
 
 /* An fd that becomes readable when events are pending (for epoll). */

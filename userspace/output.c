@@ -122,13 +122,16 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 		err |= set(doc, "rule.name", json_string(r->name));
 		err |= set(doc, "rule.description", json_string(r->description));
 		err |= set(doc, "log.level", json_string(cw_priority_name(r->priority)));
-		for (size_t i = 0; tags && i < r->ntags; i++)
-			err |= json_array_append_new(tags, json_string(r->tags[i]));
+		for (size_t i = 0; tags && i < r->tags.n; i++)
+			err |= json_array_append_new(tags, json_string(r->tags.v[i]));
 		err |= set(doc, "tags", tags);
 	}
 	if (h->action != CW_ACTION_NONE) {
 		err |= set(doc, "cellwatch.action", json_string(cw_action_name(h->action)));
-		err |= set(doc, "cellwatch.layer", json_string("kernel"));
+		err |= set(doc, "cellwatch.layer", json_string(ev->layer ? ev->layer : "kernel"));
+		if (h->action == CW_ACTION_KILL || h->action == CW_ACTION_KILL_RUN)
+			err |= set(doc, "cellwatch.kill_latency_us",
+				   json_integer(ev->kill_latency_ns / 1000));
 	}
 	return err ? -ENOMEM : 0;
 }
@@ -544,9 +547,9 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->net.port);
 		what = ip;
 	}
-	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s%s",
+	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s layer=%s",
 		 r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
 		 what ? what : "-", ev->hdr.pid, ev->hdr.comm,
 		 (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
-		 ev->hdr.action != CW_ACTION_NONE ? " layer=kernel" : "");
+		 ev->layer ? ev->layer : "kernel");
 }

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Rule files (rules/README.md) and their compilation into the kernel's
- * maps.  A rule set is loaded whole or not at all: on any error nothing is
- * returned and the message names the file, the place and the rule.
+ * Rule files (rules/README.md): parsing, validation, evaluation, and
+ * compilation of what the kernel can decide into its maps.  A rule set is
+ * loaded whole or not at all: on any error nothing is returned and the
+ * message says file:line:column and the rule.
+ *
+ * How a rule matches: every condition of "match" must hold (AND); a
+ * condition lists values, any of which may hold (OR); "not" holds a nested
+ * match that must not hold; "@name" in a list inserts the named list.  A
+ * "rate" makes the rule fire only past N matches within T seconds in one
+ * cell.
  */
 #ifndef CW_RULES_H
 #define CW_RULES_H
@@ -12,22 +19,78 @@
 #include <linux/types.h>
 #include "cellwatch.h"
 
+struct cw_event;
+
 enum cw_priority {
 	CW_PRIO_EMERGENCY, CW_PRIO_ALERT, CW_PRIO_CRITICAL, CW_PRIO_ERROR,
 	CW_PRIO_WARNING, CW_PRIO_NOTICE, CW_PRIO_INFORMATIONAL, CW_PRIO_DEBUG,
 };
 
+/* Rule event kinds: the event types, with open, network, ... by name. */
+struct cw_strlist {
+	char **v;
+	size_t n;
+};
+
+struct cw_cidr {
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u8 prefix;		/* bits */
+	__u8 addr[16];
+};
+
+struct cw_portrange {
+	__u16 lo, hi;
+};
+
+struct cw_match {
+	struct cw_strlist binary;	/* exec: by identity or basename */
+	struct cw_strlist path;		/* the event's path, exactly */
+	struct cw_strlist path_prefix;
+	struct cw_strlist basename;
+	struct cw_strlist glob;		/* fnmatch(3) with FNM_PATHNAME */
+	struct cw_strlist argv_contains;
+	struct cw_strlist parent;	/* parent executable: path or basename */
+	struct cw_strlist ancestor;	/* any ancestor executable */
+	struct cw_strlist flags;	/* open: read, write, create, truncate (any) */
+	struct cw_strlist exec_how;	/* exec: memfd, deleted, fd, loader (any) */
+	struct cw_strlist family;	/* network: ipv4, ipv6, unix, netlink, packet */
+	struct cw_strlist op;		/* network: connect, sendto, sendmsg, socket */
+	struct cw_strlist socket_type;	/* network: stream, dgram, raw, ... */
+	struct cw_strlist syscall;	/* syscall: names */
+	struct cw_strlist outcome;	/* success, failure */
+	struct cw_strlist error;	/* errno names */
+	__u32 *uids;
+	size_t nuids;
+	struct cw_cidr *cidrs;
+	size_t ncidrs;
+	struct cw_portrange *ports;
+	size_t nports;
+	struct cw_match *not;
+	/* exec "binary" entries resolved to identities when the rules loaded */
+	struct cw_inode_key *inodes;
+	size_t ninodes;
+};
+
+/* Userspace-level action: the kernel's enum cw_action plus killing the whole run. */
+enum cw_rule_action {
+	CW_RULE_ALERT = CW_ACTION_ALERT,
+	CW_RULE_KILL = CW_ACTION_KILL,
+	CW_RULE_DENY = CW_ACTION_DENY,
+	CW_RULE_KILL_RUN = CW_ACTION_KILL_RUN,
+};
+
 struct cw_rule {
-	__u32 id;			/* 1-based; what the kernel reports */
+	__u32 id;			/* 1-based within its set; what the kernel reports */
 	char *name;
 	char *description;
 	__u32 event;			/* enum cw_event_type */
-	__u32 action;			/* enum cw_action */
+	__u32 action;			/* enum cw_rule_action */
 	enum cw_priority priority;
-	char **tags;
-	size_t ntags;
-	char **binaries;		/* exec: names ("sh") or paths ("/bin/sh") */
-	size_t nbinaries;
+	struct cw_strlist tags;
+	struct cw_match match;
+	__u32 rate_count;		/* 0: no rate */
+	__u32 rate_seconds;
+	bool in_kernel;			/* compiled into the kernel's maps: it decides */
 };
 
 struct cw_ruleset {
@@ -43,13 +106,9 @@ void cw_rules_free(struct cw_ruleset *rs);
 const struct cw_rule *cw_rules_by_id(const struct cw_ruleset *rs, __u32 id);
 const char *cw_priority_name(enum cw_priority prio);
 const char *cw_action_name(__u32 action);
+const char *cw_event_kind_name(__u32 event);
 
-/*
- * Fill the exec rule maps: by inode for every binary found on the host
- * (symlinks followed, so /bin/sh means whatever it points to), by basename
- * for every name (so a renamed path still matches by its name).
- */
-int cw_rules_compile(const struct cw_ruleset *rs, int inode_map_fd, int name_map_fd,
-		     char *err, size_t errlen);
+/* Does @r's match hold for @ev (rates aside)? */
+bool cw_rule_matches(const struct cw_rule *r, const struct cw_event *ev);
 
 #endif /* CW_RULES_H */

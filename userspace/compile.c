@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <seccomp.h>
+
+#include "compile.h"
+#include "event.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool only(const struct cw_match *m, const struct cw_strlist *const *allowed, size_t n)
+{
+	const struct cw_strlist *all[] = {
+		&m->binary, &m->path, &m->path_prefix, &m->basename, &m->glob, &m->argv_contains,
+		&m->parent, &m->ancestor, &m->flags, &m->exec_how, &m->family, &m->op,
+		&m->socket_type, &m->syscall, &m->outcome, &m->error,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		bool ok = false;
+
+		for (size_t j = 0; j < n; j++)
+			ok |= all[i] == allowed[j];
+		if (all[i]->n && !ok)
+			return false;
+	}
+	return !m->nuids;
+}
+
+static bool exec_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	return m->binary.n && !m->not && !m->ncidrs && !m->nports &&
+	       only(m, (const struct cw_strlist *const[]){ &m->binary }, 1);
+}
+
+static bool open_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	if (m->not || !(m->path.n || m->path_prefix.n) ||
+	    !only(m, (const struct cw_strlist *const[]){ &m->path, &m->path_prefix }, 2))
+		return false;
+	/* Both lists at once would mean "exactly this and starting with that": leave it. */
+	if (m->path.n && m->path_prefix.n)
+		return false;
+	for (size_t i = 0; i < m->path.n; i++) {
+		if (strlen(m->path.v[i]) + 1 > CW_LPM_PATH)
+			return false;
+	}
+	for (size_t i = 0; i < m->path_prefix.n; i++) {
+		if (strlen(m->path_prefix.v[i]) > CW_LPM_PATH)
+			return false;
+	}
+	return true;
+}
+
+static bool net_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	if (!m->ncidrs || m->nports > CW_MAX_PORT_RANGES || !only(m, NULL, 0))
+		return false;
+	if (m->not && (m->not->not || m->not->nports || !m->not->ncidrs || !only(m->not, NULL, 0)))
+		return false;
+	return true;
+}
+
+static bool socket_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	if (m->not || m->ncidrs || m->nports || !(m->family.n || m->socket_type.n) ||
+	    !only(m, (const struct cw_strlist *const[]){ &m->family, &m->socket_type, &m->op }, 3))
+		return false;
+	return m->op.n == 1 && !strcmp(m->op.v[0], "socket");
+}
+
+static bool syscall_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	return m->syscall.n && !m->not &&
+	       only(m, (const struct cw_strlist *const[]){ &m->syscall }, 1);
+}
+
+static bool decidable(const struct cw_rule *r)
+{
+	if (r->rate_count)
+		return false;
+	switch (r->event) {
+	case CW_EVENT_EXEC:
+		return exec_decidable(r);
+	case CW_EVENT_OPEN:
+		return open_decidable(r);
+	case CW_EVENT_NET:
+		return net_decidable(r) || socket_decidable(r);
+	case CW_EVENT_SYSCALL:
+		return syscall_decidable(r);
+	default:
+		return false;
+	}
+}
+
+bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev)
+{
+	if (!r->in_kernel)
+		return false;
+	/* The kernel sees the file of a successful open only; a failed attempt is ours. */
+	if (ev->hdr.type == CW_EVENT_OPEN)
+		return ev->open.ret >= 0;
+	/* The hooks see inet destinations; socket rules the socket() call. */
+	if (ev->hdr.type == CW_EVENT_NET)
+		return ev->net.family == AF_INET || ev->net.family == AF_INET6;
+	return true;
+}
+
+/* First rule wins: an entry already written for this policy stays. */
+static int put(int fd, const void *key, const void *val)
+{
+	if (bpf_map_update_elem(fd, key, val, BPF_NOEXIST) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int compile_exec(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+			const struct cw_verdict *v)
+{
+	const struct cw_match *m = &r->match;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < m->ninodes; i++) {
+		struct cw_inode_key k = m->inodes[i];
+
+		k.policy = policy;
+		ret = put(maps->exec_inode, &k, v);
+	}
+	for (size_t i = 0; !ret && i < m->binary.n; i++) {
+		const char *b = strrchr(m->binary.v[i], '/');
+		struct cw_name_key k = { .policy = policy };
+
+		b = b ? b + 1 : m->binary.v[i];
+		if (strlen(b) >= sizeof(k.name))
+			continue;	/* the kernel compares CW_NAME_MAX - 1 bytes: identity only */
+		memcpy(k.name, b, strlen(b));
+		ret = put(maps->exec_name, &k, v);
+	}
+	return ret;
+}
+
+static void path_key(struct cw_path_key *k, __u32 policy, const char *s, bool exact)
+{
+	size_t len = strlen(s) + (exact ? 1 : 0);
+
+	memset(k, 0, sizeof(*k));
+	k->policy = policy;
+	memcpy(k->path, s, len > CW_LPM_PATH ? CW_LPM_PATH : len);
+	k->prefixlen = 32 + 8 * (len > CW_LPM_PATH ? CW_LPM_PATH : len);
+}
+
+static int compile_open(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+			const struct cw_verdict *v)
+{
+	struct cw_path_key k;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < r->match.path.n; i++) {
+		path_key(&k, policy, r->match.path.v[i], true);
+		ret = put(maps->open, &k, v);
+	}
+	for (size_t i = 0; !ret && i < r->match.path_prefix.n; i++) {
+		path_key(&k, policy, r->match.path_prefix.v[i], false);
+		ret = put(maps->open, &k, v);
+	}
+	return ret;
+}
+
+static int put_cidr(const struct cw_rule_maps *maps, __u32 policy, const struct cw_cidr *c,
+		    const struct cw_net_rule *val)
+{
+	if (c->family == AF_INET) {
+		struct cw_net4_key k = { .prefixlen = 32 + c->prefix, .policy = policy };
+
+		memcpy(k.addr, c->addr, 4);
+		return put(maps->net4, &k, val);
+	}
+	struct cw_net6_key k = { .prefixlen = 32 + c->prefix, .policy = policy };
+
+	memcpy(k.addr, c->addr, 16);
+	return put(maps->net6, &k, val);
+}
+
+static int compile_net(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+		       const struct cw_verdict *v)
+{
+	struct cw_net_rule val = { .v = *v, .nports = r->match.nports };
+	int ret = 0;
+
+	for (size_t i = 0; i < r->match.nports; i++) {
+		val.port_lo[i] = r->match.ports[i].lo;
+		val.port_hi[i] = r->match.ports[i].hi;
+	}
+	/* Exceptions first: "not" CIDRs are more specific entries that decide nothing. */
+	if (r->match.not) {
+		struct cw_net_rule allow = { .v = { .rule_id = v->rule_id } };
+
+		for (size_t i = 0; !ret && i < r->match.not->ncidrs; i++)
+			ret = put_cidr(maps, policy, &r->match.not->cidrs[i], &allow);
+	}
+	for (size_t i = 0; !ret && i < r->match.ncidrs; i++)
+		ret = put_cidr(maps, policy, &r->match.cidrs[i], &val);
+	return ret;
+}
+
+static int family_number(const char *s)
+{
+	static const struct { const char *name; int af; } fams[] = {
+		{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { "unix", AF_UNIX },
+		{ "netlink", AF_NETLINK }, { "packet", AF_PACKET },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
+		if (!strcmp(fams[i].name, s))
+			return fams[i].af;
+	}
+	return 0;
+}
+
+static int socktype_number(const char *s)
+{
+	if (!strcmp(s, "stream"))
+		return SOCK_STREAM;
+	if (!strcmp(s, "dgram"))
+		return SOCK_DGRAM;
+	if (!strcmp(s, "raw"))
+		return SOCK_RAW;
+	return SOCK_SEQPACKET;
+}
+
+static int compile_socket(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+			  const struct cw_verdict *v)
+{
+	const struct cw_match *m = &r->match;
+	size_t nf = m->family.n ?: 1, nt = m->socket_type.n ?: 1;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < nf; i++) {
+		for (size_t j = 0; !ret && j < nt; j++) {
+			struct cw_socket_key k = {
+				.policy = policy,
+				.family = m->family.n ? family_number(m->family.v[i]) : 0,
+				.type = m->socket_type.n ? socktype_number(m->socket_type.v[j]) : 0,
+			};
+
+			ret = put(maps->socket, &k, v);
+		}
+	}
+	return ret;
+}
+
+static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+			   const struct cw_verdict *v)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < r->match.syscall.n; i++) {
+		struct cw_syscall_key k = {
+			.policy = policy,
+			.nr = seccomp_syscall_resolve_name(r->match.syscall.v[i]),
+		};
+
+		if ((int)k.nr >= 0)
+			ret = put(maps->syscall, &k, v);
+	}
+	return ret;
+}
+
+static int compile_rule(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps)
+{
+	struct cw_verdict v = { .rule_id = r->id, .action = r->action };
+
+	switch (r->event) {
+	case CW_EVENT_EXEC:
+		return compile_exec(r, policy, maps, &v);
+	case CW_EVENT_OPEN:
+		return compile_open(r, policy, maps, &v);
+	case CW_EVENT_NET:
+		return r->match.ncidrs ? compile_net(r, policy, maps, &v) :
+					 compile_socket(r, policy, maps, &v);
+	case CW_EVENT_SYSCALL:
+		return compile_syscall(r, policy, maps, &v);
+	}
+	return 0;
+}
+
+/* Delete every key of @fd whose leading policy field (at @off) is @policy. */
+static void delete_policy(int fd, size_t key_size, size_t off, __u32 policy)
+{
+	char key[sizeof(struct cw_path_key)], next[sizeof(struct cw_path_key)];
+	void *prev = NULL;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		__u32 p;
+
+		memcpy(&p, next + off, sizeof(p));
+		if (p == policy) {
+			bpf_map_delete_elem(fd, next);
+			/* Deleting moves the walk: start over from the beginning. */
+			prev = NULL;
+			continue;
+		}
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+}
+
+void cw_rules_uncompile(const struct cw_ruleset *rs, __u32 policy,
+			const struct cw_rule_maps *maps)
+{
+	(void)rs;
+	delete_policy(maps->exec_inode, sizeof(struct cw_inode_key), 0, policy);
+	delete_policy(maps->exec_name, sizeof(struct cw_name_key), 0, policy);
+	delete_policy(maps->open, sizeof(struct cw_path_key), 4, policy);
+	delete_policy(maps->net4, sizeof(struct cw_net4_key), 4, policy);
+	delete_policy(maps->net6, sizeof(struct cw_net6_key), 4, policy);
+	delete_policy(maps->syscall, sizeof(struct cw_syscall_key), 0, policy);
+	delete_policy(maps->socket, sizeof(struct cw_socket_key), 0, policy);
+}
+
+int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_maps *maps,
+		     char *err, size_t errlen)
+{
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct cw_rule *r = &rs->rules[i];
+		int ret;
+
+		r->in_kernel = decidable(r);
+		if (!r->in_kernel)
+			continue;
+		ret = compile_rule(r, policy, maps);
+		if (ret) {
+			snprintf(err, errlen, "%s: rule '%s': compile into the kernel: %s",
+				 rs->source, r->name, strerror(-ret));
+			cw_rules_uncompile(rs, policy, maps);
+			return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Compilation of rules into the kernel's maps: what the kernel can decide
+ * on its own (binary identity, path prefixes, CIDRs and ports, syscalls,
+ * socket types) is enforced there; the rest is left to userspace.
+ */
+#ifndef CW_COMPILE_H
+#define CW_COMPILE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "rules.h"
+
+struct cw_rule_maps {
+	int exec_inode, exec_name, open, net4, net6, syscall, socket;
+};
+
+/*
+ * Mark each rule of @rs that the kernel decides (rule->in_kernel) and write
+ * those rules under @policy.  On failure nothing of @policy stays written.
+ */
+int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_maps *maps,
+		     char *err, size_t errlen);
+
+/* Remove every entry written for @policy. */
+void cw_rules_uncompile(const struct cw_ruleset *rs, __u32 policy,
+			const struct cw_rule_maps *maps);
+
+/* Does the kernel judge @ev for in-kernel rule @r (so userspace must not)? */
+bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev);
+
+#endif /* CW_COMPILE_H */
