@@ -26,7 +26,7 @@
 
 #define MAX_CGROUPS 64
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 struct watch {
 	int log_fd;
@@ -34,9 +34,62 @@ struct watch {
 	__u64 write_errors;
 };
 
-static void on_signal(int sig __attribute__((unused)))
+static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
+}
+
+/* A line in the log for a rules reload, successful or not. */
+static void log_reload(struct watch *w, const char *path, const char *error, size_t nrules)
+{
+	char ts[40];
+	json_t *doc;
+
+	cw_format_time(cw_realtime_ns(), ts, sizeof(ts));
+	doc = json_pack("{s:s, s:{s:s}, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:I}}",
+			"@timestamp", ts, "ecs", "version", CW_ECS_VERSION,
+			"event", "kind", "event", "action", "rules-reload", "module", "cellwatch",
+			"outcome", error ? "failure" : "success",
+			"cellwatch", "rules", path, "count", (json_int_t)nrules);
+	if (doc && error)
+		json_object_set_new(doc, "error", json_pack("{s:s}", "message", error));
+	if (!doc || cw_write_json_line(w->log_fd, doc))
+		w->write_errors++;
+	json_decref(doc);
+}
+
+/*
+ * SIGHUP: load the file again and swap it in whole.  A bad file changes
+ * nothing: the rules in force stay, and the failure is logged.
+ */
+static void reload_rules(struct cw_monitor *m, struct watch *w, const char *path,
+			 struct cw_ruleset **rules, __u32 *policy)
+{
+	struct cw_ruleset *next = calloc(1, sizeof(*next));
+	char err[512];
+	__u32 id;
+
+	if (!next) {
+		log_reload(w, path, "out of memory", 0);
+		return;
+	}
+	if (cw_rules_load(next, path, err, sizeof(err)) ||
+	    cw_monitor_replace_policy(m, *policy, next, &id, err, sizeof(err))) {
+		fprintf(stderr, "cellwatch: reload refused, the rules in force stay: %s\n", err);
+		log_reload(w, path, err, 0);
+		cw_rules_free(next);
+		free(next);
+		return;
+	}
+	fprintf(stderr, "cellwatch: reloaded %s: %zu rules\n", path, next->nrules);
+	log_reload(w, path, NULL, next->nrules);
+	cw_rules_free(*rules);
+	free(*rules);
+	*rules = next;
+	*policy = id;
 }
 
 static void usage(FILE *f)
@@ -60,6 +113,9 @@ static void usage(FILE *f)
 "                        per-syscall tracepoints (used anyway without tracefs)\n"
 "  -v, --verbose         show libbpf's messages\n"
 "  -h, --help            this text\n"
+"\n"
+"SIGHUP reloads the rule file: whole, or not at all when it has an error\n"
+"(the rules in force stay); either way a rules-reload line is logged.\n"
 "\n"
 "rules check: validate a rule file; errors name file:line:column and rule.\n"
 "\n"
@@ -131,7 +187,8 @@ static int cmd_watch(int argc, char **argv)
 	int ncg = 0, level = -1, cg_fds[MAX_CGROUPS], ret = 1, opt;
 	struct watch w = { .log_fd = STDOUT_FILENO };
 	struct cw_monitor *m = NULL;
-	struct cw_ruleset rules = {};
+	struct cw_ruleset *rules = calloc(1, sizeof(*rules));
+	__u32 policy = 1;
 	char root[PATH_MAX], err[512];
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_stats st;
@@ -203,7 +260,11 @@ static int cmd_watch(int argc, char **argv)
 	}
 	mopts.cell_level = level;
 
-	if (cw_rules_load(&rules, rules_path, err, sizeof(err))) {
+	if (!rules) {
+		fprintf(stderr, "cellwatch: out of memory\n");
+		goto out;
+	}
+	if (cw_rules_load(rules, rules_path, err, sizeof(err))) {
 		fprintf(stderr, "cellwatch: %s\n", err);
 		goto out;
 	}
@@ -214,7 +275,7 @@ static int cmd_watch(int argc, char **argv)
 			goto out;
 		}
 	}
-	mopts.rules = &rules;
+	mopts.rules = rules;
 	mopts.on_event = on_event;
 	mopts.ctx = &w;
 	if (cw_monitor_open(&m, &mopts, err, sizeof(err))) {
@@ -230,7 +291,7 @@ static int cmd_watch(int argc, char **argv)
 			fprintf(stderr, "cellwatch: open %s: %s\n", cgroups[i], strerror(errno));
 			goto out;
 		}
-		e = cw_monitor_add_cell(m, cg_fds[i], 1, net_policy, &id);
+		e = cw_monitor_add_cell(m, cg_fds[i], policy, net_policy, &id);
 		if (e) {
 			fprintf(stderr, "cellwatch: watch %s: %s\n", cgroups[i], strerror(-e));
 			goto out;
@@ -238,12 +299,17 @@ static int cmd_watch(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	fprintf(stderr, "cellwatch: syscall hooks: %s\n", cw_monitor_backend(m));
 	fprintf(stderr, "cellwatch: ready\n");
 
 	while (!stop) {
 		int n = cw_monitor_poll(m, 200);
 
+		if (reload) {
+			reload = 0;
+			reload_rules(m, &w, rules_path, &rules, &policy);
+		}
 		if (n < 0) {
 			fprintf(stderr, "cellwatch: poll: %s\n", strerror(-n));
 			goto out;
@@ -266,7 +332,9 @@ out:
 	}
 	if (w.log_fd != STDOUT_FILENO && w.log_fd >= 0)
 		close(w.log_fd);
-	cw_rules_free(&rules);
+	if (rules)
+		cw_rules_free(rules);
+	free(rules);
 	return ret;
 }
 

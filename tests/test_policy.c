@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Integration: the default policy (rules/default.json) against hostile
+ * payloads, each proved from inside the cell; per-cell policies; reload.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "monitor.h"
+#include "test.h"
+
+#define PYTHON "/usr/bin/python3"
+
+static json_t *alert_of(json_t *log, const char *rule)
+{
+	return find_event(log, "rule.name", rule);
+}
+
+/* cellrun under the default policy, with --result; returns the parsed result. */
+static json_t *run_default(char *const argv[], struct cmd_result *res)
+{
+	char rules[4096];
+	json_t *result;
+
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", default_rules(rules, sizeof(rules)),
+						       "--result", (char *)test_path(2, "r.json"),
+						       NULL }, argv, res), "cellrun");
+	result = read_json(test_path(2, "r.json"));
+	ASSERT_OK_PTR(result, "result written");
+	return result;
+}
+
+TEST(policy_metadata_kills_the_run_in_the_kernel)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import socket, time\n"
+		"print('probing', flush=True)\n"
+		"socket.socket().connect(('169.254.169.254', 80))\n"
+		"print('REACHED')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_STREQ(res.out, "probing\n", "nothing after the connect ran");
+	ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
+	ASSERT_STREQ(jstr(result, "rule"), "metadata-service", "result: rule");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "metadata-service");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "decided in the kernel");
+		ASSERT_STREQ(jstr(ev, "error.code"), "EPERM", "the connect itself was refused");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+TEST(policy_egress_denied_the_run_goes_on)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import socket\n"
+		"try:\n"
+		"    socket.socket().connect(('192.0.2.1', 443))\n"
+		"except OSError as e:\n"
+		"    print('refused', e.errno)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the run goes on");
+	ASSERT_STREQ(res.out, "refused 1\n", "EPERM");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "egress");
+	if (ASSERT_OK_PTR(ev, "alert"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "denied");
+	json_decref(log);
+	json_decref(result);
+}
+
+TEST(policy_escape_syscall_and_raw_socket_killed)
+{
+	static const char *const payloads[][2] = {
+		{ "import ctypes\nctypes.CDLL(None).ptrace(0, 0, None, None)\nprint('ALIVE')\n",
+		  "escape-syscall" },
+		{ "import socket\ntry:\n    socket.socket(socket.AF_INET, socket.SOCK_RAW, 1)\n"
+		  "except OSError:\n    pass\nprint('ALIVE')\n", "raw-socket" },
+		{ "import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+		  "except OSError:\n    pass\nprint('ALIVE')\n", "packet-socket" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		result = run_default((char *[]){ PYTHON, "-c", (char *)payloads[i][0], NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, payloads[i][1]);
+		ASSERT_FALSE(strstr(res.out, "ALIVE"), "killed before going on");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, payloads[i][1]);
+		if (ASSERT_OK_PTR(ev, payloads[i][1])) {
+			ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "in the kernel");
+			ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
+		}
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+TEST(policy_userspace_rules_kill_and_say_when)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	/* Through the dynamic loader: no exec rule sees /usr/bin/true itself. */
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import subprocess, time\n"
+		"r = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/usr/bin/sleep', '5'])\n"
+		"print('loader', r.returncode)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the parent goes on");
+	ASSERT_STREQ(res.out, "loader -9\n", "the loader run was killed");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "fileless-exec");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "userspace", "judged in userspace");
+		ASSERT_TRUE(jint(ev, "cellwatch.kill_latency_us") > 0, "kill latency reported");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+TEST(policy_failed_secret_read_kills_the_run)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	/* The cell has no /etc/shadow: the attempt alone ends the run. */
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import subprocess, sys\n"
+		"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(20)'])\n"
+		"try:\n"
+		"    open('/etc/shadow')\n"
+		"except OSError:\n"
+		"    pass\n"
+		"child.wait()\n"
+		"print('ALIVE')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_FALSE(strstr(res.out, "ALIVE"), "nothing went on");
+	ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
+	ASSERT_TRUE(jint(result, "wall_ms") < 10000, "the sleeping child died with the run");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "secret-file-read");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		ASSERT_STREQ(jstr(ev, "error.code"), "ENOENT", "the attempt failed, and counts");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+TEST(policy_dns_burst_rate)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import socket\n"
+		"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		"for i in range(30):\n"
+		"    s.sendto(b'q%d' % i, ('127.0.0.53', 53))\n"
+		"print('sent')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "alert only");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "dns-burst");
+	ASSERT_OK_PTR(ev, "the burst is alerted");
+	ASSERT_EQ(count_events(log, "rule.name", "dns-burst"), 30 - 20, "from the 21st on");
+	json_decref(log);
+	json_decref(result);
+}
+
+/* The kernel kills at the open of a host secret; the rest of the cell follows. */
+TEST(policy_secret_open_killed_in_the_kernel)
+{
+	const char *log_path = test_path(1, "log.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	char extra[4200], rules[4096];
+	json_t *log = NULL, *ev;
+	int fd;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	if (access("/etc/shadow", R_OK)) {
+		test__skip("no /etc/shadow on this host");
+		goto cleanup;
+	}
+	snprintf(extra, sizeof(extra), "--rules %s", default_rules(rules, sizeof(rules)));
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ PYTHON, "-c",
+			"import os, time\n"
+			"if os.fork() == 0:\n"
+			"    time.sleep(20); os._exit(0)\n"
+			"open('/etc/shadow').read()\n"
+			"print('READ')\n", NULL }), 128 + 9, "killed at the open");
+	fd = open(tc.cell, O_RDONLY | O_DIRECTORY);
+	ASSERT_EQ(cg2_wait_empty(fd, 5000), 0, "the whole cell was killed");
+	close(fd);
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ev = alert_of(log, "secret-file-read");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "decided in the kernel");
+		ASSERT_STREQ(jstr(ev, "file.path"), "/etc/shadow", "the file");
+	}
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
+static void write_rules(const char *path, const char *binary, const char *action)
+{
+	FILE *f = fopen(path, "w");
+
+	fprintf(f, "{\"rules\": [{\"name\": \"no-%s\", \"description\": \"d\", \"event\": \"exec\","
+		   " \"match\": {\"binary\": [\"%s\"]}, \"action\": \"%s\", \"priority\": \"error\"}]}\n",
+		binary, binary, action);
+	fclose(f);
+}
+
+TEST(policy_reload_is_atomic)
+{
+	const char *log_path = test_path(1, "log.json"), *rules = test_path(0, "rules.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	char extra[4200];
+	json_t *log = NULL;
+	size_t i;
+	json_t *ev;
+	int failures = 0, successes = 0;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	write_rules(rules, "cat", "kill");
+	snprintf(extra, sizeof(extra), "--rules %s", rules);
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/bin/cat", "/dev/null", NULL }), 128 + 9,
+		  "cat killed by the first rules");
+	/* A bad file: refused, the old rules stay. */
+	FILE *f = fopen(rules, "w");
+
+	fputs("{\"rules\": [{\"name\": \"x\"\n", f);
+	fclose(f);
+	kill(w.pid, SIGHUP);
+	usleep(500000);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/bin/cat", "/dev/null", NULL }), 128 + 9,
+		  "still killed after a bad reload");
+	/* A good file: in force at once. */
+	write_rules(rules, "head", "kill");
+	kill(w.pid, SIGHUP);
+	usleep(500000);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/bin/cat", "/dev/null", NULL }), 0,
+		  "cat runs under the new rules");
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/head", "-c0", "/dev/null", NULL }),
+		  128 + 9, "head is killed under the new rules");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	json_array_foreach(log, i, ev) {
+		const char *a = jstr(ev, "event.action"), *o = jstr(ev, "event.outcome");
+
+		if (!a || strcmp(a, "rules-reload"))
+			continue;
+		failures += o && !strcmp(o, "failure");
+		successes += o && !strcmp(o, "success");
+	}
+	ASSERT_EQ(failures, 1, "the refused reload is logged");
+	ASSERT_EQ(successes, 1, "the good reload is logged");
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
+/* Two cells, two policies, one monitor: each cell gets its own verdicts. */
+TEST(policy_per_cell)
+{
+	const char *a_rules = test_path(0, "a.json");
+	struct cw_ruleset ra = {}, rb = {};
+	struct test_cgroup ta = {}, tb = {};
+	struct cw_monitor_opts opts = {};
+	struct cw_monitor *m = NULL;
+	char err[512], root[256], procs_b[700], bdir[600];
+	__u32 pa, pb;
+	__u64 id;
+	int fa = -1, fb = -1, level;
+
+	if (!require_root() || !test_cgroup_create(&ta))
+		return;
+	/* A second cell beside the first, at the same depth. */
+	snprintf(bdir, sizeof(bdir), "%s/cellb", ta.parent);
+	snprintf(procs_b, sizeof(procs_b), "%s/cgroup.procs", bdir);
+	if (!ASSERT_OK(mkdir(bdir, 0755), "second cell"))
+		goto cleanup;
+	write_rules(a_rules, "cat", "kill");
+	write_rules(test_path(2, "b.json"), "head", "kill");
+	if (!ASSERT_OK(cw_rules_load(&ra, a_rules, err, sizeof(err)), err) ||
+	    !ASSERT_OK(cw_rules_load(&rb, test_path(2, "b.json"), err, sizeof(err)), err))
+		goto cleanup;
+	cg2_mount_point(root, sizeof(root));
+	level = cg2_level(root, ta.cell);
+	opts.cell_level = level;
+	opts.generic_syscalls = true;
+	if (!ASSERT_OK(cw_monitor_open(&m, &opts, err, sizeof(err)), err))
+		goto cleanup;
+	ASSERT_OK(cw_monitor_add_policy(m, &ra, &pa, err, sizeof(err)), "policy a");
+	ASSERT_OK(cw_monitor_add_policy(m, &rb, &pb, err, sizeof(err)), "policy b");
+	fa = open(ta.cell, O_RDONLY | O_DIRECTORY);
+	fb = open(bdir, O_RDONLY | O_DIRECTORY);
+	ASSERT_OK(cw_monitor_add_cell(m, fa, pa, 0, &id), "cell a");
+	ASSERT_OK(cw_monitor_add_cell(m, fb, pb, 0, &id), "cell b");
+	ASSERT_EQ(run_in(ta.procs, (char *[]){ "/bin/cat", "/dev/null", NULL }), 128 + 9,
+		  "cat dies in cell a");
+	ASSERT_EQ(run_in(procs_b, (char *[]){ "/bin/cat", "/dev/null", NULL }), 0,
+		  "cat runs in cell b");
+	ASSERT_EQ(run_in(ta.procs, (char *[]){ "/usr/bin/head", "-c0", "/dev/null", NULL }), 0,
+		  "head runs in cell a");
+	ASSERT_EQ(run_in(procs_b, (char *[]){ "/usr/bin/head", "-c0", "/dev/null", NULL }),
+		  128 + 9, "head dies in cell b");
+cleanup:
+	cw_monitor_close(m);
+	cw_rules_free(&ra);
+	cw_rules_free(&rb);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	rmdir(bdir);
+	test_cgroup_destroy(&ta);
+	(void)tb;
+}
