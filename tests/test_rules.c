@@ -201,3 +201,21 @@ TEST(rules_disabled_rule_not_kept)
 	ASSERT_EQ(rs.nrules, 0, "disabled rule dropped");
 	cw_rules_free(&rs);
 }
+
+TEST(rules_check_command)
+{
+	char bin[4096], good[4096];
+	struct cmd_result res;
+	const char *bad = write_file("bad.json", "{\"rules\": [{\"name\": \"r\", \"description\": \"d\","
+					       " \"event\": \"exec\", \"action\": \"zap\","
+					       " \"priority\": \"debug\"}]}");
+
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	ASSERT_OK(run_cmd((char *[]){ bin, "rules", "check", default_rules(good, sizeof(good)),
+				      NULL }, 10, &res), "run");
+	ASSERT_EQ(res.status, 0, "the default policy checks");
+	ASSERT_HAS(res.out, "rules OK", "says so");
+	ASSERT_OK(run_cmd((char *[]){ bin, "rules", "check", (char *)bad, NULL }, 10, &res), "run");
+	ASSERT_EQ(res.status, 1, "a bad file fails the check");
+	ASSERT_HAS(res.err, ":1:73: rule 'r': unknown action \"zap\"", "file:line:column and rule");
+}
