@@ -15,7 +15,8 @@ BPFTOOL		?= bpftool
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
-CFLAGS		+= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wshadow \
+# Project flags apart from CFLAGS, so `make CFLAGS=...` (sanitizers) keeps them.
+CW_CFLAGS	:= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wshadow \
 		   -Wformat=2 -Werror=implicit-function-declaration \
 		   -D_GNU_SOURCE -I$(OUT) -Ibpf -Iuserspace -Ilauncher
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp
@@ -81,7 +82,7 @@ $(OUT)/cellwatch.skel.h: $(OUT)/cellwatch.bpf.o
 $(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h) $(OUT)/cellwatch.skel.h \
 	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CW_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libcellwatch.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
