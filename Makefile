@@ -26,7 +26,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-funct
 DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
 		   libseccomp-dev pkg-config python3 python3-matplotlib bubblewrap
 
-BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS	:= $(filter-out userspace/cellwatch.c,$(wildcard userspace/*.c))
 LIB_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
@@ -79,7 +79,13 @@ $(OUT)/cellwatch.skel.h: $(OUT)/cellwatch.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name cellwatch_bpf > $@
 
+# The LSM probe stays a separate object: it must load alone.
+$(OUT)/lsmprobe.skel.h: $(OUT)/bpf/lsmprobe.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name lsmprobe_bpf > $@
+
 $(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h) $(OUT)/cellwatch.skel.h \
+	    $(OUT)/lsmprobe.skel.h \
 	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CW_CFLAGS) $(CFLAGS) -c $< -o $@

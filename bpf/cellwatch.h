@@ -38,6 +38,13 @@ enum cw_action {
 	CW_ACTION_KILL_RUN = 4,	/* SIGKILL sent; userspace kills the rest of the cell */
 };
 
+/* Where a kernel verdict was taken, struct cw_event_hdr.layer. */
+enum cw_layer {
+	CW_LAYER_NONE = 0,
+	CW_LAYER_TRACEPOINT = 1,	/* tracepoints and cgroup hooks: kill, or refuse a connect */
+	CW_LAYER_LSM = 2,		/* BPF-LSM: refused before the operation happened */
+};
+
 /* struct cw_event_hdr.flags */
 #define CW_F_PATH_TRUNCATED	(1U << 0)	/* path hit CW_PATH_MAX or CW_PATH_DEPTH */
 #define CW_F_ARGS_TRUNCATED	(1U << 1)	/* argv longer than CW_ARGS_MAX */
@@ -62,6 +69,8 @@ struct cw_event_hdr {
 	__u32 rule_id;		/* kernel rule that matched (struct cw_verdict), 0 if none */
 	__u32 action;		/* enum cw_action taken in the kernel */
 	__u32 euid;		/* effective uid, as seen from the initial user namespace */
+	__u32 layer;		/* enum cw_layer: where the verdict (action) was taken */
+	__u32 __pad;
 	char comm[CW_COMM_LEN];	/* task comm, NUL-terminated */
 };
 
@@ -268,6 +277,9 @@ struct cw_syscall_key {
 	__u32 policy;
 	__u32 nr;
 };
+
+/* syscall_rules key for signals sent out of the cell (event "signal" rules). */
+#define CW_NR_SIGNAL_OUT 0xffffffffU
 
 /* socket_rules: socket() by family and type; 0 in either is "any". */
 struct cw_socket_key {

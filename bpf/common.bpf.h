@@ -92,6 +92,20 @@ static __always_inline __u64 current_cell(void)
 	return current_cell_entry(&id) ? id : 0;
 }
 
+/* The cell a task runs in (its cgroup's ancestor at the cells' depth), 0 if none. */
+static __always_inline __u64 task_cell(struct task_struct *task)
+{
+	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct cgroup *anc;
+	__u64 id;
+
+	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level)
+		return 0;
+	anc = BPF_CORE_READ(cgrp, ancestors[cw_cell_level & 0xff]);
+	id = BPF_CORE_READ(anc, kn, id);
+	return bpf_map_lookup_elem(&cells, &id) ? id : 0;
+}
+
 static __always_inline struct cw_scratch_buf *get_scratch(void)
 {
 	__u32 zero = 0;
@@ -117,6 +131,8 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	hdr->rule_id = 0;
 	hdr->action = CW_ACTION_NONE;
 	hdr->euid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
+	hdr->layer = CW_LAYER_NONE;
+	hdr->__pad = 0;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
@@ -129,11 +145,40 @@ static __always_inline void enforce(const struct cw_verdict *v)
 	}
 }
 
-/* Record a verdict in an event's header. */
+/* Record a verdict in an event's header; an earlier LSM verdict stays. */
 static __always_inline void mark(struct cw_event_hdr *hdr, const struct cw_verdict *v)
 {
+	if (hdr->layer == CW_LAYER_LSM)
+		return;
 	hdr->rule_id = v->rule_id;
 	hdr->action = v->action;
+	hdr->layer = CW_LAYER_TRACEPOINT;
+}
+
+/*
+ * Verdicts the LSM programs took for the current task's syscall in
+ * progress, so its exit event names the LSM as the deciding layer.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct cw_verdict);
+} lsm_verdicts SEC(".maps") __weak;
+
+/* At a syscall's exit: did an LSM program decide it?  Marks @hdr if so. */
+static __always_inline bool take_lsm_verdict(struct cw_event_hdr *hdr)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct cw_verdict *v = bpf_map_lookup_elem(&lsm_verdicts, &key);
+
+	if (!v)
+		return false;
+	hdr->rule_id = v->rule_id;
+	hdr->action = v->action;
+	hdr->layer = CW_LAYER_LSM;
+	bpf_map_delete_elem(&lsm_verdicts, &key);
+	return true;
 }
 
 /* The struct file behind the current task's @fd, or NULL. */

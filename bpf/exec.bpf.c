@@ -6,21 +6,8 @@
  * new stack, out of reach of the old image.
  */
 #include "common.bpf.h"
+#include "rules.bpf.h"
 #include "path.bpf.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__type(key, struct cw_inode_key);
-	__type(value, struct cw_verdict);
-} exec_inode_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__type(key, struct cw_name_key);
-	__type(value, struct cw_verdict);
-} exec_name_rules SEC(".maps");
 
 /* Binary identity first (hardlinks, symlinks), then basename (copies). */
 static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *f, __u64 dev,

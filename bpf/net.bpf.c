@@ -24,31 +24,6 @@ static __always_inline bool is_loopback(const struct cw_dest *d)
 	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1;
 }
 
-/* The longest listed prefix for the destination, if its ports match. */
-static __always_inline struct cw_net_rule *match_net(__u32 policy, const struct cw_dest *d)
-{
-	struct cw_net_rule *r;
-
-	if (d->family == CW_AF_INET) {
-		struct cw_net4_key k4 = { .prefixlen = 64, .policy = policy };
-
-		__builtin_memcpy(k4.addr, d->addr, 4);
-		r = bpf_map_lookup_elem(&net4_rules, &k4);
-	} else {
-		struct cw_net6_key k6 = { .prefixlen = 160, .policy = policy };
-
-		__builtin_memcpy(k6.addr, d->addr, 16);
-		r = bpf_map_lookup_elem(&net6_rules, &k6);
-	}
-	if (!r || !r->nports)
-		return r;
-	for (int i = 0; i < CW_MAX_PORT_RANGES; i++) {
-		if (i < r->nports && d->port >= r->port_lo[i] && d->port <= r->port_hi[i])
-			return r;
-	}
-	return NULL;
-}
-
 /*
  * @family is a constant: the v4 hooks may not touch user_ip6, the v6 ones
  * not user_ip4.  Returns the verdict: 1 allow, 0 refuse (EPERM).  A rule

@@ -9,6 +9,7 @@
 #define CW_NET_BPF_H
 
 #include "common.bpf.h"
+#include "rules.bpf.h"
 #include "arch.bpf.h"
 #include <bpf/bpf_endian.h>
 
@@ -28,29 +29,6 @@ struct {
 	__type(value, struct cw_dest);
 } pending_dest SEC(".maps") __weak;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cw_net4_key);
-	__type(value, struct cw_net_rule);
-} net4_rules SEC(".maps") __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cw_net6_key);
-	__type(value, struct cw_net_rule);
-} net6_rules SEC(".maps") __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__type(key, struct cw_socket_key);
-	__type(value, struct cw_verdict);
-} socket_rules SEC(".maps") __weak;
-
 /* socket(): the most specific of (family, type), (any, type), (family, any). */
 static __always_inline struct cw_verdict *match_socket(__u32 policy, __u16 family, __u16 type)
 {
@@ -66,6 +44,31 @@ static __always_inline struct cw_verdict *match_socket(__u32 policy, __u16 famil
 	key.family = family;
 	key.type = 0;
 	return bpf_map_lookup_elem(&socket_rules, &key);
+}
+
+/* The longest listed prefix for the destination, if its ports match. */
+static __always_inline struct cw_net_rule *match_net(__u32 policy, const struct cw_dest *d)
+{
+	struct cw_net_rule *r;
+
+	if (d->family == CW_AF_INET) {
+		struct cw_net4_key k4 = { .prefixlen = 64, .policy = policy };
+
+		__builtin_memcpy(k4.addr, d->addr, 4);
+		r = bpf_map_lookup_elem(&net4_rules, &k4);
+	} else {
+		struct cw_net6_key k6 = { .prefixlen = 160, .policy = policy };
+
+		__builtin_memcpy(k6.addr, d->addr, 16);
+		r = bpf_map_lookup_elem(&net6_rules, &k6);
+	}
+	if (!r || !r->nports)
+		return r;
+	for (int i = 0; i < CW_MAX_PORT_RANGES; i++) {
+		if (i < r->nports && d->port >= r->port_lo[i] && d->port <= r->port_hi[i])
+			return r;
+	}
+	return NULL;
 }
 
 static __always_inline struct sock *fd_sock(struct file *f)
@@ -157,6 +160,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	bool stashed;
 
 	fill_hdr(&e.hdr, CW_EVENT_NET, cell);
+	take_lsm_verdict(&e.hdr);
 	if (nr == CW_NR_socket) {
 		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;

@@ -8,6 +8,7 @@
 #define CW_OPEN_BPF_H
 
 #include "common.bpf.h"
+#include "rules.bpf.h"
 #include "arch.bpf.h"
 #include "path.bpf.h"
 
@@ -66,14 +67,6 @@ static __always_inline __u32 failed_path(long nr, struct pt_regs *regs, char *ds
 	return len;
 }
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cw_path_key);
-	__type(value, struct cw_verdict);
-} open_rules SEC(".maps");
-
 /* The open rule for a resolved path: the longest prefix (or exact path) listed. */
 static __always_inline struct cw_verdict *match_open(__u32 policy, const char *path, __u32 len)
 {
@@ -113,6 +106,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 		return 0;
 	e = &buf->ev.open;
 	fill_hdr(&e->hdr, CW_EVENT_OPEN, cell);
+	take_lsm_verdict(&e->hdr);
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->flags = open_flags(nr, regs);
 	e->ret = ret;

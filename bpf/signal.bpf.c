@@ -4,32 +4,24 @@
  * itself, so the check needs no pid arithmetic across pid namespaces.
  */
 #include "common.bpf.h"
+#include "rules.bpf.h"
 
 #define CW_PF_EXITING 0x00000004
-
-/* The cell a task runs in (its cgroup's ancestor at the cells' depth), 0 if none. */
-static __always_inline __u64 task_cell(struct task_struct *task)
-{
-	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	struct cgroup *anc;
-	__u64 id;
-
-	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level)
-		return 0;
-	anc = BPF_CORE_READ(cgrp, ancestors[cw_cell_level & 0xff]);
-	id = BPF_CORE_READ(anc, kn, id);
-	return bpf_map_lookup_elem(&cells, &id) ? id : 0;
-}
 
 SEC("tp_btf/signal_generate")
 int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
+	struct cw_syscall_key key = { .nr = CW_NR_SIGNAL_OUT };
 	struct cw_signal_event e = {};
-	__u64 cell = current_cell(), target;
+	struct cw_verdict *rule;
+	struct cw_cell *c;
+	__u64 cell, target;
 
-	if (!cell)
+	c = current_cell_entry(&cell);
+	if (!c)
 		return 0;
+	key.policy = c->policy;
 	/* An exiting task's SIGCHLD to its parent is the kernel's doing, not the task's. */
 	if (BPF_CORE_READ(bpf_get_current_task_btf(), flags) & CW_PF_EXITING)
 		return 0;
@@ -42,6 +34,12 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	e.target_pid = task->tgid;
 	e.target_cell = target;
 	e.result = result;
+	/* "signal" rules, compiled under a pseudo syscall number; the sender dies after. */
+	rule = bpf_map_lookup_elem(&syscall_rules, &key);
+	if (rule) {
+		enforce(rule);
+		mark(&e.hdr, rule);
+	}
 	submit_critical(&e, sizeof(e));
 	return 0;
 }

@@ -11,6 +11,7 @@
  * cannot be had; userspace loads one or the other.
  */
 #include "common.bpf.h"
+#include "rules.bpf.h"
 #include "arch.bpf.h"
 #include "open.bpf.h"
 #include "net.bpf.h"
@@ -35,13 +36,6 @@ static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 				    (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	return flags & CW_CLONE_NS_FLAGS;
 }
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CW_MAX_RULE_KEYS);
-	__type(key, struct cw_syscall_key);
-	__type(value, struct cw_verdict);
-} syscall_rules SEC(".maps");
 
 static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
 {
@@ -68,6 +62,7 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 			return 0;
 	}
 	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
+	take_lsm_verdict(&e.hdr);
 	rule = bpf_map_lookup_elem(&syscall_rules, &key);
 	if (rule) {
 		enforce(rule);

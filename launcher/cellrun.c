@@ -435,7 +435,9 @@ int main(int argc, char **argv)
 			status = CELLRUN_EXIT_NO_MONITOR;
 			goto cleanup;
 		}
-		rep->monitor = "tracepoint";
+		rep->monitor = cw_monitor_lsm(r.mon, &rep->lsm_why) ? "lsm+tracepoint" : "tracepoint";
+		if (!strcmp(rep->monitor, "lsm+tracepoint"))
+			rep->lsm_why = NULL;
 	}
 
 	ret = spawn_cell(&r.cell, &r.opts, &r.sp, watch_cell, &r);

@@ -158,7 +158,8 @@ struct run_report {
 	__u64 alerts;
 	__u64 events_lost;
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
-	const char *monitor;		/* "tracepoint" or "none" */
+	const char *monitor;		/* "lsm+tracepoint", "tracepoint" or "none" */
+	const char *lsm_why;		/* why BPF-LSM is not active, NULL if it is */
 	char limits[256];		/* limits_describe() */
 	bool v1;			/* limits from cgroup v1 controllers */
 };

@@ -58,7 +58,10 @@ static json_t *layers(const struct run_report *r)
 				     : json_pack("{s:b, s:s}", "applied", 0, "why",
 						 "the kernel lacks Landlock");
 
-	return json_pack("{s:[sssssss], s:s, s:b, s:s, s:b, s:o, s:s, s:s}",
+	json_t *lsm = r->lsm_why ? json_pack("{s:b, s:s}", "active", 0, "why", r->lsm_why) :
+				   json_pack("{s:b}", "active", !strcmp(r->monitor, "lsm+tracepoint"));
+
+	return json_pack("{s:[sssssss], s:s, s:b, s:s, s:b, s:o, s:s, s:s, s:o}",
 			 "namespaces", "user", "mount", "pid", "net", "ipc", "uts", "cgroup",
 			 "filesystem", "read-only root, noexec /tmp",
 			 "seccomp", 1,
@@ -66,7 +69,8 @@ static json_t *layers(const struct run_report *r)
 			 "no_new_privs", 1,
 			 "landlock", ll,
 			 "cgroup", r->v1 ? "cgroup2 cell, cgroup1 limits" : "cgroup2",
-			 "monitor", r->monitor);
+			 "monitor", r->monitor,
+			 "lsm", lsm);
 }
 
 int result_write(const char *path, const struct run_report *r, const struct cell *c,

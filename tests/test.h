@@ -105,6 +105,21 @@ extern const char *src_dir;
 	___ok;									\
 })
 
+/*
+ * A verdict taken in the kernel: by a tracepoint or cgroup hook ("kernel"),
+ * or, where BPF-LSM loads, before the operation ("lsm").
+ */
+#define ASSERT_KERNEL_LAYER(layer, what) ({					\
+	const char *___l = (layer);						\
+	bool ___ok = ___l && (!strcmp(___l, "kernel") || !strcmp(___l, "lsm"));	\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected \"kernel\" or \"lsm\", got \"%s\"\n", \
+			__FILE__, __LINE__, what, ___l ?: "(null)");		\
+	}									\
+	___ok;									\
+})
+
 #define ASSERT_OK_PTR(ptr, what) ({						\
 	const void *___p = (ptr);						\
 	bool ___ok = ___p != NULL;						\

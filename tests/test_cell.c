@@ -99,7 +99,7 @@ TEST(cell_shell_killed_before_first_instruction)
 	if (ASSERT_OK_PTR(alert, "alert in the log")) {
 		ASSERT_STREQ(jstr(alert, "event.kind"), "alert", "event.kind");
 		ASSERT_STREQ(jstr(alert, "cellwatch.action"), "kill", "action");
-		ASSERT_STREQ(jstr(alert, "cellwatch.layer"), "kernel", "layer");
+		ASSERT_KERNEL_LAYER(jstr(alert, "cellwatch.layer"), "layer");
 		ASSERT_STREQ(json_string_value(json_array_get(jget(alert, "process.args"), 2)),
 			     cmd, "argv of the shell");
 	}

@@ -55,7 +55,7 @@ TEST(policy_metadata_kills_the_run_in_the_kernel)
 	ev = alert_of(log, "metadata-service");
 	if (ASSERT_OK_PTR(ev, "alert")) {
 		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
-		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "decided in the kernel");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
 		ASSERT_STREQ(jstr(ev, "error.code"), "EPERM", "the connect itself was refused");
 	}
 	json_decref(log);
@@ -108,7 +108,7 @@ TEST(policy_escape_syscall_and_raw_socket_killed)
 		log = read_log(test_path(1, "log.json"));
 		ev = alert_of(log, payloads[i][1]);
 		if (ASSERT_OK_PTR(ev, payloads[i][1])) {
-			ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "in the kernel");
+			ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
 			ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
 		}
 		json_decref(log);
@@ -225,7 +225,7 @@ TEST(policy_secret_open_killed_in_the_kernel)
 	log = read_log(log_path);
 	ev = alert_of(log, "secret-file-read");
 	if (ASSERT_OK_PTR(ev, "alert")) {
-		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "kernel", "decided in the kernel");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
 		ASSERT_STREQ(jstr(ev, "file.path"), "/etc/shadow", "the file");
 	}
 cleanup:

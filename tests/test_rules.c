@@ -102,7 +102,7 @@ TEST(rules_semantic_errors_have_position_and_rule)
 		{ "syscall", "{\"syscall\": [\"frobnicate\"]}", "kill",
 		  ":8:28: rule 'r1': unknown syscall 'frobnicate'" },
 		{ "open", "{\"glob\": [\"/etc/*\"]}", "deny",
-		  ":9:17: rule 'r1': \"deny\" needs a network rule" },
+		  ":9:17: rule 'r1': \"deny\" needs conditions the kernel decides" },
 		{ "open", "{\"nope\": []}", "alert",
 		  ":8:25: rule 'r1': unknown condition \"nope\"" },
 	};

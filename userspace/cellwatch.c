@@ -97,6 +97,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: cellwatch watch --cgroup PATH [options]\n"
 "       cellwatch rules check FILE\n"
+"       cellwatch status\n"
 "\n"
 "watch: load the BPF monitor and report what the processes in each given\n"
 "cgroup (a cell) execute, open and connect to, as ECS JSON lines.  Runs until\n"
@@ -118,6 +119,7 @@ static void usage(FILE *f)
 "(the rules in force stay); either way a rules-reload line is logged.\n"
 "\n"
 "rules check: validate a rule file; errors name file:line:column and rule.\n"
+"status: load the monitor and say which enforcement layers work on this host.\n"
 "\n"
 "Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n",
 		CW_DEFAULT_RULES);
@@ -301,6 +303,15 @@ static int cmd_watch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	fprintf(stderr, "cellwatch: syscall hooks: %s\n", cw_monitor_backend(m));
+	{
+		const char *why;
+
+		if (cw_monitor_lsm(m, &why))
+			fprintf(stderr, "cellwatch: BPF-LSM: active (denies before the operation)\n");
+		else
+			fprintf(stderr, "cellwatch: BPF-LSM: unavailable (%s): tracepoint kills "
+				"and cgroup hooks enforce\n", why);
+	}
 	fprintf(stderr, "cellwatch: ready\n");
 
 	while (!stop) {
@@ -338,6 +349,29 @@ out:
 	return ret;
 }
 
+/* Which enforcement layers this host offers, probed (loaded), not read from config. */
+static int cmd_status(void)
+{
+	struct cw_monitor_opts opts = {};
+	struct cw_monitor *m;
+	const char *why;
+	char err[512];
+
+	if (cw_monitor_open(&m, &opts, err, sizeof(err))) {
+		printf("monitor:      unavailable (%s)\n", err);
+		return 1;
+	}
+	printf("monitor:      loaded\n");
+	printf("syscalls:     %s\n", cw_monitor_backend(m));
+	printf("cgroup hooks: connect4/6, sendmsg4/6, sock_create\n");
+	if (cw_monitor_lsm(m, &why))
+		printf("lsm:          active\n");
+	else
+		printf("lsm:          unavailable (%s)\n", why);
+	cw_monitor_close(m);
+	return 0;
+}
+
 static int cmd_rules_check(int argc, char **argv)
 {
 	struct cw_ruleset rules;
@@ -364,6 +398,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "status"))
+		return cmd_status();
 	if (argc >= 3 && !strcmp(argv[1], "rules") && !strcmp(argv[2], "check"))
 		return cmd_rules_check(argc - 3, argv + 3);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {

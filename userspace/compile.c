@@ -101,6 +101,9 @@ static bool decidable(const struct cw_rule *r)
 		return net_decidable(r) || socket_decidable(r);
 	case CW_EVENT_SYSCALL:
 		return syscall_decidable(r);
+	case CW_EVENT_SIGNAL:
+		/* Every signal out of the cell: the kernel names the target itself. */
+		return !memcmp(&r->match, &(struct cw_match){}, sizeof(r->match));
 	default:
 		return false;
 	}
@@ -293,6 +296,11 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct cw_r
 					 compile_socket(r, policy, maps, &v);
 	case CW_EVENT_SYSCALL:
 		return compile_syscall(r, policy, maps, &v);
+	case CW_EVENT_SIGNAL: {
+		struct cw_syscall_key k = { .policy = policy, .nr = CW_NR_SIGNAL_OUT };
+
+		return put(maps->syscall, &k, &v);
+	}
 	}
 	return 0;
 }

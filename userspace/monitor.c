@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
+#include "lsmprobe.skel.h"
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
 #define MAX_POLICIES		64
@@ -63,6 +64,8 @@ struct cw_monitor {
 	struct bpf_link **links;	/* tracing programs */
 	size_t nlinks;
 	const char *backend;		/* which syscall hooks are in use */
+	bool lsm;			/* BPF-LSM programs loaded and attached */
+	char lsm_why[128];		/* why not, when not */
 };
 
 static bool verbose;
@@ -190,7 +193,7 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 	ev->layer = NULL;
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
 	if (ev->hdr.action != CW_ACTION_NONE) {
-		ev->layer = "kernel";
+		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";
 		/* The kernel killed the offender; the rest of the run is ours to end. */
 		if (ev->hdr.action == CW_ACTION_KILL_RUN)
 			act(m, ev, CW_ACTION_KILL_RUN);
@@ -290,6 +293,72 @@ static void watch_syscalls(struct cw_monitor *m)
 	}
 }
 
+/*
+ * Does BPF-LSM work here?  Load, attach and see a probe fire on our own
+ * open: a kernel can list "bpf" among its LSMs and still refuse the
+ * programs (this project's build hosts do).  Cached: one answer per process.
+ */
+static bool lsm_works(char *why, size_t len)
+{
+	static int cached = -1;
+	static char cached_why[128];
+	struct lsmprobe_bpf *p;
+	int fd, err;
+
+	if (cached >= 0) {
+		snprintf(why, len, "%s", cached_why);
+		return cached;
+	}
+	cached = 0;
+	p = lsmprobe_bpf__open();
+	if (!p) {
+		snprintf(cached_why, sizeof(cached_why), "open: %s", strerror(errno));
+		goto out;
+	}
+	p->rodata->probe_tgid = getpid();
+	err = lsmprobe_bpf__load(p);
+	if (err) {
+		snprintf(cached_why, sizeof(cached_why), "load: %s", strerror(-err));
+		goto out;
+	}
+	err = lsmprobe_bpf__attach(p);
+	if (err) {
+		snprintf(cached_why, sizeof(cached_why), "attach: %s", strerror(-err));
+		goto out;
+	}
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (!p->bss->probe_hits) {
+		snprintf(cached_why, sizeof(cached_why), "loaded but never called "
+			 "(bpf not among the active LSMs)");
+		goto out;
+	}
+	cached = 1;
+	cached_why[0] = '\0';
+out:
+	lsmprobe_bpf__destroy(p);
+	snprintf(why, len, "%s", cached_why);
+	return cached;
+}
+
+static void set_lsm_autoload(struct cw_monitor *m, bool on)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, m->skel->obj) {
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_LSM)
+			bpf_program__set_autoload(prog, on);
+	}
+}
+
+bool cw_monitor_lsm(const struct cw_monitor *m, const char **why)
+{
+	if (why)
+		*why = m->lsm_why;
+	return m->lsm;
+}
+
 /* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
 static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 {
@@ -302,7 +371,8 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
 		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
 			continue;
-		link = bpf_program__attach(prog);
+		link = bpf_program__type(prog) == BPF_PROG_TYPE_LSM ?
+		       bpf_program__attach_lsm(prog) : bpf_program__attach(prog);
 		if (!link) {
 			snprintf(err, errlen, "attach %s: %s", bpf_program__name(prog),
 				 strerror(errno));
@@ -338,6 +408,17 @@ int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id
 	if (!slot) {
 		snprintf(err, errlen, "more than %d policies", MAX_POLICIES);
 		return -ENOSPC;
+	}
+	/* Without the LSM, an exec or an open can be killed but not refused. */
+	for (size_t i = 0; !m->lsm && i < rs->nrules; i++) {
+		const struct cw_rule *r = &rs->rules[i];
+
+		if (r->action == CW_RULE_DENY && r->event != CW_EVENT_NET) {
+			snprintf(err, errlen, "%s: rule '%s': \"deny\" of %s needs BPF-LSM, "
+				 "unavailable here (%s); use \"kill\"", rs->source, r->name,
+				 cw_event_kind_name(r->event), m->lsm_why);
+			return -EOPNOTSUPP;
+		}
 	}
 	/* Ids are never reused: a stale key can never apply to a new policy. */
 	*id = ++m->next_policy;
@@ -423,6 +504,11 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		goto fail;
 	}
 	choose_syscall_hooks(m, opts->generic_syscalls);
+	/* LSM where it works; the tracepoint backend enforces everywhere regardless. */
+	m->lsm = !opts->no_lsm && lsm_works(m->lsm_why, sizeof(m->lsm_why));
+	if (opts->no_lsm)
+		snprintf(m->lsm_why, sizeof(m->lsm_why), "disabled");
+	set_lsm_autoload(m, m->lsm);
 	ret = cellwatch_bpf__load(m->skel);
 	if (ret) {
 		snprintf(err, errlen, "load BPF programs: %s%s", strerror(-ret),

@@ -26,6 +26,7 @@ struct cw_monitor_opts {
 	void *ctx;
 	bool verbose;			/* pass libbpf's messages through */
 	bool generic_syscalls;		/* use the generic sys_exit program even with tracefs */
+	bool no_lsm;			/* do not use BPF-LSM even where it works */
 };
 
 struct cw_stats {
@@ -76,6 +77,9 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms);
 int cw_monitor_drain(struct cw_monitor *m);
 
 int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
+
+/* Is the BPF-LSM backend active?  If not, *why says why. */
+bool cw_monitor_lsm(const struct cw_monitor *m, const char **why);
 
 /* The syscall hooks in use: "syscall tracepoints" or "generic sys_exit". */
 const char *cw_monitor_backend(const struct cw_monitor *m);

@@ -506,6 +506,45 @@ static int named(struct parser *p, json_t *obj, const char *key, const char *con
 
 static bool match_is_network_kernel(const struct cw_match *m);
 
+/* Only these conditions, each list of them at most once used. */
+static bool only_lists(const struct cw_match *m, const struct cw_strlist *a,
+		       const struct cw_strlist *b)
+{
+	const struct cw_strlist *all[] = {
+		&m->binary, &m->path, &m->path_prefix, &m->basename, &m->glob, &m->argv_contains,
+		&m->parent, &m->ancestor, &m->flags, &m->exec_how, &m->family, &m->op,
+		&m->socket_type, &m->syscall, &m->outcome, &m->error,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (all[i]->n && all[i] != a && all[i] != b)
+			return false;
+	}
+	return !m->nuids && !m->ncidrs && !m->nports && !m->not;
+}
+
+/*
+ * Rules that can refuse a call: network ones in the cgroup hooks
+ * everywhere; exec and open ones in BPF-LSM only (the monitor refuses them
+ * where the LSM does not load).
+ */
+static bool deny_shape(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	switch (r->event) {
+	case CW_EVENT_NET:
+		return match_is_network_kernel(m);
+	case CW_EVENT_EXEC:
+		return m->binary.n && only_lists(m, &m->binary, NULL);
+	case CW_EVENT_OPEN:
+		return (m->path.n || m->path_prefix.n) && !(m->path.n && m->path_prefix.n) &&
+		       only_lists(m, &m->path, &m->path_prefix);
+	default:
+		return false;
+	}
+}
+
 static int parse_rate(struct parser *p, json_t *v, struct cw_rule *r)
 {
 	size_t saved = push(p, "rate");
@@ -599,12 +638,12 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 	if (v && parse_rate(p, v, r))
 		return -EINVAL;
 	/* Refusing a call can only happen in the kernel, before it completes. */
-	if (r->action == CW_RULE_DENY &&
-	    (r->event != CW_EVENT_NET || r->rate_count || !match_is_network_kernel(&r->match))) {
+	if (r->action == CW_RULE_DENY && (r->rate_count || !deny_shape(r))) {
 		size_t saved = push(p, "action");
 
-		ret = fail(p, "\"deny\" needs a network rule whose conditions the kernel decides "
-			      "(cidr, port, \"not\" of cidr), without rate");
+		ret = fail(p, "\"deny\" needs conditions the kernel decides before the call: "
+			      "network \"cidr\"/\"port\" (\"not\" of cidr), exec \"binary\" only, "
+			      "or open \"path\" or \"path_prefix\" only; and no rate");
 		pop(p, saved);
 		return ret;
 	}

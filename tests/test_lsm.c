@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Integration: the BPF-LSM backend is probed, not assumed, and every report
+ * says whether it is in force.  Where it loads (make vmtest), a denied open
+ * leaves no fd and names the LSM; here, the fallback enforces and says why.
+ */
+#include <sys/stat.h>
+
+#include "test.h"
+
+#define PYTHON "/usr/bin/python3"
+
+static bool lsm_active(void)
+{
+	char bin[4096];
+	struct cmd_result res;
+
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	if (run_cmd((char *[]){ bin, "status", NULL }, 60, &res) || res.status)
+		return false;
+	return strstr(res.out, "lsm:          active\n") != NULL;
+}
+
+TEST(lsm_backend_probed_and_reported)
+{
+	char bin[4096];
+	struct cmd_result res;
+	json_t *result;
+	bool active;
+
+	if (!require_root())
+		return;
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	ASSERT_OK(run_cmd((char *[]){ bin, "status", NULL }, 60, &res), "cellwatch status");
+	ASSERT_EQ(res.status, 0, "status exit code");
+	ASSERT_HAS(res.out, "lsm:", "status names the LSM layer");
+	active = strstr(res.out, "lsm:          active\n") != NULL;
+	if (!active)
+		ASSERT_HAS(res.out, "lsm:          unavailable (", "and why it is unavailable");
+
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--result", (char *)test_path(2, "r.json"),
+						       NULL },
+			       (char *[]){ "/usr/bin/true", NULL }, &res), "cellrun");
+	result = read_json(test_path(2, "r.json"));
+	if (!ASSERT_OK_PTR(result, "result"))
+		return;
+	ASSERT_EQ(json_is_true(jget(result, "layers.lsm.active")), active,
+		  "cellrun's result agrees with status");
+	ASSERT_STREQ(jstr(result, "layers.monitor"), active ? "lsm+tracepoint" : "tracepoint",
+		     "the monitor's layers");
+	if (!active)
+		ASSERT_TRUE(jstr(result, "layers.lsm.why") != NULL, "the result says why");
+	json_decref(result);
+}
+
+static const char *deny_rules(void)
+{
+	const char *path = test_path(0, "deny.json");
+	FILE *f = fopen(path, "w");
+
+	fputs("{\"rules\": ["
+	      "{\"name\": \"no-secret\", \"description\": \"d\", \"event\": \"open\","
+	      " \"match\": {\"path\": [\"/input/secret\"]}, \"action\": \"deny\","
+	      " \"priority\": \"critical\"},"
+	      "{\"name\": \"no-id\", \"description\": \"d\", \"event\": \"exec\","
+	      " \"match\": {\"binary\": [\"id\"]}, \"action\": \"deny\","
+	      " \"priority\": \"critical\"}]}\n", f);
+	fclose(f);
+	return path;
+}
+
+/*
+ * Under the LSM, a denied open fails with EPERM and no fd ever exists, a
+ * denied exec returns EPERM and the caller lives on.  Without it, such
+ * rules are refused whole: nothing pretends to deny.
+ */
+TEST(lsm_deny_exec_and_open)
+{
+	const char *in = test_path(2, "in");
+	char secret[4200];
+	struct cmd_result res;
+	json_t *log, *ev;
+	FILE *f;
+
+	if (!require_root())
+		return;
+	mkdir(in, 0755);
+	snprintf(secret, sizeof(secret), "%s/secret", in);
+	f = fopen(secret, "w");
+	fputs("s3cr3t\n", f);
+	fclose(f);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", (char *)deny_rules(), "--input",
+						       (char *)in, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os, subprocess\n"
+				"fds = len(os.listdir('/proc/self/fd'))\n"
+				"try:\n"
+				"    os.open('/input/secret', os.O_RDONLY)\n"
+				"    print('OPENED')\n"
+				"except OSError as e:\n"
+				"    print('open', e.errno, 'fds', len(os.listdir('/proc/self/fd')) - fds)\n"
+				"try:\n"
+				"    subprocess.run(['/usr/bin/id'])\n"
+				"except OSError as e:\n"
+				"    print('exec', e.errno)\n", NULL }, &res), "cellrun");
+	if (!lsm_active()) {
+		ASSERT_EQ(res.status, 123, "refused to run: deny of exec/open needs the LSM");
+		ASSERT_HAS(res.err, "needs BPF-LSM, unavailable here", "and says why");
+		return;
+	}
+	ASSERT_EQ(res.status, 0, "the caller lives on");
+	ASSERT_HAS(res.out, "open 1 fds 0\n", "EPERM, and no fd was ever created");
+	ASSERT_HAS(res.out, "exec 1\n", "the exec returned EPERM");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "no-secret");
+	if (ASSERT_OK_PTR(ev, "open alert"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "decided by the LSM");
+	ev = find_event(log, "rule.name", "no-id");
+	if (ASSERT_OK_PTR(ev, "exec alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "decided by the LSM");
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "deny", "denied, not killed");
+	}
+	json_decref(log);
+}
