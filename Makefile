@@ -2,7 +2,8 @@
 #
 #   make          build everything into build/
 #   make run      install what is missing, build, run the demo
-#   make test     install what is missing, build, run every test
+#   make test     install what is missing, build, run every test (here and in a VM)
+#   make vmtest   the integration suite in a VM whose kernel loads BPF-LSM
 #   make bench    benchmarks, reported as ratios against baselines
 #   make deps     install the Debian packages the build and tests need
 #
@@ -24,7 +25,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-funct
 		   -I$(OUT) -Ibpf
 
 DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
-		   libseccomp-dev pkg-config python3 python3-matplotlib bubblewrap
+		   libseccomp-dev pkg-config python3 python3-matplotlib bubblewrap \
+		   qemu-system-x86 qemu-system-common busybox-static cpio
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -45,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test bench deps clean
+.PHONY: all run test vmtest bench deps clean
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -134,9 +136,14 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo/run.sh $(OUT)
 
+# Both backends: the tracepoint one here, the BPF-LSM one in a VM.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(OUT)/test_runner
+	$(Q)tests/run-all.sh $(OUT)
+
+vmtest: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/run.sh $(OUT)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -54,6 +54,7 @@ union cw_scratch {
 	struct cw_event_hdr hdr;
 	struct cw_exec_event exec;
 	struct cw_open_event open;
+	struct cw_net_event net;
 };
 
 struct cw_scratch_buf {

@@ -154,13 +154,19 @@ static __always_inline void inet_peer(struct sock *sk, struct cw_net_event *e)
 static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell,
 				 __u32 policy)
 {
-	struct cw_net_event e = {};
+	struct cw_scratch_buf *buf = get_scratch();
 	const void *uaddr = NULL;
 	struct sock *sk = NULL;
+	struct cw_net_event *e;
 	bool stashed;
 
-	fill_hdr(&e.hdr, CW_EVENT_NET, cell);
-	take_lsm_verdict(&e.hdr);
+	/* In the per-CPU scratch: with the caller's frame, the stack would pass 512 bytes on 6.1. */
+	if (!buf)
+		return 0;
+	e = &buf->ev.net;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->hdr, CW_EVENT_NET, cell);
+	take_lsm_verdict(&e->hdr);
 	if (nr == CW_NR_socket) {
 		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
@@ -169,56 +175,56 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 			return 0;
 		struct cw_verdict *rule;
 
-		take_stash(&e);		/* the sock_create hook's verdict, if it refused */
-		e.op = CW_NET_SOCKET;
-		e.family = family;
-		e.sock_type = type;
+		take_stash(e);		/* the sock_create hook's verdict, if it refused */
+		e->op = CW_NET_SOCKET;
+		e->family = family;
+		e->sock_type = type;
 		rule = match_socket(policy, family, type);
 		if (rule) {
 			enforce(rule);
-			mark(&e.hdr, rule);
+			mark(&e->hdr, rule);
 		}
-		e.protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		goto emit;
 	}
 	if (nr == CW_NR_connect) {
-		e.op = CW_NET_CONNECT;
+		e->op = CW_NET_CONNECT;
 		uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	} else if (nr == CW_NR_sendto) {
-		e.op = CW_NET_SENDTO;
+		e->op = CW_NET_SENDTO;
 		uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
 	} else {
 		struct user_msghdr msg;
 
-		e.op = CW_NET_SENDMSG;
+		e->op = CW_NET_SENDMSG;
 		if (!bpf_probe_read_user(&msg, sizeof(msg), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
 			uaddr = msg.msg_name;
 	}
-	stashed = take_stash(&e);
+	stashed = take_stash(e);
 	/* A send on a connected socket names no destination: not an event. */
-	if (!uaddr && e.op != CW_NET_CONNECT)
+	if (!uaddr && e->op != CW_NET_CONNECT)
 		return 0;
 	sk = fd_sock(fd_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
 	if (sk) {
-		e.sock_type = BPF_CORE_READ(sk, sk_type);
+		e->sock_type = BPF_CORE_READ(sk, sk_type);
 		if (!stashed) {
-			e.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-			e.protocol = BPF_CORE_READ(sk, sk_protocol);
+			e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+			e->protocol = BPF_CORE_READ(sk, sk_protocol);
 		}
 	}
 	if (stashed)
 		goto emit;
-	if (sk && ret == 0 && e.op == CW_NET_CONNECT &&
-	    (e.family == CW_AF_INET || e.family == CW_AF_INET6))
-		inet_peer(sk, &e);
-	else if (sk && ret == 0 && e.op == CW_NET_CONNECT && e.family == CW_AF_UNIX)
-		unix_peer_name(sk, &e);
+	if (sk && ret == 0 && e->op == CW_NET_CONNECT &&
+	    (e->family == CW_AF_INET || e->family == CW_AF_INET6))
+		inet_peer(sk, e);
+	else if (sk && ret == 0 && e->op == CW_NET_CONNECT && e->family == CW_AF_UNIX)
+		unix_peer_name(sk, e);
 	else
-		user_dest(uaddr, &e);
+		user_dest(uaddr, e);
 emit:
-	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
-	e.ret = ret;
-	submit_critical(&e, sizeof(e));
+	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->ret = ret;
+	submit_critical(e, sizeof(*e));
 	return 0;
 }
 

@@ -79,16 +79,21 @@ static int apply_v2(struct cell *c, const struct cellrun_opts *o)
 	char parent[300], val[64];
 	int err;
 
-	/* Controllers reach the cell only through its parent's subtree_control. */
+	/*
+	 * Controllers reach the cell only through the subtree_control of every
+	 * ancestor: the root's (systemd hosts have it set; a bare host may not)
+	 * and cellwatch/'s.
+	 */
 	snprintf(parent, sizeof(parent), "%s/cellwatch", c->root);
 	for (const char *const *ctl = (const char *const[]){ "memory", "pids", "cpu", NULL };
 	     *ctl; ctl++) {
 		char plus[16];
 
-		if (!v2_has_controller(parent, *ctl))
-			continue;
 		snprintf(plus, sizeof(plus), "+%s", *ctl);
-		write_file(parent, "cgroup.subtree_control", plus);
+		if (v2_has_controller(c->root, *ctl) && !v2_has_controller(parent, *ctl))
+			write_file(c->root, "cgroup.subtree_control", plus);
+		if (v2_has_controller(parent, *ctl))
+			write_file(parent, "cgroup.subtree_control", plus);
 	}
 	if (v2_has_controller(c->path, "memory")) {
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);

@@ -110,9 +110,12 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 				"shutil.copy('/usr/bin/true', '/tmp/t')\n"
 				"os.chmod('/tmp/t', 0o755)\n"
 				"print('exec', err(lambda: os.execv('/tmp/t', ['t'])))\n"
-				"fd = os.memfd_create('t')\n"
-				"os.write(fd, open('/usr/bin/true', 'rb').read())\n"
-				"print('memfd', err(lambda: os.execve(fd, ['t'], {})))\n"
+				"if os.path.exists('/proc/sys/vm/memfd_noexec'):\n"
+				"    fd = os.memfd_create('t')\n"
+				"    os.write(fd, open('/usr/bin/true', 'rb').read())\n"
+				"    print('memfd', err(lambda: os.execve(fd, ['t'], {})))\n"
+				"else:\n"
+				"    print('memfd not before Linux 6.3')\n"
 				"n = 0\n"
 				"try:\n"
 				"    with open('/tmp/fill', 'wb') as f:\n"
@@ -126,7 +129,9 @@ TEST(fs_root_readonly_tmp_noexec_and_bounded)
 	ASSERT_HAS(res.out, "usr EROFS\n", "writing under /usr fails");
 	ASSERT_HAS(res.out, "etc EROFS\n", "writing /etc fails");
 	ASSERT_HAS(res.out, "exec EACCES\n", "a file written to /tmp cannot be executed");
-	ASSERT_HAS(res.out, "memfd EACCES\n", "nor a binary written to a memfd");
+	/* vm.memfd_noexec came with Linux 6.3; before it, the monitor flags memfd execs. */
+	if (!strstr(res.out, "memfd not before Linux 6.3"))
+		ASSERT_HAS(res.out, "memfd EACCES\n", "nor a binary written to a memfd");
 	ASSERT_HAS(res.out, "fill ENOSPC 7\n", "filling /tmp stops at its 8 MiB size");
 }
 

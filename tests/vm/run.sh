@@ -1,0 +1,120 @@
+#!/bin/bash
+# make vmtest: run the integration suite inside a VM that has BPF-LSM.
+#
+#   tests/vm/run.sh BUILD_DIR [test_runner args...]
+#
+# Boots Debian's cloud kernel (its own version, BPF-LSM in its LSM list,
+# pure cgroup v2) under qemu, software-emulated, with this host's root
+# filesystem shared read-only through virtiofs (the cloud kernel has no 9p)
+# under a tmpfs overlay, and runs BUILD_DIR/test_runner there: the same
+# tests, the same binaries.  Prints the runner's output; exits with its
+# status.  The kernel package is fetched with apt once, into BUILD_DIR/vm.
+set -euo pipefail
+
+build=$(cd "${1:?usage: $0 BUILD_DIR [test_runner args...]}" && pwd)
+shift
+src=$(cd "$build/.." && pwd)
+cache=$build/vm
+mem=${VM_MEM:-2048}
+smp=${VM_SMP:-2}
+timeout=${VM_TIMEOUT:-3000}
+lsm="lockdown,capability,landlock,yama,apparmor,bpf"
+
+mkdir -p "$cache/run"
+
+# ---- the kernel: the current Debian cloud image, extracted once ------------
+if [ ! -s "$cache/kver" ]; then
+	pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
+	if [ -z "$pkg" ]; then
+		apt-get update -qq
+		pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
+	fi
+	(cd "$cache" && rm -rf kx && apt-get download -q -o APT::Sandbox::User=root "$pkg" && dpkg-deb -x "$pkg"_*.deb kx)
+	echo "${pkg#linux-image-}" > "$cache/kver"
+fi
+kver=$(cat "$cache/kver")
+vmlinuz=$cache/kx/boot/vmlinuz-$kver
+moddir=$cache/kx/lib/modules/$kver/kernel
+
+# ---- the initramfs: busybox, virtio + virtiofs + overlay modules, /init ----
+initrd=$cache/initrd-$kver.gz
+if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
+	ir=$cache/initramfs
+	rm -rf "$ir"
+	mkdir -p "$ir"/{bin,dev,proc,sys,mnt/lower,mnt/rw,newroot,lib/modules}
+	cp /bin/busybox "$ir/bin/busybox"
+	for a in sh mount insmod switch_root poweroff mkdir cat cp chmod; do
+		ln -sf busybox "$ir/bin/$a"
+	done
+	# Load order from the modules' depends=: the cloud kernel builds these as modules.
+	mods="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+	      drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/fuse/fuse
+	      fs/fuse/virtiofs fs/overlayfs/overlay"
+	for m in $mods; do
+		f=$(ls "$moddir/$m".ko* | head -1)
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -dc "$f" ;;
+		*) cat "$f" ;;
+		esac > "$ir/lib/modules/$(basename "$m").ko"
+	done
+	for m in $mods; do basename "$m"; done > "$ir/lib/modules/order"
+	cp "$src/tests/vm/init" "$ir/init"
+	cp "$src/tests/vm/stage2" "$ir/stage2"
+	chmod 755 "$ir/init" "$ir/stage2"
+	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -9) > "$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+fi
+
+# ---- this run: the command, and the host root served read-only -------------
+id=$$
+cmd=$cache/run/cmd-$id.sh
+sock=$cache/run/vfs-$id.sock
+log=$cache/run/console-$id.log
+rootro=$cache/rootro
+mkdir -p "$rootro"
+{
+	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
+	printf 'cd %q\n' "$src"
+	printf '%q' "$build/test_runner"
+	for arg in "$@"; do printf ' %q' "$arg"; done
+	printf '\n'
+} > "$cmd"
+
+vfs_pid=
+cleanup() {
+	[ -n "$vfs_pid" ] && kill "$vfs_pid" 2>/dev/null || true
+	rm -f "$cmd" "$sock" "$sock.pid" "$log"
+}
+trap cleanup EXIT
+
+# virtiofsd has no read-only mode: it serves a read-only bind of / made in a
+# mount namespace of its own, so nothing in the VM can write to the host.
+unshare -m --propagation private sh -c '
+	mount --bind / "$1" && mount -o remount,bind,ro "$1" &&
+	exec /usr/lib/qemu/virtiofsd --socket-path="$2" -o source="$1" -o cache=always \
+		-o sandbox=chroot -o log_level=err 2>/dev/null' sh "$rootro" "$sock" &
+vfs_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+[ -S "$sock" ] || { echo "vmtest: virtiofsd did not start" >&2; exit 1; }
+
+set +e
+timeout "$timeout" qemu-system-x86_64 \
+	-machine q35,accel=tcg -cpu max -smp "$smp" -m "$mem" \
+	-object memory-backend-memfd,id=mem,size="${mem}M",share=on -numa node,memdev=mem \
+	-chardev socket,id=vfs,path="$sock" \
+	-device vhost-user-fs-pci,queue-size=1024,chardev=vfs,tag=hostroot \
+	-kernel "$vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 lsm=$lsm vmtest.cmd=$cmd" \
+	-display none -serial stdio -monitor none -no-reboot -nic none </dev/null 2>&1 |
+	tr -d '\r' | tee "$log" | sed -n '/^VMTEST-BEGIN$/,/^VMTEST-EXIT=/p' | sed '1d;/^VMTEST-EXIT=/d'
+qemu_rc=${PIPESTATUS[0]}
+set -e
+
+rc=$(grep -a -o 'VMTEST-EXIT=[0-9]*' "$log" | tail -1 | cut -d= -f2 || true)
+if [ -z "$rc" ]; then
+	echo "vmtest: the VM gave no result (qemu exit $qemu_rc; 124: timeout after ${timeout}s)" >&2
+	tail -20 "$log" >&2
+	exit 1
+fi
+exit "$rc"
