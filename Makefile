@@ -47,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test vmtest bench deps clean
+.PHONY: all run test vmtest bench deps clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -60,6 +60,7 @@ deps:
 		echo "deps: installing$$(echo $$missing | sed 's/^/ /')"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	$(Q)tests/vm/kernel.sh $(OUT)/vm
 
 $(OUT) $(OUT)/bpf $(OUT)/bench $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench:
 	$(Q)mkdir -p $@
@@ -72,10 +73,14 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bp
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The list of program groups: a removed group must relink the object too.
+$(OUT)/bpf/groups: FORCE | $(OUT)/bpf
+	$(Q)echo '$(BPF_OBJS)' | cmp -s - $@ || echo '$(BPF_OBJS)' > $@
+
 # One object, one skeleton: the static linker merges the groups' shared maps.
-$(OUT)/cellwatch.bpf.o: $(BPF_OBJS)
+$(OUT)/cellwatch.bpf.o: $(BPF_OBJS) $(OUT)/bpf/groups
 	$(call msg,LINK,$@)
-	$(Q)$(BPFTOOL) gen object $@ $^
+	$(Q)$(BPFTOOL) gen object $@ $(BPF_OBJS)
 
 $(OUT)/cellwatch.skel.h: $(OUT)/cellwatch.bpf.o
 	$(call msg,SKEL,$@)

@@ -122,3 +122,40 @@ TEST(lsm_deny_exec_and_open)
 	}
 	json_decref(log);
 }
+
+/* The default policy under the LSM: the same verdicts, taken by the LSM. */
+TEST(lsm_default_policy_same_verdicts)
+{
+	char rules[4096];
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	if (!lsm_active()) {
+		test__skip("BPF-LSM does not load on this kernel (cellwatch status says why); "
+			   "the policy tests cover the tracepoint backend here");
+		return;
+	}
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", default_rules(rules, sizeof(rules)),
+						       NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import subprocess, socket\n"
+				"r = subprocess.run(['/bin/sh', '-c', 'echo x'])\n"
+				"print('shell', r.returncode, flush=True)\n"
+				"socket.socket().connect(('169.254.169.254', 80))\n", NULL }, &res),
+		  "cellrun");
+	ASSERT_EQ(res.status, 128 + 9, "the metadata connect killed the run");
+	ASSERT_STREQ(res.out, "shell -9\n", "the shell died, printing nothing");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "shell alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "the LSM refused the exec");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "process.args"), 2)), "echo x",
+			     "argv of the refused exec");
+	}
+	ev = find_event(log, "rule.name", "metadata-service");
+	if (ASSERT_OK_PTR(ev, "metadata alert"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "the LSM refused the connect");
+	json_decref(log);
+}

@@ -363,6 +363,7 @@ bool cw_monitor_lsm(const struct cw_monitor *m, const char **why)
 static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
+	int nlsm = 0;
 
 	bpf_object__for_each_program(prog, m->skel->obj) {
 		struct bpf_link **grown, *link;
@@ -386,6 +387,12 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 		}
 		m->links = grown;
 		m->links[m->nlinks++] = link;
+		nlsm += bpf_program__type(prog) == BPF_PROG_TYPE_LSM;
+	}
+	/* The probe says the kernel allows it; this says we enforce with it. */
+	if (m->lsm && !nlsm) {
+		m->lsm = false;
+		snprintf(m->lsm_why, sizeof(m->lsm_why), "no LSM program in this build");
 	}
 	return 0;
 }

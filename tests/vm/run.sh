@@ -22,16 +22,8 @@ lsm="lockdown,capability,landlock,yama,apparmor,bpf"
 
 mkdir -p "$cache/run"
 
-# ---- the kernel: the current Debian cloud image, extracted once ------------
-if [ ! -s "$cache/kver" ]; then
-	pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
-	if [ -z "$pkg" ]; then
-		apt-get update -qq
-		pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
-	fi
-	(cd "$cache" && rm -rf kx && apt-get download -q -o APT::Sandbox::User=root "$pkg" && dpkg-deb -x "$pkg"_*.deb kx)
-	echo "${pkg#linux-image-}" > "$cache/kver"
-fi
+# ---- the kernel: fetched once by tests/vm/kernel.sh (make deps runs it) ---
+"$src/tests/vm/kernel.sh" "$cache"
 kver=$(cat "$cache/kver")
 vmlinuz=$cache/kx/boot/vmlinuz-$kver
 moddir=$cache/kx/lib/modules/$kver/kernel
