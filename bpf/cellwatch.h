@@ -15,7 +15,6 @@
 #define CW_ARGS_MAX	1024	/* bytes of argv kept, each argument NUL-terminated */
 #define CW_NAME_MAX	16	/* basename bytes compared by name rules, NUL included */
 #define CW_MAX_CELLS	4096
-#define CW_MAX_EXEC_RULES 1024
 #define CW_MAX_RULE_KEYS 16384	/* entries of each compiled-rule map */
 
 /* Record types, struct cw_event_hdr.type. */

@@ -421,7 +421,6 @@ int main(int argc, char **argv)
 		rep->error = "limits could not be applied";
 		goto cleanup;
 	}
-	limits_describe(&r.cell, &r.opts, rep->limits, sizeof(rep->limits));
 	rep->v1 = r.cell.v1_memory[0] || r.cell.v1_pids[0] || r.cell.v1_cpu[0];
 	rep->landlock_abi = landlock_abi_version();
 	if (!rep->landlock_abi)

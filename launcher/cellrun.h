@@ -99,8 +99,6 @@ __u64 limits_peak_memory(const struct cell *c);
 __u64 limits_cpu_usec(const struct cell *c);
 /* Remove the v1 directories (the names stay, for the report). */
 int limits_remove(const struct cell *c);
-/* Describe what was applied, e.g. "memory=268435456(v1) pids=64(v1) cpu=1000m(v1)". */
-void limits_describe(const struct cell *c, const struct cellrun_opts *o, char *buf, size_t len);
 
 /* Pipes between cellrun and the cell. */
 struct cell_pipes {
@@ -160,7 +158,6 @@ struct run_report {
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
 	const char *monitor;		/* "lsm+tracepoint", "tracepoint" or "none" */
 	const char *lsm_why;		/* why BPF-LSM is not active, NULL if it is */
-	char limits[256];		/* limits_describe() */
 	bool v1;			/* limits from cgroup v1 controllers */
 };
 

@@ -245,12 +245,3 @@ int limits_remove(const struct cell *c)
 	}
 	return ret;
 }
-
-void limits_describe(const struct cell *c, const struct cellrun_opts *o, char *buf, size_t len)
-{
-	snprintf(buf, len, "memory=%llu(%s) pids=%u(%s) cpu=%um(%s)",
-		 (unsigned long long)o->memory_bytes,
-		 c->v2_memory ? "v2" : c->v1_memory[0] ? "v1" : "none", o->pids,
-		 c->v2_pids ? "v2" : c->v1_pids[0] ? "v1" : "none", o->cpu_millis,
-		 c->v2_cpu ? "v2" : c->v1_cpu[0] ? "v1" : "none");
-}

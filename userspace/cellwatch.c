@@ -330,9 +330,10 @@ static int cmd_watch(int argc, char **argv)
 	cw_monitor_drain(m);
 	report_loss(m, &w);
 	if (!cw_monitor_stats(m, &st))
-		fprintf(stderr, "cellwatch: %llu events, %llu lost, %llu kills, %llu malformed, "
-			"%llu unwritten\n", (unsigned long long)st.events,
-			(unsigned long long)st.drops, (unsigned long long)st.kills,
+		fprintf(stderr, "cellwatch: %llu events, %llu lost (%llu critical), %llu kills, "
+			"%llu malformed, %llu unwritten\n", (unsigned long long)st.events,
+			(unsigned long long)st.drops, (unsigned long long)st.drops_critical,
+			(unsigned long long)st.kills,
 			(unsigned long long)st.decode_errors, (unsigned long long)w.write_errors);
 	ret = 0;
 out:

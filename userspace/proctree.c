@@ -19,7 +19,6 @@ struct cw_proctree {
 	struct proc *slots;
 	size_t cap;		/* power of two */
 	size_t used;		/* live entries and tombstones */
-	size_t live;
 };
 
 struct cw_proctree *cw_proctree_new(void)
@@ -45,11 +44,6 @@ void cw_proctree_free(struct cw_proctree *t)
 		free(t->slots[i].exe);
 	free(t->slots);
 	free(t);
-}
-
-size_t cw_proctree_size(const struct cw_proctree *t)
-{
-	return t->live;
 }
 
 static size_t hash(__u32 pid, size_t cap)
@@ -87,7 +81,6 @@ static int grow(struct cw_proctree *t)
 			;
 		bigger.slots[j] = *p;
 		bigger.used++;
-		bigger.live++;
 	}
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->slots[i].dead)
@@ -114,7 +107,6 @@ static struct proc *insert(struct cw_proctree *t, __u32 pid)
 		t->used++;
 	free(p->exe);
 	*p = (struct proc){ .pid = pid };
-	t->live++;
 	return p;
 }
 
@@ -177,9 +169,7 @@ void cw_proctree_update(struct cw_proctree *t, struct cw_event *ev)
 	}
 	if (ev->hdr.type == CW_EVENT_EXIT) {
 		p = find(t, ev->hdr.pid);
-		if (p) {
+		if (p)
 			p->dead = true;
-			t->live--;
-		}
 	}
 }

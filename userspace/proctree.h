@@ -17,7 +17,4 @@ void cw_proctree_free(struct cw_proctree *t);
 /* Apply @ev (fork, exec, exit) and fill its ancestry (ev->ancestry, ev->nancestry). */
 void cw_proctree_update(struct cw_proctree *t, struct cw_event *ev);
 
-/* Processes currently tracked, for tests and statistics. */
-size_t cw_proctree_size(const struct cw_proctree *t);
-
 #endif /* CW_PROCTREE_H */

@@ -59,6 +59,11 @@ if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 fi
 
 # ---- this run: the command, and the host root served read-only -------------
+# Only the root filesystem is shared (its submounts are not): the build must live on it.
+if [ "$(stat -c %d "$build")" != "$(stat -c %d /)" ]; then
+	echo "vmtest: $build is not on the root filesystem, which is all the VM sees" >&2
+	exit 1
+fi
 id=$$
 cmd=$cache/run/cmd-$id.sh
 sock=$cache/run/vfs-$id.sock
