@@ -22,13 +22,14 @@ TEST(exec_fileless_and_indirect_flagged)
 		return;
 	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, NULL), "cellwatch ready"))
 		goto cleanup;
+	/* The O_TMPFILE goes to /dev/shm, a tmpfs: the VM's overlaid /tmp has none before 6.6. */
 	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
 			"import os, shutil, subprocess\n"
 			"m = os.memfd_create('implant', 0)\n"
 			"os.write(m, open('/usr/bin/true', 'rb').read())\n"
 			"subprocess.run(['/proc/self/fd/%d' % m], pass_fds=[m], check=True)\n"
 			"subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/usr/bin/true'], check=True)\n"
-			"d = os.open('/tmp', os.O_TMPFILE | os.O_WRONLY, 0o700)\n"
+			"d = os.open('/dev/shm', os.O_TMPFILE | os.O_WRONLY, 0o700)\n"
 			"os.write(d, open('/usr/bin/true', 'rb').read())\n"
 			"x = os.open('/proc/self/fd/%d' % d, os.O_RDONLY)\n"
 			"os.close(d)\n"
