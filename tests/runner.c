@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_runner [FILTER...]: run every test (or those whose name contains a
- * FILTER), each in its own process and scratch directory, and end with
- * "N passed, N failed, N skipped".
+ * test_runner [-v] [FILTER...]: run every test (or those whose name
+ * contains a FILTER), each in its own process and scratch directory, and
+ * end with "N passed, N failed, N skipped".  A test's stderr shows when it
+ * fails or skips; -v shows it always.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
@@ -69,16 +71,39 @@ static int rm_entry(const char *path, const struct stat *st unused, int flag unu
 	return remove(path);
 }
 
-/* Run one test in a child; its exit code says how it went. */
-static int run_one(const struct test *t)
+/* Copy what a test wrote on stderr to ours. */
+static void replay(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, n) != n)
+			break;
+}
+
+/*
+ * Run one test in a child; its exit code says how it went.  Its stderr is
+ * kept aside and shown only when it failed or skipped (the skip says why),
+ * unless -v asked for everything.
+ */
+static int run_one(const struct test *t, bool verbose)
 {
 	char dir[] = "/tmp/cellwatch-test.XXXXXX";
-	int status;
+	int status, log_fd, ret;
 	pid_t pid;
 
 	if (!mkdtemp(dir)) {
 		perror("test_runner: mkdtemp");
 		return 1;
+	}
+	log_fd = -1;
+	/* Unnamed files: nothing to clean up.  An overlaid /tmp may lack O_TMPFILE. */
+	if (!verbose) {
+		log_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (log_fd < 0)
+			log_fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	}
 	fflush(NULL);
 	pid = fork();
@@ -87,6 +112,8 @@ static int run_one(const struct test *t)
 		return 1;
 	}
 	if (pid == 0) {
+		if (log_fd >= 0)
+			dup2(log_fd, STDERR_FILENO);
 		test_dir = dir;
 		alarm(TEST_TIMEOUT_S);
 		t->fn();
@@ -99,26 +126,37 @@ static int run_one(const struct test *t)
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "%s: died of signal %d%s\n", t->name, WTERMSIG(status),
 			WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
-		return 1;
+		ret = 1;
+	} else {
+		ret = WEXITSTATUS(status);
 	}
-	return WEXITSTATUS(status);
+	if (log_fd >= 0) {
+		if (ret)
+			replay(log_fd);
+		close(log_fd);
+	}
+	return ret;
 }
 
 static bool selected(const char *name, int argc, char **argv)
 {
-	if (argc < 2)
-		return true;
+	bool any = false;
+
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v"))
+			continue;
+		any = true;
 		if (strstr(name, argv[i]))
 			return true;
 	}
-	return false;
+	return !any;
 }
 
 int main(int argc, char **argv)
 {
 	static char exe[PATH_MAX], root[PATH_MAX];
 	int passed = 0, nfailed = 0, nskipped = 0, n = 0;
+	bool verbose = false;
 	ssize_t len;
 
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -131,6 +169,8 @@ int main(int argc, char **argv)
 	snprintf(root, sizeof(root), "%s/..", build_dir);
 	src_dir = root;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++)
+		verbose |= !strcmp(argv[i], "-v");
 
 	for (int i = 0; i < ntests; i++) {
 		const struct test *t = &tests[i];
@@ -138,7 +178,7 @@ int main(int argc, char **argv)
 
 		if (!selected(t->name, argc, argv))
 			continue;
-		ret = run_one(t);
+		ret = run_one(t, verbose);
 		n++;
 		if (ret == 0) {
 			passed++;
