@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "logfile.h"
 #include "monitor.h"
 #include "output.h"
 #include "rules.h"
@@ -29,10 +30,18 @@
 static volatile sig_atomic_t stop, reload;
 
 struct watch {
-	int log_fd;
+	struct cw_logfile *log;		/* --log, or NULL: stdout */
 	__u64 lost_reported;
 	__u64 write_errors;
 };
+
+/* One event line, to the log file (rotated) or stdout. */
+static int emit(struct watch *w, json_t *doc)
+{
+	if (!doc)
+		return -ENOMEM;
+	return w->log ? cw_logfile_write(w->log, doc) : cw_write_json_line(STDOUT_FILENO, doc);
+}
 
 static void on_signal(int sig)
 {
@@ -56,7 +65,7 @@ static void log_reload(struct watch *w, const char *path, const char *error, siz
 			"cellwatch", "rules", path, "count", (json_int_t)nrules);
 	if (doc && error)
 		json_object_set_new(doc, "error", json_pack("{s:s}", "message", error));
-	if (!doc || cw_write_json_line(w->log_fd, doc))
+	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
 }
@@ -107,6 +116,9 @@ static void usage(FILE *f)
 "                        all at the same depth)\n"
 "  -r, --rules FILE      rule file (default %s)\n"
 "  -o, --log FILE        append JSON lines to FILE (default: stdout)\n"
+"      --log-max-bytes N rotate FILE before it passes N bytes (FILE.1 ... FILE.K)\n"
+"      --log-keep K      rotated files kept (default 5)\n"
+"      --fsync           fsync FILE after every line\n"
 "  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
 "      --deny-network    refuse, in the kernel, inet destinations but loopback\n"
 "                        and raw sockets (each refusal is an alert)\n"
@@ -130,7 +142,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	struct watch *w = ctx;
 	json_t *doc = cw_event_to_ecs(ev);
 
-	if (!doc || cw_write_json_line(w->log_fd, doc))
+	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
 	if (ev->rule || ev->hdr.action != CW_ACTION_NONE) {
@@ -149,7 +161,7 @@ static void report_loss(struct cw_monitor *m, struct watch *w)
 	if (cw_monitor_stats(m, &st) || st.drops == w->lost_reported)
 		return;
 	doc = cw_loss_to_ecs(cw_realtime_ns(), st.drops - w->lost_reported, st.drops);
-	if (!doc || cw_write_json_line(w->log_fd, doc))
+	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
 	fprintf(stderr, "cellwatch: %llu events lost (ring buffer full)\n",
@@ -182,12 +194,16 @@ static int cmd_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "generic-syscall-hook", no_argument, NULL, 'G' },
 		{ "deny-network", no_argument, NULL, 'D' },
+		{ "log-max-bytes", required_argument, NULL, 'M' },
+		{ "log-keep", required_argument, NULL, 'K' },
+		{ "fsync", no_argument, NULL, 'F' },
 		{},
 	};
 	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
 	const char *cgroups[MAX_CGROUPS], *rules_path = CW_DEFAULT_RULES, *log_path = NULL;
 	int ncg = 0, level = -1, cg_fds[MAX_CGROUPS], ret = 1, opt;
-	struct watch w = { .log_fd = STDOUT_FILENO };
+	struct cw_logfile_opts log_opts = { .keep = 5 };
+	struct watch w = {};
 	struct cw_monitor *m = NULL;
 	struct cw_ruleset *rules = calloc(1, sizeof(*rules));
 	__u32 policy = 1;
@@ -226,6 +242,23 @@ static int cmd_watch(int argc, char **argv)
 			break;
 		case 'D':
 			net_policy = CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW;
+			break;
+		case 'M':
+			v = parse_size(optarg, "--log-max-bytes");
+			if (v < 0)
+				return 2;
+			log_opts.max_bytes = v;
+			break;
+		case 'K':
+			v = parse_size(optarg, "--log-keep");
+			if (v < 0 || v > 1000) {
+				fprintf(stderr, "cellwatch: --log-keep: 1 to 1000\n");
+				return 2;
+			}
+			log_opts.keep = v;
+			break;
+		case 'F':
+			log_opts.fsync = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -271,8 +304,8 @@ static int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	if (log_path) {
-		w.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (w.log_fd < 0) {
+		w.log = cw_logfile_open(log_path, &log_opts);
+		if (!w.log) {
 			fprintf(stderr, "cellwatch: open %s: %s\n", log_path, strerror(errno));
 			goto out;
 		}
@@ -342,8 +375,7 @@ out:
 		if (cg_fds[i] >= 0)
 			close(cg_fds[i]);
 	}
-	if (w.log_fd != STDOUT_FILENO && w.log_fd >= 0)
-		close(w.log_fd);
+	cw_logfile_close(w.log);
 	if (rules)
 		cw_rules_free(rules);
 	free(rules);

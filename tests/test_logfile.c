@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Unit tests: the rotating JSON-lines log file. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logfile.h"
+#include "test.h"
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+TEST(logfile_rotates_between_whole_lines)
+{
+	struct cw_logfile_opts opts = { .max_bytes = 200, .keep = 2 };
+	const char *path = test_path(0, "events.json");
+	char rotated[4200];
+	struct cw_logfile *lf;
+	int total = 0, seen = 0, last = -1;
+
+	lf = cw_logfile_open(path, &opts);
+	if (!ASSERT_OK_PTR(lf, "open"))
+		return;
+	for (int i = 0; i < 40; i++) {
+		json_t *doc = json_pack("{s:i, s:s}", "seq", i, "pad", "xxxxxxxxxxxxxxxxxxxx");
+
+		total += ASSERT_OK(cw_logfile_write(lf, doc), "write");
+		json_decref(doc);
+	}
+	cw_logfile_close(lf);
+	ASSERT_EQ(total, 40, "every write succeeded");
+	ASSERT_TRUE(file_size(path) <= 200, "the current file stays under the limit");
+	for (int i = 1; i <= 2; i++) {
+		snprintf(rotated, sizeof(rotated), "%s.%d", path, i);
+		ASSERT_TRUE(file_size(rotated) > 0 && file_size(rotated) <= 200, "rotated file kept");
+	}
+	snprintf(rotated, sizeof(rotated), "%s.3", path);
+	ASSERT_EQ(file_size(rotated), -1, "no more than keep rotated files");
+
+	/* Oldest to newest, every line whole and in sequence. */
+	for (int i = 2; i >= 0; i--) {
+		json_t *lines;
+		size_t j;
+		json_t *doc;
+
+		if (i)
+			snprintf(rotated, sizeof(rotated), "%s.%d", path, i);
+		else
+			snprintf(rotated, sizeof(rotated), "%s", path);
+		lines = read_log(rotated);
+		json_array_foreach(lines, j, doc) {
+			int seq = jint(doc, "seq");
+
+			if (last >= 0)
+				ASSERT_EQ(seq, last + 1, "lines in order, none lost between files");
+			last = seq;
+			seen++;
+		}
+		json_decref(lines);
+	}
+	ASSERT_EQ(last, 39, "the newest line is last");
+	ASSERT_TRUE(seen > 0 && seen < 40, "older lines rotated out past keep");
+}

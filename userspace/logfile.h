@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The JSON-lines log file: O_APPEND, one write(2) per line, rotated by size
+ * (FILE -> FILE.1 -> ... -> FILE.N, the oldest removed), optionally
+ * fsync'd after every line.
+ */
+#ifndef CW_LOGFILE_H
+#define CW_LOGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct cw_logfile;
+
+struct cw_logfile_opts {
+	size_t max_bytes;	/* rotate before a line would pass this; 0: never */
+	unsigned int keep;	/* rotated files kept (FILE.1 .. FILE.keep) */
+	bool fsync;		/* fsync after every line */
+};
+
+/* Open (create) @path for appending.  NULL with errno set on failure. */
+struct cw_logfile *cw_logfile_open(const char *path, const struct cw_logfile_opts *opts);
+void cw_logfile_close(struct cw_logfile *lf);
+
+/* Write @doc as one line, rotating first if it would not fit.  0 or negative errno. */
+int cw_logfile_write(struct cw_logfile *lf, json_t *doc);
+
+#endif /* CW_LOGFILE_H */
