@@ -9,24 +9,6 @@
 #include "rules.bpf.h"
 #include "path.bpf.h"
 
-/* Binary identity first (hardlinks, symlinks), then basename (copies). */
-static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *f, __u64 dev,
-						     __u64 ino)
-{
-	struct cw_inode_key ikey = { .policy = policy, .dev = dev, .ino = ino };
-	struct cw_name_key nkey = { .policy = policy };
-	struct cw_verdict *rule;
-	const unsigned char *name;
-
-	rule = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
-	if (rule)
-		return rule;
-	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
-		return NULL;
-	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
-}
-
 static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags)
 {
 	__u64 start = BPF_CORE_READ(task, mm, arg_start);

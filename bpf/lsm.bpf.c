@@ -25,10 +25,7 @@ static __always_inline int lsm_verdict(const struct cw_verdict *v)
 	if (!v || v->action == CW_ACTION_NONE || v->action == CW_ACTION_ALERT)
 		return 0;
 	bpf_map_update_elem(&lsm_verdicts, &key, v, BPF_ANY);
-	if (v->action == CW_ACTION_KILL || v->action == CW_ACTION_KILL_RUN) {
-		bpf_send_signal(SIGKILL);
-		count(CW_CNT_KILLS);
-	}
+	enforce(v);
 	return -EPERM;
 }
 
@@ -79,15 +76,12 @@ static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 SEC("lsm/bprm_check_security")
 int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 {
-	struct cw_inode_key ikey = {};
-	struct cw_name_key nkey = {};
 	struct cw_scratch_buf *buf;
 	struct cw_exec_event *e;
-	struct cw_verdict *v;
 	__u32 path_len, args_len;
 	struct cw_cell *c;
 	struct file *f;
-	__u64 cell, size;
+	__u64 cell, size, dev, ino;
 	int verdict;
 
 	if (ret)
@@ -96,15 +90,8 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 	if (!c)
 		return 0;
 	f = bprm->file;
-	file_identity(f, &ikey.dev, &ikey.ino);
-	ikey.policy = nkey.policy = c->policy;
-	v = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
-	if (!v) {
-		bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name),
-					  BPF_CORE_READ(f, f_path.dentry, d_name.name));
-		v = bpf_map_lookup_elem(&exec_name_rules, &nkey);
-	}
-	verdict = lsm_verdict(v);
+	file_identity(f, &dev, &ino);
+	verdict = lsm_verdict(match_exec(c->policy, f, dev, ino));
 	if (!verdict)
 		return 0;
 	/* The exec never happens, so sched_process_exec will not report it: say it here. */
@@ -115,8 +102,8 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
 	take_lsm_verdict(&e->hdr);
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
-	e->dev = ikey.dev;
-	e->ino = ikey.ino;
+	e->dev = dev;
+	e->ino = ino;
 	path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
 	args_len = caller_argv(buf->path, &e->hdr.flags) & (CW_ARGS_MAX - 1);
 	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len, buf->path);
@@ -131,7 +118,6 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 SEC("lsm/file_open")
 int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 {
-	struct cw_path_key key = {};
 	struct cw_scratch_buf *buf;
 	struct cw_cell *c;
 	__u32 flags = 0, len;
@@ -146,15 +132,7 @@ int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 	if (!buf)
 		return 0;
 	len = resolve_path(&file->f_path, buf->ev.open.path, buf, &flags);
-	if (len == 0 || len > CW_LPM_PATH)
-		len = CW_LPM_PATH;
-	barrier_var(len);
-	if (len == 0 || len > CW_LPM_PATH)
-		return 0;
-	key.policy = c->policy;
-	key.prefixlen = 32 + len * 8;
-	bpf_probe_read_kernel(key.path, len, buf->ev.open.path);
-	return lsm_verdict(bpf_map_lookup_elem(&open_rules, &key));
+	return lsm_verdict(match_open(c->policy, buf->ev.open.path, len));
 }
 
 /* An inet destination from the kernel's copy of the address. */

@@ -67,21 +67,6 @@ static __always_inline __u32 failed_path(long nr, struct pt_regs *regs, char *ds
 	return len;
 }
 
-/* The open rule for a resolved path: the longest prefix (or exact path) listed. */
-static __always_inline struct cw_verdict *match_open(__u32 policy, const char *path, __u32 len)
-{
-	struct cw_path_key key = { .policy = policy };
-
-	if (len > CW_LPM_PATH)
-		len = CW_LPM_PATH;
-	barrier_var(len);
-	if (len == 0 || len > CW_LPM_PATH)
-		return NULL;
-	bpf_probe_read_kernel(key.path, len, path);
-	key.prefixlen = 32 + len * 8;
-	return bpf_map_lookup_elem(&open_rules, &key);
-}
-
 static __always_inline bool is_open(long nr)
 {
 	return nr == CW_NR_openat || nr == CW_NR_open || nr == CW_NR_creat ||

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The compiled rule maps (userspace/compile.c writes them), shared by the
- * tracepoint and LSM program groups.  __weak, identical in every object:
+ * The compiled rule maps (userspace/compile.c writes them) and their
+ * lookups, shared by the tracepoint and LSM program groups.  __weak, identical in every object:
  * the static linker keeps one of each.
  */
 #ifndef CW_RULES_BPF_H
@@ -60,5 +60,38 @@ struct {
 	__type(key, struct cw_socket_key);
 	__type(value, struct cw_verdict);
 } socket_rules SEC(".maps") __weak;
+
+/* Binary identity first (hardlinks, symlinks), then basename (copies). */
+static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *f, __u64 dev,
+						     __u64 ino)
+{
+	struct cw_inode_key ikey = { .policy = policy, .dev = dev, .ino = ino };
+	struct cw_name_key nkey = { .policy = policy };
+	struct cw_verdict *rule;
+	const unsigned char *name;
+
+	rule = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
+	if (rule)
+		return rule;
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
+}
+
+/* The open rule for a resolved path: the longest prefix (or exact path) listed. */
+static __always_inline struct cw_verdict *match_open(__u32 policy, const char *path, __u32 len)
+{
+	struct cw_path_key key = { .policy = policy };
+
+	if (len > CW_LPM_PATH)
+		len = CW_LPM_PATH;
+	barrier_var(len);
+	if (len == 0 || len > CW_LPM_PATH)
+		return NULL;
+	bpf_probe_read_kernel(key.path, len, path);
+	key.prefixlen = 32 + len * 8;
+	return bpf_map_lookup_elem(&open_rules, &key);
+}
 
 #endif /* CW_RULES_BPF_H */

@@ -60,7 +60,6 @@ struct run {
 	const struct cw_rule *cmd_kill_rule;
 	const char *cmd_kill_layer;
 	__u64 log_errors;
-	__u64 lost_reported;
 	bool timed_out;
 	int fatal_signal;		/* a signal that made cellrun end the run */
 };
@@ -121,17 +120,15 @@ static void on_event(void *ctx, const struct cw_event *ev)
 
 static void report_loss(struct run *r)
 {
-	struct cw_stats st;
+	__u64 total, lost = r->mon ? cw_monitor_new_drops(r->mon, &total) : 0;
 
-	if (!r->mon || cw_monitor_stats(r->mon, &st) || st.drops == r->lost_reported)
+	if (!lost)
 		return;
 	fprintf(stderr, "cellrun: %llu events lost (ring buffer full)\n",
-		(unsigned long long)(st.drops - r->lost_reported));
+		(unsigned long long)lost);
 	if (r->log_fd >= 0)
-		log_doc(r, cw_loss_to_ecs(cw_realtime_ns(), st.drops - r->lost_reported,
-					  st.drops));
-	r->lost_reported = st.drops;
-	r->report.events_lost = st.drops;
+		log_doc(r, cw_loss_to_ecs(cw_realtime_ns(), lost, total));
+	r->report.events_lost = total;
 }
 
 static int load_monitor(struct run *r)

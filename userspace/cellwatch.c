@@ -31,7 +31,6 @@ static volatile sig_atomic_t stop, reload;
 
 struct watch {
 	struct cw_logfile *log;		/* --log, or NULL: stdout */
-	__u64 lost_reported;
 	__u64 write_errors;
 };
 
@@ -155,18 +154,17 @@ static void on_event(void *ctx, const struct cw_event *ev)
 
 static void report_loss(struct cw_monitor *m, struct watch *w)
 {
-	struct cw_stats st;
+	__u64 total, lost = cw_monitor_new_drops(m, &total);
 	json_t *doc;
 
-	if (cw_monitor_stats(m, &st) || st.drops == w->lost_reported)
+	if (!lost)
 		return;
-	doc = cw_loss_to_ecs(cw_realtime_ns(), st.drops - w->lost_reported, st.drops);
+	doc = cw_loss_to_ecs(cw_realtime_ns(), lost, total);
 	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
 	fprintf(stderr, "cellwatch: %llu events lost (ring buffer full)\n",
-		(unsigned long long)(st.drops - w->lost_reported));
-	w->lost_reported = st.drops;
+		(unsigned long long)lost);
 }
 
 static long parse_size(const char *s, const char *what)

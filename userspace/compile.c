@@ -219,29 +219,13 @@ static int compile_net(const struct cw_rule *r, __u32 policy, const struct cw_ru
 	return ret;
 }
 
-static int family_number(const char *s)
+/* A validated name's number: the rules were checked against the same table. */
+static int number_of(const struct cw_name *t, const char *name)
 {
-	static const struct { const char *name; int af; } fams[] = {
-		{ "ipv4", AF_INET }, { "ipv6", AF_INET6 }, { "unix", AF_UNIX },
-		{ "netlink", AF_NETLINK }, { "packet", AF_PACKET },
-	};
+	int value = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
-		if (!strcmp(fams[i].name, s))
-			return fams[i].af;
-	}
-	return 0;
-}
-
-static int socktype_number(const char *s)
-{
-	if (!strcmp(s, "stream"))
-		return SOCK_STREAM;
-	if (!strcmp(s, "dgram"))
-		return SOCK_DGRAM;
-	if (!strcmp(s, "raw"))
-		return SOCK_RAW;
-	return SOCK_SEQPACKET;
+	cw_value_of(t, name, &value);
+	return value;
 }
 
 static int compile_socket(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
@@ -255,8 +239,10 @@ static int compile_socket(const struct cw_rule *r, __u32 policy, const struct cw
 		for (size_t j = 0; !ret && j < nt; j++) {
 			struct cw_socket_key k = {
 				.policy = policy,
-				.family = m->family.n ? family_number(m->family.v[i]) : 0,
-				.type = m->socket_type.n ? socktype_number(m->socket_type.v[j]) : 0,
+				.family = m->family.n ?
+					  number_of(cw_net_family_names, m->family.v[i]) : 0,
+				.type = m->socket_type.n ?
+					number_of(cw_socket_type_names, m->socket_type.v[j]) : 0,
 			};
 
 			ret = put(maps->socket, &k, v);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "event.h"
 
@@ -113,4 +115,87 @@ const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev)
 		return ev->exec.args_len ? args : NULL;
 	prev += strlen(prev) + 1;
 	return prev < end ? prev : NULL;
+}
+
+const struct cw_name cw_net_family_names[] = {
+	{ AF_INET, "ipv4" }, { AF_INET6, "ipv6" }, { AF_UNIX, "unix" },
+	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" }, {},
+};
+
+const struct cw_name cw_socket_type_names[] = {
+	{ SOCK_STREAM, "stream" }, { SOCK_DGRAM, "dgram" }, { SOCK_RAW, "raw" },
+	{ SOCK_SEQPACKET, "seqpacket" }, {},
+};
+
+const struct cw_name cw_net_op_names[] = {
+	{ CW_NET_CONNECT, "connect" }, { CW_NET_SENDTO, "sendto" },
+	{ CW_NET_SENDMSG, "sendmsg" }, { CW_NET_SOCKET, "socket" }, {},
+};
+
+const struct cw_name cw_open_flag_names[] = {
+	{ CW_OPEN_READ, "read" }, { CW_OPEN_WRITE, "write" }, { CW_OPEN_CREATE, "create" },
+	{ CW_OPEN_TRUNC, "truncate" }, {},
+};
+
+const struct cw_name cw_exec_how_names[] = {
+	{ CW_HOW_MEMFD, "memfd" }, { CW_HOW_DELETED, "deleted" }, { CW_HOW_FD, "fd" },
+	{ CW_HOW_LOADER, "loader" }, {},
+};
+
+const struct cw_name cw_outcome_names[] = { { 0, "success" }, { 1, "failure" }, {} };
+
+const char *cw_name_of(const struct cw_name *t, int value)
+{
+	for (; t->name; t++) {
+		if (t->value == value)
+			return t->name;
+	}
+	return NULL;
+}
+
+int cw_value_of(const struct cw_name *t, const char *name, int *value)
+{
+	for (; t->name; t++) {
+		if (!strcmp(t->name, name)) {
+			*value = t->value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+unsigned int cw_open_access(__u32 flags)
+{
+	int acc = flags & O_ACCMODE;
+	unsigned int bits = 0;
+
+	if (acc == O_RDONLY || acc == O_RDWR)
+		bits |= CW_OPEN_READ;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		bits |= CW_OPEN_WRITE;
+	if (flags & O_CREAT)
+		bits |= CW_OPEN_CREATE;
+	if (flags & O_TRUNC)
+		bits |= CW_OPEN_TRUNC;
+	return bits;
+}
+
+unsigned int cw_exec_how(const struct cw_event *ev)
+{
+	const char *slash = strrchr(ev->exec.data, '/');
+	const char *base = slash ? slash + 1 : ev->exec.data;
+	unsigned int bits = 0;
+	int argc = 0;
+
+	if (ev->hdr.flags & CW_F_EXEC_MEMFD)
+		bits |= CW_HOW_MEMFD;
+	if (ev->hdr.flags & CW_F_EXEC_DELETED)
+		bits |= CW_HOW_DELETED;
+	if (ev->hdr.flags & CW_F_EXEC_FD)
+		bits |= CW_HOW_FD;
+	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a));)
+		argc++;
+	if (!strncmp(base, "ld-", 3) && strstr(base, ".so") && argc > 1)
+		bits |= CW_HOW_LOADER;
+	return bits;
 }

@@ -47,4 +47,43 @@ const char *cw_event_path(const struct cw_event *ev);
  */
 const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev);
 
+/*
+ * Values as the log and the rules name them.  A table ends with a NULL name;
+ * for the bit sets (open flags, how a binary was executed) value is the bit.
+ */
+struct cw_name {
+	int value;
+	const char *name;
+};
+
+extern const struct cw_name cw_net_family_names[];	/* AF_* */
+extern const struct cw_name cw_socket_type_names[];	/* SOCK_* */
+extern const struct cw_name cw_net_op_names[];		/* enum cw_net_op */
+extern const struct cw_name cw_open_flag_names[];	/* bits of cw_open_access() */
+extern const struct cw_name cw_exec_how_names[];	/* bits of cw_exec_how() */
+extern const struct cw_name cw_outcome_names[];
+
+/* The name of @value in @t, NULL when it has none. */
+const char *cw_name_of(const struct cw_name *t, int value);
+/* The value named @name in @t: 0, or -ENOENT. */
+int cw_value_of(const struct cw_name *t, const char *name, int *value);
+
+#define CW_OPEN_READ	(1U << 0)
+#define CW_OPEN_WRITE	(1U << 1)
+#define CW_OPEN_CREATE	(1U << 2)
+#define CW_OPEN_TRUNC	(1U << 3)
+/* What an open asks for, from its O_* flags. */
+unsigned int cw_open_access(__u32 open_flags);
+
+#define CW_HOW_MEMFD	(1U << 0)
+#define CW_HOW_DELETED	(1U << 1)
+#define CW_HOW_FD	(1U << 2)
+#define CW_HOW_LOADER	(1U << 3)
+/*
+ * How an exec event's binary was reached: the kernel's flags, and the
+ * dynamic loader run as a program ("ld-linux-x86-64.so.2 ./tool"), which
+ * executes a file exec never saw.
+ */
+unsigned int cw_exec_how(const struct cw_event *ev);
+
 #endif /* CW_EVENT_H */

@@ -105,57 +105,14 @@ static bool ancestry_matches(const struct cw_strlist *l, const struct cw_event *
 	return false;
 }
 
-static bool open_flags_match(const struct cw_strlist *l, __u32 flags)
+/* Is any bit set in @bits named in @l? */
+static bool any_bit_named(const struct cw_strlist *l, const struct cw_name *t, unsigned int bits)
 {
-	int acc = flags & O_ACCMODE;
-	bool have[4] = {
-		acc == O_RDONLY || acc == O_RDWR, acc == O_WRONLY || acc == O_RDWR,
-		flags & O_CREAT, flags & O_TRUNC,
-	};
-	static const char *const names[] = { "read", "write", "create", "truncate" };
-
-	for (int i = 0; i < 4; i++) {
-		if (have[i] && any_equal(l, names[i]))
+	for (; t->name; t++) {
+		if ((bits & t->value) && any_equal(l, t->name))
 			return true;
 	}
 	return false;
-}
-
-static bool exec_how_matches(const struct cw_strlist *l, const struct cw_event *ev)
-{
-	const char *base = base_of(ev->exec.data);
-	int argc = 0;
-
-	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a));)
-		argc++;
-	return ((ev->hdr.flags & CW_F_EXEC_MEMFD) && any_equal(l, "memfd")) ||
-	       ((ev->hdr.flags & CW_F_EXEC_DELETED) && any_equal(l, "deleted")) ||
-	       ((ev->hdr.flags & CW_F_EXEC_FD) && any_equal(l, "fd")) ||
-	       (!strncmp(base, "ld-", 3) && strstr(base, ".so") && argc > 1 &&
-		any_equal(l, "loader"));
-}
-
-static const char *family_name(__u16 f)
-{
-	switch (f) {
-	case AF_INET: return "ipv4";
-	case AF_INET6: return "ipv6";
-	case AF_UNIX: return "unix";
-	case AF_NETLINK: return "netlink";
-	case AF_PACKET: return "packet";
-	default: return "?";
-	}
-}
-
-static const char *socktype_name(__u32 t)
-{
-	switch (t) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_RAW: return "raw";
-	case SOCK_SEQPACKET: return "seqpacket";
-	default: return "?";
-	}
 }
 
 static bool cidr_contains(const struct cw_cidr *c, __u16 family, const __u8 *addr)
@@ -175,14 +132,14 @@ static bool cidr_contains(const struct cw_cidr *c, __u16 family, const __u8 *add
 
 static bool net_matches(const struct cw_match *m, const struct cw_event *ev)
 {
-	static const char *const ops[] = { "?", "connect", "sendto", "sendmsg", "socket" };
 	const struct cw_net_event *n = &ev->net;
 
-	if (m->family.n && !any_equal(&m->family, family_name(n->family)))
+	if (m->family.n && !any_equal(&m->family, cw_name_of(cw_net_family_names, n->family)))
 		return false;
-	if (m->op.n && !any_equal(&m->op, n->op < 5 ? ops[n->op] : "?"))
+	if (m->op.n && !any_equal(&m->op, cw_name_of(cw_net_op_names, n->op)))
 		return false;
-	if (m->socket_type.n && !any_equal(&m->socket_type, socktype_name(n->sock_type)))
+	if (m->socket_type.n &&
+	    !any_equal(&m->socket_type, cw_name_of(cw_socket_type_names, n->sock_type)))
 		return false;
 	if (m->ncidrs) {
 		bool hit = false;
@@ -237,9 +194,10 @@ static bool match_holds(const struct cw_match *m, const struct cw_event *ev)
 		return false;
 	if (m->ancestor.n && !ancestry_matches(&m->ancestor, ev, true))
 		return false;
-	if (m->flags.n && !open_flags_match(&m->flags, ev->open.flags))
+	if (m->flags.n &&
+	    !any_bit_named(&m->flags, cw_open_flag_names, cw_open_access(ev->open.flags)))
 		return false;
-	if (m->exec_how.n && !exec_how_matches(&m->exec_how, ev))
+	if (m->exec_how.n && !any_bit_named(&m->exec_how, cw_exec_how_names, cw_exec_how(ev)))
 		return false;
 	if (ev->hdr.type == CW_EVENT_NET && !net_matches(m, ev))
 		return false;

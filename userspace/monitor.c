@@ -59,6 +59,7 @@ struct cw_monitor {
 	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	__u64 decode_errors;
 	__u64 user_kills;
+	__u64 drops_reported;		/* losses already handed out by cw_monitor_new_drops() */
 	struct cw_cell_links *cells;
 	size_t ncells;
 	struct bpf_link **links;	/* tracing programs */
@@ -164,9 +165,9 @@ static int kill_process(__u32 pid)
 }
 
 /* Carry out a rule's action from userspace, and say when it landed. */
-static void act(struct cw_monitor *m, struct cw_event *ev, __u32 action)
+static void act(struct cw_monitor *m, struct cw_cell_links *cell, struct cw_event *ev,
+		__u32 action)
 {
-	struct cw_cell_links *cell = find_cell(m, ev->hdr.cell_id);
 	int ret = 0;
 
 	if (action == CW_ACTION_KILL)
@@ -196,7 +197,7 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";
 		/* The kernel killed the offender; the rest of the run is ours to end. */
 		if (ev->hdr.action == CW_ACTION_KILL_RUN)
-			act(m, ev, CW_ACTION_KILL_RUN);
+			act(m, cell, ev, CW_ACTION_KILL_RUN);
 		else if (ev->hdr.action == CW_ACTION_KILL)
 			ev->kill_latency_ns = 0;
 		return;
@@ -212,7 +213,7 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 		ev->rule = r;
 		ev->layer = "userspace";
 		ev->hdr.action = r->action;
-		act(m, ev, r->action);
+		act(m, cell, ev, r->action);
 		return;
 	}
 }
@@ -685,4 +686,17 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
 	st->kills = sums[CW_CNT_KILLS] + m->user_kills;
 	st->decode_errors = m->decode_errors;
 	return 0;
+}
+
+__u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total)
+{
+	struct cw_stats st;
+	__u64 fresh;
+
+	if (cw_monitor_stats(m, &st) || st.drops == m->drops_reported)
+		return 0;
+	fresh = st.drops - m->drops_reported;
+	m->drops_reported = st.drops;
+	*total = st.drops;
+	return fresh;
 }

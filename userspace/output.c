@@ -161,33 +161,32 @@ static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
 	return err | set(doc, key, json_string(buf));
 }
 
-/*
- * Fileless and indirect execution.  The dynamic loader run as a program
- * ("ld-linux-x86-64.so.2 ./tool") executes a file that exec never saw.
- */
-static int set_exec_how(json_t *doc, const struct cw_event *ev, const char *name, int argc)
+/* Bits named by @t, as a JSON array; NULL when none is set. */
+static json_t *named_bits(const struct cw_name *t, unsigned int bits)
 {
-	json_t *how = json_array();
-	__u32 f = ev->hdr.flags;
-	int err = 0;
+	json_t *list;
+
+	if (!bits)
+		return NULL;
+	list = json_array();
+	for (; list && t->name; t++) {
+		if (bits & t->value)
+			json_array_append_new(list, json_string(t->name));
+	}
+	return list;
+}
+
+/* Fileless and indirect execution (cw_exec_how()). */
+static int set_exec_how(json_t *doc, const struct cw_event *ev)
+{
+	unsigned int how = cw_exec_how(ev);
+	int err;
 
 	if (!how)
-		return -ENOMEM;
-	if (f & CW_F_EXEC_MEMFD)
-		err |= json_array_append_new(how, json_string("memfd"));
-	if (f & CW_F_EXEC_DELETED)
-		err |= json_array_append_new(how, json_string("deleted"));
-	if (f & CW_F_EXEC_FD)
-		err |= json_array_append_new(how, json_string("fd"));
-	if (!strncmp(name, "ld-", 3) && strstr(name, ".so") && argc > 1)
-		err |= json_array_append_new(how, json_string("loader"));
-	if (!json_array_size(how)) {
-		json_decref(how);
-		return err;
-	}
-	err |= set(doc, "cellwatch.exec.fileless",
-		   json_boolean(f & (CW_F_EXEC_MEMFD | CW_F_EXEC_DELETED)));
-	return err | set(doc, "cellwatch.exec.how", how);
+		return 0;
+	err = set(doc, "cellwatch.exec.fileless",
+		  json_boolean(how & (CW_HOW_MEMFD | CW_HOW_DELETED)));
+	return err | set(doc, "cellwatch.exec.how", named_bits(cw_exec_how_names, how));
 }
 
 static int encode_exec(json_t *doc, const struct cw_event *ev)
@@ -206,7 +205,7 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "process.args", args);
 	err |= set(doc, "process.args_count", json_integer(argc));
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
-	err |= set_exec_how(doc, ev, base ? base + 1 : path, argc);
+	err |= set_exec_how(doc, ev);
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 
@@ -214,31 +213,20 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 {
 	__u32 flags = ev->open.flags;
 	bool failed = ev->open.ret < 0;
-	json_t *fl = json_array();
+	unsigned int access = cw_open_access(flags);
 	const char *type;
 	int err;
 
-	if (flags & O_CREAT)
+	if (access & CW_OPEN_CREATE)
 		type = "creation";
-	else if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+	else if ((flags & O_ACCMODE) != O_RDONLY || (access & CW_OPEN_TRUNC))
 		type = "change";
 	else
 		type = "access";
 	err = set_common(doc, ev, "file", type, "open");
 	err |= set(doc, "file.path", json_string(ev->open.path));
-	if (fl) {
-		int acc = flags & O_ACCMODE;
-
-		if (acc == O_RDONLY || acc == O_RDWR)
-			err |= json_array_append_new(fl, json_string("read"));
-		if (acc == O_WRONLY || acc == O_RDWR)
-			err |= json_array_append_new(fl, json_string("write"));
-		if (flags & O_CREAT)
-			err |= json_array_append_new(fl, json_string("create"));
-		if (flags & O_TRUNC)
-			err |= json_array_append_new(fl, json_string("truncate"));
-	}
-	err |= set(doc, "cellwatch.open.flags", fl);
+	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
+						   json_array());
 	if (failed) {
 		int e = -ev->open.ret;
 		const char *name = strerrorname_np(e);
@@ -271,29 +259,6 @@ static const char *transport_name(__u32 proto)
 	}
 }
 
-static const char *const net_ops[] = {
-	[CW_NET_CONNECT] = "connect", [CW_NET_SENDTO] = "sendto",
-	[CW_NET_SENDMSG] = "sendmsg", [CW_NET_SOCKET] = "socket",
-};
-
-static const char *family_name(__u16 family)
-{
-	switch (family) {
-	case AF_UNIX:
-		return "unix";
-	case AF_INET:
-		return "ipv4";
-	case AF_INET6:
-		return "ipv6";
-	case AF_NETLINK:
-		return "netlink";
-	case AF_PACKET:
-		return "packet";
-	default:
-		return NULL;
-	}
-}
-
 /* "unix" path or "@abstract" name, as ss(8) shows them. */
 static json_t *unix_name(const struct cw_net_event *n)
 {
@@ -319,9 +284,8 @@ static json_t *unix_name(const struct cw_net_event *n)
 static int encode_net(json_t *doc, const struct cw_event *ev)
 {
 	const struct cw_net_event *n = &ev->net;
-	const char *op = n->op < sizeof(net_ops) / sizeof(net_ops[0]) && net_ops[n->op] ?
-			 net_ops[n->op] : "network";
-	const char *family = family_name(n->family);
+	const char *op = cw_name_of(cw_net_op_names, n->op) ?: "network";
+	const char *family = cw_name_of(cw_net_family_names, n->family);
 	const char *transport = transport_name(n->protocol);
 	char ip[INET6_ADDRSTRLEN];
 	int err;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <seccomp.h>
 
+#include "event.h"
 #include "jsonpos.h"
 #include "rules.h"
 
@@ -44,12 +45,6 @@ static const char *const bin_dirs[] = {
 	"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin",
 };
 
-static const char *const open_flag_names[] = { "read", "write", "create", "truncate", NULL };
-static const char *const exec_how_names[] = { "memfd", "deleted", "fd", "loader", NULL };
-static const char *const family_names[] = { "ipv4", "ipv6", "unix", "netlink", "packet", NULL };
-static const char *const op_names[] = { "connect", "sendto", "sendmsg", "socket", NULL };
-static const char *const socktype_names[] = { "stream", "dgram", "raw", "seqpacket", NULL };
-static const char *const outcome_names[] = { "success", "failure", NULL };
 
 const char *cw_priority_name(enum cw_priority prio)
 {
@@ -195,16 +190,18 @@ static int collect_strings(struct parser *p, json_t *v, struct cw_strlist *out, 
 	return 0;
 }
 
-static int check_names(struct parser *p, const struct cw_strlist *l, const char *const *names,
+static int check_names(struct parser *p, const struct cw_strlist *l, const struct cw_name *names,
 		       const char *what)
 {
+	int value;
+
 	for (size_t i = 0; i < l->n; i++) {
-		if (!in_list(names, l->v[i])) {
+		if (cw_value_of(names, l->v[i], &value)) {
 			char all[256] = "";
 
-			for (const char *const *n = names; *n; n++)
+			for (const struct cw_name *n = names; n->name; n++)
 				snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
-					 n == names ? "" : ", ", *n);
+					 n == names ? "" : ", ", n->name);
 			return fail(p, "unknown %s '%s' (%s)", what, l->v[i], all);
 		}
 	}
@@ -364,7 +361,7 @@ static const struct condition {
 	enum cond_kind kind;
 	size_t offset;			/* of the struct cw_strlist in struct cw_match */
 	__u32 events;			/* event kinds it applies to */
-	const char *const *values;	/* allowed values, NULL: free text */
+	const struct cw_name *values;	/* allowed values, NULL: free text */
 } conditions[] = {
 #define S(n, f, ev, vals) { n, STRINGS, offsetof(struct cw_match, f), ev, vals }
 	S("binary", binary, EV(CW_EVENT_EXEC), NULL),
@@ -376,14 +373,14 @@ static const struct condition {
 	S("argv_contains", argv_contains, EV(CW_EVENT_EXEC), NULL),
 	S("parent", parent, EV_ANY, NULL),
 	S("ancestor", ancestor, EV_ANY, NULL),
-	S("flags", flags, EV(CW_EVENT_OPEN), open_flag_names),
-	S("exec_how", exec_how, EV(CW_EVENT_EXEC), exec_how_names),
-	S("family", family, EV(CW_EVENT_NET), family_names),
-	S("op", op, EV(CW_EVENT_NET), op_names),
-	S("socket_type", socket_type, EV(CW_EVENT_NET), socktype_names),
+	S("flags", flags, EV(CW_EVENT_OPEN), cw_open_flag_names),
+	S("exec_how", exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names),
+	S("family", family, EV(CW_EVENT_NET), cw_net_family_names),
+	S("op", op, EV(CW_EVENT_NET), cw_net_op_names),
+	S("socket_type", socket_type, EV(CW_EVENT_NET), cw_socket_type_names),
 	S("syscall", syscall, EV(CW_EVENT_SYSCALL), NULL),
 	S("outcome", outcome, EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL),
-	  outcome_names),
+	  cw_outcome_names),
 	S("error", error, EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL), NULL),
 #undef S
 	{ "uid", UIDS, 0, EV_ANY, NULL },
