@@ -21,11 +21,12 @@ CW_CFLAGS	:= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wa
 		   -Wformat=2 -Werror=implicit-function-declaration \
 		   -D_GNU_SOURCE -I$(OUT) -Ibpf -Iuserspace -Ilauncher
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp
+HTTP_LDLIBS	:= -lmicrohttpd
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
 		   -I$(OUT) -Ibpf
 
 DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
-		   libseccomp-dev pkg-config python3 python3-matplotlib bubblewrap \
+		   libseccomp-dev libmicrohttpd-dev pkg-config python3 python3-matplotlib bubblewrap \
 		   qemu-system-x86 qemu-system-common busybox-static cpio
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -103,7 +104,7 @@ $(OUT)/libcellwatch.a: $(LIB_OBJS)
 
 $(OUT)/cellwatch: $(OUT)/userspace/cellwatch.o $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
 $(OUT)/cellrun: $(LAUNCH_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
@@ -111,7 +112,7 @@ $(OUT)/cellrun: $(LAUNCH_OBJS) $(OUT)/libcellwatch.a
 
 $(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
 $(OUT)/bench_startup: $(OUT)/tests/bench/startup.o
 	$(call msg,LD,$@)
@@ -127,15 +128,21 @@ $(OUT)/hooks.skel.h: $(OUT)/bench/hooks.bpf.o
 
 $(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
 
+$(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
+
 $(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup $(OUT)/bench_overhead
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup $(OUT)/bench_overhead $(OUT)/bench_tail
 	$(Q)$(OUT)/bench_startup $(OUT) 100
 	$(Q)echo
 	$(Q)$(OUT)/bench_overhead
+	$(Q)echo
+	$(Q)$(OUT)/bench_tail $(OUT) rules/default.json 200
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

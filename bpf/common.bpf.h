@@ -78,9 +78,35 @@ static __always_inline void count(enum cw_counter idx)
 		*val += 1;
 }
 
+/*
+ * Which loaded instance acts.  A restarted daemon loads its programs with
+ * the next generation and attaches them while its predecessor's still run
+ * (held by pins or the link keeper); they stay inert until it flips the
+ * pinned generation, at once, so no event is seen twice and none missed.
+ * A monitor that does not pin has its own map, at 0, and acts at once.
+ */
+const volatile __u32 cw_generation __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} generation SEC(".maps") __weak;
+
+static __always_inline bool active_instance(void)
+{
+	__u32 zero = 0, *g = bpf_map_lookup_elem(&generation, &zero);
+
+	return g && *g == cw_generation;
+}
+
 /* The current task's cell entry and id, or NULL. */
 static __always_inline struct cw_cell *current_cell_entry(__u64 *id)
 {
+	*id = 0;
+	if (!active_instance())
+		return NULL;
 	*id = bpf_get_current_ancestor_cgroup_id(cw_cell_level);
 	return *id ? bpf_map_lookup_elem(&cells, id) : NULL;
 }
@@ -100,7 +126,7 @@ static __always_inline __u64 task_cell(struct task_struct *task)
 	struct cgroup *anc;
 	__u64 id;
 
-	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level)
+	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level || !active_instance())
 		return 0;
 	anc = BPF_CORE_READ(cgrp, ancestors[cw_cell_level & 0xff]);
 	id = BPF_CORE_READ(anc, kn, id);

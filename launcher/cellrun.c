@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "cellrun.h"
 #include "cgroup.h"
 #include "monitor.h"
@@ -55,10 +57,13 @@ struct run {
 	struct run_report report;
 	int log_fd;
 	__u64 start_ns;
-	/* The first kernel kill aimed at the payload itself, and any at all. */
-	const struct cw_rule *kill_rule;
-	const struct cw_rule *cmd_kill_rule;
-	const char *cmd_kill_layer;
+	/* The first kill by a rule at all, and the first that ended the payload itself. */
+	char kill_rule[128];
+	char cmd_kill_rule[128];
+	char cmd_kill_layer[16];
+	int daemon_fd;			/* --daemon: the registration's connection */
+	bool daemon_refused;		/* no ack: CELLRUN_EXIT_NO_ACK */
+	bool daemon_ended;		/* the daemon reaped the cell: every alert is in */
 	__u64 log_errors;
 	bool timed_out;
 	int fatal_signal;		/* a signal that made cellrun end the run */
@@ -93,28 +98,114 @@ static void log_doc(struct run *r, json_t *doc)
 	json_decref(doc);
 }
 
+/* An alert of the run, from the embedded monitor or the daemon. */
+static void note_alert(struct run *r, const char *line, const char *rule, const char *layer,
+		       bool kill, bool ends_cmd)
+{
+	r->report.alerts++;
+	fprintf(stderr, "cellrun: ALERT %s\n", line);
+	if (!kill || !rule)
+		return;
+	if (!r->kill_rule[0])
+		snprintf(r->kill_rule, sizeof(r->kill_rule), "%s", rule);
+	if (ends_cmd && !r->cmd_kill_rule[0]) {
+		snprintf(r->cmd_kill_rule, sizeof(r->cmd_kill_rule), "%s", rule);
+		snprintf(r->cmd_kill_layer, sizeof(r->cmd_kill_layer), "%s", layer ?: "kernel");
+	}
+}
+
 static void on_event(void *ctx, const struct cw_event *ev)
 {
 	struct run *r = ctx;
+	__u32 action = ev->hdr.action;
 	char line[512];
 
 	if (r->log_fd >= 0)
 		log_doc(r, cw_event_to_ecs(ev));
-	if (!ev->rule && ev->hdr.action == CW_ACTION_NONE)
+	if (!ev->rule && action == CW_ACTION_NONE)
 		return;
-	r->report.alerts++;
 	cw_format_alert(ev, line, sizeof(line));
-	fprintf(stderr, "cellrun: ALERT %s\n", line);
-	if ((ev->hdr.action == CW_ACTION_KILL || ev->hdr.action == CW_ACTION_KILL_RUN) &&
-	    ev->rule) {
-		if (!r->kill_rule)
-			r->kill_rule = ev->rule;
-		/* The payload is the only child of the cell's init; kill-run ends it too. */
-		if ((ev->hdr.ppid == (__u32)r->sp.pid || ev->hdr.action == CW_ACTION_KILL_RUN) &&
-		    !r->cmd_kill_rule) {
-			r->cmd_kill_rule = ev->rule;
-			r->cmd_kill_layer = ev->layer;
+	/* The payload is the only child of the cell's init; kill-run ends it too. */
+	note_alert(r, line, ev->rule ? ev->rule->name : NULL, ev->layer,
+		   action == CW_ACTION_KILL || action == CW_ACTION_KILL_RUN,
+		   ev->hdr.ppid == (__u32)r->sp.pid || action == CW_ACTION_KILL_RUN);
+}
+
+/* An alert the daemon passed on: the same facts, from its ECS document. */
+static void on_daemon_alert(struct run *r, json_t *doc)
+{
+	json_t *cw = json_object_get(doc, "cellwatch");
+	const char *rule = json_string_value(json_object_get(json_object_get(doc, "rule"), "name"));
+	const char *action = json_string_value(json_object_get(cw, "action")) ?: "alert";
+	const char *layer = json_string_value(json_object_get(cw, "layer"));
+	json_t *proc = json_object_get(doc, "process");
+	json_int_t ppid = json_integer_value(json_object_get(json_object_get(proc, "parent"), "pid"));
+	const char *what = json_string_value(json_object_get(proc, "executable"));
+	char line[512];
+
+	if (json_object_get(doc, "file"))
+		what = json_string_value(json_object_get(json_object_get(doc, "file"), "path"));
+	snprintf(line, sizeof(line), "%s: %s pid=%lld cell=%lld action=%s layer=%s",
+		 rule ?: "cell-policy", what ?: "-",
+		 json_integer_value(json_object_get(proc, "pid")),
+		 json_integer_value(json_object_get(json_object_get(cw, "cell"), "id")),
+		 action, layer ?: "-");
+	note_alert(r, line, rule, layer, !strcmp(action, "kill") || !strcmp(action, "kill-run"),
+		   ppid == r->sp.pid || !strcmp(action, "kill-run"));
+}
+
+/* A message from the daemon: an alert of this run, or the end of the cell. */
+static void daemon_readable(struct run *r, int ep)
+{
+	json_t *doc;
+	int ret = cw_api_recv(r->daemon_fd, &doc, 0);
+	const char *reply;
+
+	if (ret == -ETIMEDOUT || ret == -EBADMSG)
+		return;
+	if (ret || !doc) {
+		/* Pinned in the kernel, the cell's kill and deny rules outlive the daemon. */
+		fprintf(stderr, "cellrun: lost the daemon: the kernel's rules stay in force; "
+			"alerts of this run go to the daemon's log from its restart\n");
+		if (ep >= 0)
+			epoll_ctl(ep, EPOLL_CTL_DEL, r->daemon_fd, NULL);
+		close(r->daemon_fd);
+		r->daemon_fd = -1;
+		return;
+	}
+	reply = json_string_value(json_object_get(doc, "reply"));
+	if (reply && !strcmp(reply, "end"))
+		r->daemon_ended = true;
+	else if (json_object_get(doc, "@timestamp"))
+		on_daemon_alert(r, doc);
+	json_decref(doc);
+}
+
+/*
+ * The payload is over: empty the cell, then let the daemon reap it, so
+ * the alerts it still had for this run arrive before the verdict.
+ */
+static void daemon_finish(struct run *r)
+{
+	struct timespec start, now;
+
+	if (r->daemon_fd < 0)
+		return;
+	cg2_kill(r->cell.dir_fd);
+	cg2_wait_empty(r->cell.dir_fd, 5000);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (r->daemon_fd >= 0 && !r->daemon_ended) {
+		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    (long)r->opts.daemon_timeout_ms) {
+			fprintf(stderr, "cellrun: the daemon did not confirm the end of the cell; "
+				"its last alerts may be missing here (not from its log)\n");
+			return;
 		}
+		if (poll(&pfd, 1, 100) > 0)
+			daemon_readable(r, -1);
 	}
 }
 
@@ -164,9 +255,23 @@ static int load_monitor(struct run *r)
 static int watch_cell(void *ctx)
 {
 	struct run *r = ctx;
+	char err[512];
+	bool lsm;
 	__u64 id;
 	int ret;
 
+	if (r->daemon_fd >= 0) {
+		ret = daemon_register(r->daemon_fd, &r->opts, &r->cell, &r->report.cell_id, &lsm,
+				      err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "cellrun: %s: refusing to run\n", err);
+			r->daemon_refused = true;
+			return ret;
+		}
+		r->report.monitor = lsm ? "lsm+tracepoint" : "tracepoint";
+		r->report.lsm_why = lsm ? NULL : "unavailable to the daemon";
+		return 0;
+	}
 	if (!r->mon)
 		return 0;
 	/* Defence in depth: the cell has no route out, and the kernel refuses one anyway. */
@@ -174,6 +279,8 @@ static int watch_cell(void *ctx)
 				  CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW, &id);
 	if (ret)
 		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
+	else
+		r->report.cell_id = id;
 	return ret;
 }
 
@@ -243,6 +350,7 @@ static void close_stream(int ep, struct stream *s)
 static int supervise(struct run *r, int sig_fd)
 {
 	int ep, timer_fd = -1, mon_fd = r->mon ? cw_monitor_fd(r->mon) : -1, ret = 0;
+	int daemon_fd = r->daemon_fd;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -255,7 +363,8 @@ static int supervise(struct run *r, int sig_fd)
 		}
 	}
 	if (add_fd(ep, r->sp.pidfd) || add_fd(ep, sig_fd) || add_fd(ep, r->out.in_fd) ||
-	    add_fd(ep, r->err.in_fd) || (mon_fd >= 0 && add_fd(ep, mon_fd))) {
+	    add_fd(ep, r->err.in_fd) || (mon_fd >= 0 && add_fd(ep, mon_fd)) ||
+	    (daemon_fd >= 0 && add_fd(ep, daemon_fd))) {
 		ret = -errno;
 		goto out;
 	}
@@ -272,6 +381,8 @@ static int supervise(struct run *r, int sig_fd)
 
 			if (fd == mon_fd) {
 				cw_monitor_drain(r->mon);
+			} else if (fd == daemon_fd && daemon_fd == r->daemon_fd) {
+				daemon_readable(r, ep);
 			} else if (fd == r->out.in_fd || fd == r->err.in_fd) {
 				struct stream *s = fd == r->out.in_fd ? &r->out : &r->err;
 
@@ -345,17 +456,17 @@ static int conclude(struct run *r, int status)
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
 	if (WIFEXITED(status)) {
-		if (r->kill_rule)
+		if (r->kill_rule[0])
 			fprintf(stderr, "cellrun: rule '%s' killed a process of the run\n",
-				r->kill_rule->name);
+				r->kill_rule);
 		rep->reason = "exited";
 		return WEXITSTATUS(status);
 	}
-	if (r->cmd_kill_rule && WTERMSIG(status) == SIGKILL) {
+	if (r->cmd_kill_rule[0] && WTERMSIG(status) == SIGKILL) {
 		fprintf(stderr, "cellrun: killed by rule '%s' (layer: %s)\n",
-			r->cmd_kill_rule->name, r->cmd_kill_layer ?: "kernel");
+			r->cmd_kill_rule, r->cmd_kill_layer);
 		rep->reason = "killed_by_rule";
-		rep->rule = r->cmd_kill_rule->name;
+		rep->rule = r->cmd_kill_rule;
 	} else {
 		fprintf(stderr, "cellrun: command killed by signal %d (%s)\n", WTERMSIG(status),
 			strsignal(WTERMSIG(status)));
@@ -381,7 +492,7 @@ static int block_signals(void)
 int main(int argc, char **argv)
 {
 	static struct sock_fprog filter;
-	struct run r = { .log_fd = -1, .cell.dir_fd = -1 };
+	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1 };
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
@@ -423,7 +534,18 @@ int main(int argc, char **argv)
 	if (!rep->landlock_abi)
 		fprintf(stderr, "cellrun: Landlock unavailable in this kernel: not applied\n");
 
-	if (!r.opts.no_monitor) {
+	if (r.opts.daemon) {
+		char err[512];
+
+		/* Before the cell exists: an absent daemon costs nothing to find out. */
+		r.daemon_fd = daemon_connect(&r.opts, err, sizeof(err));
+		if (r.daemon_fd < 0) {
+			fprintf(stderr, "cellrun: %s: refusing to run\n", err);
+			rep->error = "daemon unavailable";
+			status = CELLRUN_EXIT_NO_ACK;
+			goto cleanup;
+		}
+	} else if (!r.opts.no_monitor) {
 		if (load_monitor(&r)) {
 			fprintf(stderr, "cellrun: refusing to run without the monitor "
 				"(--no-monitor to override)\n");
@@ -439,6 +561,11 @@ int main(int argc, char **argv)
 	ret = spawn_cell(&r.cell, &r.opts, &r.sp, watch_cell, &r);
 	r.out = (struct stream){ .in_fd = r.sp.out_fd, .out_fd = 1, .name = "stdout" };
 	r.err = (struct stream){ .in_fd = r.sp.err_fd, .out_fd = 2, .name = "stderr" };
+	if (ret && r.daemon_refused) {
+		rep->error = "no ack from the daemon";
+		status = CELLRUN_EXIT_NO_ACK;
+		goto cleanup;
+	}
 	if (ret) {
 		fprintf(stderr, "cellrun: %s\n", r.sp.error);
 		rep->error = r.sp.error;
@@ -455,6 +582,7 @@ int main(int argc, char **argv)
 	/* Every event of the run is in the ring by now: the cell's processes are gone. */
 	if (r.mon)
 		cw_monitor_drain(r.mon);
+	daemon_finish(&r);
 	status = conclude(&r, payload_status(&r));
 
 cleanup:
@@ -498,5 +626,7 @@ cleanup:
 		close(r.sp.sync_fd);
 	if (r.log_fd >= 0)
 		close(r.log_fd);
+	if (r.daemon_fd >= 0)
+		close(r.daemon_fd);
 	return status;
 }

@@ -28,6 +28,7 @@
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
 enum {
+	CELLRUN_EXIT_NO_ACK = 122,	/* the daemon did not ack the cell in time: refused to run */
 	CELLRUN_EXIT_NO_MONITOR = 123,	/* the monitor could not attach: refused to run */
 	CELLRUN_EXIT_TIMEOUT = 124,	/* the cell outlived --timeout and was killed */
 	CELLRUN_EXIT_LAUNCHER = 125,	/* cellrun failed before or around the command */
@@ -38,6 +39,7 @@ enum {
 #define CELL_UID	65534
 #define CELL_GID	65534
 #define MAX_ENV		64
+#define MAX_LABELS	32
 
 struct cellrun_opts {
 	char **argv;			/* the command */
@@ -65,6 +67,12 @@ struct cellrun_opts {
 	unsigned int nofile;		/* RLIMIT_NOFILE */
 	bool no_monitor;
 	bool verbose;
+	const char *daemon;		/* the daemon's socket, or NULL: an embedded monitor */
+	unsigned int daemon_timeout_ms;	/* connect + ack */
+	const char *run_id;
+	const char *policy;		/* the daemon's policy by name, NULL: "default" */
+	const char *labels[MAX_LABELS];	/* K=V */
+	int nlabels;
 	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
 };
 
@@ -140,6 +148,12 @@ int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen);
 /* net.c: bring loopback up in the new network namespace. */
 int net_loopback_up(void);
 
+/* daemon.c: the cellwatch daemon watches the cell (--daemon). */
+int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen);
+/* Register @c and wait for the ack, at most --daemon-timeout; 0 or negative errno. */
+int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,
+		    __u64 *cell_id, bool *lsm, char *err, size_t errlen);
+
 /* How a run ended, for --result (result.c). */
 struct run_report {
 	const char *reason;		/* exited, killed_by_rule, timeout, oom, launcher_error */
@@ -156,7 +170,8 @@ struct run_report {
 	__u64 alerts;
 	__u64 events_lost;
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
-	const char *monitor;		/* "lsm+tracepoint", "tracepoint" or "none" */
+	const char *monitor;		/* "lsm+tracepoint", "tracepoint", "daemon" or "none" */
+	__u64 cell_id;			/* the cell's cgroup id, as in every event */
 	const char *lsm_why;		/* why BPF-LSM is not active, NULL if it is */
 	bool v1;			/* limits from cgroup v1 controllers */
 };

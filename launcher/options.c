@@ -24,6 +24,7 @@
 enum {
 	OPT_NO_MONITOR = 256, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
+	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +45,11 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "env", required_argument, NULL, 'e' },
 	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
+	{ "daemon", required_argument, NULL, OPT_DAEMON },
+	{ "daemon-timeout", required_argument, NULL, OPT_DAEMON_TIMEOUT },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -79,17 +85,25 @@ static void usage(FILE *f)
 "                       writable by uid 65534 (created so when missing)\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --no-monitor     run without the monitor (no events, no kernel rules)\n"
+"      --daemon SOCKET  watched by the cellwatch daemon at SOCKET instead of an\n"
+"                       embedded monitor; the payload starts only once the\n"
+"                       daemon acked the cell (it logs; no --rules, --log)\n"
+"      --daemon-timeout MS  how long to wait for the ack (default 2000)\n"
+"      --policy NAME    the daemon's policy for this run (default \"default\")\n"
+"      --run-id ID      run id in every event of the run (daemon)\n"
+"      --label K=V      a label in every event of the run (daemon; repeatable)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n"
 "\n"
 "SIZE takes K, M, G suffixes (powers of 1024).\n"
 "\n"
 "Exit status: CMD's status, 128+N when CMD was killed by signal N, or\n"
-"  %d monitor unavailable (refused to run), %d timeout, %d launcher error,\n"
-"  %d CMD not executable, %d CMD not found.\n"
+"  %d no ack from the daemon (refused to run), %d monitor unavailable\n"
+"  (refused to run), %d timeout, %d launcher error, %d CMD not executable,\n"
+"  %d CMD not found.\n"
 "\n"
 "Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
-		CW_DEFAULT_RULES, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
+		CW_DEFAULT_RULES, CELLRUN_EXIT_NO_ACK, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
 		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
@@ -170,15 +184,15 @@ static double parse_number(const struct origin *at, const char *s, double min, d
 	return v;
 }
 
-static void add_env(struct cellrun_opts *o, const struct origin *at, const char *kv)
+static void add_kv(const struct origin *at, const char **list, int *n, int max, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
 	if (!eq || eq == kv)
 		bad(at, "'%s' is not K=V", kv);
-	if (o->nenv == MAX_ENV)
-		bad(at, "more than %d variables", MAX_ENV);
-	o->env[o->nenv++] = kv;
+	if (*n == max)
+		bad(at, "more than %d", max);
+	list[(*n)++] = kv;
 }
 
 /* Apply one option, from the command line or a profile. */
@@ -230,7 +244,22 @@ static void set_opt(struct cellrun_opts *o, int opt, const struct origin *at, co
 		o->output = val;
 		break;
 	case 'e':
-		add_env(o, at, val);
+		add_kv(at, o->env, &o->nenv, MAX_ENV, val);
+		break;
+	case OPT_LABEL:
+		add_kv(at, o->labels, &o->nlabels, MAX_LABELS, val);
+		break;
+	case OPT_DAEMON:
+		o->daemon = val;
+		break;
+	case OPT_DAEMON_TIMEOUT:
+		o->daemon_timeout_ms = parse_count(at, val, 600000);
+		break;
+	case OPT_RUN_ID:
+		o->run_id = val;
+		break;
+	case OPT_POLICY:
+		o->policy = val;
 		break;
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
@@ -282,7 +311,7 @@ static void load_profile(struct cellrun_opts *o, const char *path)
 				bad(&at, "must be true or false");
 			if (json_is_true(val))
 				set_opt(o, lo->val, &at, NULL);
-		} else if (lo->val == 'e') {
+		} else if (lo->val == 'e' || lo->val == OPT_LABEL) {
 			size_t i;
 			json_t *kv;
 
@@ -291,7 +320,7 @@ static void load_profile(struct cellrun_opts *o, const char *path)
 			json_array_foreach(val, i, kv) {
 				if (!json_is_string(kv))
 					bad(&at, "must be an array of \"K=V\" strings");
-				add_env(o, &at, json_string_value(kv));
+				set_opt(o, lo->val, &at, json_string_value(kv));
 			}
 		} else if (json_is_string(val)) {
 			set_opt(o, lo->val, &at, json_string_value(val));
@@ -318,13 +347,31 @@ static void set_defaults(struct cellrun_opts *o)
 	o->pids = 64;
 	o->cpu_millis = 1000;
 	o->nofile = 256;
+	o->daemon_timeout_ms = 2000;
+}
+
+/* Options that only make sense with, or without, the daemon. */
+static void check_monitor_opts(const struct cellrun_opts *o, bool rules_given)
+{
+	if (!o->daemon) {
+		if (o->run_id || o->nlabels || o->policy)
+			die("--run-id, --label and --policy go with --daemon");
+		return;
+	}
+	if (o->no_monitor)
+		die("--daemon and --no-monitor contradict each other");
+	if (rules_given || o->log_path)
+		die("with --daemon, the daemon applies its policies and writes the log: "
+		    "use --policy NAME instead of --rules, and the daemon's --log");
 }
 
 void options_parse(struct cellrun_opts *o, int argc, char **argv)
 {
+	const char *rules_default;
 	int opt;
 
 	set_defaults(o);
+	rules_default = o->rules_path;
 	/* First pass: the profile, so that the command line overrides it. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+r:l:t:e:vh", long_opts, NULL)) != -1) {
@@ -353,6 +400,8 @@ void options_parse(struct cellrun_opts *o, int argc, char **argv)
 			set_opt(o, opt, &at, optarg);
 		}
 	}
+	/* Compared by pointer: any --rules, even naming the default file, is refused with --daemon. */
+	check_monitor_opts(o, o->rules_path != rules_default);
 	if (optind >= argc) {
 		usage(stderr);
 		die("no command given");

@@ -52,7 +52,7 @@ static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 			 "timeout_ms", o->timeout_ms);
 }
 
-static json_t *layers(const struct run_report *r)
+static json_t *layers(const struct run_report *r, const struct cellrun_opts *o)
 {
 	json_t *ll = r->landlock_abi ? json_pack("{s:b, s:i}", "applied", 1, "abi", r->landlock_abi)
 				     : json_pack("{s:b, s:s}", "applied", 0, "why",
@@ -61,7 +61,7 @@ static json_t *layers(const struct run_report *r)
 	json_t *lsm = r->lsm_why ? json_pack("{s:b, s:s}", "active", 0, "why", r->lsm_why) :
 				   json_pack("{s:b}", "active", !strcmp(r->monitor, "lsm+tracepoint"));
 
-	return json_pack("{s:[sssssss], s:s, s:b, s:s, s:b, s:o, s:s, s:s, s:o}",
+	return json_pack("{s:[sssssss], s:s, s:b, s:s, s:b, s:o, s:s, s:s, s:s, s:o}",
 			 "namespaces", "user", "mount", "pid", "net", "ipc", "uts", "cgroup",
 			 "filesystem", "read-only root, noexec /tmp",
 			 "seccomp", 1,
@@ -70,6 +70,7 @@ static json_t *layers(const struct run_report *r)
 			 "landlock", ll,
 			 "cgroup", r->v1 ? "cgroup2 cell, cgroup1 limits" : "cgroup2",
 			 "monitor", r->monitor,
+			 "watched_by", o->daemon ? "daemon" : r->cell_id ? "embedded" : "none",
 			 "lsm", lsm);
 }
 
@@ -89,7 +90,7 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 			"cpu_ms", (json_int_t)(r->cpu_usec / 1000),
 			"peak_memory_bytes", (json_int_t)r->peak_memory,
 			"limits", limits(o, c),
-			"layers", layers(r),
+			"layers", layers(r, o),
 			"output", "stdout_bytes", (json_int_t)r->out_bytes,
 			"stdout_truncated", r->out_truncated,
 			"stderr_bytes", (json_int_t)r->err_bytes,
@@ -101,6 +102,10 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		return -ENOMEM;
 	if (r->rule)
 		json_object_set_new(doc, "rule", json_string(r->rule));
+	if (r->cell_id)
+		json_object_set_new(doc, "cell_id", json_integer(r->cell_id));
+	if (o->run_id)
+		json_object_set_new(doc, "run_id", json_string(o->run_id));
 	if (r->error)
 		json_object_set_new(doc, "error", json_string(r->error));
 	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS))

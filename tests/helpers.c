@@ -279,10 +279,30 @@ int count_events(json_t *log, const char *path, const char *value)
 }
 
 /* Start `cellwatch watch` and wait for its "ready" line. */
+/* Read @fd into @buf until cellwatch says it is ready (30 s at most). */
+static bool wait_ready(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	while (!strstr(buf, "cellwatch: ready\n")) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 30000) <= 0)
+			break;
+		n = read(fd, buf + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+	}
+	return strstr(buf, "cellwatch: ready\n");
+}
+
 bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *extra)
 {
 	char bin[4096], buf[4096] = "";
-	size_t len = 0;
 	int pipefd[2];
 
 	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
@@ -306,19 +326,7 @@ bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const
 	}
 	close(pipefd[1]);
 	w->err_fd = pipefd[0];
-	while (!strstr(buf, "cellwatch: ready\n")) {
-		struct pollfd pfd = { .fd = w->err_fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 20000) <= 0)
-			break;
-		n = read(w->err_fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		buf[len] = '\0';
-	}
-	if (!strstr(buf, "cellwatch: ready\n")) {
+	if (!wait_ready(w->err_fd, buf, sizeof(buf))) {
 		fprintf(stderr, "cellwatch did not start:\n%s\n", buf);
 		return false;
 	}
@@ -395,4 +403,135 @@ void test_cgroup_destroy(struct test_cgroup *tc)
 	}
 	rmdir(tc->cell);
 	rmdir(tc->parent);
+}
+
+bool start_daemon(struct daemon_proc *d, char *const extra[])
+{
+	char bin[4096], rules[4096], buf[8192] = "";
+	char *argv[64];
+	int pipefd[2], n = 0;
+
+	if (!d->socket[0]) {
+		snprintf(d->socket, sizeof(d->socket), "%s/cellwatch.sock", test_dir);
+		snprintf(d->log, sizeof(d->log), "%s/daemon.json", test_dir);
+		snprintf(d->state, sizeof(d->state), "%s/state", test_dir);
+		snprintf(d->pin, sizeof(d->pin), "/sys/fs/bpf/cellwatch-test-%d", getpid());
+	}
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	argv[n++] = bin;
+	argv[n++] = "daemon";
+	argv[n++] = "--socket";
+	argv[n++] = d->socket;
+	argv[n++] = "--log";
+	argv[n++] = d->log;
+	argv[n++] = "--state-dir";
+	argv[n++] = d->state;
+	argv[n++] = "--pin-dir";
+	argv[n++] = d->pin;
+	argv[n++] = "--rules";
+	argv[n++] = default_rules(rules, sizeof(rules));
+	for (int i = 0; extra && extra[i] && n < 62; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return false;
+	d->pid = fork();
+	if (d->pid == 0) {
+		dup2(pipefd[1], 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	d->err_fd = pipefd[0];
+	if (!wait_ready(d->err_fd, buf, sizeof(buf))) {
+		fprintf(stderr, "cellwatch daemon did not start:\n%s\n", buf);
+		stop_daemon(d, SIGKILL);
+		return false;
+	}
+	return true;
+}
+
+int stop_daemon(struct daemon_proc *d, int sig)
+{
+	char buf[4096];
+	int status = -1;
+	ssize_t n;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, sig);
+	waitpid(d->pid, &status, 0);
+	/* What it said after "ready", for the failure report. */
+	fcntl(d->err_fd, F_SETFL, O_NONBLOCK);
+	while ((n = read(d->err_fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		fputs(buf, stderr);
+	}
+	close(d->err_fd);
+	d->pid = 0;
+	return status;
+}
+
+void daemon_cleanup(struct daemon_proc *d)
+{
+	char cmd[600];
+
+	if (d->pid > 0)
+		stop_daemon(d, SIGTERM);
+	if (d->pin[0] && !access(d->pin, F_OK)) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->pin);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", d->pin);
+	}
+}
+
+static int daemon_argv(const struct daemon_proc *d, char *const opts[], char *const argv[],
+		       char **full, int max)
+{
+	static char bin[4096];
+	int n = 0;
+
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	full[n++] = bin;
+	full[n++] = "--timeout";
+	full[n++] = "30";
+	full[n++] = "--daemon";
+	full[n++] = (char *)d->socket;
+	for (int i = 0; opts && opts[i] && n < max / 2; i++)
+		full[n++] = opts[i];
+	full[n++] = "--";
+	for (int i = 0; argv[i] && n < max - 1; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	return n;
+}
+
+pid_t cellrun_daemon_start(const struct daemon_proc *d, char *const opts[], char *const argv[],
+			   const char *out_path)
+{
+	char *full[96];
+	pid_t pid;
+
+	daemon_argv(d, opts, argv, full, 96);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			_exit(120);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(full[0], full);
+		_exit(127);
+	}
+	return pid;
+}
+
+int cellrun_daemon(const struct daemon_proc *d, char *const opts[], char *const argv[],
+		   struct cmd_result *res)
+{
+	char *full[96];
+
+	daemon_argv(d, opts, argv, full, 96);
+	return run_cmd(full, 90, res);
 }

@@ -230,4 +230,30 @@ bool test_cgroup_create(struct test_cgroup *tc);
 /* Kill what is left inside and remove both cgroups. */
 void test_cgroup_destroy(struct test_cgroup *tc);
 
+/* A `cellwatch daemon` started by a test: socket, log, state and pins of its own. */
+struct daemon_proc {
+	pid_t pid;
+	int err_fd;		/* its stderr */
+	char socket[512];
+	char log[512];
+	char state[512];
+	char pin[256];		/* on bpffs */
+};
+
+/*
+ * Start (or, with the same @d, restart) the daemon with the default rules
+ * and @extra options (NULL-terminated, may be NULL); wait for "ready".
+ */
+bool start_daemon(struct daemon_proc *d, char *const extra[]);
+/* Send @sig (SIGTERM: a clean stop; SIGKILL: a crash) and reap; the wait status. */
+int stop_daemon(struct daemon_proc *d, int sig);
+/* Stop it if running and remove whatever pins a crash left behind. */
+void daemon_cleanup(struct daemon_proc *d);
+/* Start `cellrun --daemon` with @opts and @argv (NULL-terminated), not waiting; its pid. */
+pid_t cellrun_daemon_start(const struct daemon_proc *d, char *const opts[], char *const argv[],
+			   const char *out_path);
+/* cellrun --daemon to completion. */
+int cellrun_daemon(const struct daemon_proc *d, char *const opts[], char *const argv[],
+		   struct cmd_result *res);
+
 #endif /* CW_TEST_H */

@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "daemon.h"
+#include "keeper.h"
 #include "logfile.h"
 #include "monitor.h"
 #include "output.h"
 #include "rules.h"
+#include "tail.h"
 
 #ifndef CW_DEFAULT_RULES
 #define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
@@ -53,17 +56,16 @@ static void on_signal(int sig)
 /* A line in the log for a rules reload, successful or not. */
 static void log_reload(struct watch *w, const char *path, const char *error, size_t nrules)
 {
-	char ts[40];
-	json_t *doc;
+	json_t *doc = cw_notice_to_ecs(cw_realtime_ns(), "rules-reload", "configuration",
+				       "change");
 
-	cw_format_time(cw_realtime_ns(), ts, sizeof(ts));
-	doc = json_pack("{s:s, s:{s:s}, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:I}}",
-			"@timestamp", ts, "ecs", "version", CW_ECS_VERSION,
-			"event", "kind", "event", "action", "rules-reload", "module", "cellwatch",
-			"outcome", error ? "failure" : "success",
-			"cellwatch", "rules", path, "count", (json_int_t)nrules);
-	if (doc && error)
-		json_object_set_new(doc, "error", json_pack("{s:s}", "message", error));
+	if (doc) {
+		cw_json_set(doc, "event.outcome", json_string(error ? "failure" : "success"));
+		cw_json_set(doc, "cellwatch.rules", json_string(path));
+		cw_json_set(doc, "cellwatch.count", json_integer(nrules));
+		if (error)
+			cw_json_set(doc, "error.message", json_string(error));
+	}
 	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
@@ -104,6 +106,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: cellwatch watch --cgroup PATH [options]\n"
+"       cellwatch daemon [options]      (cellwatch daemon --help)\n"
+"       cellwatch tail [options]        (cellwatch tail --help)\n"
 "       cellwatch rules check FILE\n"
 "       cellwatch status\n"
 "\n"
@@ -429,6 +433,12 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "daemon"))
+		return cw_daemon_main(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "link-keeper"))
+		return cw_keeper_main();
+	if (argc >= 2 && !strcmp(argv[1], "tail"))
+		return cw_tail_main(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "status"))
 		return cmd_status();
 	if (argc >= 3 && !strcmp(argv[1], "rules") && !strcmp(argv[2], "check"))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -291,40 +292,64 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct cw_r
 	return 0;
 }
 
-/* Delete every key of @fd whose leading policy field (at @off) is @policy. */
-static void delete_policy(int fd, size_t key_size, size_t off, __u32 policy)
+/*
+ * Delete every key of @fd whose leading policy field (at @off) lies in
+ * [@lo, @hi]; returns the highest policy id left in the map (0: none).
+ */
+static __u32 delete_policies(int fd, size_t key_size, size_t off, __u32 lo, __u32 hi)
 {
 	char key[sizeof(struct cw_path_key)], next[sizeof(struct cw_path_key)];
 	void *prev = NULL;
+	__u32 max = 0;
 
 	if (fd < 0 || key_size > sizeof(key))
-		return;
+		return 0;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		__u32 p;
 
 		memcpy(&p, next + off, sizeof(p));
-		if (p == policy) {
+		if (p >= lo && p <= hi) {
 			bpf_map_delete_elem(fd, next);
 			/* Deleting moves the walk: start over from the beginning. */
 			prev = NULL;
 			continue;
 		}
+		if (p > max)
+			max = p;
 		memcpy(key, next, key_size);
 		prev = key;
 	}
+	return max;
 }
 
-void cw_rules_uncompile(const struct cw_ruleset *rs, __u32 policy,
-			const struct cw_rule_maps *maps)
+__u32 cw_rules_delete_range(const struct cw_rule_maps *maps, __u32 lo, __u32 hi)
 {
-	(void)rs;
-	delete_policy(maps->exec_inode, sizeof(struct cw_inode_key), 0, policy);
-	delete_policy(maps->exec_name, sizeof(struct cw_name_key), 0, policy);
-	delete_policy(maps->open, sizeof(struct cw_path_key), 4, policy);
-	delete_policy(maps->net4, sizeof(struct cw_net4_key), 4, policy);
-	delete_policy(maps->net6, sizeof(struct cw_net6_key), 4, policy);
-	delete_policy(maps->syscall, sizeof(struct cw_syscall_key), 0, policy);
-	delete_policy(maps->socket, sizeof(struct cw_socket_key), 0, policy);
+	static const struct {
+		size_t fd_off, key_size, policy_off;
+	} maps_of[] = {
+		{ offsetof(struct cw_rule_maps, exec_inode), sizeof(struct cw_inode_key), 0 },
+		{ offsetof(struct cw_rule_maps, exec_name), sizeof(struct cw_name_key), 0 },
+		{ offsetof(struct cw_rule_maps, open), sizeof(struct cw_path_key), 4 },
+		{ offsetof(struct cw_rule_maps, net4), sizeof(struct cw_net4_key), 4 },
+		{ offsetof(struct cw_rule_maps, net6), sizeof(struct cw_net6_key), 4 },
+		{ offsetof(struct cw_rule_maps, syscall), sizeof(struct cw_syscall_key), 0 },
+		{ offsetof(struct cw_rule_maps, socket), sizeof(struct cw_socket_key), 0 },
+	};
+	__u32 max = 0;
+
+	for (size_t i = 0; i < sizeof(maps_of) / sizeof(maps_of[0]); i++) {
+		int fd = *(const int *)((const char *)maps + maps_of[i].fd_off);
+		__u32 m = delete_policies(fd, maps_of[i].key_size, maps_of[i].policy_off, lo, hi);
+
+		if (m > max)
+			max = m;
+	}
+	return max;
+}
+
+void cw_rules_uncompile(__u32 policy, const struct cw_rule_maps *maps)
+{
+	cw_rules_delete_range(maps, policy, policy);
 }
 
 int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_maps *maps,
@@ -341,7 +366,7 @@ int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_m
 		if (ret) {
 			snprintf(err, errlen, "%s: rule '%s': compile into the kernel: %s",
 				 rs->source, r->name, strerror(-ret));
-			cw_rules_uncompile(rs, policy, maps);
+			cw_rules_uncompile(policy, maps);
 			return ret;
 		}
 	}

@@ -23,8 +23,13 @@ int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_m
 		     char *err, size_t errlen);
 
 /* Remove every entry written for @policy. */
-void cw_rules_uncompile(const struct cw_ruleset *rs, __u32 policy,
-			const struct cw_rule_maps *maps);
+void cw_rules_uncompile(__u32 policy, const struct cw_rule_maps *maps);
+
+/*
+ * Remove the entries of every policy id in [@lo, @hi] (none when lo > hi);
+ * returns the highest policy id that has entries left.
+ */
+__u32 cw_rules_delete_range(const struct cw_rule_maps *maps, __u32 lo, __u32 hi);
 
 /* Does the kernel judge @ev for in-kernel rule @r (so userspace must not)? */
 bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev);

@@ -30,6 +30,7 @@ struct cw_event {
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
 	const char *layer;		/* who decided: "kernel", "userspace", NULL */
 	__u64 kill_latency_ns;		/* syscall to kill, when a rule killed */
+	__u64 eval_ns;			/* time the rule engine spent on it */
 	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
 	const char *ancestry[CW_ANCESTRY_MAX];
 	int nancestry;

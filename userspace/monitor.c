@@ -6,7 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,13 +29,25 @@
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
 #define MAX_POLICIES		64
+#define NR_CELL_HOOKS		5
+
+/*
+ * The maps whose state outlives a monitor when it pins: which cgroups are
+ * cells and under which policy, the compiled rules, the rings (events of
+ * a dead monitor's cells wait there for the next one), the counters.
+ */
+static const char *const pinned_maps[] = {
+	"generation", "cells", "events", "critical", "counters", "lsm_verdicts", "pending_dest",
+	"exec_inode_rules", "exec_name_rules", "open_rules", "net4_rules", "net6_rules",
+	"syscall_rules", "socket_rules",
+};
 
 /* The cgroup hooks attached to one cell, and what it runs under. */
 struct cw_cell_links {
 	__u64 id;
 	__u32 policy;
 	int cgroup_fd;			/* for cgroup.kill when a rule kills the run */
-	struct bpf_link *links[5];
+	struct bpf_link *links[NR_CELL_HOOKS];
 };
 
 struct policy {
@@ -53,6 +71,7 @@ struct cw_monitor {
 	struct cw_rule_maps maps;
 	struct policy policies[MAX_POLICIES];
 	__u32 next_policy;
+	__u32 first_policy;		/* ids below were an earlier monitor's */
 	struct rate *rates;
 	cw_event_fn on_event;
 	void *ctx;
@@ -67,6 +86,13 @@ struct cw_monitor {
 	const char *backend;		/* which syscall hooks are in use */
 	bool lsm;			/* BPF-LSM programs loaded and attached */
 	char lsm_why[128];		/* why not, when not */
+	char *pin_dir;			/* NULL: nothing pinned */
+	__u32 generation;		/* this instance's, acting once activated */
+	bool links_unpinnable;		/* the kernel refused to pin a tracing link */
+	bool cell_links_unpinnable;	/* ... or a cgroup link */
+	/* Read-only views of the rings' consumer and producer positions. */
+	const unsigned long *ring_pos[2][2];
+	__u64 ring_size[2];
 };
 
 static bool verbose;
@@ -87,6 +113,150 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_DEBUG || !verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+/* mkdir -p, for the pin directories. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; ; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	return !statfs(path, &fs) && fs.f_type == BPF_FS_MAGIC;
+}
+
+#define BPFFS "/sys/fs/bpf"
+
+/* The pin directory, on a bpf filesystem: mounted at /sys/fs/bpf when a host has none there. */
+static int prepare_pin_dir(const char *dir, char *err, size_t errlen)
+{
+	char sub[PATH_MAX];
+	int ret;
+
+	if (!strncmp(dir, BPFFS "/", strlen(BPFFS) + 1) && !on_bpffs(BPFFS)) {
+		if (mount("bpf", BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700")) {
+			snprintf(err, errlen, "mount bpffs at " BPFFS ": %s", strerror(errno));
+			return -errno;
+		}
+		fprintf(stderr, "cellwatch: mounted bpffs at " BPFFS " for pinning\n");
+	}
+	for (int i = 0; i < 4; i++) {
+		static const char *const subs[] = { "", "/maps", "/links", "/cells" };
+
+		snprintf(sub, sizeof(sub), "%s%s", dir, subs[i]);
+		ret = make_dirs(sub);
+		if (ret) {
+			snprintf(err, errlen, "create %s: %s", sub, strerror(-ret));
+			return ret;
+		}
+	}
+	if (!on_bpffs(dir)) {
+		snprintf(err, errlen, "%s: not on a bpf filesystem", dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The generation acting now, from an earlier monitor's pinned map (0: none). */
+static __u32 pinned_generation(struct cw_monitor *m)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0, gen = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/maps/generation", m->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	bpf_map_lookup_elem(fd, &zero, &gen);
+	close(fd);
+	return gen;
+}
+
+int cw_monitor_activate(struct cw_monitor *m)
+{
+	__u32 zero = 0;
+
+	if (!m->pin_dir)
+		return 0;
+	return bpf_map_update_elem(bpf_map__fd(m->skel->maps.generation), &zero, &m->generation,
+				   BPF_ANY) ? -errno : 0;
+}
+
+/* Shared maps reuse an earlier monitor's pins, or are created and pinned at load. */
+static int set_map_pins(struct cw_monitor *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(m->skel->obj, pinned_maps[i]);
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/maps/%s", m->pin_dir, pinned_maps[i]);
+		ret = map ? bpf_map__set_pin_path(map, path) : -ENOENT;
+		if (ret) {
+			snprintf(err, errlen, "pin map %s: %s", pinned_maps[i], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Pin @link at @path in place of what is pinned there: the new link is
+ * attached before the old one goes, so a hook is never left uncovered
+ * (for a moment both run and an event may be reported twice).  Pins are
+ * managed by path here, not through libbpf's bpf_link__pin().
+ */
+static int pin_replace(struct bpf_link *link, const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	unlink(tmp);
+	if (bpf_obj_pin(bpf_link__fd(link), tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int ret = -errno;
+
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+}
+
+/* Unlink every pin in @dir and the directory itself. */
+static void remove_pins(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static __u64 clock_ns(clockid_t clk)
@@ -229,7 +399,9 @@ static int handle_record(void *ctx, void *data, size_t size)
 	}
 	ev.realtime_ns = ev.hdr.ts_boot_ns + m->boot_to_real_ns;
 	cw_proctree_update(m->tree, &ev);
+	ev.eval_ns = clock_ns(CLOCK_MONOTONIC);
 	judge(m, &ev);
+	ev.eval_ns = clock_ns(CLOCK_MONOTONIC) - ev.eval_ns;
 	if (m->on_event)
 		m->on_event(m->ctx, &ev);
 	return 0;
@@ -360,6 +532,29 @@ bool cw_monitor_lsm(const struct cw_monitor *m, const char **why)
 	return m->lsm;
 }
 
+/* An earlier monitor's tracing links this one has no program for (another backend, build). */
+static void remove_stale_link_pins(struct cw_monitor *m)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/links", m->pin_dir);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct bpf_program *prog;
+
+		if (de->d_name[0] == '.')
+			continue;
+		prog = bpf_object__find_program_by_name(m->skel->obj, de->d_name);
+		if (!prog || !bpf_program__autoload(prog) || m->links_unpinnable)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
 static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 {
@@ -389,7 +584,24 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 		m->links = grown;
 		m->links[m->nlinks++] = link;
 		nlsm += bpf_program__type(prog) == BPF_PROG_TYPE_LSM;
+		if (m->pin_dir && !m->links_unpinnable) {
+			char path[PATH_MAX];
+			int ret;
+
+			snprintf(path, sizeof(path), "%s/links/%s", m->pin_dir,
+				 bpf_program__name(prog));
+			ret = pin_replace(link, path);
+			/* Some kernels refuse to pin tracing links: a holder process keeps them. */
+			if (ret == -EPERM)
+				m->links_unpinnable = true;
+			else if (ret) {
+				snprintf(err, errlen, "pin %s: %s", path, strerror(-ret));
+				return ret;
+			}
+		}
 	}
+	if (m->pin_dir)
+		remove_stale_link_pins(m);
 	/* The probe says the kernel allows it; this says we enforce with it. */
 	if (m->lsm && !nlsm) {
 		m->lsm = false;
@@ -438,35 +650,85 @@ int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id
 	return 0;
 }
 
+void cw_monitor_drop_policy(struct cw_monitor *m, __u32 id)
+{
+	struct policy *p = find_policy(m, id);
+
+	if (!p)
+		return;
+	cw_rules_uncompile(id, &m->maps);
+	p->id = 0;
+	p->rules = NULL;
+}
+
+int cw_monitor_switch_policy(struct cw_monitor *m, __u32 old, __u32 new)
+{
+	int fd = bpf_map__fd(m->skel->maps.cells);
+
+	if (!find_policy(m, old) || !find_policy(m, new))
+		return -ENOENT;
+	/* Each cell switches with one map update: it runs old or new, never a mix. */
+	for (size_t i = 0; i < m->ncells; i++) {
+		struct cw_cell_links *l = &m->cells[i];
+		struct cw_cell cell;
+
+		if (l->policy != old || bpf_map_lookup_elem(fd, &l->id, &cell))
+			continue;
+		cell.policy = new;
+		if (!bpf_map_update_elem(fd, &l->id, &cell, BPF_EXIST))
+			l->policy = new;
+	}
+	cw_monitor_drop_policy(m, old);
+	return 0;
+}
+
 int cw_monitor_replace_policy(struct cw_monitor *m, __u32 old, struct cw_ruleset *rs,
 			      __u32 *id, char *err, size_t errlen)
 {
-	struct policy *prev = find_policy(m, old);
 	int ret;
 
-	if (!prev) {
+	if (!find_policy(m, old)) {
 		snprintf(err, errlen, "no policy %u", old);
 		return -ENOENT;
 	}
 	ret = cw_monitor_add_policy(m, rs, id, err, errlen);
 	if (ret)
 		return ret;	/* the old rules stay in force */
-	/* Each cell switches with one map update: it runs old or new, never a mix. */
-	for (size_t i = 0; i < m->ncells; i++) {
-		struct cw_cell_links *l = &m->cells[i];
-		struct cw_cell cell;
-		int fd = bpf_map__fd(m->skel->maps.cells);
+	return cw_monitor_switch_policy(m, old, *id);
+}
 
-		if (l->policy != old || bpf_map_lookup_elem(fd, &l->id, &cell))
-			continue;
-		cell.policy = *id;
-		if (!bpf_map_update_elem(fd, &l->id, &cell, BPF_EXIST))
-			l->policy = *id;
+/* The highest policy id in the kernel's maps: an earlier monitor's, when pinned. */
+static __u32 max_policy_in_use(struct cw_monitor *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.cells);
+	__u32 max = cw_rules_delete_range(&m->maps, 1, 0);
+	__u64 key, *prev = NULL;
+	struct cw_cell cell;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(fd, &key, &cell) && cell.policy > max)
+			max = cell.policy;
+		prev = &key;
 	}
-	cw_rules_uncompile(prev->rules, old, &m->maps);
-	prev->id = 0;
-	prev->rules = NULL;
-	return 0;
+	return max;
+}
+
+/* Map the rings' position pages read-only, for their fill level; best effort. */
+static void map_rings(struct cw_monitor *m)
+{
+	struct bpf_map *rings[2] = { m->skel->maps.events, m->skel->maps.critical };
+	long page = getpagesize();
+
+	for (int i = 0; i < 2; i++) {
+		int fd = bpf_map__fd(rings[i]);
+
+		m->ring_size[i] = bpf_map__max_entries(rings[i]);
+		for (int j = 0; j < 2; j++) {
+			void *p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, j * page);
+
+			m->ring_pos[i][j] = p == MAP_FAILED ? NULL : p;
+		}
+	}
 }
 
 int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
@@ -517,9 +779,21 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	if (opts->no_lsm)
 		snprintf(m->lsm_why, sizeof(m->lsm_why), "disabled");
 	set_lsm_autoload(m, m->lsm);
+	if (opts->pin_dir) {
+		m->pin_dir = strdup(opts->pin_dir);
+		ret = m->pin_dir ? prepare_pin_dir(m->pin_dir, err, errlen) : -ENOMEM;
+		if (!ret)
+			ret = set_map_pins(m, err, errlen);
+		if (ret)
+			goto fail;
+		m->generation = pinned_generation(m) + 1;
+		m->skel->rodata->cw_generation = m->generation;
+	}
 	ret = cellwatch_bpf__load(m->skel);
 	if (ret) {
 		snprintf(err, errlen, "load BPF programs: %s%s", strerror(-ret),
+			 m->pin_dir ? " (maps pinned in the pin directory by an earlier monitor "
+				      "may differ: another --ringbuf, another build)" :
 			 verbose ? "" : " (run with -v for the verifier log)");
 		goto fail;
 	}
@@ -532,6 +806,10 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		.syscall = bpf_map__fd(m->skel->maps.syscall_rules),
 		.socket = bpf_map__fd(m->skel->maps.socket_rules),
 	};
+	/* Policy ids are never reused, not even those of an earlier monitor. */
+	m->next_policy = max_policy_in_use(m);
+	m->first_policy = m->next_policy + 1;
+	map_rings(m);
 	if (opts->rules) {
 		ret = cw_monitor_add_policy(m, opts->rules, &id, err, errlen);
 		if (ret)
@@ -577,16 +855,113 @@ void cw_monitor_close(struct cw_monitor *m)
 		m->rates = next;
 	}
 	ring_buffer__free(m->rb);
+	for (int i = 0; i < 2; i++) {
+		for (int j = 0; j < 2; j++) {
+			if (m->ring_pos[i][j])
+				munmap((void *)m->ring_pos[i][j], getpagesize());
+		}
+	}
 	cellwatch_bpf__destroy(m->skel);
+	free(m->pin_dir);
 	cw_proctree_free(m->tree);
 	free(m);
 }
 
-int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
-			__u64 *cell_id)
+static void untrack(struct cw_monitor *m, struct cw_cell_links *l)
 {
-	struct cw_cell cell = { .policy = policy, .net_policy = net_policy };
+	destroy_links(l);
+	*l = m->cells[--m->ncells];
+}
+
+static void cell_pin_dir(const struct cw_monitor *m, __u64 id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/cells/%llu", m->pin_dir, (unsigned long long)id);
+}
+
+/*
+ * The cgroup hooks of a cell: an earlier monitor's pinned links when
+ * @adopt finds them, new ones otherwise (pinned when pinning).
+ */
+static int attach_cell_hooks(struct cw_monitor *m, struct cw_cell_links *l, int cgroup_fd,
+			     bool adopt)
+{
+	struct bpf_program *progs[NR_CELL_HOOKS] = {
+		m->skel->progs.cw_connect4, m->skel->progs.cw_connect6,
+		m->skel->progs.cw_sendmsg4, m->skel->progs.cw_sendmsg6,
+		m->skel->progs.cw_sock_create,
+	};
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	int ret;
+
+	if (m->pin_dir) {
+		cell_pin_dir(m, l->id, dir, sizeof(dir));
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+	}
+	for (int i = 0; i < NR_CELL_HOOKS; i++) {
+		if (m->pin_dir)
+			snprintf(path, sizeof(path), "%s/%s", dir, bpf_program__name(progs[i]));
+		/* An earlier monitor's hook now runs this monitor's program. */
+		if (adopt && m->pin_dir) {
+			l->links[i] = bpf_link__open(path);
+			if (l->links[i] && !bpf_link__update_program(l->links[i], progs[i]))
+				continue;
+			bpf_link__destroy(l->links[i]);
+		}
+		l->links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);
+		if (!l->links[i])
+			return -errno;
+		if (m->pin_dir && !m->cell_links_unpinnable) {
+			ret = pin_replace(l->links[i], path);
+			if (ret == -EPERM)
+				m->cell_links_unpinnable = true;
+			else if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Track the cell at @cgroup_fd and hook it; the caller puts it in the cells map. */
+static struct cw_cell_links *track_cell(struct cw_monitor *m, int cgroup_fd, __u64 id,
+					__u32 policy, bool adopt, int *ret)
+{
 	struct cw_cell_links *grown, *l;
+
+	grown = realloc(m->cells, (m->ncells + 1) * sizeof(*m->cells));
+	if (!grown) {
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	m->cells = grown;
+	l = &m->cells[m->ncells];
+	memset(l, 0, sizeof(*l));
+	l->id = id;
+	l->policy = policy;
+	l->cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
+	if (l->cgroup_fd < 0) {
+		*ret = -errno;
+		return NULL;
+	}
+	/* Hooks first: once the cell is in the map its tasks are watched. */
+	*ret = attach_cell_hooks(m, l, cgroup_fd, adopt);
+	if (*ret) {
+		destroy_links(l);
+		if (m->pin_dir && !adopt) {
+			char dir[PATH_MAX];
+
+			cell_pin_dir(m, id, dir, sizeof(dir));
+			remove_pins(dir);
+		}
+		return NULL;
+	}
+	m->ncells++;
+	return l;
+}
+
+/* The id of the cgroup at @cgroup_fd, if it can become one of our cells under @policy. */
+static int check_new_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u64 *cell_id)
+{
 	int ret;
 
 	if (policy && !find_policy(m, policy))
@@ -594,52 +969,132 @@ int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32
 	ret = cg2_id(cgroup_fd, cell_id);
 	if (ret)
 		return ret;
-	grown = realloc(m->cells, (m->ncells + 1) * sizeof(*m->cells));
-	if (!grown)
-		return -ENOMEM;
-	m->cells = grown;
-	l = &m->cells[m->ncells];
-	memset(l, 0, sizeof(*l));
-	l->id = *cell_id;
-	l->policy = policy;
-	l->cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
-	if (l->cgroup_fd < 0)
-		return -errno;
+	return find_cell(m, *cell_id) ? -EEXIST : 0;
+}
 
-	/* Hooks first: once the cell is in the map its tasks are watched. */
-	struct bpf_program *progs[] = {
-		m->skel->progs.cw_connect4, m->skel->progs.cw_connect6,
-		m->skel->progs.cw_sendmsg4, m->skel->progs.cw_sendmsg6,
-		m->skel->progs.cw_sock_create,
-	};
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		l->links[i] = bpf_program__attach_cgroup(progs[i], cgroup_fd);
-		if (!l->links[i])
-			goto fail;
+int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
+			__u64 *cell_id)
+{
+	struct cw_cell cell = { .policy = policy, .net_policy = net_policy };
+	struct cw_cell_links *l;
+	int ret = check_new_cell(m, cgroup_fd, policy, cell_id);
+
+	if (ret)
+		return ret;
+	l = track_cell(m, cgroup_fd, *cell_id, policy, false, &ret);
+	if (!l)
+		return ret;
+	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.cells), cell_id, &cell, BPF_ANY)) {
+		ret = -errno;
+		cw_monitor_remove_cell(m, *cell_id);
+		return ret;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.cells), cell_id, &cell, BPF_ANY))
-		goto fail;
-	m->ncells++;
 	return 0;
-fail:
-	ret = -errno;
-	destroy_links(l);
-	return ret;
+}
+
+int cw_monitor_adopt_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u64 *cell_id)
+{
+	int fd = bpf_map__fd(m->skel->maps.cells), ret;
+	struct cw_cell cell;
+
+	ret = check_new_cell(m, cgroup_fd, policy, cell_id);
+	if (ret)
+		return ret;
+	if (bpf_map_lookup_elem(fd, cell_id, &cell))
+		return -ENOENT;
+	if (!track_cell(m, cgroup_fd, *cell_id, policy, true, &ret))
+		return ret;
+	cell.policy = policy;
+	if (bpf_map_update_elem(fd, cell_id, &cell, BPF_EXIST)) {
+		/* Its pinned hooks and entry stay: the kernel goes on enforcing. */
+		ret = -errno;
+		untrack(m, find_cell(m, *cell_id));
+		return ret;
+	}
+	return 0;
 }
 
 int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
 {
-	for (size_t i = 0; i < m->ncells; i++) {
-		struct cw_cell_links *l = &m->cells[i];
+	struct cw_cell_links *l = find_cell(m, cell_id);
+	int ret = bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cells), &cell_id) ? -errno : 0;
+	char dir[PATH_MAX];
 
-		if (l->id != cell_id)
-			continue;
-		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cells), &cell_id);
-		destroy_links(l);
-		*l = m->cells[--m->ncells];
+	if (m->pin_dir) {
+		cell_pin_dir(m, cell_id, dir, sizeof(dir));
+		remove_pins(dir);
+	}
+	if (l) {
+		untrack(m, l);
 		return 0;
 	}
-	return -ENOENT;
+	return ret;
+}
+
+int cw_monitor_kernel_cells(struct cw_monitor *m, __u64 *ids, int max)
+{
+	int fd = bpf_map__fd(m->skel->maps.cells), n = 0;
+	__u64 key, *prev = NULL;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &key)) {
+		ids[n++] = key;
+		prev = &ids[n - 1];
+	}
+	return n;
+}
+
+void cw_monitor_purge_old_policies(struct cw_monitor *m)
+{
+	if (m->first_policy > 1)
+		cw_rules_delete_range(&m->maps, 1, m->first_policy - 1);
+}
+
+void cw_monitor_unpin(struct cw_monitor *m)
+{
+	char path[PATH_MAX];
+
+	if (!m->pin_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/maps", m->pin_dir);
+	remove_pins(path);
+	snprintf(path, sizeof(path), "%s/links", m->pin_dir);
+	remove_pins(path);
+	snprintf(path, sizeof(path), "%s/cells", m->pin_dir);
+	for (size_t i = 0; i < m->ncells; i++) {
+		char dir[PATH_MAX];
+
+		cell_pin_dir(m, m->cells[i].id, dir, sizeof(dir));
+		remove_pins(dir);
+	}
+	rmdir(path);
+	rmdir(m->pin_dir);
+}
+
+int cw_monitor_unpinned_links(struct cw_monitor *m, __u64 cell_id, int *fds, int max)
+{
+	struct cw_cell_links *l;
+	int n = 0;
+
+	if (!cell_id) {
+		for (size_t i = 0; m->links_unpinnable && i < m->nlinks && n < max; i++)
+			fds[n++] = bpf_link__fd(m->links[i]);
+		return n;
+	}
+	l = find_cell(m, cell_id);
+	for (int i = 0; l && m->cell_links_unpinnable && i < NR_CELL_HOOKS && n < max; i++)
+		fds[n++] = bpf_link__fd(l->links[i]);
+	return n;
+}
+
+void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[2], __u64 size[2])
+{
+	for (int i = 0; i < 2; i++) {
+		const unsigned long *cons = m->ring_pos[i][0], *prod = m->ring_pos[i][1];
+
+		size[i] = m->ring_size[i];
+		used[i] = cons && prod ? __atomic_load_n(prod, __ATOMIC_ACQUIRE) -
+					 __atomic_load_n(cons, __ATOMIC_ACQUIRE) : 0;
+	}
 }
 
 int cw_monitor_fd(struct cw_monitor *m)

@@ -27,6 +27,12 @@ struct cw_monitor_opts {
 	bool verbose;			/* pass libbpf's messages through */
 	bool generic_syscalls;		/* use the generic sys_exit program even with tracefs */
 	bool no_lsm;			/* do not use BPF-LSM even where it works */
+	/*
+	 * A bpffs directory: maps, tracing links and each cell's hooks are
+	 * pinned there, so the kernel keeps enforcing when the process dies,
+	 * and a later monitor with the same directory takes them over.
+	 */
+	const char *pin_dir;
 };
 
 struct cw_stats {
@@ -59,13 +65,59 @@ int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id
 int cw_monitor_replace_policy(struct cw_monitor *m, __u32 old, struct cw_ruleset *rs,
 			      __u32 *id, char *err, size_t errlen);
 
+/* Move every cell of policy @old to policy @new, then drop @old. */
+int cw_monitor_switch_policy(struct cw_monitor *m, __u32 old, __u32 new);
+
+/* Drop a policy no cell runs (a reload that failed half way). */
+void cw_monitor_drop_policy(struct cw_monitor *m, __u32 id);
+
 /*
  * Start watching the cgroup open at @cgroup_fd as a cell running @policy
  * (0: none), with the network verdicts @net_policy (CW_NETPOL_*).
  */
 int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
 			__u64 *cell_id);
+/*
+ * Stop watching a cell: its hooks, pins and kernel entry go.  Also for a
+ * cell only the kernel still knows (registered by an earlier monitor).
+ */
 int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id);
+
+/*
+ * Take over a cell an earlier monitor registered with the same pin
+ * directory: its pinned hooks are kept, it runs @policy from now on.
+ * -ENOENT when the kernel does not know the cell.
+ */
+int cw_monitor_adopt_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u64 *cell_id);
+
+/* Cells in the kernel's map, ours or an earlier monitor's: up to @max ids, returns the count. */
+int cw_monitor_kernel_cells(struct cw_monitor *m, __u64 *ids, int max);
+
+/*
+ * Drop the compiled rules of every policy an earlier monitor left (ids
+ * below this monitor's first), once its cells were adopted or removed.
+ */
+void cw_monitor_purge_old_policies(struct cw_monitor *m);
+
+/*
+ * Links the kernel refused to pin (some kernels do, for tracing links):
+ * the tracing ones for @cell_id 0, else the cell's hooks.  Their fds, for a
+ * process that holds them so they outlive this one; returns the count.
+ */
+int cw_monitor_unpinned_links(struct cw_monitor *m, __u64 cell_id, int *fds, int max);
+
+/*
+ * Make this monitor's programs the ones that act, in one map update: until
+ * then a pinning monitor's programs are attached but inert, and an earlier
+ * monitor's (held by pins or the link keeper) still act.
+ */
+int cw_monitor_activate(struct cw_monitor *m);
+
+/* Remove every pin: the kernel stops enforcing when this monitor closes. */
+void cw_monitor_unpin(struct cw_monitor *m);
+
+/* Bytes waiting in the two rings (events, critical) and their sizes. */
+void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[2], __u64 size[2]);
 
 /* An fd that becomes readable when events are pending (for epoll). */
 int cw_monitor_fd(struct cw_monitor *m);

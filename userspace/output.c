@@ -441,7 +441,8 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 	return doc;
 }
 
-json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
+/* The fields every record of cellwatch's own carries. */
+static json_t *own_record(__u64 realtime_ns, const char *kind, const char *action)
 {
 	json_t *doc = json_object();
 	char ts[40];
@@ -453,16 +454,44 @@ json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
 	err |= set(doc, "@timestamp", json_string(ts));
 	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
 	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
-	err |= set(doc, "event.kind", json_string("metric"));
-	err |= set(doc, "event.action", json_string("events-lost"));
+	err |= set(doc, "event.kind", json_string(kind));
+	err |= set(doc, "event.action", json_string(action));
 	err |= set(doc, "event.module", json_string("cellwatch"));
-	err |= set(doc, "cellwatch.lost.events", json_integer(lost));
-	err |= set(doc, "cellwatch.lost.total", json_integer(total));
 	if (err) {
 		json_decref(doc);
 		return NULL;
 	}
 	return doc;
+}
+
+json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
+{
+	json_t *doc = own_record(realtime_ns, "metric", "events-lost");
+
+	if (doc && (set(doc, "cellwatch.lost.events", json_integer(lost)) |
+		    set(doc, "cellwatch.lost.total", json_integer(total)))) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *category,
+			 const char *type)
+{
+	json_t *doc = own_record(realtime_ns, "event", action);
+
+	if (doc && (set(doc, "event.category", strarray(category)) |
+		    set(doc, "event.type", strarray(type)))) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int cw_json_set(json_t *doc, const char *path, json_t *val)
+{
+	return set(doc, path, val);
 }
 
 int cw_write_json_line(int fd, json_t *doc)

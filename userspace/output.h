@@ -22,6 +22,16 @@ json_t *cw_event_to_ecs(const struct cw_event *ev);
 json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total);
 
 /*
+ * A record of cellwatch's own (event.kind "event"): a cell registered or
+ * ended, a rules reload, the daemon starting.  NULL on allocation failure.
+ */
+json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *category,
+			 const char *type);
+
+/* Set the dotted @path ("cellwatch.run_id") of @doc to @val (taken); 0 or -ENOMEM. */
+int cw_json_set(json_t *doc, const char *path, json_t *val);
+
+/*
  * Write @doc as one line to @fd.  On a short write to a regular file the
  * partial line is cut off again.  0 or negative errno.
  */

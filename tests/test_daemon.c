@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The sidecar daemon: many cells under one monitor, fail-closed
+ * registration, the kernel's rules outliving a crashed daemon, a restarted
+ * daemon taking its cells over, and the outputs (log, syslog, tail,
+ * metrics) end to end.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "test.h"
+
+#define NRUNS 50
+
+/*
+ * The VM (tests/vm) emulates its CPUs: 50 Python start-ups at once take
+ * minutes there, so it runs fewer cells; the host runs all 50.
+ */
+static int concurrent_runs(void)
+{
+	char host[64] = "";
+
+	gethostname(host, sizeof(host));
+	return strcmp(host, "vmtest") ? NRUNS : 15;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Every line of the daemon's log and its rotated files, oldest first. */
+static json_t *read_all_logs(const char *log)
+{
+	json_t *all = json_array();
+	char path[1024];
+
+	for (int i = 1000; i >= 0; i--) {
+		json_t *part;
+
+		if (i)
+			snprintf(path, sizeof(path), "%s.%d", log, i);
+		else
+			snprintf(path, sizeof(path), "%s", log);
+		if (access(path, F_OK))
+			continue;
+		part = read_log(path);
+		json_array_extend(all, part);
+		json_decref(part);
+	}
+	return all;
+}
+
+static int count_where(json_t *log, const char *path, const char *value, const char *path2,
+		       const char *value2)
+{
+	size_t i;
+	json_t *ev;
+	int n = 0;
+
+	json_array_foreach(log, i, ev) {
+		const char *v = jstr(ev, path), *v2 = path2 ? jstr(ev, path2) : NULL;
+
+		n += v && !strcmp(v, value) && (!path2 || (v2 && !strcmp(v2, value2)));
+	}
+	return n;
+}
+
+/* Exec events of the run whose arguments include @marker. */
+static int count_exec_with_arg(json_t *log, const char *run_id, const char *marker)
+{
+	size_t i, j;
+	json_t *ev, *a;
+	int n = 0;
+
+	json_array_foreach(log, i, ev) {
+		const char *r = jstr(ev, "cellwatch.run_id"), *act = jstr(ev, "event.action");
+
+		if (!r || strcmp(r, run_id) || !act || strcmp(act, "exec"))
+			continue;
+		json_array_foreach(jget(ev, "process.args"), j, a) {
+			if (json_is_string(a) && !strcmp(json_string_value(a), marker))
+				n++;
+		}
+	}
+	return n;
+}
+
+enum kind { BENIGN, SHELL, EXEC_SHELL, METADATA };
+
+static enum kind kind_of(int i)
+{
+	static const enum kind mix[] = { SHELL, EXEC_SHELL, METADATA, BENIGN, BENIGN };
+
+	return mix[i % 5];
+}
+
+static void payload(int i, char *marker, char **argv)
+{
+	static const char *const py[] = {
+		[BENIGN] = "import statistics, sys; print('mean', statistics.mean(range(1001)))",
+		[EXEC_SHELL] = "import os; os.execv('/bin/sh', ['sh', '-c', 'echo escaped'])",
+		[METADATA] = "import socket; s = socket.socket(); s.settimeout(2); "
+			     "s.connect(('169.254.169.254', 80)); print('escaped')",
+	};
+	enum kind k = kind_of(i);
+
+	if (k == SHELL) {
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = "echo escaped";
+	} else {
+		argv[0] = "/usr/bin/python3";
+		argv[1] = "-c";
+		argv[2] = (char *)py[k];
+	}
+	argv[3] = marker;	/* $0 for sh, sys.argv[1] for python */
+	argv[4] = NULL;
+}
+
+TEST(daemon_fifty_concurrent_cells_each_event_once)
+{
+	char *extra[] = { "--log-max-bytes", "65536", "--log-keep", "1000", NULL };
+	struct daemon_proc d = {};
+	pid_t pids[NRUNS] = {};
+	char markers[NRUNS][32], run_ids[NRUNS][32], results[NRUNS][600], outs[NRUNS][600];
+	json_t *log = NULL;
+	int nruns = concurrent_runs();
+	long deadline;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	for (int i = 0; i < nruns; i++) {
+		char *opts[8], *argv[5];
+
+		snprintf(markers[i], sizeof(markers[i]), "marker-%d", i);
+		snprintf(run_ids[i], sizeof(run_ids[i]), "run-%d", i);
+		snprintf(results[i], sizeof(results[i]), "%s/result-%d.json", test_dir, i);
+		snprintf(outs[i], sizeof(outs[i]), "%s/out-%d.txt", test_dir, i);
+		opts[0] = "--run-id";
+		opts[1] = run_ids[i];
+		opts[2] = "--label";
+		opts[3] = "suite=daemon";
+		opts[4] = "--result";
+		opts[5] = results[i];
+		opts[6] = NULL;
+		payload(i, markers[i], argv);
+		pids[i] = cellrun_daemon_start(&d, opts, argv, outs[i]);
+	}
+	deadline = now_ms() + 180000;
+	for (int i = 0; i < nruns; i++) {
+		int status = -1;
+
+		while (waitpid(pids[i], &status, WNOHANG) == 0 && now_ms() < deadline)
+			usleep(20000);
+		if (!ASSERT_TRUE(WIFEXITED(status), "cellrun ended in time")) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], &status, 0);
+		}
+		pids[i] = 0;
+		if (kind_of(i) == BENIGN)
+			ASSERT_EQ(WEXITSTATUS(status), 0, run_ids[i]);
+		else
+			ASSERT_EQ(WEXITSTATUS(status), 128 + SIGKILL, run_ids[i]);
+	}
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	{
+		char rotated[600];
+
+		snprintf(rotated, sizeof(rotated), "%s.1", d.log);
+		ASSERT_OK(access(rotated, F_OK), "the log rotated under load");
+	}
+	log = read_all_logs(d.log);
+	for (int i = 0; i < nruns; i++) {
+		json_t *res = read_json(results[i]), *ev;
+		long long cell = jint(res, "cell_id");
+		const char *reason = jstr(res, "reason");
+		size_t j;
+		int mine = 0, wrong = 0;
+		char cell_str[32];
+
+		if (!ASSERT_OK_PTR(res, results[i]))
+			continue;
+		ASSERT_STREQ(jstr(res, "layers.watched_by"), "daemon", "watched by the daemon");
+		if (kind_of(i) == BENIGN) {
+			ASSERT_STREQ(reason, "exited", run_ids[i]);
+		} else {
+			ASSERT_STREQ(reason, "killed_by_rule", run_ids[i]);
+			ASSERT_STREQ(jstr(res, "rule"), kind_of(i) == METADATA ? "metadata-service" :
+				     "shell-spawn", run_ids[i]);
+			ASSERT_EQ(count_where(log, "cellwatch.run_id", run_ids[i], "event.kind",
+					      "alert") >= 1, 1, "the kill is in the log");
+		}
+		ASSERT_EQ(count_exec_with_arg(log, run_ids[i], markers[i]), 1,
+			  "the payload's exec is logged exactly once");
+		json_array_foreach(log, j, ev) {
+			const char *r = jstr(ev, "cellwatch.run_id");
+
+			if (!r || strcmp(r, run_ids[i]))
+				continue;
+			mine++;
+			wrong += jint(ev, "cellwatch.cell.id") != cell;
+			wrong += !jstr(ev, "labels.suite") || strcmp(jstr(ev, "labels.suite"), "daemon");
+		}
+		ASSERT_TRUE(mine > 2, "the run has events");
+		ASSERT_EQ(wrong, 0, "every event of the run carries its cell id and labels");
+		snprintf(cell_str, sizeof(cell_str), "%lld", cell);
+		ASSERT_EQ(count_where(log, "cellwatch.run_id", run_ids[i], "event.action",
+				      "cell-registered"), 1, "registered once");
+		ASSERT_EQ(count_where(log, "cellwatch.run_id", run_ids[i], "event.action",
+				      "cell-ended"), 1, "reaped once");
+		json_decref(res);
+	}
+	for (int i = 0; i < nruns; i++) {
+		char buf[4096] = "";
+		int fd = open(outs[i], O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (kind_of(i) == BENIGN)
+			ASSERT_HAS(buf, "mean 500", "the benign run computed its result");
+		else
+			ASSERT_FALSE(strstr(buf, "escaped"), "no hostile run got past its rule");
+	}
+	ASSERT_TRUE(access(d.pin, F_OK) != 0, "a clean stop with no cell left unpins everything");
+cleanup:
+	for (int i = 0; i < NRUNS; i++) {
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+	}
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
+/* Wait until @path exists, up to @ms. */
+static bool wait_file(const char *path, int ms)
+{
+	for (long end = now_ms() + ms; now_ms() < end; usleep(20000)) {
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+static bool wait_log(const char *log, const char *path, const char *value, int ms)
+{
+	for (long end = now_ms() + ms; now_ms() < end; usleep(50000)) {
+		json_t *all = read_all_logs(log);
+		bool found = find_event(all, path, value) != NULL;
+
+		json_decref(all);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool log_ends_whole(const char *log)
+{
+	char c = 0;
+	int fd = open(log, O_RDONLY);
+	bool ok = fd >= 0 && lseek(fd, -1, SEEK_END) >= 0 && read(fd, &c, 1) == 1 && c == '\n';
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * The payload keeps the daemon writing (an open a millisecond), spawns a
+ * shell once the test says go1 (the daemon is dead by then), another at
+ * go2 (a new daemon has taken over), and reports how each shell ended.
+ */
+static const char crash_payload[] =
+	"import os, time\n"
+	"def wait(name):\n"
+	"    while not os.path.exists('/output/' + name):\n"
+	"        os.close(os.open('/dev/null', os.O_RDONLY))\n"
+	"        time.sleep(0.001)\n"
+	"for n in ('1', '2'):\n"
+	"    wait('go' + n)\n"
+	"    st = os.system('echo escaped')\n"
+	"    open('/output/sh' + n, 'w').write(str(st))\n";
+
+TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
+{
+	const char *out = make_output_dir("out");
+	char *opts[] = { "--run-id", "crash-run", "--output", (char *)out, NULL };
+	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
+	char path[700], buf[64] = "";
+	struct daemon_proc d = {};
+	json_t *log = NULL;
+	pid_t run = 0;
+	int status = -1, fd;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	run = cellrun_daemon_start(&d, opts, argv, test_path(0, "cellrun.txt"));
+	if (!ASSERT_TRUE(wait_log(d.log, "event.action", "cell-registered", 20000),
+			 "the cell is registered"))
+		goto cleanup;
+	usleep(300000);		/* the payload's opens keep the daemon writing */
+	ASSERT_EQ(WTERMSIG(stop_daemon(&d, SIGKILL)), SIGKILL, "the daemon is killed");
+	ASSERT_TRUE(log_ends_whole(d.log), "no torn line: the log ends with a whole line");
+	log = read_log(d.log);
+	json_decref(log);
+	log = NULL;
+
+	touch(out, "go1");
+	snprintf(path, sizeof(path), "%s/sh1", out);
+	if (!ASSERT_TRUE(wait_file(path, 20000), "the payload spawned a shell without a daemon"))
+		goto cleanup;
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		ASSERT_TRUE(read(fd, buf, sizeof(buf) - 1) > 0, "read sh1");
+		close(fd);
+	}
+	ASSERT_STREQ(buf, "9", "the shell was killed (SIGKILL) with no daemon running");
+
+	if (!ASSERT_TRUE(start_daemon(&d, NULL), "the daemon restarts"))
+		goto cleanup;
+	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-adopted", 5000),
+		    "the restarted daemon takes the running cell over");
+	touch(out, "go2");
+	waitpid(run, &status, 0);
+	run = 0;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the payload ran to its end");
+	snprintf(path, sizeof(path), "%s/sh2", out);
+	fd = open(path, O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	if (ASSERT_TRUE(fd >= 0, "sh2 reported")) {
+		ASSERT_TRUE(read(fd, buf, sizeof(buf) - 1) > 0, "read sh2");
+		close(fd);
+	}
+	ASSERT_STREQ(buf, "9", "the shell was killed under the restarted daemon");
+	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-ended", 5000), "the cell is reaped");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	log = read_log(d.log);
+	/* The first shell's exec waited in the pinned ring for the new daemon. */
+	if (!ASSERT_EQ(count_where(log, "cellwatch.run_id", "crash-run", "rule.name",
+				   "shell-spawn"), 2,
+		       "both shells are in the log, with the run's metadata, once each")) {
+		size_t i;
+		json_t *ev;
+
+		json_array_foreach(log, i, ev) {
+			if (jstr(ev, "rule.name"))
+				fprintf(stderr, "  %s\n", json_dumps(ev, JSON_COMPACT));
+		}
+	}
+	ASSERT_TRUE(access(d.pin, F_OK) != 0, "no cell left: the pins are gone");
+cleanup:
+	if (run > 0) {
+		kill(run, SIGKILL);
+		waitpid(run, NULL, 0);
+	}
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
+TEST(daemon_fail_closed_without_ack)
+{
+	char *argv[] = { "/bin/echo", "payload-ran", NULL };
+	char *opts[] = { "--daemon-timeout", "300", NULL };
+	struct daemon_proc d = {};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct cmd_result res;
+	int lfd = -1;
+	long t0;
+
+	if (!require_root())
+		return;
+	/* Nobody listening. */
+	snprintf(d.socket, sizeof(d.socket), "%s/none.sock", test_dir);
+	cellrun_daemon(&d, NULL, argv, &res);
+	ASSERT_EQ(res.status, 122, "no daemon: refused");
+	ASSERT_HAS(res.err, "refusing to run", "says why");
+	ASSERT_FALSE(strstr(res.out, "payload-ran"), "the payload did not run");
+
+	/* A daemon that accepts and never answers. */
+	snprintf(d.socket, sizeof(d.socket), "%s/mute.sock", test_dir);
+	memcpy(sun.sun_path, d.socket, strnlen(d.socket, sizeof(sun.sun_path) - 1));
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) || listen(lfd, 4),
+		       "mute listener"))
+		goto cleanup;
+	t0 = now_ms();
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 122, "no ack in time: refused");
+	ASSERT_TRUE(now_ms() - t0 < 10000, "within the timeout, not for ever");
+	ASSERT_HAS(res.err, "no ack within --daemon-timeout", "says why");
+	ASSERT_FALSE(strstr(res.out, "payload-ran"), "the payload did not run");
+	close(lfd);
+	lfd = -1;
+
+	/* A real daemon refusing an unknown policy. */
+	memset(&d, 0, sizeof(d));
+	if (!ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	cellrun_daemon(&d, (char *[]){ "--policy", "nosuch", NULL }, argv, &res);
+	ASSERT_EQ(res.status, 122, "unknown policy: refused");
+	ASSERT_HAS(res.err, "policy 'nosuch': unknown", "the daemon's reason is shown");
+	ASSERT_FALSE(strstr(res.out, "payload-ran"), "the payload did not run");
+	cellrun_daemon(&d, NULL, argv, &res);
+	ASSERT_EQ(res.status, 0, "a known policy runs");
+	ASSERT_HAS(res.out, "payload-ran", "the payload ran");
+cleanup:
+	if (lfd >= 0)
+		close(lfd);
+	daemon_cleanup(&d);
+}
+
+TEST(daemon_socket_root_only)
+{
+	struct daemon_proc d = {};
+	struct stat st;
+	pid_t pid;
+	int status = -1;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	ASSERT_OK(stat(d.socket, &st), "socket exists");
+	ASSERT_EQ(st.st_mode & 0777, 0600, "socket mode 0600");
+	ASSERT_EQ(st.st_uid, 0, "owned by root");
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		_exit(cw_api_connect(d.socket) == -EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_EQ(WEXITSTATUS(status), 0, "another uid cannot connect");
+cleanup:
+	daemon_cleanup(&d);
+}
+
+/* Read from @fd until @needle shows up, up to @ms; the text read so far in @buf. */
+static bool read_until(int fd, char *buf, size_t len, const char *needle, int ms)
+{
+	size_t have = strlen(buf);
+
+	for (long end = now_ms() + ms; !strstr(buf, needle) && now_ms() < end;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf + have, len - 1 - have);
+		if (n <= 0)
+			break;
+		have += n;
+		buf[have] = '\0';
+	}
+	return strstr(buf, needle);
+}
+
+TEST(daemon_tail_follows_alerts_across_restart)
+{
+	char *argv[] = { "/bin/sh", "-c", "true", NULL };
+	static char buf[65536];
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	int pipefd[2] = { -1, -1 };
+	pid_t tail = 0;
+
+	buf[0] = '\0';
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts") ||
+	    !ASSERT_OK(pipe2(pipefd, O_CLOEXEC), "pipe"))
+		goto cleanup;
+	tail = fork();
+	if (tail == 0) {
+		char bin[4096];
+
+		snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+		dup2(pipefd[1], 1);
+		execl(bin, bin, "tail", "--socket", d.socket, "--json", "--rule", "shell-spawn",
+		      NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	usleep(300000);
+	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-1", NULL }, argv, &res);
+	ASSERT_TRUE(read_until(pipefd[0], buf, sizeof(buf), "\"tail-1\"", 10000),
+		    "tail shows the alert");
+	ASSERT_FALSE(strstr(buf, "cell-registered"), "only alerts of the chosen rule");
+
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops");
+	if (!ASSERT_TRUE(start_daemon(&d, NULL), "the daemon restarts"))
+		goto cleanup;
+	usleep(600000);		/* tail retries every 200 ms */
+	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-2", NULL }, argv, &res);
+	ASSERT_TRUE(read_until(pipefd[0], buf, sizeof(buf), "\"tail-2\"", 10000),
+		    "tail reconnected and shows the next alert");
+cleanup:
+	if (tail > 0) {
+		kill(tail, SIGTERM);
+		waitpid(tail, NULL, 0);
+	}
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	daemon_cleanup(&d);
+}
+
+/* GET @path from 127.0.0.1:@port; the whole response in @buf. */
+static bool http_get(int port, const char *path, char *buf, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char req[256];
+	size_t have = 0;
+	ssize_t n;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return false;
+	}
+	while (have < len - 1 && (n = read(fd, buf + have, len - 1 - have)) > 0)
+		have += n;
+	buf[have] = '\0';
+	close(fd);
+	return have > 0;
+}
+
+TEST(daemon_metrics_and_syslog)
+{
+	char addr[64], port_s[8], *argv[] = { "/bin/sh", "-c", "true", NULL };
+	static char page[65536];
+	char *extra[] = { "--metrics", addr, "--syslog-socket", NULL, NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	char dgram[65536];
+	int port = 20000 + getpid() % 20000, sfd = -1;
+	ssize_t n;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/syslog.sock", test_dir);
+	extra[3] = sun.sun_path;
+	if (!require_root())
+		return;
+	sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), "syslog socket") ||
+	    !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	cellrun_daemon(&d, (char *[]){ "--run-id", "metrics-1", NULL }, argv, &res);
+	ASSERT_EQ(res.status, 128 + SIGKILL, "the shell is killed");
+
+	/* Syslog: the alert as RFC 5424, authpriv (10) * 8 + critical (2). */
+	{
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+		if (ASSERT_TRUE(poll(&pfd, 1, 10000) == 1, "a syslog message")) {
+			n = recv(sfd, dgram, sizeof(dgram) - 1, 0);
+			dgram[n > 0 ? n : 0] = '\0';
+			ASSERT_TRUE(!strncmp(dgram, "<82>1 ", 6), "PRI and version");
+			ASSERT_HAS(dgram, "rule=\"shell-spawn\"", "structured data names the rule");
+			ASSERT_HAS(dgram, "\"metrics-1\"", "the message is the event");
+		}
+	}
+
+	if (ASSERT_TRUE(http_get(port, "/metrics", page, sizeof(page)), "GET /metrics")) {
+		ASSERT_HAS(page, "200 OK", "status");
+		ASSERT_HAS(page, "cellwatch_alerts_total{rule=\"shell-spawn\"} 1", "alerts by rule");
+		ASSERT_HAS(page, "cellwatch_kills_total{layer=\"kernel\"} 1", "kills by layer");
+		ASSERT_HAS(page, "cellwatch_events_total{kind=\"exec\"}", "events by kind");
+		ASSERT_HAS(page, "cellwatch_cells_active 0", "the cell was reaped");
+		ASSERT_HAS(page, "cellwatch_events_dropped_total{ring=\"events\"} 0", "no drop");
+		ASSERT_HAS(page, "cellwatch_ringbuf_size_bytes{ring=\"events\"}", "ring size");
+		ASSERT_HAS(page, "cellwatch_rule_eval_seconds_bucket{le=\"+Inf\"}", "histogram");
+	}
+cleanup:
+	if (sfd >= 0)
+		close(sfd);
+	daemon_cleanup(&d);
+}
