@@ -559,7 +559,10 @@ static void reap_cell(struct daemon *d, struct cell *c)
 
 static void check_cell(struct daemon *d, struct cell *c)
 {
-	if (populated(c->src.fd) == 0)
+	int ret = populated(c->src.fd);
+
+	/* ENODEV: the cgroup was removed, so empty too. */
+	if (ret == 0 || ret == -ENODEV)
 		reap_cell(d, c);
 }
 
