@@ -537,7 +537,7 @@ int main(int argc, char **argv)
 	if (r.opts.daemon) {
 		char err[512];
 
-		/* Before the cell exists: an absent daemon costs nothing to find out. */
+		/* Before the cell starts: an absent daemon is found out at once. */
 		r.daemon_fd = daemon_connect(&r.opts, err, sizeof(err));
 		if (r.daemon_fd < 0) {
 			fprintf(stderr, "cellrun: %s: refusing to run\n", err);

@@ -615,3 +615,69 @@ cleanup:
 		close(sfd);
 	daemon_cleanup(&d);
 }
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static int count_reloads(const char *log, const char *outcome)
+{
+	json_t *all = read_all_logs(log);
+	int n = count_where(all, "event.action", "rules-reload", "event.outcome", outcome);
+
+	json_decref(all);
+	return n;
+}
+
+static bool wait_reloads(const char *log, const char *outcome, int n)
+{
+	for (long end = now_ms() + 10000; now_ms() < end; usleep(50000)) {
+		if (count_reloads(log, outcome) >= n)
+			return true;
+	}
+	return false;
+}
+
+#define RULE(action) "{\"rules\":[{\"name\":\"shell\",\"description\":\"d\"," \
+		     "\"event\":\"exec\",\"match\":{\"binary\":[\"sh\",\"dash\"]}," \
+		     "\"priority\":\"critical\",\"action\":\"" action "\"}]}"
+
+TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
+{
+	const char *file = test_path(0, "named.json");
+	char policy[600], *argv[] = { "/bin/sh", "-c", "echo ran", NULL };
+	char *extra[] = { "--policy", policy, NULL };
+	char *opts[] = { "--policy", "named", NULL };
+	struct daemon_proc d = {};
+	struct cmd_result res;
+
+	snprintf(policy, sizeof(policy), "named=%s", file);
+	write_text(file, RULE("kill"));
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 128 + SIGKILL, "the named policy kills the shell");
+
+	write_text(file, RULE("alert"));
+	kill(d.pid, SIGHUP);
+	ASSERT_TRUE(wait_reloads(d.log, "success", 1), "the reload is logged");
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 0, "the new rules only alert");
+	ASSERT_HAS(res.err, "ALERT shell", "and the alert reaches cellrun");
+
+	write_text(file, "{\"rules\":[{\"name\":\"x\",\"event\":\"exec\",\"action\":\"bogus\"}]}");
+	kill(d.pid, SIGHUP);
+	ASSERT_TRUE(wait_reloads(d.log, "failure", 1), "the refused reload is logged");
+	cellrun_daemon(&d, NULL, argv, &res);
+	ASSERT_EQ(res.status, 128 + SIGKILL, "the default policy stays in force");
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 0, "so does the named one, unchanged");
+cleanup:
+	daemon_cleanup(&d);
+}
