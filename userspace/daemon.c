@@ -117,6 +117,26 @@ static void warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A small file written whole: to a temporary name, then renamed. */
+static int write_file(const char *path, const char *text)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -EIO;
+	close(fd);
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
 static int watch_fd(struct daemon *d, struct source *src, __u32 events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = src };
@@ -350,6 +370,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 static void report_loss(struct daemon *d)
 {
 	__u64 total, lost = cw_monitor_new_drops(d->mon, &total);
+	char path[PATH_MAX], text[32];
 	json_t *doc;
 
 	if (!lost)
@@ -358,29 +379,29 @@ static void report_loss(struct daemon *d)
 	emit(d, doc, 0);
 	json_decref(doc);
 	warn("%llu events lost (ring buffer full)", (unsigned long long)lost);
+	/* The counters are pinned: a restarted daemon must not report these again. */
+	snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)total);
+	write_file(path, text);
+}
+
+/* Losses a dead daemon reported already (the pinned counters go on counting). */
+static void load_drops_reported(struct daemon *d)
+{
+	unsigned long long total;
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%llu", &total) == 1)
+		cw_monitor_drops_reported(d->mon, total);
+	fclose(f);
 }
 
 /* ---- the link keeper ---- */
-
-/* A small file written whole: to a temporary name, then renamed. */
-static int write_file(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 8];
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -EIO;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
 
 static void keeper_pidfile(struct daemon *d, char *buf, size_t len)
 {
@@ -1173,6 +1194,7 @@ static int open_monitor(struct daemon *d)
 		return ret;
 	}
 	/* Cells of an earlier daemon first: their events may wait in the rings. */
+	load_drops_reported(d);
 	adopt_cells(d);
 	d->rings = (struct source){ SRC_RINGS, cw_monitor_fd(d->mon) };
 	return 0;
@@ -1257,8 +1279,12 @@ static void shut_down(struct daemon *d)
 	}
 	/* Running cells keep their kernel rules, and the next daemon takes them. */
 	if (d->mon && !running) {
+		char path[PATH_MAX];
+
 		cw_monitor_unpin(d->mon);
 		disarm_keeper(d);
+		snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
+		unlink(path);
 	}
 	else if (running)
 		warn("%d cells still running: their kernel rules stay pinned in %s", running,

@@ -1143,6 +1143,11 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
 	return 0;
 }
 
+void cw_monitor_drops_reported(struct cw_monitor *m, __u64 total)
+{
+	m->drops_reported = total;
+}
+
 __u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total)
 {
 	struct cw_stats st;
@@ -1150,6 +1155,9 @@ __u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total)
 
 	if (cw_monitor_stats(m, &st) || st.drops == m->drops_reported)
 		return 0;
+	/* Counters newer than what was reported (pins removed in between). */
+	if (st.drops < m->drops_reported)
+		m->drops_reported = 0;
 	fresh = st.drops - m->drops_reported;
 	m->drops_reported = st.drops;
 	*total = st.drops;

@@ -133,6 +133,9 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
 /* Events lost since the last call (0: none); *total: lost since the start. */
 __u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total);
 
+/* With pinned counters: the losses an earlier monitor already reported. */
+void cw_monitor_drops_reported(struct cw_monitor *m, __u64 total);
+
 /* Is the BPF-LSM backend active?  If not, *why says why. */
 bool cw_monitor_lsm(const struct cw_monitor *m, const char **why);
 
