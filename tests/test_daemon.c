@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -458,6 +459,59 @@ TEST(daemon_socket_root_only)
 	}
 	waitpid(pid, &status, 0);
 	ASSERT_EQ(WEXITSTATUS(status), 0, "another uid cannot connect");
+cleanup:
+	daemon_cleanup(&d);
+}
+
+/* As uid/gid 65534: subscribe, then try to register; exit 0 when only the first works. */
+static int group_member_probe(const char *socket_path)
+{
+	json_t *req, *reply = NULL;
+	int fd, ok;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return 3;
+	fd = cw_api_connect(socket_path);
+	if (fd < 0)
+		return 4;
+	req = json_pack("{s:s, s:i}", "op", "subscribe", "since", 0);
+	ok = !cw_api_send(fd, req) && !cw_api_recv(fd, &reply, 5000) &&
+	     json_is_true(json_object_get(reply, "ok"));
+	json_decref(req);
+	json_decref(reply);
+	close(fd);
+	if (!ok)
+		return 5;
+	fd = cw_api_connect(socket_path);
+	req = json_pack("{s:s, s:s}", "op", "register", "cgroup", "/sys/fs/cgroup");
+	ok = fd >= 0 && !cw_api_send(fd, req) && !cw_api_recv(fd, &reply, 5000) &&
+	     json_is_false(json_object_get(reply, "ok")) &&
+	     strstr(json_string_value(json_object_get(reply, "error")) ?: "", "uid 0");
+	json_decref(req);
+	json_decref(reply);
+	return ok ? 0 : 6;
+}
+
+TEST(daemon_socket_group_may_tail_not_register)
+{
+	char *extra[] = { "--socket-group", "nogroup", NULL };
+	struct daemon_proc d = {};
+	struct stat st;
+	int status = -1;
+	pid_t pid;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	ASSERT_OK(stat(d.socket, &st), "socket exists");
+	ASSERT_EQ(st.st_mode & 0777, 0660, "socket mode 0660");
+	ASSERT_EQ(st.st_gid, 65534, "owned by the group");
+	/* The test dir is the daemon's socket's parent: let the member reach it. */
+	chmod(test_dir, 0711);
+	pid = fork();
+	if (pid == 0)
+		_exit(group_member_probe(d.socket));
+	waitpid(pid, &status, 0);
+	ASSERT_EQ(WEXITSTATUS(status), 0, "a member subscribes, and cannot register a cell");
 cleanup:
 	daemon_cleanup(&d);
 }
