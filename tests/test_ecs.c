@@ -77,6 +77,26 @@ TEST(ecs_exec_fields)
 	json_decref(doc);
 }
 
+/* A payload cannot hide an event behind bytes that are not UTF-8. */
+TEST(ecs_non_utf8_is_escaped_not_lost)
+{
+	static struct cw_exec_event raw;
+	static struct cw_event ev;
+	size_t size = make_exec(&raw, "/tmp/\xff\xfe\xc3\xa9vil", "sh\0\xc0\xaf\xed\xa0\x80", 9);
+	json_t *doc = NULL;
+
+	if (!ASSERT_OK(cw_event_decode(&ev, &raw, size), "decode"))
+		return;
+	doc = cw_event_to_ecs(&ev);
+	if (!ASSERT_OK_PTR(doc, "encoded, not dropped"))
+		return;
+	ASSERT_STREQ(jstr(doc, "process.executable"), "/tmp/\\xff\\xfe\xc3\xa9vil",
+		     "invalid bytes escaped, valid UTF-8 kept");
+	ASSERT_STREQ(json_string_value(json_array_get(jget(doc, "process.args"), 1)),
+		     "\\xc0\\xaf\\xed\\xa0\\x80", "overlong and surrogate forms escaped");
+	json_decref(doc);
+}
+
 TEST(ecs_exec_truncated_args)
 {
 	static struct cw_exec_event raw;

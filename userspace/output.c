@@ -26,6 +26,73 @@ void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
 		 (unsigned long long)(realtime_ns % 1000000000ULL) / 1000);
 }
 
+/* Length of the valid UTF-8 sequence at @s (at most @left bytes), 0 if none. */
+static size_t utf8_sequence(const char *str, size_t left)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t need;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (left < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF are not UTF-8. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+/*
+ * A JSON string of what the kernel saw.  Paths, arguments and names come
+ * from the cell and need not be UTF-8, which JSON strings must be: bytes
+ * that are not are written as the four characters \xNN, so the event is
+ * never lost (a payload could otherwise hide its alerts behind one such
+ * byte) and the bytes stay readable.
+ */
+static json_t *text(const char *s)
+{
+	json_t *v = json_string(s);
+	size_t len, n = 0;
+	char *buf;
+
+	if (v || !s)
+		return v;
+	len = strlen(s);
+	buf = malloc(4 * len + 1);
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t seq = utf8_sequence(s + i, len - i);
+
+		if (seq) {
+			memcpy(buf + n, s + i, seq);
+			n += seq;
+			i += seq;
+		} else {
+			n += sprintf(buf + n, "\\x%02x", (unsigned char)s[i++]);
+		}
+	}
+	buf[n] = '\0';
+	v = json_string(buf);
+	free(buf);
+	return v;
+}
+
 /* Set @path (dotted, e.g. "process.parent.pid") in @root, creating objects on the way. */
 static int set(json_t *root, const char *path, json_t *val)
 {
@@ -59,7 +126,7 @@ static json_t *strarray(const char *s)
 {
 	json_t *a = json_array();
 
-	if (a && json_array_append_new(a, json_string(s))) {
+	if (a && json_array_append_new(a, text(s))) {
 		json_decref(a);
 		return NULL;
 	}
@@ -72,7 +139,7 @@ static int set_id(json_t *doc, const char *path, __u32 id)
 
 	/* ECS ids are keywords. */
 	snprintf(buf, sizeof(buf), "%u", id);
-	return set(doc, path, json_string(buf));
+	return set(doc, path, text(buf));
 }
 
 static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
@@ -83,16 +150,16 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	int err = 0;
 
 	cw_format_time(ev->realtime_ns, ts, sizeof(ts));
-	err |= set(doc, "@timestamp", json_string(ts));
-	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
-	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
+	err |= set(doc, "@timestamp", text(ts));
+	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
+	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
 	/* A kernel verdict is an alert even where no rule but a policy took it. */
-	err |= set(doc, "event.kind", json_string(ev->rule || h->action != CW_ACTION_NONE ?
+	err |= set(doc, "event.kind", text(ev->rule || h->action != CW_ACTION_NONE ?
 						  "alert" : "event"));
 	err |= set(doc, "event.category", strarray(category));
 	err |= set(doc, "event.type", strarray(type));
-	err |= set(doc, "event.action", json_string(action));
-	err |= set(doc, "event.module", json_string("cellwatch"));
+	err |= set(doc, "event.action", text(action));
+	err |= set(doc, "event.module", text("cellwatch"));
 	err |= set(doc, "cellwatch.cell.id", json_integer(h->cell_id));
 	err |= set(doc, "process.pid", json_integer(h->pid));
 	err |= set(doc, "process.thread.id", json_integer(h->tid));
@@ -102,15 +169,15 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 		json_t *chain = json_array();
 
 		if (ev->ancestry[0])
-			err |= set(doc, "process.parent.executable", json_string(ev->ancestry[0]));
+			err |= set(doc, "process.parent.executable", text(ev->ancestry[0]));
 		/* Parent first; null where the tree does not know the image. */
 		for (int i = 0; chain && i < ev->nancestry; i++)
 			err |= json_array_append_new(chain, ev->ancestry[i] ?
-							    json_string(ev->ancestry[i]) :
+							    text(ev->ancestry[i]) :
 							    json_null());
 		err |= set(doc, "cellwatch.ancestry", chain);
 	}
-	err |= set(doc, "process.name", json_string(h->comm));
+	err |= set(doc, "process.name", text(h->comm));
 	err |= set_id(doc, "user.id", h->uid);
 	err |= set_id(doc, "user.effective.id", h->euid);
 	err |= set_id(doc, "group.id", h->gid);
@@ -119,16 +186,19 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 		json_t *tags = json_array();
 
 		err |= set(doc, "rule.id", json_integer(r->id));
-		err |= set(doc, "rule.name", json_string(r->name));
-		err |= set(doc, "rule.description", json_string(r->description));
-		err |= set(doc, "log.level", json_string(cw_priority_name(r->priority)));
+		err |= set(doc, "rule.name", text(r->name));
+		err |= set(doc, "rule.description", text(r->description));
+		err |= set(doc, "log.level", text(cw_priority_name(r->priority)));
 		for (size_t i = 0; tags && i < r->tags.n; i++)
-			err |= json_array_append_new(tags, json_string(r->tags.v[i]));
+			err |= json_array_append_new(tags, text(r->tags.v[i]));
 		err |= set(doc, "tags", tags);
 	}
+	else if (h->action != CW_ACTION_NONE)
+		/* A cell's network policy acted, no rule: as tail and syslog rank it. */
+		err |= set(doc, "log.level", text("warning"));
 	if (h->action != CW_ACTION_NONE) {
-		err |= set(doc, "cellwatch.action", json_string(cw_action_name(h->action)));
-		err |= set(doc, "cellwatch.layer", json_string(ev->layer ? ev->layer : "kernel"));
+		err |= set(doc, "cellwatch.action", text(cw_action_name(h->action)));
+		err |= set(doc, "cellwatch.layer", text(ev->layer ? ev->layer : "kernel"));
 		if (h->action == CW_ACTION_KILL || h->action == CW_ACTION_KILL_RUN)
 			err |= set(doc, "cellwatch.kill_latency_us",
 				   json_integer(ev->kill_latency_ns / 1000));
@@ -154,11 +224,11 @@ static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
 
 	snprintf(key, sizeof(key), "%s.inode", prefix);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ino);
-	err = set(doc, key, json_string(buf));
+	err = set(doc, key, text(buf));
 	snprintf(key, sizeof(key), "%s.device", prefix);
 	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(dev >> 20),
 		 (unsigned long long)(dev & 0xfffff));
-	return err | set(doc, key, json_string(buf));
+	return err | set(doc, key, text(buf));
 }
 
 /* Bits named by @t, as a JSON array; NULL when none is set. */
@@ -171,7 +241,7 @@ static json_t *named_bits(const struct cw_name *t, unsigned int bits)
 	list = json_array();
 	for (; list && t->name; t++) {
 		if (bits & t->value)
-			json_array_append_new(list, json_string(t->name));
+			json_array_append_new(list, text(t->name));
 	}
 	return list;
 }
@@ -197,11 +267,11 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	int argc = 0, err;
 
 	err = set_common(doc, ev, "process", "start", "exec");
-	err |= set(doc, "process.executable", json_string(path));
+	err |= set(doc, "process.executable", text(path));
 	/* comm may be a script's interpreter; the name is the binary's. */
-	err |= set(doc, "process.name", json_string(base ? base + 1 : path));
+	err |= set(doc, "process.name", text(base ? base + 1 : path));
 	for (const char *a = NULL; args && (a = cw_exec_next_arg(ev, a)); argc++)
-		err |= json_array_append_new(args, json_string(a));
+		err |= json_array_append_new(args, text(a));
 	err |= set(doc, "process.args", args);
 	err |= set(doc, "process.args_count", json_integer(argc));
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
@@ -224,7 +294,7 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 	else
 		type = "access";
 	err = set_common(doc, ev, "file", type, "open");
-	err |= set(doc, "file.path", json_string(ev->open.path));
+	err |= set(doc, "file.path", text(ev->open.path));
 	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
 						   json_array());
 	if (failed) {
@@ -233,13 +303,13 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 
 		/* What the caller asked for, not a file that exists. */
 		err |= set(doc, "cellwatch.path_resolved", json_false());
-		err |= set(doc, "event.outcome", json_string("failure"));
-		err |= set(doc, "error.code", json_string(name ? name : "?"));
-		err |= set(doc, "error.message", json_string(strerror(e)));
+		err |= set(doc, "event.outcome", text("failure"));
+		err |= set(doc, "error.code", text(name ? name : "?"));
+		err |= set(doc, "error.message", text(strerror(e)));
 	} else {
 		err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
 		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
-		err |= set(doc, "event.outcome", json_string("success"));
+		err |= set(doc, "event.outcome", text("success"));
 	}
 	return err | set_truncation(doc, ev->hdr.flags);
 }
@@ -278,7 +348,7 @@ static json_t *unix_name(const struct cw_net_event *n)
 		while (len > 1 && buf[len - 1] == '@' && !n->path[len - 1])
 			buf[--len] = '\0';
 	}
-	return json_string(buf);
+	return text(buf);
 }
 
 static int encode_net(json_t *doc, const struct cw_event *ev)
@@ -292,13 +362,13 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 
 	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "creation" : "connection", op);
 	if (family)
-		err |= set(doc, "network.type", json_string(family));
+		err |= set(doc, "network.type", text(family));
 	if ((n->family == AF_INET || n->family == AF_INET6) && n->op != CW_NET_SOCKET) {
 		inet_ntop(n->family, n->addr, ip, sizeof(ip));
-		err |= set(doc, "destination.ip", json_string(ip));
+		err |= set(doc, "destination.ip", text(ip));
 		err |= set(doc, "destination.port", json_integer(n->port));
 		if (transport)
-			err |= set(doc, "network.transport", json_string(transport));
+			err |= set(doc, "network.transport", text(transport));
 	} else if (n->family == AF_UNIX && n->path_len) {
 		err |= set(doc, "destination.address", unix_name(n));
 	}
@@ -311,10 +381,10 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 	if (n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS)) {
 		const char *name = strerrorname_np(-n->ret);
 
-		err |= set(doc, "event.outcome", json_string("failure"));
-		err |= set(doc, "error.code", json_string(name ? name : "?"));
+		err |= set(doc, "event.outcome", text("failure"));
+		err |= set(doc, "error.code", text(name ? name : "?"));
 	} else {
-		err |= set(doc, "event.outcome", json_string("success"));
+		err |= set(doc, "event.outcome", text("success"));
 	}
 	return err;
 }
@@ -347,7 +417,7 @@ static json_t *namespaces(__u64 flags)
 
 	for (size_t i = 0; list && i < sizeof(ns) / sizeof(ns[0]); i++) {
 		if (flags & ns[i].bit)
-			json_array_append_new(list, json_string(ns[i].name));
+			json_array_append_new(list, text(ns[i].name));
 	}
 	return list;
 }
@@ -362,12 +432,12 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 
 	snprintf(num, sizeof(num), "syscall_%u", s->nr);
 	err = set_common(doc, ev, "process", "info", name ? name : num);
-	err |= set(doc, "cellwatch.syscall.name", json_string(name ? name : num));
+	err |= set(doc, "cellwatch.syscall.name", text(name ? name : num));
 	err |= set(doc, "cellwatch.syscall.nr", json_integer(s->nr));
 	for (int i = 0; args && i < 6; i++) {
 		/* Hex: most are flags or addresses. */
 		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)s->args[i]);
-		err |= json_array_append_new(args, json_string(num));
+		err |= json_array_append_new(args, text(num));
 	}
 	err |= set(doc, "cellwatch.syscall.args", args);
 	if (s->clone_flags)
@@ -375,10 +445,10 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 	if (s->ret < 0) {
 		const char *ename = strerrorname_np(-s->ret);
 
-		err |= set(doc, "event.outcome", json_string("failure"));
-		err |= set(doc, "error.code", json_string(ename ? ename : "?"));
+		err |= set(doc, "event.outcome", text("failure"));
+		err |= set(doc, "error.code", text(ename ? ename : "?"));
 	} else {
-		err |= set(doc, "event.outcome", json_string("success"));
+		err |= set(doc, "event.outcome", text("success"));
 	}
 	err |= set(doc, "cellwatch.syscall.ret", json_integer(s->ret));
 	free(name);
@@ -395,12 +465,12 @@ static int encode_signal(json_t *doc, const struct cw_event *ev)
 
 	err = set_common(doc, ev, "process", "info", "signal");
 	err |= set(doc, "cellwatch.signal.number", json_integer(s->sig));
-	err |= set(doc, "cellwatch.signal.name", json_string(sigabbrev_np(s->sig) ?: "?"));
+	err |= set(doc, "cellwatch.signal.name", text(sigabbrev_np(s->sig) ?: "?"));
 	err |= set(doc, "cellwatch.signal.target.pid", json_integer(s->target_pid));
 	err |= set(doc, "cellwatch.signal.target.cell", json_integer(s->target_cell));
 	err |= set(doc, "cellwatch.signal.outside_cell", json_true());
 	if (s->result >= 0 && (size_t)s->result < sizeof(results) / sizeof(results[0]))
-		err |= set(doc, "cellwatch.signal.result", json_string(results[s->result]));
+		err |= set(doc, "cellwatch.signal.result", text(results[s->result]));
 	return err;
 }
 
@@ -451,12 +521,12 @@ static json_t *own_record(__u64 realtime_ns, const char *kind, const char *actio
 	if (!doc)
 		return NULL;
 	cw_format_time(realtime_ns, ts, sizeof(ts));
-	err |= set(doc, "@timestamp", json_string(ts));
-	err |= set(doc, "ecs.version", json_string(CW_ECS_VERSION));
-	err |= set(doc, "cellwatch.schema_version", json_string(CW_SCHEMA_VERSION));
-	err |= set(doc, "event.kind", json_string(kind));
-	err |= set(doc, "event.action", json_string(action));
-	err |= set(doc, "event.module", json_string("cellwatch"));
+	err |= set(doc, "@timestamp", text(ts));
+	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
+	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
+	err |= set(doc, "event.kind", text(kind));
+	err |= set(doc, "event.action", text(action));
+	err |= set(doc, "event.module", text("cellwatch"));
 	if (err) {
 		json_decref(doc);
 		return NULL;
