@@ -4,7 +4,13 @@ set -u
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/cellwatch-demo.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+daemon= tail=
+cleanup() {
+	[ -n "$tail" ] && kill "$tail" 2>/dev/null
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
 log="$work/events.json"
 
 echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go to /output)"
@@ -42,3 +48,31 @@ echo "   exit status $?"
 echo
 echo "== the alerts in the JSON event log ($(wc -l < "$log") events in all):"
 grep '"kind":"alert"' "$log"
+echo
+echo "== 6. the sidecar daemon: one monitor for three runs at once, alerts live in tail"
+sock="$work/cellwatch.sock"
+"$build/cellwatch" daemon --socket "$sock" --state-dir "$work/state" \
+	--pin-dir "/sys/fs/bpf/cellwatch-demo-$$" --log "$work/daemon.json" 2>"$work/daemon.err" &
+daemon=$!
+for i in $(seq 50); do grep -q ready "$work/daemon.err" 2>/dev/null && break; sleep 0.1; done
+"$build/cellwatch" tail --socket "$sock" --no-color >"$work/tail.txt" 2>/dev/null &
+tail=$!
+sleep 0.3
+"$build/cellrun" --daemon "$sock" --run-id demo-benign --label demo=yes -- \
+	/usr/bin/python3 -c 'print("benign: sum =", sum(range(100)))' &
+runs=$!
+"$build/cellrun" --daemon "$sock" --run-id demo-shell --label demo=yes -- \
+	/usr/bin/python3 -c 'import os; os.system("id")' 2>/dev/null &
+runs="$runs $!"
+"$build/cellrun" --daemon "$sock" --run-id demo-metadata --label demo=yes -- \
+	/usr/bin/python3 -c 'import socket; socket.create_connection(("169.254.169.254", 80), 2)' \
+	2>/dev/null &
+runs="$runs $!"
+for pid in $runs; do wait "$pid"; done
+sleep 0.3
+echo "   cellwatch tail showed:"
+sed 's/^/   /' "$work/tail.txt"
+kill "$tail"; tail=
+kill "$daemon"; wait "$daemon"; daemon=
+echo "   the daemon logged $(wc -l < "$work/daemon.json") events; its own records:"
+grep -o '"action":"\(cell\|daemon\)-[a-z]*"' "$work/daemon.json" | sort | uniq -c | sed 's/^/   /'
