@@ -62,6 +62,9 @@ static __always_inline struct cw_net_rule *match_net(__u32 policy, const struct 
 		__builtin_memcpy(k6.addr, d->addr, 16);
 		r = bpf_map_lookup_elem(&net6_rules, &k6);
 	}
+	/* A "not" CIDR's entry is an exception: it decides nothing, names no rule. */
+	if (r && r->v.action == CW_ACTION_NONE)
+		return NULL;
 	if (!r || !r->nports)
 		return r;
 	for (int i = 0; i < CW_MAX_PORT_RANGES; i++) {

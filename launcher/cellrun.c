@@ -62,6 +62,8 @@ struct run {
 	char cmd_kill_rule[128];
 	char cmd_kill_layer[16];
 	int daemon_fd;			/* --daemon: the registration's connection */
+	pid_t proxy;			/* --allow-host: the egress proxy */
+	int proxy_stop;
 	bool daemon_refused;		/* no ack: CELLRUN_EXIT_NO_ACK */
 	bool daemon_ended;		/* the daemon reaped the cell: every alert is in */
 	__u64 log_errors;
@@ -251,6 +253,36 @@ static int load_monitor(struct run *r)
 	return ret;
 }
 
+/* --allow-host: the cell's listener arrives; serve it before the payload can connect. */
+static int start_proxy(struct run *r)
+{
+	int fd = egress_recv_fd(r->sp.egress_fd);
+
+	close(r->sp.egress_fd);
+	r->sp.egress_fd = -1;
+	if (fd < 0) {
+		fprintf(stderr, "cellrun: egress: no listener from the cell: %s\n", strerror(-fd));
+		return fd;
+	}
+	r->proxy = egress_start(&r->opts, fd, r->log_fd, r->report.cell_id, &r->proxy_stop);
+	close(fd);
+	if (r->proxy < 0) {
+		fprintf(stderr, "cellrun: egress proxy: %s\n", strerror(-r->proxy));
+		return r->proxy;
+	}
+	return 0;
+}
+
+/* Stop the proxy once the cell is gone; its last records reach the log first. */
+static void stop_proxy(struct run *r)
+{
+	if (r->proxy <= 0)
+		return;
+	close(r->proxy_stop);
+	waitpid(r->proxy, NULL, 0);
+	r->proxy = 0;
+}
+
 /* The cell is set up: watch it from here on, before the payload starts. */
 static int watch_cell(void *ctx)
 {
@@ -281,6 +313,16 @@ static int watch_cell(void *ctx)
 		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
 	else
 		r->report.cell_id = id;
+	return ret;
+}
+
+static int ready(void *ctx)
+{
+	struct run *r = ctx;
+	int ret = watch_cell(r);
+
+	if (!ret && r->sp.egress_fd >= 0)
+		ret = start_proxy(r);
 	return ret;
 }
 
@@ -558,7 +600,7 @@ int main(int argc, char **argv)
 			rep->lsm_why = NULL;
 	}
 
-	ret = spawn_cell(&r.cell, &r.opts, &r.sp, watch_cell, &r);
+	ret = spawn_cell(&r.cell, &r.opts, &r.sp, ready, &r);
 	r.out = (struct stream){ .in_fd = r.sp.out_fd, .out_fd = 1, .name = "stdout" };
 	r.err = (struct stream){ .in_fd = r.sp.err_fd, .out_fd = 2, .name = "stderr" };
 	if (ret && r.daemon_refused) {
@@ -586,6 +628,7 @@ int main(int argc, char **argv)
 	status = conclude(&r, payload_status(&r));
 
 cleanup:
+	stop_proxy(&r);
 	rep->cpu_usec = limits_cpu_usec(&r.cell);
 	rep->peak_memory = limits_peak_memory(&r.cell);
 	ret = cell_destroy(&r.cell);
@@ -628,5 +671,7 @@ cleanup:
 		close(r.log_fd);
 	if (r.daemon_fd >= 0)
 		close(r.daemon_fd);
+	if (r.sp.egress_fd >= 0)
+		close(r.sp.egress_fd);
 	return status;
 }

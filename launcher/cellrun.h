@@ -24,6 +24,7 @@
 
 #include <linux/filter.h>
 
+#include "egress.h"
 #include "steps.h"
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
@@ -40,6 +41,8 @@ enum {
 #define CELL_GID	65534
 #define MAX_ENV		64
 #define MAX_LABELS	32
+#define MAX_ALLOW	32
+#define EGRESS_PORT	3128	/* the proxy's port on the cell's loopback */
 
 struct cellrun_opts {
 	char **argv;			/* the command */
@@ -73,6 +76,15 @@ struct cellrun_opts {
 	const char *policy;		/* the daemon's policy by name, NULL: "default" */
 	const char *labels[MAX_LABELS];	/* K=V */
 	int nlabels;
+	/* --allow-host: the egress proxy (egress.c); none given, no route out at all. */
+	struct cw_egress_allow allow[MAX_ALLOW];
+	size_t nallow;
+	struct cw_egress_cidr allow_private[MAX_ALLOW];
+	size_t nallow_private;
+	const char *egress_hosts;	/* the proxy resolves names only from this file */
+	unsigned int egress_conns;
+	__u64 egress_bytes;
+	unsigned int egress_seconds;
 	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
 };
 
@@ -116,6 +128,7 @@ struct cell_pipes {
 	int status[2];		/* init -> host: the payload's wait status */
 	int out[2];		/* payload stdout */
 	int err[2];		/* payload stderr */
+	int egress[2];		/* cell -> host: the proxy's listening socket (--allow-host) */
 };
 
 struct spawn {
@@ -125,6 +138,7 @@ struct spawn {
 	int err_fd;
 	int status_fd;
 	int sync_fd;		/* held open for the run: its hang-up tells init cellrun died */
+	int egress_fd;		/* where the cell's proxy listener arrives, -1 without --allow-host */
 	char error[512];	/* the cell's setup or exec failure, "" if none */
 	int exit_hint;		/* CELLRUN_EXIT_* that goes with error[] */
 };
@@ -153,6 +167,17 @@ int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen);
 /* Register @c and wait for the ack, at most --daemon-timeout; 0 or negative errno. */
 int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,
 		    __u64 *cell_id, bool *lsm, char *err, size_t errlen);
+
+/* egress.c: the allow-list proxy's listener on the cell's loopback, and its host side. */
+int egress_listen(void);
+int egress_send_fd(int sock, int fd);
+int egress_recv_fd(int sock);
+/*
+ * Serve the cell's listener @listen_fd in a child process logging to
+ * @log_fd; its pid.  Closing *@stop_fd stops it once its connections end.
+ */
+pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, __u64 cell_id,
+		   int *stop_fd);
 
 /* How a run ended, for --result (result.c). */
 struct run_report {

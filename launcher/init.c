@@ -93,8 +93,33 @@ static void set_env(const struct cellrun_opts *o)
 	setenv("LANG", "C.UTF-8", 1);
 	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
 	setenv("MPLCONFIGDIR", "/tmp", 1);
+	/* The run's granted hosts are reached through the proxy, and nothing else. */
+	if (o->nallow) {
+		static const char *const vars[] = {
+			"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+			"all_proxy",
+		};
+		char url[64];
+
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d", EGRESS_PORT);
+		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			setenv(vars[i], url, 1);
+	}
 	for (int i = 0; i < o->nenv; i++)
 		putenv((char *)o->env[i]);
+}
+
+/* --allow-host: listen for the proxy on the cell's loopback, and hand the socket to cellrun. */
+static int hand_over_egress(int sock)
+{
+	int fd = egress_listen(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = egress_send_fd(sock, fd);
+	close(fd);
+	close(sock);
+	return ret;
 }
 
 static const char *const landlock_read_exec[] = {
@@ -205,6 +230,8 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	close(p->status[0]);
 	close(p->out[0]);
 	close(p->err[0]);
+	if (p->egress[0] >= 0)
+		close(p->egress[0]);
 	if (read(p->sync[0], &go, 1) != 1)
 		_exit(CELLRUN_EXIT_LAUNCHER);	/* cellrun gave up on us */
 
@@ -224,6 +251,9 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	ret = net_loopback_up();
 	if (ret)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "loopback up: %s", strerror(-ret));
+	ret = p->egress[1] >= 0 ? hand_over_egress(p->egress[1]) : 0;
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "egress listener: %s", strerror(-ret));
 	if (rootfs_setup(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
 	confine(o, p->error[1]);

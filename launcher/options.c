@@ -25,6 +25,8 @@ enum {
 	OPT_NO_MONITOR = 256, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
+	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
+	OPT_EGRESS_TIME,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +52,12 @@ static const struct option long_opts[] = {
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
+	{ "allow-private", required_argument, NULL, OPT_ALLOW_PRIVATE },
+	{ "egress-hosts", required_argument, NULL, OPT_EGRESS_HOSTS },
+	{ "egress-conns", required_argument, NULL, OPT_EGRESS_CONNS },
+	{ "egress-bytes", required_argument, NULL, OPT_EGRESS_BYTES },
+	{ "egress-time", required_argument, NULL, OPT_EGRESS_TIME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -92,6 +100,16 @@ static void usage(FILE *f)
 "      --policy NAME    the daemon's policy for this run (default \"default\")\n"
 "      --run-id ID      run id in every event of the run (daemon)\n"
 "      --label K=V      a label in every event of the run (daemon; repeatable)\n"
+"      --allow-host NAME[:PORT]  let the run reach NAME (\"*.example.com\": any\n"
+"                       name below it) on PORT (443) through a filtering proxy\n"
+"                       at 127.0.0.1:%d in the cell (HTTP_PROXY and the like\n"
+"                       are set); names resolving to loopback, link-local,\n"
+"                       metadata or private addresses are refused (repeatable)\n"
+"      --allow-private CIDR  a private range the allowed names may resolve to\n"
+"      --egress-hosts FILE   the proxy resolves names from FILE (hosts format) only\n"
+"      --egress-conns N      proxy connections at once (default 4)\n"
+"      --egress-bytes SIZE   bytes each way over the run (default 64M)\n"
+"      --egress-time SECS    lifetime of one proxy connection (default 300)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n"
 "\n"
@@ -103,7 +121,7 @@ static void usage(FILE *f)
 "  %d CMD not found.\n"
 "\n"
 "Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
-		CW_DEFAULT_RULES, CELLRUN_EXIT_NO_ACK, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
+		CW_DEFAULT_RULES, EGRESS_PORT, CELLRUN_EXIT_NO_ACK, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
 		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
@@ -198,6 +216,8 @@ static void add_kv(const struct origin *at, const char **list, int *n, int max, 
 /* Apply one option, from the command line or a profile. */
 static void set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
 {
+	char err[512];
+
 	switch (opt) {
 	case 'r':
 		o->rules_path = val;
@@ -261,6 +281,31 @@ static void set_opt(struct cellrun_opts *o, int opt, const struct origin *at, co
 	case OPT_POLICY:
 		o->policy = val;
 		break;
+	case OPT_ALLOW_HOST:
+		if (o->nallow == MAX_ALLOW)
+			bad(at, "more than %d", MAX_ALLOW);
+		if (cw_egress_parse_allow(val, &o->allow[o->nallow++], err, sizeof(err)))
+			bad(at, "%s", err);
+		break;
+	case OPT_ALLOW_PRIVATE:
+		if (o->nallow_private == MAX_ALLOW)
+			bad(at, "more than %d", MAX_ALLOW);
+		if (cw_egress_parse_cidr(val, &o->allow_private[o->nallow_private++], err,
+					 sizeof(err)))
+			bad(at, "%s", err);
+		break;
+	case OPT_EGRESS_HOSTS:
+		o->egress_hosts = val;
+		break;
+	case OPT_EGRESS_CONNS:
+		o->egress_conns = parse_count(at, val, 1024);
+		break;
+	case OPT_EGRESS_BYTES:
+		o->egress_bytes = parse_size(at, val);
+		break;
+	case OPT_EGRESS_TIME:
+		o->egress_seconds = parse_count(at, val, 86400);
+		break;
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
 		break;
@@ -311,15 +356,16 @@ static void load_profile(struct cellrun_opts *o, const char *path)
 				bad(&at, "must be true or false");
 			if (json_is_true(val))
 				set_opt(o, lo->val, &at, NULL);
-		} else if (lo->val == 'e' || lo->val == OPT_LABEL) {
+		} else if (lo->val == 'e' || lo->val == OPT_LABEL || lo->val == OPT_ALLOW_HOST ||
+			   lo->val == OPT_ALLOW_PRIVATE) {
 			size_t i;
 			json_t *kv;
 
 			if (!json_is_array(val))
-				bad(&at, "must be an array of \"K=V\" strings");
+				bad(&at, "must be an array of strings");
 			json_array_foreach(val, i, kv) {
 				if (!json_is_string(kv))
-					bad(&at, "must be an array of \"K=V\" strings");
+					bad(&at, "must be an array of strings");
 				set_opt(o, lo->val, &at, json_string_value(kv));
 			}
 		} else if (json_is_string(val)) {
@@ -350,6 +396,14 @@ static void set_defaults(struct cellrun_opts *o)
 	o->daemon_timeout_ms = 2000;
 }
 
+/* The proxy's settings without a host to reach: a mistake, said rather than ignored. */
+static void check_egress_opts(const struct cellrun_opts *o)
+{
+	if (!o->nallow && (o->nallow_private || o->egress_hosts || o->egress_conns ||
+			   o->egress_bytes || o->egress_seconds))
+		die("--allow-private and --egress-* go with --allow-host");
+}
+
 /* Options that only make sense with, or without, the daemon. */
 static void check_monitor_opts(const struct cellrun_opts *o, bool rules_given)
 {
@@ -360,6 +414,9 @@ static void check_monitor_opts(const struct cellrun_opts *o, bool rules_given)
 	}
 	if (o->no_monitor)
 		die("--daemon and --no-monitor contradict each other");
+	/* The proxy's decisions are events; a daemon has no way to take them in yet. */
+	if (o->nallow)
+		die("--allow-host does not work with --daemon yet: run with the embedded monitor");
 	if (rules_given || o->log_path)
 		die("with --daemon, the daemon applies its policies and writes the log: "
 		    "use --policy NAME instead of --rules, and the daemon's --log");
@@ -402,6 +459,7 @@ void options_parse(struct cellrun_opts *o, int argc, char **argv)
 	}
 	/* Compared by pointer: any --rules, even naming the default file, is refused with --daemon. */
 	check_monitor_opts(o, o->rules_path != rules_default);
+	check_egress_opts(o);
 	if (optind >= argc) {
 		usage(stderr);
 		die("no command given");

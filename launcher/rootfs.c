@@ -94,8 +94,8 @@ static unsigned long mount_flags(const char *path)
 }
 
 /* Bind @src over @dst (which exists), then add @flags (MS_RDONLY, MS_NOEXEC, ...). */
-static int bind(struct ctx *c, const char *src, const char *dst, unsigned long flags,
-		const char *what)
+static int bind_mount(struct ctx *c, const char *src, const char *dst, unsigned long flags,
+		      const char *what)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL))
 		return fail(c, -errno, "bind %s", what);
@@ -153,7 +153,7 @@ static int bind_host(struct ctx *c, const char *host, const char *dst)
 		return 0;
 	}
 	ret = S_ISDIR(st.st_mode) ? make_dir(c, dst, 0755) : make_file(c, dst, "");
-	return ret ?: bind(c, host, dst, MS_RDONLY | MS_NOSUID | MS_NODEV, host);
+	return ret ?: bind_mount(c, host, dst, MS_RDONLY | MS_NOSUID | MS_NODEV, host);
 }
 
 static int setup_sys_dirs(struct ctx *c)
@@ -215,7 +215,7 @@ static int setup_proc(struct ctx *c)
 		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_masked[i]);
 		if (access(path, F_OK))
 			continue;
-		ret = bind(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
+		ret = bind_mount(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
 		if (ret)
 			return ret;
 	}
@@ -223,7 +223,7 @@ static int setup_proc(struct ctx *c)
 		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_readonly[i]);
 		if (access(path, F_OK))
 			continue;
-		ret = bind(c, path, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path);
+		ret = bind_mount(c, path, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path);
 		if (ret)
 			return ret;
 	}
@@ -253,7 +253,7 @@ static int setup_dev(struct ctx *c, const struct cellrun_opts *o)
 	for (size_t i = 0; !ret && i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
 		snprintf(path, sizeof(path), NEWROOT "/dev/%s", dev_nodes[i]);
 		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
-		ret = make_file(c, path, "") ?: bind(c, host, path, MS_NOSUID | MS_NOEXEC, host);
+		ret = make_file(c, path, "") ?: bind_mount(c, host, path, MS_NOSUID | MS_NOEXEC, host);
 	}
 	for (size_t i = 0; !ret && i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(path, sizeof(path), NEWROOT "/dev/%s", links[i].name);
@@ -286,11 +286,11 @@ static int setup_rw(struct ctx *c, const struct cellrun_opts *o)
 	      tmpfs(c, NEWROOT "/tmp", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
 	if (!ret && o->input_fd >= 0)
 		ret = make_dir(c, NEWROOT "/input", 0755) ?:
-		      bind(c, fd_path(o->input_fd), NEWROOT "/input",
+		      bind_mount(c, fd_path(o->input_fd), NEWROOT "/input",
 			   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "--input");
 	if (!ret && o->output_fd >= 0)
 		ret = make_dir(c, NEWROOT "/output", 0755) ?:
-		      bind(c, fd_path(o->output_fd), NEWROOT "/output",
+		      bind_mount(c, fd_path(o->output_fd), NEWROOT "/output",
 			   MS_NOSUID | MS_NODEV | MS_NOEXEC, "--output");
 	return ret;
 }
@@ -345,7 +345,7 @@ int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen)
 		goto out;
 	}
 	if (o->rootfs_fd >= 0) {
-		ret = bind(&c, fd_path(o->rootfs_fd), NEWROOT, MS_NOSUID | MS_NODEV, "--rootfs");
+		ret = bind_mount(&c, fd_path(o->rootfs_fd), NEWROOT, MS_NOSUID | MS_NODEV, "--rootfs");
 	} else {
 		ret = tmpfs(&c, NEWROOT, MS_NOSUID | MS_NODEV, "mode=0755,size=1m") ?:
 		      setup_sys_dirs(&c) ?: setup_etc(&c);

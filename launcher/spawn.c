@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -75,10 +76,11 @@ static void close_pair(int p[2])
 	}
 }
 
-static int open_pipes(struct cell_pipes *p)
+static int open_pipes(struct cell_pipes *p, bool egress)
 {
 	int *all[] = { p->sync, p->ready, p->error, p->status, p->out, p->err };
 
+	p->egress[0] = p->egress[1] = -1;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		all[i][0] = all[i][1] = -1;
 	}
@@ -86,6 +88,9 @@ static int open_pipes(struct cell_pipes *p)
 		if (pipe2(all[i], O_CLOEXEC))
 			return -errno;
 	}
+	/* A socket, not a pipe: the listener crosses it as a file descriptor. */
+	if (egress && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->egress))
+		return -errno;
 	return 0;
 }
 
@@ -129,8 +134,8 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->pidfd = s->out_fd = s->err_fd = s->status_fd = s->sync_fd = -1;
-	ret = open_pipes(&p);
+	s->pidfd = s->out_fd = s->err_fd = s->status_fd = s->sync_fd = s->egress_fd = -1;
+	ret = open_pipes(&p, o->nallow > 0);
 	if (ret) {
 		snprintf(s->error, sizeof(s->error), "pipe: %s", strerror(-ret));
 		goto out;
@@ -150,7 +155,13 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
 	close(p.status[1]);
 	close(p.out[1]);
 	close(p.err[1]);
+	if (p.egress[1] >= 0)
+		close(p.egress[1]);
 	p.sync[0] = p.ready[1] = p.error[1] = p.status[1] = p.out[1] = p.err[1] = -1;
+	p.egress[1] = -1;
+	/* on_ready() receives the proxy's listener here. */
+	s->egress_fd = p.egress[0];
+	p.egress[0] = -1;
 
 	ret = map_ids(s->pid, s->error, sizeof(s->error));
 	if (!ret) {
@@ -197,5 +208,6 @@ out:
 	close_pair(p.status);
 	close_pair(p.out);
 	close_pair(p.err);
+	close_pair(p.egress);
 	return ret;
 }

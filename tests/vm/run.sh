@@ -39,9 +39,10 @@ if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 		ln -sf busybox "$ir/bin/$a"
 	done
 	# Load order from the modules' depends=: the cloud kernel builds these as modules.
+	# veth: tests put an origin server in a network namespace of their own.
 	mods="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
 	      drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/fuse/fuse
-	      fs/fuse/virtiofs fs/overlayfs/overlay"
+	      fs/fuse/virtiofs fs/overlayfs/overlay drivers/net/veth"
 	for m in $mods; do
 		f=$(ls "$moddir/$m".ko* | head -1)
 		case $f in
