@@ -100,6 +100,8 @@ static void log_doc(struct run *r, json_t *doc)
 	json_decref(doc);
 }
 
+static void stop_proxy(struct run *r);
+
 /* An alert of the run, from the embedded monitor or the daemon. */
 static void note_alert(struct run *r, const char *line, const char *rule, const char *layer,
 		       bool kill, bool ends_cmd)
@@ -195,6 +197,8 @@ static void daemon_finish(struct run *r)
 		return;
 	cg2_kill(r->cell.dir_fd);
 	cg2_wait_empty(r->cell.dir_fd, 5000);
+	/* The proxy's last records go to the daemon before it reaps the cell. */
+	stop_proxy(r);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (r->daemon_fd >= 0 && !r->daemon_ended) {
 		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };
@@ -264,7 +268,8 @@ static int start_proxy(struct run *r)
 		fprintf(stderr, "cellrun: egress: no listener from the cell: %s\n", strerror(-fd));
 		return fd;
 	}
-	r->proxy = egress_start(&r->opts, fd, r->log_fd, r->report.cell_id, &r->proxy_stop);
+	r->proxy = egress_start(&r->opts, fd, r->log_fd, r->daemon_fd, r->report.cell_id,
+				&r->proxy_stop);
 	close(fd);
 	if (r->proxy < 0) {
 		fprintf(stderr, "cellrun: egress proxy: %s\n", strerror(-r->proxy));

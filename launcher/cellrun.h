@@ -174,10 +174,11 @@ int egress_send_fd(int sock, int fd);
 int egress_recv_fd(int sock);
 /*
  * Serve the cell's listener @listen_fd in a child process logging to
- * @log_fd; its pid.  Closing *@stop_fd stops it once its connections end.
+ * @log_fd and, under the daemon, to @daemon_fd (either may be -1); its pid.
+ * Closing *@stop_fd stops it once its connections end.
  */
-pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, __u64 cell_id,
-		   int *stop_fd);
+pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int daemon_fd,
+		   __u64 cell_id, int *stop_fd);
 
 /* How a run ended, for --result (result.c). */
 struct run_report {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "cellrun.h"
 #include "monitor.h"
 #include "output.h"
@@ -78,6 +79,7 @@ int egress_recv_fd(int sock)
 
 struct proxy_log {
 	int fd;			/* --log, or -1 */
+	int daemon_fd;		/* --daemon: the registration's connection, or -1 */
 	__u64 cell_id;
 };
 
@@ -126,18 +128,26 @@ static void log_decision(void *ctx, const struct cw_egress_event *ev)
 	else if (ev->closed && strcmp(ev->reason, "closed"))
 		fprintf(stderr, "cellrun: egress %s:%u closed: %s\n", ev->host, ev->port,
 			ev->reason);
-	if (pl->fd < 0)
+	if (pl->fd < 0 && pl->daemon_fd < 0)
 		return;
 	doc = egress_to_ecs(ev, pl->cell_id);
-	if (doc)
+	if (doc && pl->fd >= 0)
 		cw_write_json_line(pl->fd, doc);
+	if (doc && pl->daemon_fd >= 0) {
+		json_t *msg = json_pack("{s:s, s:O}", "op", "event", "event", doc);
+
+		/* One message each: whole, and never interleaved with cellrun's own. */
+		if (!msg || cw_api_send(pl->daemon_fd, msg))
+			fprintf(stderr, "cellrun: egress: an event did not reach the daemon\n");
+		json_decref(msg);
+	}
 	json_decref(doc);
 }
 
-pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, __u64 cell_id,
-		   int *stop_fd)
+pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int daemon_fd,
+		   __u64 cell_id, int *stop_fd)
 {
-	struct proxy_log pl = { .fd = log_fd, .cell_id = cell_id };
+	struct proxy_log pl = { .fd = log_fd, .daemon_fd = daemon_fd, .cell_id = cell_id };
 	struct cw_egress_opts eo = {
 		.allow = o->allow,
 		.nallow = o->nallow,

@@ -414,9 +414,6 @@ static void check_monitor_opts(const struct cellrun_opts *o, bool rules_given)
 	}
 	if (o->no_monitor)
 		die("--daemon and --no-monitor contradict each other");
-	/* The proxy's decisions are events; a daemon has no way to take them in yet. */
-	if (o->nallow)
-		die("--allow-host does not work with --daemon yet: run with the embedded monitor");
 	if (rules_given || o->log_path)
 		die("with --daemon, the daemon applies its policies and writes the log: "
 		    "use --policy NAME instead of --rules, and the daemon's --log");

@@ -173,6 +173,40 @@ cleanup:
 	origin_destroy(&o);
 }
 
+/* Under the daemon, the proxy's decisions reach the daemon's log with the run's metadata. */
+TEST(allow_host_under_the_daemon)
+{
+	struct origin o = {};
+	struct daemon_proc d = {};
+	char script[2048], *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+	struct cmd_result res;
+	json_t *log = NULL;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_TRUE(origin_create(&o), "origin server in its own namespace") ||
+	    !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	snprintf(script, sizeof(script), payload, o.addr);
+	cellrun_daemon(&d, (char *[]){ "--run-id", "egress-run", "--allow-host",
+		       "api.granted.test:8080", "--allow-private", o.cidr, "--egress-hosts", o.hosts,
+		       NULL }, argv, &res);
+	ASSERT_EQ(res.status, 0, "the run ends normally");
+	ASSERT_HAS(res.out, "granted: granted origin", "the granted name answers");
+	ASSERT_HAS(res.out, "other: ERROR HTTP Error 403", "another name is refused");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops");
+	log = read_log(d.log);
+	ASSERT_EQ(count_egress(log, "allowed", "api.granted.test"), 1, "allowed, in the daemon's log");
+	ASSERT_EQ(count_egress(log, "end", "api.granted.test"), 1, "and its end");
+	ASSERT_EQ(count_egress(log, "denied", "other.test"), 1, "the refusal too");
+	ASSERT_STREQ(jstr(find_event(log, "destination.domain", "other.test"), "cellwatch.run_id"),
+		     "egress-run", "with the run's id");
+cleanup:
+	json_decref(log);
+	daemon_cleanup(&d);
+	origin_destroy(&o);
+}
+
 TEST(allow_host_absent_nothing_leaves)
 {
 	struct origin o = {};

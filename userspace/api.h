@@ -10,6 +10,8 @@
  *       The connection then carries the cell's alerts (ECS documents) and,
  *       once the cell's cgroup has emptied and its events are out,
  *       {"reply":"end","cell_id":N}.  Registering needs uid 0.
+ *   {"op":"event","event":ECS}   on a registered connection: an event cellrun
+ *       saw for its cell (its egress proxy's decisions), logged under that cell.
  *   {"op":"subscribe","since":N}
  *       -> {"reply":"subscribe","ok":true,"replayed":K}, the last K <= N
  *          events of the backlog, then every event as it is logged.

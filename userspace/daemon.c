@@ -744,6 +744,32 @@ static bool peer_is_root(int fd)
 	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) && cred.uid == 0;
 }
 
+/*
+ * An event cellrun saw for its own cell (its egress proxy's decisions): logged
+ * like the kernel's, under the cell the connection registered, whatever the
+ * document claims.
+ */
+static void cell_event(struct daemon *d, struct client *c, json_t *req)
+{
+	json_t *doc = json_object_get(req, "event");
+	struct cell *cell = cell_by_id(d, c->cell);
+
+	if (!cell || !json_is_object(doc) || !json_is_string(json_object_get(doc, "@timestamp")))
+		return;
+	doc = json_deep_copy(doc);
+	if (!doc)
+		return;
+	cw_json_set(doc, "cellwatch.cell.id", json_integer(cell->id));
+	if (cell->run_id)
+		cw_json_set(doc, "cellwatch.run_id", json_string(cell->run_id));
+	if (cell->labels && json_object_size(cell->labels))
+		cw_json_set(doc, "labels", json_deep_copy(cell->labels));
+	cw_metrics_event(d->metrics, json_string_value(json_object_get(
+		json_object_get(doc, "event"), "action")) ?: "?");
+	emit(d, doc, cell->id);
+	json_decref(doc);
+}
+
 static void handle_request(struct daemon *d, struct client *c, json_t *req)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
@@ -751,6 +777,10 @@ static void handle_request(struct daemon *d, struct client *c, json_t *req)
 
 	if (op && !strcmp(op, "subscribe")) {
 		subscribe(d, c, req);
+		return;
+	}
+	if (op && !strcmp(op, "event")) {
+		cell_event(d, c, req);
 		return;
 	}
 	if (!op || strcmp(op, "register")) {
