@@ -678,5 +678,6 @@ cleanup:
 		close(r.daemon_fd);
 	if (r.sp.egress_fd >= 0)
 		close(r.sp.egress_fd);
+	options_free();
 	return status;
 }

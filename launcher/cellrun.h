@@ -90,6 +90,8 @@ struct cellrun_opts {
 
 /* Parse the command line (and --profile) into @o; exits with a message on bad input. */
 void options_parse(struct cellrun_opts *o, int argc, char **argv);
+/* Release what options_parse() kept for the options (a profile). */
+void options_free(void);
 /* Check --rootfs, --input and --output (creating --output for uid 65534); exits on error. */
 void options_check_dirs(const struct cellrun_opts *o);
 

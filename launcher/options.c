@@ -324,6 +324,11 @@ static const struct option *find_long(const char *name)
 	return NULL;
 }
 
+static json_t *profile;
+/* A profile's numbers as text: a key appears once, so there are fewer than options. */
+static char numbers[sizeof(long_opts) / sizeof(long_opts[0])][32];
+static size_t nnumbers;
+
 /*
  * A profile's strings must outlive parsing: the document is kept for the
  * life of the process (cellrun runs once).
@@ -334,7 +339,6 @@ static void load_profile(struct cellrun_opts *o, const char *path)
 	json_error_t jerr;
 	const char *key;
 	json_t *root, *val;
-	char num[64];
 
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
@@ -371,13 +375,23 @@ static void load_profile(struct cellrun_opts *o, const char *path)
 		} else if (json_is_string(val)) {
 			set_opt(o, lo->val, &at, json_string_value(val));
 		} else if (json_is_number(val)) {
-			snprintf(num, sizeof(num), "%.17g", json_number_value(val));
-			set_opt(o, lo->val, &at, strdup(num));
+			/* Options may keep the text: one slot per key, for the process's life. */
+			char *num = numbers[nnumbers++];
+
+			snprintf(num, sizeof(numbers[0]), "%.17g", json_number_value(val));
+			set_opt(o, lo->val, &at, num);
 		} else {
 			bad(&at, "must be a string or a number");
 		}
 	}
-	/* Kept on purpose: the options point into it. */
+	/* Kept until options_free(): the options point into it. */
+	profile = root;
+}
+
+void options_free(void)
+{
+	json_decref(profile);
+	profile = NULL;
 }
 
 static void set_defaults(struct cellrun_opts *o)

@@ -1,6 +1,8 @@
 #!/bin/bash
-# make test: every test on this host, then the same suite in the BPF-LSM VM;
-# the last line adds both up: "N passed, N failed, N skipped".
+# make test: every test on this host, then the same suite in the BPF-LSM VM,
+# then once more on the host built with AddressSanitizer and UBSan (memory
+# errors, leaks and undefined behaviour fail the test they happen in); the
+# last line adds all up: "N passed, N failed, N skipped".
 set -uo pipefail
 build=${1:?usage: $0 BUILD_DIR}
 
@@ -9,8 +11,9 @@ summary() {
 	sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -1
 }
 
-host_log=$(mktemp) vm_log=$(mktemp)
-trap 'rm -f "$host_log" "$vm_log"' EXIT
+host_log=$(mktemp) vm_log=$(mktemp) asan_log=$(mktemp)
+trap 'rm -f "$host_log" "$vm_log" "$asan_log"' EXIT
+asan=${build}-asan
 
 echo "== host: $(uname -r)"
 "$build/test_runner" | tee "$host_log"
@@ -18,12 +21,28 @@ echo
 echo "== VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)"
 tests/vm/run.sh "$build" | tee "$vm_log"
 
+echo
+echo "== host, ASan + UBSan build ($asan)"
+if make --no-print-directory OUT="$asan" \
+	CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	LDFLAGS='-fsanitize=address,undefined' all >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		"$asan/test_runner" | tee "$asan_log"
+else
+	echo "the sanitizer build failed"
+fi
+
 read -r hp hf hs <<<"$(summary "$host_log")"
 read -r vp vf vs <<<"$(summary "$vm_log")"
+read -r ap af as <<<"$(summary "$asan_log")"
 if [ -z "${vp:-}" ]; then
 	echo "the VM run gave no result: counted as one failure"
 	vp=0 vf=1 vs=0
 fi
+if [ -z "${ap:-}" ]; then
+	echo "the sanitizer run gave no result: counted as one failure"
+	ap=0 af=1 as=0
+fi
 echo
-echo "$((hp + vp)) passed, $((hf + vf)) failed, $((hs + vs)) skipped"
-[ $((hf + vf)) -eq 0 ]
+echo "$((hp + vp + ap)) passed, $((hf + vf + af)) failed, $((hs + vs + as)) skipped"
+[ $((hf + vf + af)) -eq 0 ]
