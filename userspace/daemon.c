@@ -27,6 +27,7 @@
 #include "api.h"
 #include "cgroup.h"
 #include "daemon.h"
+#include "files.h"
 #include "keeper.h"
 #include "logfile.h"
 #include "prom.h"
@@ -115,26 +116,6 @@ static void warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* A small file written whole: to a temporary name, then renamed. */
-static int write_file(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 8];
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -EIO;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
 }
 
 static int watch_fd(struct daemon *d, struct source *src, __u32 events)
@@ -382,7 +363,7 @@ static void report_loss(struct daemon *d)
 	/* The counters are pinned: a restarted daemon must not report these again. */
 	snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
 	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)total);
-	write_file(path, text);
+	cw_write_file(path, text);
 }
 
 /* Losses a dead daemon reported already (the pinned counters go on counting). */
@@ -448,7 +429,7 @@ static int arm_keeper(struct daemon *d, pid_t *old_keeper)
 			keeper_hold_cell(d, c->id);
 		snprintf(buf, sizeof(buf), "%d\n", d->keeper_pid);
 		if (!ret)
-			ret = write_file(path, buf);
+			ret = cw_write_file(path, buf);
 		if (ret) {
 			warn("the link keeper: %s", strerror(-ret));
 			return ret;
@@ -485,22 +466,18 @@ static void state_path(struct daemon *d, __u64 id, char *buf, size_t len)
 /* What a restarted daemon needs to take the cell over: written whole (rename) before the ack. */
 static int save_state(struct daemon *d, struct cell *c)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	json_t *doc = json_pack("{s:I, s:s, s:s, s:s?, s:O?}", "cell_id", (json_int_t)c->id,
 				"cgroup", c->path, "policy", c->policy, "run_id", c->run_id,
 				"labels", c->labels);
+	char path[PATH_MAX], *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	int ret;
 
-	if (!doc)
+	json_decref(doc);
+	if (!text)
 		return -ENOMEM;
 	state_path(d, c->id, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	ret = json_dump_file(doc, tmp, JSON_COMPACT) ? -EIO : 0;
-	json_decref(doc);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
+	ret = cw_write_file(path, text);
+	free(text);
 	return ret;
 }
 
@@ -1037,22 +1014,6 @@ static void reload(struct daemon *d)
 
 /* ---- set-up ---- */
 
-static int make_dir(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, mode) && errno != EEXIST ? -errno : 0;
-}
-
 /* The API socket: root only, or root and one group; never a second daemon on it. */
 static int open_socket(struct daemon *d)
 {
@@ -1070,7 +1031,7 @@ static int open_socket(struct daemon *d)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		make_dir(dir, 0755);
+		cw_make_dirs(dir, 0755);
 	}
 	fd = cw_api_connect(d->socket_path);
 	if (fd >= 0) {
@@ -1211,7 +1172,7 @@ static int open_monitor(struct daemon *d)
 	memcpy(d->parent, dir, sizeof(d->parent));
 	mo.cell_level = level + 1;
 	snprintf(dir, sizeof(dir), "%s/cells", d->state_dir);
-	ret = make_dir(dir, 0700);
+	ret = cw_make_dirs(dir, 0700);
 	if (ret) {
 		warn("create %s: %s", dir, strerror(-ret));
 		return ret;

@@ -22,6 +22,7 @@
 
 #include "cgroup.h"
 #include "compile.h"
+#include "files.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
@@ -115,27 +116,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* mkdir -p, for the pin directories. */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; ; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		if (!c)
-			return 0;
-		*p = c;
-	}
-}
-
 static bool on_bpffs(const char *path)
 {
 	struct statfs fs;
@@ -162,7 +142,7 @@ static int prepare_pin_dir(const char *dir, char *err, size_t errlen)
 		static const char *const subs[] = { "", "/maps", "/links", "/cells" };
 
 		snprintf(sub, sizeof(sub), "%s%s", dir, subs[i]);
-		ret = make_dirs(sub);
+		ret = cw_make_dirs(sub, 0700);
 		if (ret) {
 			snprintf(err, errlen, "create %s: %s", sub, strerror(-ret));
 			return ret;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Small file helpers shared by the monitor and the daemon. */
+#ifndef CW_FILES_H
+#define CW_FILES_H
+
+#include <sys/types.h>
+
+/* mkdir -p: missing parents 0755, @path itself @mode.  0 or negative errno. */
+int cw_make_dirs(const char *path, mode_t mode);
+
+/* Write @text to @path whole or not at all: a 0600 temporary, renamed over it. */
+int cw_write_file(const char *path, const char *text);
+
+#endif /* CW_FILES_H */
