@@ -250,11 +250,13 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
-/* Wait until @path exists, up to @ms. */
+/* Wait until @path has content, up to @ms: the payload creates it, then writes. */
 static bool wait_file(const char *path, int ms)
 {
+	struct stat st;
+
 	for (long end = now_ms() + ms; now_ms() < end; usleep(20000)) {
-		if (!access(path, F_OK))
+		if (!stat(path, &st) && st.st_size > 0)
 			return true;
 	}
 	return false;
