@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * test_runner [-v] [FILTER...]: run every test (or those whose name
- * contains a FILTER), each in its own process and scratch directory, and
+ * contains a FILTER, or starts with it when it begins with '^'), each in
+ * its own process and scratch directory, and
  * end with "N passed, N failed, N skipped".  A test's stderr shows when it
  * fails or skips; -v shows it always.
  */
@@ -146,7 +147,8 @@ static bool selected(const char *name, int argc, char **argv)
 		if (!strcmp(argv[i], "-v"))
 			continue;
 		any = true;
-		if (strstr(name, argv[i]))
+		if (argv[i][0] == '^' ? !strncmp(name, argv[i] + 1, strlen(argv[i] + 1))
+				      : !!strstr(name, argv[i]))
 			return true;
 	}
 	return !any;
