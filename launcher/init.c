@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -107,6 +108,73 @@ static void set_env(const struct cellrun_opts *o)
 	}
 	for (int i = 0; i < o->nenv; i++)
 		putenv((char *)o->env[i]);
+}
+
+/*
+ * The v1 limit cgroups were joined after clone3 made the cgroup namespace,
+ * so /proc/self/cgroup would show their host paths (and the run's name):
+ * a second namespace, rooted where the cell is now.
+ */
+static int root_cgroup_namespace(void)
+{
+	return unshare(CLONE_NEWCGROUP) ? -errno : 0;
+}
+
+/* mm->arg_start and arg_end, fields 48 and 49 of /proc/self/stat (proc(5)). */
+static int command_line_area(unsigned long *start, unsigned long *end)
+{
+	char buf[1024], *p, *save = NULL;
+	ssize_t n;
+	int fd, field = 3;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* after comm, which may hold anything */
+	if (!p)
+		return -EINVAL;
+	for (p = strtok_r(p + 1, " ", &save); p; p = strtok_r(NULL, " ", &save), field++) {
+		if (field == 48)
+			*start = strtoul(p, NULL, 10);
+		else if (field == 49) {
+			*end = strtoul(p, NULL, 10);
+			return *end > *start ? 0 : -EINVAL;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Init is a copy of cellrun, and the payload may read /proc/1/cmdline: it
+ * would find cellrun's whole command line, with the host paths of --log,
+ * --input, --result and the rest.  Overwrite it; the payload's command and
+ * --env entries point into it, so they are copied first.
+ */
+static int hide_command_line(struct cellrun_opts *o)
+{
+	static const char title[] = "cellrun-init";
+	unsigned long start = 0, end = 0;
+	size_t len;
+	int ret;
+
+	for (int i = 0; o->argv[i]; i++)
+		if (!(o->argv[i] = strdup(o->argv[i])))
+			return -ENOMEM;
+	for (int i = 0; i < o->nenv; i++)
+		if (!(o->env[i] = strdup(o->env[i])))
+			return -ENOMEM;
+	ret = command_line_area(&start, &end);
+	if (ret)
+		return ret;
+	len = end - start;
+	memset((void *)start, 0, len);
+	memcpy((void *)start, title, len < sizeof(title) ? len - 1 : sizeof(title) - 1);
+	return 0;
 }
 
 /* --allow-host: listen for the proxy on the cell's loopback, and hand the socket to cellrun. */
@@ -234,6 +302,9 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 		close(p->egress[0]);
 	if (read(p->sync[0], &go, 1) != 1)
 		_exit(CELLRUN_EXIT_LAUNCHER);	/* cellrun gave up on us */
+	ret = root_cgroup_namespace();
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "cgroup namespace: %s", strerror(-ret));
 
 	if (rootfs_open_sources(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
@@ -256,6 +327,10 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "egress listener: %s", strerror(-ret));
 	if (rootfs_setup(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+	ret = hide_command_line(o);
+	if (ret)
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "hide the command line: %s",
+			  strerror(-ret));
 	confine(o, p->error[1]);
 	/* Set up: cellrun starts watching the cell now, then lets the payload go. */
 	if (write(p->ready[1], &go, 1) != 1 || read(p->sync[0], &go, 1) != 1)

@@ -36,7 +36,7 @@ static const char *const etc_binds[] = {
 /* /proc entries that leak host or kernel state: covered with /dev/null or made read-only. */
 static const char *const proc_masked[] = {
 	"kcore", "keys", "key-users", "timer_list", "sched_debug", "kallsyms", "kpagecount",
-	"kpageflags", "kpagecgroup", "config.gz", "sysrq-trigger", "latency_stats",
+	"kpageflags", "kpagecgroup", "config.gz", "sysrq-trigger", "latency_stats", "cmdline",
 };
 static const char *const proc_readonly[] = { "sys", "irq", "bus", "fs" };
 static const char *const proc_emptied[] = { "acpi", "scsi", "asound", "driver" };

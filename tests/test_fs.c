@@ -95,6 +95,28 @@ TEST(fs_host_content_invisible)
 	ASSERT_HAS(res.out, "hostname cell cell\n", "hostname");
 }
 
+TEST(fs_host_paths_and_boot_line_hidden)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	/* Init is a copy of cellrun: its command line names host paths (the --log here). */
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+		"print('init', open('/proc/1/cmdline', 'rb').read().rstrip(b'\\0').decode())\n"
+		"for l in open('/proc/self/cgroup'):\n"
+		"    print('cgroup', l.split(':', 2)[2].strip())\n"
+		"print('boot line bytes', len(open('/proc/cmdline').read()))\n", NULL }, &res),
+		"cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "init cellrun-init\n", "init's command line replaced");
+	ASSERT_FALSE(strstr(res.out, test_dir), "no host path of the run");
+	ASSERT_HAS(res.out, "cgroup /\n", "the cell's cgroups are its root");
+	ASSERT_FALSE(strstr(res.out, "cgroup /."), "no path above the cgroup root");
+	ASSERT_FALSE(strstr(res.out, "cellwatch/"), "no host cgroup path");
+	ASSERT_HAS(res.out, "boot line bytes 0\n", "the host's kernel command line masked");
+}
+
 TEST(fs_root_readonly_tmp_noexec_and_bounded)
 {
 	struct cmd_result res;

@@ -123,18 +123,47 @@ TEST(policy_userspace_rules_kill_and_say_when)
 
 	if (!require_root())
 		return;
-	/* Through the dynamic loader: no exec rule sees /usr/bin/true itself. */
+	/* A glob the kernel's maps cannot hold: the rule engine decides, then kills the run. */
 	result = run_default((char *[]){ PYTHON, "-c",
-		"import subprocess, time\n"
-		"r = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/usr/bin/sleep', '5'])\n"
-		"print('loader', r.returncode)\n", NULL }, &res);
-	ASSERT_EQ(res.status, 0, "the parent goes on");
-	ASSERT_STREQ(res.out, "loader -9\n", "the loader run was killed");
+		"import time\n"
+		"try:\n"
+		"    open('/proc/self/environ').read()\n"
+		"except OSError:\n"
+		"    pass\n"
+		"time.sleep(5)\n"
+		"print('ALIVE')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_FALSE(strstr(res.out, "ALIVE"), "before it went on");
 	log = read_log(test_path(1, "log.json"));
-	ev = alert_of(log, "fileless-exec");
+	ev = alert_of(log, "credential-glob-read");
 	if (ASSERT_OK_PTR(ev, "alert")) {
 		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "userspace", "judged in userspace");
 		ASSERT_TRUE(jint(ev, "cellwatch.kill_latency_us") > 0, "kill latency reported");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+TEST(policy_loader_exec_killed_in_the_kernel)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	/* Exec sees the loader, never the shell it would map: the loader itself must not run. */
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import subprocess\n"
+		"for i in range(20):\n"
+		"    r = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/bin/dash', '-c', 'echo SHELL'])\n"
+		"print('loader', r.returncode)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the parent goes on");
+	ASSERT_STREQ(res.out, "loader -9\n", "every loader run was killed, no shell printed");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "loader-exec");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
+		ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
 	}
 	json_decref(log);
 	json_decref(result);
