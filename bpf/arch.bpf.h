@@ -17,6 +17,12 @@
 #define CW_NR_connect	42
 #define CW_NR_sendto	44
 #define CW_NR_sendmsg	46
+#define CW_NR_kill	62
+#define CW_NR_tkill	200
+#define CW_NR_tgkill	234
+#define CW_NR_rt_sigqueueinfo	129
+#define CW_NR_rt_tgsigqueueinfo	297
+#define CW_NR_pidfd_send_signal	424
 #define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, r9)
 #elif defined(__TARGET_ARCH_arm64)
@@ -30,6 +36,12 @@
 #define CW_NR_connect	203
 #define CW_NR_sendto	206
 #define CW_NR_sendmsg	211
+#define CW_NR_kill	129
+#define CW_NR_tkill	130
+#define CW_NR_tgkill	131
+#define CW_NR_rt_sigqueueinfo	138
+#define CW_NR_rt_tgsigqueueinfo	240
+#define CW_NR_pidfd_send_signal	424
 #define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, regs[5])
 #else

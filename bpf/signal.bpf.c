@@ -3,10 +3,31 @@
  * Signals that leave a cell.  signal_generate names the target task
  * itself, so the check needs no pid arithmetic across pid namespaces.
  */
+#include "arch.bpf.h"
 #include "common.bpf.h"
 #include "rules.bpf.h"
 
-#define CW_PF_EXITING 0x00000004
+/*
+ * signal_generate also fires for the kernel's own signals, in whatever task
+ * is on the CPU: a host process's timer expiring while a cell runs, or an
+ * exiting task's SIGCHLD.  Only a signal the cell asked for by syscall is
+ * the cell's doing.
+ */
+static bool sent_by_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	switch (syscall_nr(regs)) {
+	case CW_NR_kill:
+	case CW_NR_tkill:
+	case CW_NR_tgkill:
+	case CW_NR_rt_sigqueueinfo:
+	case CW_NR_rt_tgsigqueueinfo:
+	case CW_NR_pidfd_send_signal:
+		return true;
+	}
+	return false;
+}
 
 SEC("tp_btf/signal_generate")
 int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
@@ -22,8 +43,7 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	if (!c)
 		return 0;
 	key.policy = c->policy;
-	/* An exiting task's SIGCHLD to its parent is the kernel's doing, not the task's. */
-	if (BPF_CORE_READ(bpf_get_current_task_btf(), flags) & CW_PF_EXITING)
+	if (!sent_by_syscall())
 		return 0;
 	target = task_cell(task);
 	if (target == cell)

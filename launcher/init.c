@@ -233,6 +233,24 @@ static void confine(const struct cellrun_opts *o, int err_fd)
 		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
 }
 
+/*
+ * Every signal at its default, none blocked: cellrun blocks SIGTERM and the
+ * like for its signalfd, its caller may have ignored SIGPIPE, and both
+ * would carry over exec (a multiprocessing pool then waits forever for
+ * workers that SIGTERM cannot end).
+ */
+static int reset_signals(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);	/* the C library's own: EINVAL, fine */
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL) ? -errno : 0;
+}
+
 /* The payload: its own session, stdio and environment, then the command. */
 static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipes *p)
 {
@@ -248,6 +266,8 @@ static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipe
 	if (chdir("/tmp"))
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "chdir /tmp: %m");
 	set_env(o);
+	if (reset_signals())
+		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "signal mask: %m");
 	/* Nothing of cellrun's open files leaks into the payload. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
 		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "close_range: %m");

@@ -78,6 +78,29 @@ TEST(cell_benign_python_runs)
 	json_decref(log);
 }
 
+TEST(cell_payload_starts_with_default_signals)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	/* cellrun blocks SIGTERM for its signalfd; a pool's terminate() needs it to end workers. */
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
+		"import multiprocessing, signal\n"
+		"print('blocked', sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))\n"
+		"def spin(_):\n"
+		"    while True:\n"
+		"        pass\n"
+		"pool = multiprocessing.Pool(2)\n"
+		"pool.map_async(spin, range(2))\n"
+		"pool.terminate()\n"
+		"pool.join()\n"
+		"print('pool ended')\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "blocked []\n", "no signal blocked");
+	ASSERT_HAS(res.out, "pool ended\n", "SIGTERM ended the workers");
+}
+
 TEST(cell_shell_killed_before_first_instruction)
 {
 	const char *out = make_output_dir("out");

@@ -4,6 +4,8 @@
  * result; ordinary threads and forks are not reported as attempts.
  */
 #include <signal.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +117,63 @@ cleanup:
 	stop_watcher(&w);
 	kill(victim, SIGKILL);
 	waitpid(victim, &status, 0);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A host process whose interval timer fires every 100 us, for at most 30 s;
+ * it sleeps in between, so the timer often expires while a cell task runs.
+ */
+static pid_t start_timer_noise(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct itimerval it = { .it_interval = { 0, 100 }, .it_value = { 0, 100 } };
+
+		signal(SIGALRM, on_alarm);
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (time_t end = time(NULL) + 30; time(NULL) < end;)
+			pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+TEST(escape_host_timer_signals_not_blamed_on_the_cell)
+{
+	const char *log_path = test_path(1, "log.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	json_t *log = NULL;
+	int status = -1;
+	pid_t noise;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	/* Its SIGALRMs are generated in whatever task is on the CPU: often the cell's. */
+	noise = start_timer_noise();
+	if (!ASSERT_TRUE(noise > 0, "fork") ||
+	    !ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, NULL), "cellwatch ready"))
+		goto cleanup;
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
+			 "import time\nend = time.time() + 1.5\nwhile time.time() < end:\n    pass\n",
+			 NULL }), 0, "the busy cell process ran to its end");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ASSERT_NULL(find_event(log, "event.action", "signal"), "no signal event for the cell");
+cleanup:
+	stop_watcher(&w);
+	if (noise > 0) {
+		kill(noise, SIGKILL);
+		waitpid(noise, &status, 0);
+	}
 	json_decref(log);
 	test_cgroup_destroy(&tc);
 }
