@@ -80,6 +80,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	struct cw_open_event *e;
 	struct file *f = NULL;
 	__u32 path_len;
+	__u64 size;
 
 	if (ret >= 0) {
 		f = fd_file(ret);
@@ -112,7 +113,15 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 		path_len = failed_path(nr, regs, e->path, &e->hdr.flags);
 	}
 	e->path_len = path_len;
-	submit(e, offsetof(struct cw_open_event, path) + (path_len & (CW_PATH_MAX - 1)));
+	size = offsetof(struct cw_open_event, path) + (path_len & (CW_PATH_MAX - 1));
+	/*
+	 * A verdict must not queue behind a flood of plain opens: a kill-run
+	 * ends the rest of the cell only when userspace reads it.
+	 */
+	if (e->hdr.action != CW_ACTION_NONE)
+		submit_critical(e, size);
+	else
+		submit(e, size);
 	return 0;
 }
 

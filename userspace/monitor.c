@@ -8,6 +8,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <limits.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -65,9 +66,15 @@ struct rate {
 	struct rate *next;
 };
 
+/* Bulk records handled between two looks at the critical ring. */
+#define BULK_SLICE 64
+
 struct cw_monitor {
 	struct cellwatch_bpf *skel;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* bulk: opens */
+	struct ring_buffer *rb_critical;	/* execs, connects, verdicts */
+	int epfd;			/* both rings */
+	unsigned int slice;		/* bulk records handled in this slice */
 	struct cw_proctree *tree;
 	struct cw_rule_maps maps;
 	struct policy policies[MAX_POLICIES];
@@ -387,6 +394,15 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A bulk record; after a slice of them, back to the critical ring (cw_monitor_drain()). */
+static int handle_bulk_record(void *ctx, void *data, size_t size)
+{
+	struct cw_monitor *m = ctx;
+
+	handle_record(ctx, data, size);
+	return ++m->slice == BULK_SLICE ? -EAGAIN : 0;
+}
+
 /* The syscalls reported, from the list the BPF side is built from. */
 static const struct {
 	const char *name;
@@ -533,6 +549,30 @@ static void remove_stale_link_pins(struct cw_monitor *m)
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
+}
+
+/*
+ * One ring buffer manager per ring, so the critical ring can be read first
+ * and between slices of the bulk one, under one epoll fd for the caller.
+ */
+static int open_rings(struct cw_monitor *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	m->rb_critical = ring_buffer__new(bpf_map__fd(m->skel->maps.critical), handle_record,
+					  m, NULL);
+	if (!m->rb_critical)
+		return -errno;
+	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_bulk_record, m, NULL);
+	if (!m->rb)
+		return -errno;
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0)
+		return -errno;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(m->rb_critical), &ev) ||
+	    epoll_ctl(m->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(m->rb), &ev))
+		return -errno;
+	return 0;
 }
 
 /* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
@@ -731,6 +771,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	m->epfd = -1;
 	m->on_event = opts->on_event;
 	m->ctx = opts->ctx;
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
@@ -799,15 +840,9 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	ret = attach_tracing(m, err, errlen);
 	if (ret)
 		goto fail;
-	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_record, m, NULL);
-	if (!m->rb) {
-		ret = -errno;
-		snprintf(err, errlen, "ring buffer: %s", strerror(-ret));
-		goto fail;
-	}
-	ret = ring_buffer__add(m->rb, bpf_map__fd(m->skel->maps.critical), handle_record, m);
+	ret = open_rings(m);
 	if (ret) {
-		snprintf(err, errlen, "critical ring buffer: %s", strerror(-ret));
+		snprintf(err, errlen, "ring buffers: %s", strerror(-ret));
 		goto fail;
 	}
 	*out = m;
@@ -835,6 +870,9 @@ void cw_monitor_close(struct cw_monitor *m)
 		m->rates = next;
 	}
 	ring_buffer__free(m->rb);
+	ring_buffer__free(m->rb_critical);
+	if (m->epfd >= 0)
+		close(m->epfd);
 	for (int i = 0; i < 2; i++) {
 		for (int j = 0; j < 2; j++) {
 			if (m->ring_pos[i][j])
@@ -1079,19 +1117,38 @@ void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[2], __u64 size[2])
 
 int cw_monitor_fd(struct cw_monitor *m)
 {
-	return ring_buffer__epoll_fd(m->rb);
+	return m->epfd;
 }
 
 int cw_monitor_poll(struct cw_monitor *m, int timeout_ms)
 {
-	int n = ring_buffer__poll(m->rb, timeout_ms);
+	struct epoll_event ev;
 
-	return n == -EINTR ? 0 : n;
+	if (epoll_wait(m->epfd, &ev, 1, timeout_ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	return cw_monitor_drain(m);
 }
 
+/*
+ * Verdicts first: a flood of opens in the bulk ring must not hold back the
+ * kill-run that ends the rest of a cell, so the critical ring is read
+ * before every slice of the bulk one.
+ */
 int cw_monitor_drain(struct cw_monitor *m)
 {
-	return ring_buffer__consume(m->rb);
+	int n = 0, ret;
+
+	for (;;) {
+		ret = ring_buffer__consume(m->rb_critical);
+		if (ret < 0)
+			return ret;
+		n += ret;
+		m->slice = 0;
+		ret = ring_buffer__consume(m->rb);
+		if (ret != -EAGAIN)
+			return ret < 0 ? ret : n + ret;
+		n += m->slice;
+	}
 }
 
 int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)

@@ -15,7 +15,7 @@
 
 struct cw_monitor;
 
-/* Called for every decoded event, in order, from cw_monitor_poll(). */
+/* Called for every decoded event from cw_monitor_poll(): the critical ring's first, each ring in order. */
 typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 
 struct cw_monitor_opts {
