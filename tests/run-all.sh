@@ -1,7 +1,9 @@
 #!/bin/bash
 # make test: every test on this host, then the same suite in the BPF-LSM VM,
 # then the userspace unit tests under valgrind (a leak or memory error fails
-# the test), then once more on the host built with AddressSanitizer and UBSan
+# the test), the hostile corpus and the seven-criteria probes (make
+# scorecard: a case that is not caught as its header expects, or a benign
+# run killed, fails), then once more on the host built with AddressSanitizer and UBSan
 # (memory errors, leaks and undefined behaviour fail the test they happen
 # in); the last line adds all up: "N passed, N failed, N skipped".
 set -uo pipefail
@@ -9,14 +11,15 @@ build=${1:?usage: $0 BUILD_DIR}
 
 summary() {
 	# The runner's closing line, as numbers: passed failed skipped.
-	sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -1
+	sed -n -e 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+		-e 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 0/p' "$1" | tail -1
 }
 
 # The tests that load no BPF program: valgrind cannot follow bpf(2).
 unit_tests=(^rules_ ^ecs_ ^logfile_ ^syslog_ ^metrics_ ^tail_ ^egress_)
 
-host_log=$(mktemp) vg_log=$(mktemp) vm_log=$(mktemp) asan_log=$(mktemp)
-trap 'rm -f "$host_log" "$vg_log" "$vm_log" "$asan_log"' EXIT
+host_log=$(mktemp) vg_log=$(mktemp) sc_log=$(mktemp) vm_log=$(mktemp) asan_log=$(mktemp)
+trap 'rm -f "$host_log" "$vg_log" "$sc_log" "$vm_log" "$asan_log"' EXIT
 asan=${build}-asan
 
 echo "== host: $(uname -r)"
@@ -30,6 +33,9 @@ valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	--trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*,*/cellrun' \
 	"$build/test_runner" "${unit_tests[@]}" | tee "$vg_log"
+echo
+echo "== host: the hostile corpus and the seven criteria (make scorecard)"
+tests/hostile/run.py "$build" | tee "$sc_log"
 echo
 echo "== VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)"
 tests/vm/run.sh "$build" | tee "$vm_log"
@@ -47,6 +53,7 @@ fi
 
 read -r hp hf hs <<<"$(summary "$host_log")"
 read -r gp gf gs <<<"$(summary "$vg_log")"
+read -r sp sf ss <<<"$(summary "$sc_log")"
 read -r vp vf vs <<<"$(summary "$vm_log")"
 read -r ap af as <<<"$(summary "$asan_log")"
 if [ -z "${vp:-}" ]; then
@@ -57,10 +64,15 @@ if [ -z "${gp:-}" ]; then
 	echo "the valgrind run gave no result: counted as one failure"
 	gp=0 gf=1 gs=0
 fi
+if [ -z "${sp:-}" ]; then
+	echo "the scorecard gave no result: counted as one failure"
+	sp=0 sf=1 ss=0
+fi
 if [ -z "${ap:-}" ]; then
 	echo "the sanitizer run gave no result: counted as one failure"
 	ap=0 af=1 as=0
 fi
 echo
-echo "$((hp + gp + vp + ap)) passed, $((hf + gf + vf + af)) failed, $((hs + gs + vs + as)) skipped"
-[ $((hf + gf + vf + af)) -eq 0 ]
+echo "$((hp + gp + sp + vp + ap)) passed, $((hf + gf + sf + vf + af)) failed," \
+	"$((hs + gs + ss + vs + as)) skipped"
+[ $((hf + gf + sf + vf + af)) -eq 0 ]

@@ -1,0 +1,22 @@
+# category: resources
+# expect: caught
+# open: /output has a per-file size limit, no total quota
+# goal: write 320 MiB into /output, which lands on the host's disk (32 MiB
+#       files, each under the per-file size limit; stops at 320 MiB)
+import errno
+import hostile as h
+
+h.bound(15)
+block = b"\0" * (1 << 20)
+written = 0
+try:
+    for i in range(10):
+        with open("/output/fill%02d" % i, "wb") as f:
+            for _ in range(32):
+                f.write(block)
+                written += 1
+except OSError as e:
+    layer = {errno.ENOSPC: "mount", errno.EDQUOT: "mount", errno.EFBIG: "rlimit"}.get(
+        e.errno, "other")
+    h.blocked(layer, "%s after %d MiB" % (h.ename(e.errno), written))
+h.achieved("wrote %d MiB to the host's disk through /output" % written)

@@ -1,0 +1,14 @@
+# category: shell
+# expect: caught
+# goal: a busybox applet reached through a symlink named like it (/tmp/printf),
+#       the way busybox installs its tools: busybox's hundreds of applets
+#       (nc, wget, httpd, sh) are one binary
+import os
+import hostile as h
+
+h.bound(5)
+os.symlink("/usr/bin/busybox", "/tmp/printf")
+rc, out, err = h.run_capture(["/tmp/printf", "SHELL-%d\\n", "42"])
+if err:
+    h.blocked(*h.exec_error(err.errno, "/tmp/printf"))
+h.child_verdict(rc, out, h.TOKEN)

@@ -1,0 +1,12 @@
+# category: shell
+# expect: caught
+# goal: a shell run through the dynamic loader (ld.so /bin/dash), so that the
+#       exec the kernel sees is ld.so, not a shell
+import hostile as h
+
+h.bound(5)
+ldso = "/lib64/ld-linux-x86-64.so.2"
+rc, out, err = h.run_capture([ldso, "/bin/dash", "-c", h.SHELL_CMD])
+if err:
+    h.blocked(*h.exec_error(err.errno, ldso))
+h.child_verdict(rc, out, h.TOKEN)

@@ -1,0 +1,23 @@
+# category: shell
+# expect: caught
+# goal: a copy of dash named like a data tool, in the writable /tmp or /output, runs a command
+import os
+import shutil
+import hostile as h
+
+h.bound(5)
+notes, layer = [], "other"
+for path in ("/tmp/analyse", "/output/analyse"):
+    try:
+        shutil.copyfile("/usr/bin/dash", path)
+        os.chmod(path, 0o755)
+    except OSError as e:
+        notes.append("copy to %s: %s" % (path, h.ename(e.errno)))
+        continue
+    rc, out, err = h.run_capture([path, "-c", h.SHELL_CMD])
+    if err:
+        layer, how = h.exec_error(err.errno, path)
+        notes.append(how)
+        continue
+    h.child_verdict(rc, out, h.TOKEN)
+h.blocked(layer, "; ".join(notes))
