@@ -5,6 +5,8 @@
 #   make test     install what is missing, build, run every test (here and in a VM)
 #   make vmtest   the integration suite in a VM whose kernel loads BPF-LSM
 #   make bench    benchmarks, reported as ratios against baselines
+#   make fuzz     each libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
+#   make scorecard  the hostile corpus (tests/hostile) in cells: caught, missed, false kills
 #   make deps     install the Debian packages the build and tests need
 #
 # V=1 shows full commands.
@@ -27,7 +29,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-funct
 
 DEB_PACKAGES	:= clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
 		   libseccomp-dev libmicrohttpd-dev pkg-config python3 python3-matplotlib bubblewrap \
-		   qemu-system-x86 qemu-system-common busybox-static cpio valgrind
+		   qemu-system-x86 qemu-system-common busybox-static cpio valgrind \
+		   libclang-rt-14-dev
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -38,6 +41,9 @@ LAUNCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LAUNCH_SRCS))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard tests/bench/*.c)
 TEST_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
+# The fuzz targets and the option parser they fuzz: test_runner replays their inputs.
+FUZZ_SRCS	:= $(filter-out tests/fuzz/seed_events.c,$(wildcard tests/fuzz/*.c))
+TEST_OBJS	+= $(patsubst %.c,$(OUT)/%.o,$(FUZZ_SRCS)) $(OUT)/launcher/options.o
 BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner
 
 ifeq ($(V),1)
@@ -48,7 +54,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test vmtest bench deps clean FORCE
+.PHONY: all run test vmtest bench scorecard deps clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -114,9 +120,21 @@ $(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
-$(OUT)/bench_startup: $(OUT)/tests/bench/startup.o
+BENCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(BENCH_SRCS))
+BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload)
+
+$(BENCH_OBJS): tests/bench/bench.h
+
+# Host-side benchmarks sharing tests/bench/bench.c.
+$(addprefix $(OUT)/bench_,startup kill incell events rss): $(OUT)/bench_%: $(OUT)/tests/bench/%.o \
+							  $(OUT)/tests/bench/bench.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Static: a cell whose root is one directory runs it (tests/bench/run.sh).
+$(OUT)/bench_payload: $(OUT)/tests/bench/payload.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -static $^ -o $@
 
 $(OUT)/bench/hooks.bpf.o: tests/bench/hooks.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bench
 	$(call msg,BPF,$@)
@@ -128,21 +146,17 @@ $(OUT)/hooks.skel.h: $(OUT)/bench/hooks.bpf.o
 
 $(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
 
-$(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o
+$(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o $(OUT)/tests/bench/bench.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
 
-$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(OUT)/libcellwatch.a
+$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(OUT)/tests/bench/bench.o $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/bench_startup $(OUT)/bench_overhead $(OUT)/bench_tail
-	$(Q)$(OUT)/bench_startup $(OUT) 100
-	$(Q)echo
-	$(Q)$(OUT)/bench_overhead
-	$(Q)echo
-	$(Q)$(OUT)/bench_tail $(OUT) rules/default.json 200
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)tests/bench/run.sh $(OUT)
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -153,9 +167,56 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh $(OUT)
 
+scorecard: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/hostile/run.py $(OUT)
+
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/run.sh $(OUT)
+
+# Fuzzing (tests/fuzz/): libFuzzer targets built by clang with ASan and UBSan
+# into $(OUT)/fuzz/, from objects of their own that share $(OUT)'s skeletons.
+# `make fuzz` runs each for FUZZ_SECONDS on a scratch copy of its seeds and
+# fails on a crash, leak or timeout, naming the input it saved.
+FUZZ_TARGETS	:= rules event options
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -DCW_LIBFUZZER
+FUZZ_OBJS	:= $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS) launcher/options.c \
+		     tests/fuzz/fuzz.c tests/fuzz/samples.c)
+FUZZ_BINS	:= $(patsubst %,$(OUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(OUT)/fuzz/obj/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/fuzz/*.h) \
+		     $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CW_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/libfuzzed.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_BINS): $(OUT)/fuzz/fuzz_%: $(OUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(OUT)/fuzz/libfuzzed.a
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/fuzz:
+	$(Q)mkdir -p $@
+
+$(patsubst %.c,$(OUT)/%.o,$(wildcard tests/fuzz/*.c)): | $(OUT)/tests/fuzz
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Rewrite the event target's seeds from tests/fuzz/samples.c (after an ABI change).
+fuzz-seeds: $(OUT)/tests/fuzz/seed_events.o $(OUT)/tests/fuzz/samples.o
+	$(call msg,LD,$(OUT)/fuzz-seed-events)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $(OUT)/fuzz-seed-events
+	$(Q)$(OUT)/fuzz-seed-events tests/fuzz/corpus/event
+
+.PHONY: fuzz fuzz-seeds
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -85,6 +85,30 @@ noreturn void die(const char *fmt, ...)
 	exit(CELLRUN_EXIT_LAUNCHER);
 }
 
+/* The command line, or the message and exit status that go with its mistakes. */
+static void parse_options(struct cellrun_opts *o, int argc, char **argv)
+{
+	char err[16384];
+	int ret;
+
+	ret = options_parse(o, argc, argv, err, sizeof(err));
+	if (ret == OPTIONS_HELP) {
+		options_usage(stdout);
+		exit(0);
+	}
+	if (ret == OPTIONS_USAGE) {
+		options_usage(stderr);
+		if (!*err)
+			exit(CELLRUN_EXIT_LAUNCHER);
+	}
+	if (ret)
+		die("%s", err);
+	if (options_check_dirs(o, err, sizeof(err))) {
+		options_free(o);
+		die("%s", err);
+	}
+}
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
@@ -547,8 +571,7 @@ int main(int argc, char **argv)
 	rep->reason = "launcher_error";
 	rep->exit_code = -1;
 	rep->monitor = "none";
-	options_parse(&r.opts, argc, argv);
-	options_check_dirs(&r.opts);
+	parse_options(&r.opts, argc, argv);
 	ret = seccomp_prepare(&filter);
 	if (ret) {
 		errno = -ret;
@@ -678,6 +701,6 @@ cleanup:
 		close(r.daemon_fd);
 	if (r.sp.egress_fd >= 0)
 		close(r.sp.egress_fd);
-	options_free();
+	options_free(&r.opts);
 	return status;
 }

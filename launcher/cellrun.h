@@ -18,6 +18,7 @@
 #define CELLRUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -86,14 +87,31 @@ struct cellrun_opts {
 	__u64 egress_bytes;
 	unsigned int egress_seconds;
 	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
+	struct json_t *profiles;	/* the --profile documents the strings point into */
 };
 
-/* Parse the command line (and --profile) into @o; exits with a message on bad input. */
-void options_parse(struct cellrun_opts *o, int argc, char **argv);
-/* Release what options_parse() kept for the options (a profile). */
-void options_free(void);
-/* Check --rootfs, --input and --output (creating --output for uid 65534); exits on error. */
-void options_check_dirs(const struct cellrun_opts *o);
+/* What options_parse() returns besides 0 (run the command) and a negative errno. */
+enum {
+	OPTIONS_HELP = 1,	/* --help: print options_usage() on stdout, exit 0 */
+	OPTIONS_USAGE = 2,	/* a malformed command line: usage on stderr, then @err if not
+				 * "" (getopt has said what is wrong), exit CELLRUN_EXIT_LAUNCHER */
+};
+
+/*
+ * Parse the command line (and every --profile) into @o.  0 to run @o->argv;
+ * OPTIONS_HELP or OPTIONS_USAGE; or a negative errno with the message,
+ * naming the option or the profile's file and key, in @err.  Anything but 0
+ * leaves @o at its defaults with nothing kept.  Not thread-safe (getopt).
+ */
+int options_parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_t errlen);
+void options_usage(FILE *f);
+/* Release what options_parse() kept for @o (the profiles its strings point into). */
+void options_free(struct cellrun_opts *o);
+/*
+ * Check --rootfs, --input and --output (creating --output for uid 65534):
+ * 0, or a negative errno with the message in @err.
+ */
+int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
 
 /* A cell: its cgroup v2 directory and, on hybrid hosts, its v1 controller directories. */
 struct cell {

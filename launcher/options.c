@@ -63,7 +63,7 @@ static const struct option long_opts[] = {
 	{},
 };
 
-static void usage(FILE *f)
+void options_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: cellrun [options] -- CMD [ARGS...]\n"
@@ -125,28 +125,36 @@ static void usage(FILE *f)
 		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
-/* Where a value came from, for messages: "--memory" or "profile.json: \"memory\"". */
+/*
+ * Where a value came from, for messages ("--memory: ..." or
+ * "profile.json: \"memory\": ..."), and where the message goes.
+ */
 struct origin {
 	const char *profile;	/* NULL: the command line */
 	const char *name;
+	char *err;
+	size_t errlen;
 };
 
-static noreturn void bad(const struct origin *at, const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+static int bad(const struct origin *at, const char *fmt, ...)
 {
+	size_t n;
 	va_list ap;
 
 	if (at->profile)
-		fprintf(stderr, "cellrun: %s: \"%s\": ", at->profile, at->name);
+		n = snprintf(at->err, at->errlen, "%s: \"%s\": ", at->profile, at->name);
 	else
-		fprintf(stderr, "cellrun: --%s: ", at->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(CELLRUN_EXIT_LAUNCHER);
+		n = snprintf(at->err, at->errlen, "--%s: ", at->name);
+	if (n < at->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(at->err + n, at->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
 }
 
-static __u64 parse_size(const struct origin *at, const char *s)
+static int parse_size(const struct origin *at, const char *s, __u64 *out)
 {
 	unsigned long long v;
 	char *end;
@@ -155,7 +163,7 @@ static __u64 parse_size(const struct origin *at, const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *s == '-')
-		bad(at, "'%s' is not a size", s);
+		return bad(at, "'%s' is not a size", s);
 	switch (*end) {
 	case 'k': case 'K':
 		shift = 10;
@@ -174,11 +182,13 @@ static __u64 parse_size(const struct origin *at, const char *s)
 	if (*end == 'B')
 		end++;
 	if (*end || v == 0 || v > (~0ULL >> shift))
-		bad(at, "'%s' is not a size (a positive number with K, M or G)", s);
-	return (__u64)v << shift;
+		return bad(at, "'%s' is not a size (a positive number with K, M or G)", s);
+	*out = (__u64)v << shift;
+	return 0;
 }
 
-static unsigned long parse_count(const struct origin *at, const char *s, unsigned long max)
+static int parse_count(const struct origin *at, const char *s, unsigned int max,
+		       unsigned int *out)
 {
 	unsigned long v;
 	char *end;
@@ -186,11 +196,14 @@ static unsigned long parse_count(const struct origin *at, const char *s, unsigne
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
-		bad(at, "'%s' is not a number in [1, %lu]", s, max);
-	return v;
+		return bad(at, "'%s' is not a number in [1, %u]", s, max);
+	*out = v;
+	return 0;
 }
 
-static double parse_number(const struct origin *at, const char *s, double min, double max)
+/* A number of seconds or CPUs in [@min, @max], kept in thousandths. */
+static int parse_milli(const struct origin *at, const char *s, double min, double max,
+		       unsigned int *out)
 {
 	char *end;
 	double v;
@@ -198,121 +211,126 @@ static double parse_number(const struct origin *at, const char *s, double min, d
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= min && v <= max))
-		bad(at, "'%s' is not a number in [%g, %g]", s, min, max);
-	return v;
+		return bad(at, "'%s' is not a number in [%g, %g]", s, min, max);
+	*out = v * 1000;
+	return 0;
 }
 
-static void add_kv(const struct origin *at, const char **list, int *n, int max, const char *kv)
+static int add_kv(const struct origin *at, const char **list, int *n, int max, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
 	if (!eq || eq == kv)
-		bad(at, "'%s' is not K=V", kv);
+		return bad(at, "'%s' is not K=V", kv);
 	if (*n == max)
-		bad(at, "more than %d", max);
+		return bad(at, "more than %d", max);
 	list[(*n)++] = kv;
+	return 0;
 }
 
-/* Apply one option, from the command line or a profile. */
-static void set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
+static int add_allow(const struct origin *at, struct cellrun_opts *o, const char *val)
 {
 	char err[512];
+
+	if (o->nallow == MAX_ALLOW)
+		return bad(at, "more than %d", MAX_ALLOW);
+	if (cw_egress_parse_allow(val, &o->allow[o->nallow], err, sizeof(err)))
+		return bad(at, "%s", err);
+	o->nallow++;
+	return 0;
+}
+
+static int add_allow_private(const struct origin *at, struct cellrun_opts *o, const char *val)
+{
+	char err[512];
+
+	if (o->nallow_private == MAX_ALLOW)
+		return bad(at, "more than %d", MAX_ALLOW);
+	if (cw_egress_parse_cidr(val, &o->allow_private[o->nallow_private], err, sizeof(err)))
+		return bad(at, "%s", err);
+	o->nallow_private++;
+	return 0;
+}
+
+/* Apply one option, from the command line or a profile; 0 or -EINVAL with the message. */
+static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
+{
+	int ret;
 
 	switch (opt) {
 	case 'r':
 		o->rules_path = val;
-		break;
+		return 0;
 	case 'l':
 		o->log_path = val;
-		break;
+		return 0;
 	case OPT_RESULT:
 		o->result_path = val;
-		break;
+		return 0;
 	case 't':
-		o->timeout_ms = parse_number(at, val, 0, 86400) * 1000;
-		break;
+		return parse_milli(at, val, 0, 86400, &o->timeout_ms);
 	case OPT_MEMORY:
-		o->memory_bytes = parse_size(at, val);
-		if (o->memory_bytes < (4 << 20))
-			bad(at, "at least 4M");
-		break;
+		ret = parse_size(at, val, &o->memory_bytes);
+		if (!ret && o->memory_bytes < (4 << 20))
+			ret = bad(at, "at least 4M");
+		return ret;
 	case OPT_PIDS:
-		o->pids = parse_count(at, val, 1 << 22);
-		break;
+		return parse_count(at, val, 1 << 22, &o->pids);
 	case OPT_CPUS:
-		o->cpu_millis = parse_number(at, val, 0.01, 1024) * 1000;
-		break;
+		return parse_milli(at, val, 0.01, 1024, &o->cpu_millis);
 	case OPT_TMP_SIZE:
-		o->tmp_bytes = parse_size(at, val);
-		break;
+		return parse_size(at, val, &o->tmp_bytes);
 	case OPT_OUTPUT_CAP:
-		o->output_cap = parse_size(at, val);
-		break;
+		return parse_size(at, val, &o->output_cap);
 	case OPT_FSIZE:
-		o->fsize_bytes = parse_size(at, val);
-		break;
+		return parse_size(at, val, &o->fsize_bytes);
 	case OPT_NOFILE:
-		o->nofile = parse_count(at, val, 1 << 20);
-		break;
+		return parse_count(at, val, 1 << 20, &o->nofile);
 	case OPT_ROOTFS:
 		o->rootfs = val;
-		break;
+		return 0;
 	case OPT_INPUT:
 		o->input = val;
-		break;
+		return 0;
 	case OPT_OUTPUT:
 		o->output = val;
-		break;
+		return 0;
 	case 'e':
-		add_kv(at, o->env, &o->nenv, MAX_ENV, val);
-		break;
+		return add_kv(at, o->env, &o->nenv, MAX_ENV, val);
 	case OPT_LABEL:
-		add_kv(at, o->labels, &o->nlabels, MAX_LABELS, val);
-		break;
+		return add_kv(at, o->labels, &o->nlabels, MAX_LABELS, val);
 	case OPT_DAEMON:
 		o->daemon = val;
-		break;
+		return 0;
 	case OPT_DAEMON_TIMEOUT:
-		o->daemon_timeout_ms = parse_count(at, val, 600000);
-		break;
+		return parse_count(at, val, 600000, &o->daemon_timeout_ms);
 	case OPT_RUN_ID:
 		o->run_id = val;
-		break;
+		return 0;
 	case OPT_POLICY:
 		o->policy = val;
-		break;
+		return 0;
 	case OPT_ALLOW_HOST:
-		if (o->nallow == MAX_ALLOW)
-			bad(at, "more than %d", MAX_ALLOW);
-		if (cw_egress_parse_allow(val, &o->allow[o->nallow++], err, sizeof(err)))
-			bad(at, "%s", err);
-		break;
+		return add_allow(at, o, val);
 	case OPT_ALLOW_PRIVATE:
-		if (o->nallow_private == MAX_ALLOW)
-			bad(at, "more than %d", MAX_ALLOW);
-		if (cw_egress_parse_cidr(val, &o->allow_private[o->nallow_private++], err,
-					 sizeof(err)))
-			bad(at, "%s", err);
-		break;
+		return add_allow_private(at, o, val);
 	case OPT_EGRESS_HOSTS:
 		o->egress_hosts = val;
-		break;
+		return 0;
 	case OPT_EGRESS_CONNS:
-		o->egress_conns = parse_count(at, val, 1024);
-		break;
+		return parse_count(at, val, 1024, &o->egress_conns);
 	case OPT_EGRESS_BYTES:
-		o->egress_bytes = parse_size(at, val);
-		break;
+		return parse_size(at, val, &o->egress_bytes);
 	case OPT_EGRESS_TIME:
-		o->egress_seconds = parse_count(at, val, 86400);
-		break;
+		return parse_count(at, val, 86400, &o->egress_seconds);
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
-		break;
+		return 0;
 	case 'v':
 		o->verbose = true;
-		break;
+		return 0;
 	}
+	return 0;
 }
 
 static const struct option *find_long(const char *name)
@@ -324,74 +342,88 @@ static const struct option *find_long(const char *name)
 	return NULL;
 }
 
-static json_t *profile;
-/* A profile's numbers as text: a key appears once, so there are fewer than options. */
-static char numbers[sizeof(long_opts) / sizeof(long_opts[0])][32];
-static size_t nnumbers;
-
-/*
- * A profile's strings must outlive parsing: the document is kept for the
- * life of the process (cellrun runs once).
- */
-static void load_profile(struct cellrun_opts *o, const char *path)
+static bool is_list_opt(int opt)
 {
-	struct origin at = { .profile = path };
+	return opt == 'e' || opt == OPT_LABEL || opt == OPT_ALLOW_HOST || opt == OPT_ALLOW_PRIVATE;
+}
+
+/* One key of a profile: a flag, a list of strings, or one string or number. */
+static int set_profile_opt(struct cellrun_opts *o, json_t *root, void *it, const struct origin *at)
+{
+	const struct option *lo = find_long(at->name);
+	json_t *val = json_object_iter_value(it);
+	char num[32];
+	size_t i;
+	json_t *s;
+	int ret;
+
+	if (!lo || lo->val == OPT_PROFILE || lo->val == 'h')
+		return bad(at, "not a profile option (see cellrun --help)");
+	if (lo->has_arg == no_argument) {
+		if (!json_is_boolean(val))
+			return bad(at, "must be true or false");
+		return json_is_true(val) ? set_opt(o, lo->val, at, NULL) : 0;
+	}
+	if (is_list_opt(lo->val)) {
+		if (!json_is_array(val))
+			return bad(at, "must be an array of strings");
+		json_array_foreach(val, i, s) {
+			if (!json_is_string(s))
+				return bad(at, "must be an array of strings");
+			ret = set_opt(o, lo->val, at, json_string_value(s));
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	if (json_is_number(val)) {
+		/* Options keep the text: it replaces the number in the document they point into. */
+		snprintf(num, sizeof(num), "%.17g", json_number_value(val));
+		if (json_object_iter_set_new(root, it, json_string(num)))
+			return bad(at, "out of memory");
+		val = json_object_iter_value(it);
+	}
+	if (!json_is_string(val))
+		return bad(at, "must be a string or a number");
+	return set_opt(o, lo->val, at, json_string_value(val));
+}
+
+/* Apply the profile at @path; the options point into its document, kept in o->profiles. */
+static int load_profile(struct cellrun_opts *o, const char *path, char *err, size_t errlen)
+{
+	struct origin at = { .profile = path, .err = err, .errlen = errlen };
 	json_error_t jerr;
-	const char *key;
-	json_t *root, *val;
+	json_t *root;
+	int ret;
 
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		fprintf(stderr, "cellrun: %s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
-		exit(CELLRUN_EXIT_LAUNCHER);
+		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!o->profiles)
+		o->profiles = json_array();
+	if (json_array_append_new(o->profiles, root)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
 	}
 	if (!json_is_object(root)) {
-		fprintf(stderr, "cellrun: %s: a profile is a JSON object of options\n", path);
-		exit(CELLRUN_EXIT_LAUNCHER);
+		snprintf(err, errlen, "%s: a profile is a JSON object of options", path);
+		return -EINVAL;
 	}
-	json_object_foreach(root, key, val) {
-		const struct option *lo = find_long(key);
-
-		at.name = key;
-		if (!lo || lo->val == OPT_PROFILE || lo->val == 'h')
-			bad(&at, "not a profile option (see cellrun --help)");
-		if (lo->has_arg == no_argument) {
-			if (!json_is_boolean(val))
-				bad(&at, "must be true or false");
-			if (json_is_true(val))
-				set_opt(o, lo->val, &at, NULL);
-		} else if (lo->val == 'e' || lo->val == OPT_LABEL || lo->val == OPT_ALLOW_HOST ||
-			   lo->val == OPT_ALLOW_PRIVATE) {
-			size_t i;
-			json_t *kv;
-
-			if (!json_is_array(val))
-				bad(&at, "must be an array of strings");
-			json_array_foreach(val, i, kv) {
-				if (!json_is_string(kv))
-					bad(&at, "must be an array of strings");
-				set_opt(o, lo->val, &at, json_string_value(kv));
-			}
-		} else if (json_is_string(val)) {
-			set_opt(o, lo->val, &at, json_string_value(val));
-		} else if (json_is_number(val)) {
-			/* Options may keep the text: one slot per key, for the process's life. */
-			char *num = numbers[nnumbers++];
-
-			snprintf(num, sizeof(numbers[0]), "%.17g", json_number_value(val));
-			set_opt(o, lo->val, &at, num);
-		} else {
-			bad(&at, "must be a string or a number");
-		}
+	for (void *it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
+		at.name = json_object_iter_key(it);
+		ret = set_profile_opt(o, root, it, &at);
+		if (ret)
+			return ret;
 	}
-	/* Kept until options_free(): the options point into it. */
-	profile = root;
+	return 0;
 }
 
-void options_free(void)
+void options_free(struct cellrun_opts *o)
 {
-	json_decref(profile);
-	profile = NULL;
+	json_decref(o->profiles);
+	o->profiles = NULL;
 }
 
 static void set_defaults(struct cellrun_opts *o)
@@ -411,45 +443,61 @@ static void set_defaults(struct cellrun_opts *o)
 }
 
 /* The proxy's settings without a host to reach: a mistake, said rather than ignored. */
-static void check_egress_opts(const struct cellrun_opts *o)
+static int check_egress_opts(const struct cellrun_opts *o, char *err, size_t errlen)
 {
 	if (!o->nallow && (o->nallow_private || o->egress_hosts || o->egress_conns ||
-			   o->egress_bytes || o->egress_seconds))
-		die("--allow-private and --egress-* go with --allow-host");
+			   o->egress_bytes || o->egress_seconds)) {
+		snprintf(err, errlen, "--allow-private and --egress-* go with --allow-host");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Options that only make sense with, or without, the daemon. */
-static void check_monitor_opts(const struct cellrun_opts *o, bool rules_given)
+static int check_monitor_opts(const struct cellrun_opts *o, bool rules_given, char *err,
+			      size_t errlen)
 {
+	const char *why = NULL;
+
 	if (!o->daemon) {
 		if (o->run_id || o->nlabels || o->policy)
-			die("--run-id, --label and --policy go with --daemon");
-		return;
+			why = "--run-id, --label and --policy go with --daemon";
+	} else if (o->no_monitor) {
+		why = "--daemon and --no-monitor contradict each other";
+	} else if (rules_given || o->log_path) {
+		why = "with --daemon, the daemon applies its policies and writes the log: "
+		      "use --policy NAME instead of --rules, and the daemon's --log";
 	}
-	if (o->no_monitor)
-		die("--daemon and --no-monitor contradict each other");
-	if (rules_given || o->log_path)
-		die("with --daemon, the daemon applies its policies and writes the log: "
-		    "use --policy NAME instead of --rules, and the daemon's --log");
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	return -EINVAL;
 }
 
-void options_parse(struct cellrun_opts *o, int argc, char **argv)
+#define SHORT_OPTS "+r:l:t:e:vh"
+
+static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *rules_default;
-	int opt;
+	int opt, ret;
 
 	set_defaults(o);
 	rules_default = o->rules_path;
-	/* First pass: the profile, so that the command line overrides it. */
+	/* First pass: the profiles, so that the command line overrides them. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+r:l:t:e:vh", long_opts, NULL)) != -1) {
-		if (opt == OPT_PROFILE)
-			load_profile(o, optarg);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
+		if (opt == OPT_PROFILE) {
+			ret = load_profile(o, optarg, err, errlen);
+			if (ret)
+				return ret;
+		}
 	}
+	/* getopt says itself what is wrong with the command line's syntax. */
 	opterr = 1;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+r:l:t:e:vh", long_opts, NULL)) != -1) {
-		struct origin at = { .name = "?" };
+	while ((opt = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
+		struct origin at = { .name = "?", .err = err, .errlen = errlen };
 
 		for (const struct option *lo = long_opts; lo->name; lo++) {
 			if (lo->val == opt)
@@ -459,60 +507,97 @@ void options_parse(struct cellrun_opts *o, int argc, char **argv)
 		case OPT_PROFILE:
 			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			return OPTIONS_HELP;
 		case '?':
-			usage(stderr);
-			exit(CELLRUN_EXIT_LAUNCHER);
+			if (errlen)
+				*err = '\0';
+			return OPTIONS_USAGE;
 		default:
-			set_opt(o, opt, &at, optarg);
+			ret = set_opt(o, opt, &at, optarg);
+			if (ret)
+				return ret;
 		}
 	}
 	/* Compared by pointer: any --rules, even naming the default file, is refused with --daemon. */
-	check_monitor_opts(o, o->rules_path != rules_default);
-	check_egress_opts(o);
+	ret = check_monitor_opts(o, o->rules_path != rules_default, err, errlen);
+	if (!ret)
+		ret = check_egress_opts(o, err, errlen);
+	if (ret)
+		return ret;
 	if (optind >= argc) {
-		usage(stderr);
-		die("no command given");
+		snprintf(err, errlen, "no command given");
+		return OPTIONS_USAGE;
 	}
 	o->argv = argv + optind;
+	return 0;
+}
+
+int options_parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int ret = parse(o, argc, argv, err, errlen);
+
+	/* Nothing half-applied: no run, no options. */
+	if (ret) {
+		options_free(o);
+		set_defaults(o);
+	}
+	return ret;
+}
+
+/* @ret, with the message about a directory in @err (%m: errno as it is). */
+__attribute__((format(printf, 4, 5)))
+static int dir_error(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /* --output is created for uid 65534 when missing, and refused when the cell could not write it. */
-static void check_output(const char *dir)
+static int check_output(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if (mkdir(dir, 0755) == 0) {
 		if (chown(dir, CELL_UID, CELL_GID))
-			die("--output %s: chown to %d: %m", dir, CELL_UID);
-		return;
+			return dir_error(-errno, err, errlen, "--output %s: chown to %d: %m", dir,
+					 CELL_UID);
+		return 0;
 	}
 	if (errno != EEXIST)
-		die("--output %s: %m", dir);
+		return dir_error(-errno, err, errlen, "--output %s: %m", dir);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		die("--output %s: not a directory", dir);
+		return dir_error(-ENOTDIR, err, errlen, "--output %s: not a directory", dir);
 	if (!(st.st_uid == CELL_UID && (st.st_mode & S_IWUSR)) && !(st.st_mode & S_IWOTH))
-		die("--output %s: not writable by the cell's uid %d (chown %d %s)", dir, CELL_UID,
-		    CELL_UID, dir);
+		return dir_error(-EACCES, err, errlen,
+				 "--output %s: not writable by the cell's uid %d (chown %d %s)", dir,
+				 CELL_UID, CELL_UID, dir);
+	return 0;
 }
 
-static void check_dir(const char *dir, const char *what)
+static int check_dir(const char *dir, const char *what, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if (stat(dir, &st))
-		die("%s %s: %m", what, dir);
+		return dir_error(-errno, err, errlen, "%s %s: %m", what, dir);
 	if (!S_ISDIR(st.st_mode))
-		die("%s %s: not a directory", what, dir);
+		return dir_error(-ENOTDIR, err, errlen, "%s %s: not a directory", what, dir);
+	return 0;
 }
 
-void options_check_dirs(const struct cellrun_opts *o)
+int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen)
 {
+	int ret = 0;
+
 	if (o->rootfs)
-		check_dir(o->rootfs, "--rootfs");
-	if (o->input)
-		check_dir(o->input, "--input");
-	if (o->output)
-		check_output(o->output);
+		ret = check_dir(o->rootfs, "--rootfs", err, errlen);
+	if (!ret && o->input)
+		ret = check_dir(o->input, "--input", err, errlen);
+	if (!ret && o->output)
+		ret = check_output(o->output, err, errlen);
+	return ret;
 }

@@ -16,7 +16,7 @@ summary() {
 }
 
 # The tests that load no BPF program: valgrind cannot follow bpf(2).
-unit_tests=(^rules_ ^ecs_ ^logfile_ ^syslog_ ^metrics_ ^tail_ ^egress_)
+unit_tests=(^rules_ ^ecs_ ^logfile_ ^syslog_ ^metrics_ ^tail_ ^egress_ ^fuzz_)
 
 host_log=$(mktemp) vg_log=$(mktemp) sc_log=$(mktemp) vm_log=$(mktemp) asan_log=$(mktemp)
 trap 'rm -f "$host_log" "$vg_log" "$sc_log" "$vm_log" "$asan_log"' EXIT

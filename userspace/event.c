@@ -17,14 +17,25 @@ static int check_path(const char *path, __u32 len)
 static int decode_exec(struct cw_event *ev, size_t size)
 {
 	struct cw_exec_event *e = &ev->exec;
+	size_t end;
 
 	if (size < offsetof(struct cw_exec_event, data) || e->args_len > CW_ARGS_MAX ||
 	    size != offsetof(struct cw_exec_event, data) + (size_t)e->path_len + e->args_len)
 		return -EINVAL;
 	if (check_path(e->data, e->path_len))
 		return -EINVAL;
-	/* Truncated argv may end mid-argument; there is always room for a final NUL. */
-	e->data[e->path_len + e->args_len] = '\0';
+	/*
+	 * Truncated argv may end mid-argument: a NUL ends it, after it where
+	 * there is room; a full path and a full argv leave none, and the last
+	 * argument gives up its last byte.
+	 */
+	end = e->path_len + e->args_len;
+	if (end == sizeof(e->data) && e->data[end - 1] != '\0') {
+		end--;
+		e->hdr.flags |= CW_F_ARGS_TRUNCATED;
+	}
+	if (end < sizeof(e->data))
+		e->data[end] = '\0';
 	return 0;
 }
 
@@ -36,6 +47,28 @@ static int decode_open(struct cw_event *ev, size_t size)
 	    size != offsetof(struct cw_open_event, path) + (size_t)e->path_len)
 		return -EINVAL;
 	return check_path(e->path, e->path_len);
+}
+
+/*
+ * A unix socket's path name is used as a string, yet a name bound with all
+ * of sun_path's bytes has no NUL: such a name loses its last byte, said by
+ * CW_F_PATH_TRUNCATED.  An abstract name (leading NUL) is path_len bytes.
+ */
+static int decode_net(struct cw_event *ev)
+{
+	struct cw_net_event *n = &ev->net;
+
+	if (n->path_len > CW_UNIX_PATH_MAX)
+		return -EINVAL;
+	if (!n->path_len || !n->path[0])
+		return 0;
+	if (n->path_len < CW_UNIX_PATH_MAX) {
+		n->path[n->path_len] = '\0';
+	} else if (!memchr(n->path, '\0', CW_UNIX_PATH_MAX)) {
+		n->path[CW_UNIX_PATH_MAX - 1] = '\0';
+		n->hdr.flags |= CW_F_PATH_TRUNCATED;
+	}
+	return 0;
 }
 
 int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
@@ -79,7 +112,7 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 		if (size != sizeof(ev->net))
 			return -EINVAL;
 		memcpy(&ev->net, data, size);
-		if (ev->net.path_len > CW_UNIX_PATH_MAX)
+		if (decode_net(ev))
 			return -EINVAL;
 		break;
 	default:
@@ -178,6 +211,11 @@ unsigned int cw_open_access(__u32 flags)
 	if (flags & O_TRUNC)
 		bits |= CW_OPEN_TRUNC;
 	return bits;
+}
+
+const char *cw_errno_name(long long ret)
+{
+	return ret < 0 && ret >= -4095 ? strerrorname_np(-ret) : NULL;
 }
 
 unsigned int cw_exec_how(const struct cw_event *ev)

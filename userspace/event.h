@@ -64,6 +64,12 @@ extern const struct cw_name cw_open_flag_names[];	/* bits of cw_open_access() */
 extern const struct cw_name cw_exec_how_names[];	/* bits of cw_exec_how() */
 extern const struct cw_name cw_outcome_names[];
 
+/*
+ * The errno name of a failed syscall's return value ("ENOENT"), NULL when
+ * @ret is no error number (the kernel's are -4095..-1).
+ */
+const char *cw_errno_name(long long ret);
+
 /* The name of @value in @t, NULL when it has none. */
 const char *cw_name_of(const struct cw_name *t, int value);
 /* The value named @name in @t: 0, or -ENOENT. */

@@ -212,7 +212,7 @@ static bool match_holds(const struct cw_match *m, const struct cw_event *ev)
 	if (m->outcome.n && !(has_result &&
 			      any_equal(&m->outcome, ret < 0 ? "failure" : "success")))
 		return false;
-	if (m->error.n && !(has_result && ret < 0 && any_equal(&m->error, strerrorname_np(-ret))))
+	if (m->error.n && !(has_result && ret < 0 && any_equal(&m->error, cw_errno_name(ret))))
 		return false;
 	if (m->nuids) {
 		bool hit = false;

@@ -298,14 +298,14 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
 						   json_array());
 	if (failed) {
-		int e = -ev->open.ret;
-		const char *name = strerrorname_np(e);
+		const char *name = cw_errno_name(ev->open.ret);
 
 		/* What the caller asked for, not a file that exists. */
 		err |= set(doc, "cellwatch.path_resolved", json_false());
 		err |= set(doc, "event.outcome", text("failure"));
 		err |= set(doc, "error.code", text(name ? name : "?"));
-		err |= set(doc, "error.message", text(strerror(e)));
+		if (name)
+			err |= set(doc, "error.message", text(strerror(-ev->open.ret)));
 	} else {
 		err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
 		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
@@ -379,7 +379,7 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 		err |= set(doc, "cellwatch.path_resolved", json_false());
 	/* A non-blocking connect in progress is a connect under way, not a failure. */
 	if (n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS)) {
-		const char *name = strerrorname_np(-n->ret);
+		const char *name = cw_errno_name(n->ret);
 
 		err |= set(doc, "event.outcome", text("failure"));
 		err |= set(doc, "error.code", text(name ? name : "?"));
@@ -443,7 +443,7 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 	if (s->clone_flags)
 		err |= set(doc, "cellwatch.syscall.namespaces", namespaces(s->clone_flags));
 	if (s->ret < 0) {
-		const char *ename = strerrorname_np(-s->ret);
+		const char *ename = cw_errno_name(s->ret);
 
 		err |= set(doc, "event.outcome", text("failure"));
 		err |= set(doc, "error.code", text(ename ? ename : "?"));

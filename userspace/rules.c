@@ -213,7 +213,9 @@ static int parse_cidr(const char *s, struct cw_cidr *c)
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	long bits;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	/* Cut short, "10.0.0.0/0000…08" would read as another prefix. */
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", s) >= sizeof(buf))
+		return -EINVAL;
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
@@ -780,11 +782,38 @@ static char *read_text(const char *path, size_t *len)
 	return text;
 }
 
-int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t errlen)
+int cw_rules_parse(struct cw_ruleset *rs, const char *name, const char *text, size_t len,
+		   char *err, size_t errlen)
 {
-	struct parser p = { .file = path, .err = err, .errlen = errlen };
+	struct parser p = { .file = name, .err = err, .errlen = errlen };
 	json_error_t jerr;
 	json_t *root;
+	int ret;
+
+	memset(rs, 0, sizeof(*rs));
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	p.pos = cw_jsonpos_index(text, len);
+	ret = parse_ruleset(&p, root, rs);
+	cw_jsonpos_free(p.pos);
+	json_decref(root);
+	if (!ret) {
+		rs->source = strdup(name);
+		if (!rs->source)
+			ret = -ENOMEM;
+	}
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", name);
+	if (ret)
+		cw_rules_free(rs);
+	return ret;
+}
+
+int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t errlen)
+{
 	size_t len = 0;
 	char *text;
 	int ret;
@@ -795,26 +824,8 @@ int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", path, strerror(errno ?: EIO));
 		return -EINVAL;
 	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		free(text);
-		return -EINVAL;
-	}
-	p.pos = cw_jsonpos_index(text, len);
-	ret = parse_ruleset(&p, root, rs);
-	cw_jsonpos_free(p.pos);
-	json_decref(root);
+	ret = cw_rules_parse(rs, path, text, len, err, errlen);
 	free(text);
-	if (!ret) {
-		rs->source = strdup(path);
-		if (!rs->source)
-			ret = -ENOMEM;
-	}
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", path);
-	if (ret)
-		cw_rules_free(rs);
 	return ret;
 }
 

@@ -101,6 +101,9 @@ struct cw_ruleset {
 
 /* Parse @path into @rs.  On error returns -EINVAL and fills @err. */
 int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t errlen);
+/* The same for the @len bytes of rule file text at @text, called @name in messages. */
+int cw_rules_parse(struct cw_ruleset *rs, const char *name, const char *text, size_t len,
+		   char *err, size_t errlen);
 void cw_rules_free(struct cw_ruleset *rs);
 
 const struct cw_rule *cw_rules_by_id(const struct cw_ruleset *rs, __u32 id);

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * make bench: event throughput and loss.  A payload in a cell watched by
+ * cellrun's embedded monitor opens BENCH_GEN_PATH at rising target rates
+ * for a fixed time each, one run and one log file per rate; we count the
+ * opens it made, the open events the log holds, and the records the
+ * monitor counted as lost to a full ring buffer (the result's events_lost).
+ * generated = logged + lost when nothing goes missing unaccounted.
+ *
+ * Usage: bench_events BUILD_DIR ROOTFS RULES [SECONDS]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+struct level {
+	long rate;		/* target opens per second; 0: as fast as the payload can */
+	unsigned long long generated, logged, lost;
+	double secs;
+	bool ok;
+};
+
+/* Open events of BENCH_GEN_PATH in @log, streamed: at the top rate the file is large. */
+static unsigned long long count_logged(const char *log)
+{
+	unsigned long long n = 0;
+	FILE *f = fopen(log, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		n += strstr(line, "\"action\":\"open\"") &&
+		     strstr(line, "\"file\":{\"path\":\"" BENCH_GEN_PATH "\"");
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static long long result_field(const char *path, const char *key)
+{
+	char *text = bench_read_file(path, NULL), needle[64], *p;
+	long long v = -1;
+
+	snprintf(needle, sizeof(needle), "\"%s\": ", key);
+	p = text ? strstr(text, needle) : NULL;
+	if (p)
+		v = strtoll(p + strlen(needle), NULL, 10);
+	free(text);
+	return v;
+}
+
+static int run_level(const char *build, const char *rootfs, const char *rules, const char *dir,
+		     const char *secs, struct level *l)
+{
+	char cellrun[4096], log[128], res[128], rate[32], out[512] = "";
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(cellrun, sizeof(cellrun), "%s/cellrun", build);
+	snprintf(log, sizeof(log), "%s/events-%ld.json", dir, l->rate);
+	snprintf(res, sizeof(res), "%s/result-%ld.json", dir, l->rate);
+	snprintf(rate, sizeof(rate), "%ld", l->rate);
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = bench_spawn((char *[]){ cellrun, "--rules", (char *)rules, "--rootfs", (char *)rootfs,
+				      "--log", log, "--result", res, "--timeout", "120", "--",
+				      "/bin/payload", "gen", rate, (char *)secs, NULL },
+			  pipefd[1], -1);
+	close(pipefd[1]);
+	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	close(pipefd[0]);
+	status = bench_wait(pid, 150000);
+	if (status == -ETIMEDOUT) {
+		kill(pid, SIGKILL);	/* ours: the cell dies with it */
+		waitpid(pid, NULL, 0);
+	}
+	l->ok = sscanf(out, "generated %llu in %lf s", &l->generated, &l->secs) == 2 &&
+		WIFEXITED(status) && !WEXITSTATUS(status);
+	l->logged = count_logged(log);
+	l->lost = result_field(res, "events_lost");
+	unlink(log);
+	unlink(res);
+	if (!l->ok)
+		fprintf(stderr, "bench_events: rate %ld: status 0x%x, output: %s\n", l->rate, status,
+			out);
+	return l->ok ? 0 : -EIO;
+}
+
+static void rate_name(char *buf, size_t len, double rate)
+{
+	if (rate >= 1000)
+		snprintf(buf, len, "%.0fk/s", rate / 1000);
+	else
+		snprintf(buf, len, "%.0f/s", rate);
+}
+
+int main(int argc, char **argv)
+{
+	struct level levels[] = { { .rate = 1000 }, { .rate = 10000 }, { .rate = 50000 },
+				  { .rate = 100000 }, { .rate = 0 } };
+	char dir[] = "/tmp/cw-bench-events-XXXXXX", cmd[128];
+	const char *secs = argc > 4 ? argv[4] : "2";
+	int ret = 0;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: bench_events BUILD_DIR ROOTFS RULES [SECONDS]\n");
+		return 2;
+	}
+	if (!mkdtemp(dir))
+		return 1;
+	printf("open events from one cell, embedded monitor, %s s per rate, one log file each\n\n",
+	       secs);
+	printf("%-8s %10s %10s %10s %10s %10s %8s %12s\n", "target", "generated", "rate/s",
+	       "logged", "lost", "missing", "drop %", "logged/s");
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		struct level *l = &levels[i];
+		char target[32], name[64], value[96], baseline[96], ratio[32];
+		unsigned long long dropped;
+		double drop;
+
+		if (run_level(argv[1], argv[2], argv[3], dir, secs, l)) {
+			ret = 1;
+			continue;
+		}
+		if (l->rate)
+			rate_name(target, sizeof(target), l->rate);
+		else
+			snprintf(target, sizeof(target), "max");
+		dropped = l->logged < l->generated ? l->generated - l->logged : 0;
+		drop = l->generated ? 100.0 * dropped / l->generated : 0;
+		printf("%-8s %10llu %10.0f %10llu %10llu %10lld %7.2f%% %12.0f\n", target,
+		       l->generated, l->generated / l->secs, l->logged, l->lost,
+		       (long long)l->generated - (long long)l->logged - (long long)l->lost, drop,
+		       l->logged / l->secs);
+		snprintf(name, sizeof(name), "events: target %s", target);
+		snprintf(value, sizeof(value), "%llu logged, %llu counted lost", l->logged, l->lost);
+		rate_name(target, sizeof(target), l->generated / l->secs);
+		snprintf(baseline, sizeof(baseline), "%llu generated (%s)", l->generated, target);
+		snprintf(ratio, sizeof(ratio), "%.2f%% dropped", drop);
+		bench_row(name, value, baseline, ratio);
+	}
+	printf("(missing: generated - logged - lost; 0 when every loss is counted)\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		ret = 1;
+	return ret;
+}
