@@ -154,6 +154,43 @@ static __always_inline void inet_peer(struct sock *sk, struct cw_net_event *e)
 	}
 }
 
+/*
+ * Did the caller dial a pathname other than the one the peer bound?  A
+ * socket bound elsewhere and mounted at /var/run/docker.sock is known to
+ * rules only by the path dialled.  @dialled (scratch space) gets the
+ * caller's sockaddr_un.
+ */
+static __always_inline bool unix_dialled_elsewhere(const void *uaddr,
+						   const struct cw_net_event *e, char *dialled)
+{
+	const char *want = dialled + sizeof(__u16);	/* sun_path */
+
+	if (!uaddr || bpf_probe_read_user(dialled, sizeof(struct sockaddr_un), uaddr) ||
+	    !want[0])
+		return false;	/* abstract names cannot be mounted elsewhere */
+	for (int i = 0; i < CW_UNIX_PATH_MAX; i++) {
+		if (want[i] != e->path[i])
+			return true;
+		if (!want[i])
+			return false;
+	}
+	return false;
+}
+
+/* The second event for a socket dialled by another name: that name, unresolved. */
+static __always_inline void submit_dialled(struct cw_net_event *e, const char *dialled)
+{
+	long len = bpf_probe_read_kernel_str(e->path, CW_UNIX_PATH_MAX, dialled + sizeof(__u16));
+
+	e->path_len = len > 0 ? len - 1 : 0;
+	e->hdr.flags |= CW_F_UNRESOLVED;
+	/* A verdict is the first event's; this one only names the path. */
+	e->hdr.rule_id = 0;
+	e->hdr.action = CW_ACTION_NONE;
+	e->hdr.layer = CW_LAYER_NONE;
+	submit_critical(e, sizeof(*e));
+}
+
 static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 cell,
 				 __u32 policy)
 {
@@ -161,7 +198,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	const void *uaddr = NULL;
 	struct sock *sk = NULL;
 	struct cw_net_event *e;
-	bool stashed;
+	bool stashed, dialled = false;
 
 	/* In the per-CPU scratch: with the caller's frame, the stack would pass 512 bytes on 6.1. */
 	if (!buf)
@@ -220,14 +257,17 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	if (sk && ret == 0 && e->op == CW_NET_CONNECT &&
 	    (e->family == CW_AF_INET || e->family == CW_AF_INET6))
 		inet_peer(sk, e);
-	else if (sk && ret == 0 && e->op == CW_NET_CONNECT && e->family == CW_AF_UNIX)
+	else if (sk && ret == 0 && e->op == CW_NET_CONNECT && e->family == CW_AF_UNIX) {
 		unix_peer_name(sk, e);
-	else
+		dialled = unix_dialled_elsewhere(uaddr, e, buf->path);
+	} else
 		user_dest(uaddr, e);
 emit:
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->ret = ret;
 	submit_critical(e, sizeof(*e));
+	if (dialled)
+		submit_dialled(e, buf->path);
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 # category: network
 # expect: caught
-# open: a unix socket is judged by the name its server bound, not the path connected to
 # root: bait
 # goal: talk to a container runtime's API socket mounted into the cell at
 #       /var/run/docker.sock (a bait listener the scorecard serves; like rootless
