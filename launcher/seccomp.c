@@ -88,6 +88,19 @@ static int deny_namespaces(scmp_filter_ctx ctx)
 	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 }
 
+/*
+ * A process that shares its file table without being a thread of the
+ * process (clone(CLONE_FILES) alone): when a rule kills the one that opened
+ * a secret, the kernel's kill takes its threads at once, but another
+ * process would keep the fd until the whole run is ended.  Threads share
+ * it within one process, and no common runtime needs the rest.
+ */
+static int deny_shared_fd_table(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD, CLONE_FILES));
+}
+
 static int deny_misc(scmp_filter_ctx ctx)
 {
 	int ret;
@@ -150,7 +163,8 @@ int seccomp_prepare(struct sock_fprog *prog)
 		return -ENOMEM;
 	/* Only the native ABI: an i386 or x32 syscall kills the process. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_misc(ctx);
+	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_shared_fd_table(ctx) ?:
+	      deny_misc(ctx);
 	ret = ret ?: export_program(ctx, prog);
 	seccomp_release(ctx);
 	return ret;

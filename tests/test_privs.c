@@ -48,7 +48,12 @@ TEST(privs_escape_syscalls_fail)
 			"call('ptrace', libc.ptrace, 0, 0, None, None)\n"
 			"call('bpf', libc.syscall, 321, 0, None, 0)\n"
 			"call('setuid0', libc.setuid, 0)\n"
-			"call('chroot', libc.chroot, b'/tmp')\n",
+			"call('chroot', libc.chroot, b'/tmp')\n"
+			"call('clone-files', libc.syscall, 56, 0x400 | 17, 0, 0, 0, 0)\n"
+			"import threading\n"
+			"t = threading.Thread(target=print, args=('a thread ran',))\n"
+			"t.start()\n"
+			"t.join()\n",
 			NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 0, "exit status");
 	ASSERT_HAS(res.out, "unshare-user EPERM\n", "unshare(CLONE_NEWUSER)");
@@ -58,6 +63,8 @@ TEST(privs_escape_syscalls_fail)
 	ASSERT_HAS(res.out, "bpf EPERM\n", "bpf");
 	ASSERT_HAS(res.out, "setuid0 EINVAL\n", "setuid(0): no uid 0 in the cell");
 	ASSERT_HAS(res.out, "chroot EPERM\n", "chroot");
+	ASSERT_HAS(res.out, "clone-files EPERM\n", "a process sharing the file table");
+	ASSERT_HAS(res.out, "a thread ran\n", "threads, which share it too, still start");
 	ASSERT_FALSE(strstr(res.out, "SUCCEEDED"), "no escape syscall succeeded");
 }
 

@@ -1,6 +1,5 @@
 # category: secrets
 # expect: caught
-# open: tracepoint backend: other processes of the run die when userspace writes cgroup.kill
 # root: bait
 # goal: read /etc/shadow through a file table shared with the process that
 #       opens it (clone(CLONE_FILES)): the opener may die at once, but the
@@ -15,7 +14,7 @@ CLONE_FILES, SIGCHLD = 0x400, 17
 t0 = time.time()
 pid, err = h.syscall("clone", CLONE_FILES | SIGCHLD, 0, 0, 0, 0)
 if pid < 0:
-    h.blocked("other", "clone(CLONE_FILES): %s" % err)
+    h.blocked("seccomp", "clone(CLONE_FILES): %s" % err)
 if pid == 0:
     # The opener, a child, so that its death does not end the cell's main process.
     time.sleep(max(0, t0 + 0.3 - time.time()))
