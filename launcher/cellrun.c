@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,7 @@ struct run {
 	char cmd_kill_rule[128];
 	char cmd_kill_layer[16];
 	int daemon_fd;			/* --daemon: the registration's connection */
+	int output_fd;			/* --output: the directory under the tmpfs */
 	pid_t proxy;			/* --allow-host: the egress proxy */
 	int proxy_stop;
 	bool daemon_refused;		/* no ack: CELLRUN_EXIT_NO_ACK */
@@ -563,7 +565,7 @@ static int block_signals(void)
 int main(int argc, char **argv)
 {
 	static struct sock_fprog filter;
-	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1 };
+	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1, .output_fd = -1 };
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
@@ -587,6 +589,12 @@ int main(int argc, char **argv)
 	sig_fd = block_signals();
 	if (sig_fd < 0)
 		die("signalfd: %m");
+	if (r.opts.output) {
+		char err[4200];
+
+		if (output_cover(&r.opts, &r.output_fd, err, sizeof(err)))
+			die("%s", err);
+	}
 
 	ret = cell_create(&r.cell);
 	if (ret) {
@@ -676,6 +684,17 @@ cleanup:
 	if (r.log_errors)
 		fprintf(stderr, "cellrun: %llu events could not be written to %s\n",
 			(unsigned long long)r.log_errors, r.opts.log_path);
+	if (r.output_fd >= 0) {
+		char path[PATH_MAX];
+
+		ret = output_collect(&r.opts, r.output_fd, path);
+		if (ret) {
+			fprintf(stderr, "cellrun: --output: copy %s: %s\n", path, strerror(-ret));
+			rep->error = "the output could not be copied";
+			status = CELLRUN_EXIT_LAUNCHER;
+		}
+		close(r.output_fd);
+	}
 	rep->status = status;
 	rep->wall_ms = (mono_ns() - r.start_ns) / 1000000;
 	rep->out_bytes = r.out.bytes;

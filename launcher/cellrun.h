@@ -52,7 +52,7 @@ struct cellrun_opts {
 	const char *result_path;	/* --result JSON, or NULL */
 	const char *rootfs;		/* NULL: binds of the host's /usr, /lib*, /bin, /sbin */
 	const char *input;		/* host dir bound read-only at /input, or NULL */
-	const char *output;		/* host dir bound read-write at /output, or NULL */
+	const char *output;		/* host dir: what /output holds at the end, or NULL */
 	/*
 	 * The same, opened O_PATH in the cell's mount namespace while its init
 	 * still has the host's root uid (rootfs_open_sources()): the rest of the
@@ -64,6 +64,7 @@ struct cellrun_opts {
 	unsigned int timeout_ms;	/* 0: none */
 	__u64 memory_bytes;
 	__u64 tmp_bytes;		/* size of /tmp */
+	__u64 output_bytes;		/* size of /output */
 	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
 	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
 	unsigned int pids;
@@ -112,6 +113,16 @@ void options_free(struct cellrun_opts *o);
  * 0, or a negative errno with the message in @err.
  */
 int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
+
+/*
+ * --output (output.c): cover the directory with a tmpfs of --output-size,
+ * in a mount namespace of cellrun's own, before the cell is made; *dir_fd
+ * keeps the directory itself.  When the run has ended, copy what the cell
+ * left there into it: 0, or negative errno with the failed entry's path in
+ * @path (PATH_MAX bytes).
+ */
+int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen);
+int output_collect(const struct cellrun_opts *o, int dir_fd, char *path);
 
 /* A cell: its cgroup v2 directory and, on hybrid hosts, its v1 controller directories. */
 struct cell {

@@ -26,7 +26,7 @@ enum {
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
-	OPT_EGRESS_TIME,
+	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "pids", required_argument, NULL, OPT_PIDS },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
+	{ "output-size", required_argument, NULL, OPT_OUTPUT_SIZE },
 	{ "output-cap", required_argument, NULL, OPT_OUTPUT_CAP },
 	{ "fsize", required_argument, NULL, OPT_FSIZE },
 	{ "nofile", required_argument, NULL, OPT_NOFILE },
@@ -89,8 +90,10 @@ void options_usage(FILE *f)
 "      --rootfs DIR     use DIR, read-only, as the root instead of the host's\n"
 "                       /usr, /lib*, /bin, /sbin (DIR must have proc, dev, tmp)\n"
 "      --input DIR      bind DIR read-only at /input\n"
-"      --output DIR     bind DIR read-write (noexec) at /output; it must be\n"
-"                       writable by uid 65534 (created so when missing)\n"
+"      --output DIR     the cell's /output (noexec, starts empty) is copied to\n"
+"                       DIR when the run ends; DIR must be writable by uid\n"
+"                       65534 (created so when missing)\n"
+"      --output-size SIZE  size of /output (default 64M)\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --no-monitor     run without the monitor (no events, no kernel rules)\n"
 "      --daemon SOCKET  watched by the cellwatch daemon at SOCKET instead of an\n"
@@ -280,6 +283,8 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 		return parse_milli(at, val, 0.01, 1024, &o->cpu_millis);
 	case OPT_TMP_SIZE:
 		return parse_size(at, val, &o->tmp_bytes);
+	case OPT_OUTPUT_SIZE:
+		return parse_size(at, val, &o->output_bytes);
 	case OPT_OUTPUT_CAP:
 		return parse_size(at, val, &o->output_cap);
 	case OPT_FSIZE:
@@ -434,6 +439,7 @@ static void set_defaults(struct cellrun_opts *o)
 	o->timeout_ms = 10000;
 	o->memory_bytes = 256ULL << 20;
 	o->tmp_bytes = 64ULL << 20;
+	o->output_bytes = 64ULL << 20;
 	o->output_cap = 1ULL << 20;
 	o->fsize_bytes = 64ULL << 20;
 	o->pids = 64;

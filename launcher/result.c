@@ -38,7 +38,7 @@ static json_t *artifacts(const char *dir)
 
 static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 {
-	return json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i}",
+	return json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i}",
 			 "memory_bytes", (json_int_t)o->memory_bytes,
 			 "memory_via", c->v2_memory ? "cgroup2" : c->v1_memory[0] ? "cgroup1" : "none",
 			 "pids", o->pids,
@@ -46,6 +46,7 @@ static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 			 "cpu_millis", o->cpu_millis,
 			 "cpu_via", c->v2_cpu ? "cgroup2" : c->v1_cpu[0] ? "cgroup1" : "none",
 			 "tmp_bytes", (json_int_t)o->tmp_bytes,
+			 "output_bytes", (json_int_t)o->output_bytes,
 			 "fsize_bytes", (json_int_t)o->fsize_bytes,
 			 "output_cap_bytes", (json_int_t)o->output_cap,
 			 "nofile", o->nofile,

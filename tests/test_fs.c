@@ -117,6 +117,47 @@ TEST(fs_host_paths_and_boot_line_hidden)
 	ASSERT_HAS(res.out, "boot line bytes 0\n", "the host's kernel command line masked");
 }
 
+TEST(fs_output_bounded_and_copied_at_the_end)
+{
+	const char *out = make_output_dir("out");
+	char path[4200], buf[64] = "";
+	struct cmd_result res;
+	struct stat st;
+	FILE *f;
+
+	if (!require_root())
+		return;
+	/* Many files under --fsize each: only --output-size bounds what reaches the host. */
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out,
+			       "--output-size", "8M", NULL }, (char *[]){ PYTHON, "-c",
+		"import errno, os\n"
+		"open('/output/small.txt', 'w').write('kept')\n"
+		"os.symlink('/etc/passwd', '/output/link')\n"
+		"n = 0\n"
+		"try:\n"
+		"    for i in range(64):\n"
+		"        open('/output/fill%d' % i, 'wb').write(b'x' * (1 << 20))\n"
+		"        n += 1\n"
+		"except OSError as e:\n"
+		"    print('stopped by', errno.errorcode[e.errno], 'after', n, 'MiB')\n", NULL },
+		&res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "stopped by ENOSPC", "the cell's /output is full at --output-size");
+	snprintf(path, sizeof(path), "%s/small.txt", out);
+	f = fopen(path, "r");
+	if (ASSERT_OK_PTR(f, "the output copied to the host")) {
+		ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL, "read it");
+		fclose(f);
+	}
+	ASSERT_STREQ(buf, "kept", "its content");
+	snprintf(path, sizeof(path), "%s/fill9", out);
+	ASSERT_TRUE(stat(path, &st) && errno == ENOENT, "nothing past 8M reached the host");
+	snprintf(path, sizeof(path), "%s/link", out);
+	ASSERT_TRUE(lstat(path, &st) && errno == ENOENT, "a symbolic link is not copied");
+	ASSERT_HAS(res.err, "/output/link: not a regular file or directory: not copied",
+		   "and cellrun says so");
+}
+
 TEST(fs_root_readonly_tmp_noexec_and_bounded)
 {
 	struct cmd_result res;

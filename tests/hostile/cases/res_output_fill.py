@@ -1,6 +1,5 @@
 # category: resources
 # expect: caught
-# open: /output has a per-file size limit, no total quota
 # goal: write 320 MiB into /output, which lands on the host's disk (32 MiB
 #       files, each under the per-file size limit; stops at 320 MiB)
 import errno
