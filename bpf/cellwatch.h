@@ -232,7 +232,7 @@ struct cw_inode_key {
 	__u64 ino;
 };
 
-/* exec_name_rules: a binary by basename, zero-padded. */
+/* exec_name_rules, open_name_rules: a binary or a file by basename, zero-padded. */
 struct cw_name_key {
 	__u32 policy;
 	char name[CW_NAME_MAX];

@@ -132,7 +132,7 @@ int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 	if (!buf)
 		return 0;
 	len = resolve_path(&file->f_path, buf->ev.open.path, buf, &flags);
-	return lsm_verdict(match_open(c->policy, buf->ev.open.path, len));
+	return lsm_verdict(match_open(c->policy, file, buf->ev.open.path, len));
 }
 
 /* An inet destination from the kernel's copy of the address. */

@@ -103,7 +103,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 
 		path_len = resolve_path(&f->f_path, e->path, buf, &e->hdr.flags);
 		/* Opened, but the task dies before it can read a byte. */
-		rule = match_open(policy, e->path, path_len);
+		rule = match_open(policy, f, e->path, path_len);
 		if (rule) {
 			enforce(rule);
 			mark(&e->hdr, rule);

@@ -32,6 +32,13 @@ struct {
 } open_rules SEC(".maps") __weak;
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__type(key, struct cw_name_key);
+	__type(value, struct cw_verdict);
+} open_name_rules SEC(".maps") __weak;
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, CW_MAX_RULE_KEYS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -79,19 +86,32 @@ static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *
 	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
 }
 
-/* The open rule for a resolved path: the longest prefix (or exact path) listed. */
-static __always_inline struct cw_verdict *match_open(__u32 policy, const char *path, __u32 len)
+/*
+ * The open rule for file @f at resolved @path: the longest prefix (or exact
+ * path) listed, else its basename (".env" wherever it lies).
+ */
+static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *f,
+						     const char *path, __u32 len)
 {
 	struct cw_path_key key = { .policy = policy };
+	struct cw_name_key nkey = { .policy = policy };
+	struct cw_verdict *rule = NULL;
+	const unsigned char *name;
 
 	if (len > CW_LPM_PATH)
 		len = CW_LPM_PATH;
 	barrier_var(len);
-	if (len == 0 || len > CW_LPM_PATH)
+	if (len > 0 && len <= CW_LPM_PATH) {
+		bpf_probe_read_kernel(key.path, len, path);
+		key.prefixlen = 32 + len * 8;
+		rule = bpf_map_lookup_elem(&open_rules, &key);
+	}
+	if (rule)
+		return rule;
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
 		return NULL;
-	bpf_probe_read_kernel(key.path, len, path);
-	key.prefixlen = 32 + len * 8;
-	return bpf_map_lookup_elem(&open_rules, &key);
+	return bpf_map_lookup_elem(&open_name_rules, &nkey);
 }
 
 #endif /* CW_RULES_BPF_H */

@@ -223,6 +223,31 @@ TEST(policy_dns_burst_rate)
 }
 
 /* The kernel kills at the open of a host secret; the rest of the cell follows. */
+TEST(policy_dotenv_read_killed_in_the_kernel)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	/* A rule by basename: the kernel knows ".env" wherever it lies, before the read. */
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import os\n"
+		"open('/tmp/settings', 'w').write('API_KEY=secret')\n"
+		"os.rename('/tmp/settings', '/tmp/.env')\n"
+		"print('READ', open('/tmp/.env').read())\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_FALSE(strstr(res.out, "READ"), "before the read returned");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "dotenv-read");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_STREQ(jstr(ev, "file.path"), "/tmp/.env", "the file");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
 TEST(policy_secret_open_killed_in_the_kernel)
 {
 	const char *log_path = test_path(1, "log.json");

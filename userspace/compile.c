@@ -39,10 +39,25 @@ static bool exec_decidable(const struct cw_rule *r)
 	       only(m, (const struct cw_strlist *const[]){ &m->binary }, 1);
 }
 
+/* Basenames alone, each short enough for the kernel's name keys. */
+static bool open_name_decidable(const struct cw_match *m)
+{
+	if (m->not || !m->basename.n ||
+	    !only(m, (const struct cw_strlist *const[]){ &m->basename }, 1))
+		return false;
+	for (size_t i = 0; i < m->basename.n; i++) {
+		if (strlen(m->basename.v[i]) >= CW_NAME_MAX)
+			return false;
+	}
+	return true;
+}
+
 static bool open_decidable(const struct cw_rule *r)
 {
 	const struct cw_match *m = &r->match;
 
+	if (open_name_decidable(m))
+		return true;
 	if (m->not || !(m->path.n || m->path_prefix.n) ||
 	    !only(m, (const struct cw_strlist *const[]){ &m->path, &m->path_prefix }, 2))
 		return false;
@@ -179,6 +194,12 @@ static int compile_open(const struct cw_rule *r, __u32 policy, const struct cw_r
 	for (size_t i = 0; !ret && i < r->match.path_prefix.n; i++) {
 		path_key(&k, policy, r->match.path_prefix.v[i], false);
 		ret = put(maps->open, &k, v);
+	}
+	for (size_t i = 0; !ret && i < r->match.basename.n; i++) {
+		struct cw_name_key nk = { .policy = policy };
+
+		memcpy(nk.name, r->match.basename.v[i], strlen(r->match.basename.v[i]));
+		ret = put(maps->open_name, &nk, v);
 	}
 	return ret;
 }
@@ -330,6 +351,7 @@ __u32 cw_rules_delete_range(const struct cw_rule_maps *maps, __u32 lo, __u32 hi)
 		{ offsetof(struct cw_rule_maps, exec_inode), sizeof(struct cw_inode_key), 0 },
 		{ offsetof(struct cw_rule_maps, exec_name), sizeof(struct cw_name_key), 0 },
 		{ offsetof(struct cw_rule_maps, open), sizeof(struct cw_path_key), 4 },
+		{ offsetof(struct cw_rule_maps, open_name), sizeof(struct cw_name_key), 0 },
 		{ offsetof(struct cw_rule_maps, net4), sizeof(struct cw_net4_key), 4 },
 		{ offsetof(struct cw_rule_maps, net6), sizeof(struct cw_net6_key), 4 },
 		{ offsetof(struct cw_rule_maps, syscall), sizeof(struct cw_syscall_key), 0 },
