@@ -89,13 +89,14 @@ probe_network() {
 probe_isolation() {
 	local n a_json a_pid i
 	n=$(nonce)
-	a_json=$work/iso-a.output/a.json
-	"$cellrun" --timeout 30 --input "$work/in" --output "$work/iso-a.output" \
+	a_json=$work/iso-a.ready
+	"$cellrun" --timeout 30 --input "$work/in" \
 		--log "$work/iso-a.log" --result "$work/iso-a.result" --env PROBE_NONCE="$n" \
 		-- python3 /input/c4_iso_a.py </dev/null >"$work/iso-a.out" 2>"$work/iso-a.err" &
 	bg_pid=$!
+	# A says where its traces are on stdout, which cellrun passes on as it comes.
 	for i in $(seq 100); do
-		[ -s "$a_json" ] && break
+		grep -m1 '"check": "ready"' "$work/iso-a.out" >"$a_json" 2>/dev/null && break
 		sleep 0.1
 	done
 	a_pid=$(cell_python "$bg_pid")

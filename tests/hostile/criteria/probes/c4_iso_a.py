@@ -3,10 +3,9 @@
 A leaves a file in /tmp and /dev/shm, listens on an abstract unix socket and a
 loopback port, creates a SysV shared memory segment and catches SIGUSR1; it
 checks that each is reachable from inside itself, tells the host where they
-are (/output/a.json) and counts who reaches them until the host says it is
-done (a file appears in /input).
+are (its "ready" line on stdout) and counts who reaches them until the host
+says it is done (a file appears in /input).
 """
-import json
 import os
 import select
 import signal
@@ -53,9 +52,6 @@ def main():
     accepted = {'abstract': -1, 'tcp': -1}  # minus the self checks
     info = {'pid': os.getpid(), 'port': tcp.getsockname()[1], 'shm_key': SHM_KEY,
             'shm': shm, 'self': own}
-    with open('/output/a.json.tmp', 'w') as f:
-        json.dump(info, f)
-    os.rename('/output/a.json.tmp', '/output/a.json')
     emit('ready', **info)
     deadline = time.monotonic() + 25
     while not os.path.exists('/input/done-' + NONCE) and time.monotonic() < deadline:
