@@ -177,17 +177,38 @@ static __always_inline bool unix_dialled_elsewhere(const void *uaddr,
 	return false;
 }
 
-/* The second event for a socket dialled by another name: that name, unresolved. */
-static __always_inline void submit_dialled(struct cw_net_event *e, const char *dialled)
+/*
+ * A unix socket's path against the kernel's rules: the process dies at the
+ * syscall's exit, before it can send a byte over the connection.
+ */
+static __always_inline struct cw_verdict *judge_unix(__u32 policy, struct cw_net_event *e,
+						     const char *path)
+{
+	struct cw_verdict *rule = match_unix(policy, path);
+
+	if (rule) {
+		enforce(rule);
+		mark(&e->hdr, rule);
+	}
+	return rule;
+}
+
+/*
+ * The second event for a socket dialled by another name: that name,
+ * unresolved, judged by @policy's rules unless the first event's name was.
+ */
+static __always_inline void submit_dialled(struct cw_net_event *e, const char *dialled,
+					   __u32 policy, bool judged)
 {
 	long len = bpf_probe_read_kernel_str(e->path, CW_UNIX_PATH_MAX, dialled + sizeof(__u16));
 
 	e->path_len = len > 0 ? len - 1 : 0;
 	e->hdr.flags |= CW_F_UNRESOLVED;
-	/* A verdict is the first event's; this one only names the path. */
 	e->hdr.rule_id = 0;
 	e->hdr.action = CW_ACTION_NONE;
 	e->hdr.layer = CW_LAYER_NONE;
+	if (!judged)
+		judge_unix(policy, e, e->path);
 	submit_critical(e, sizeof(*e));
 }
 
@@ -198,6 +219,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	const void *uaddr = NULL;
 	struct sock *sk = NULL;
 	struct cw_net_event *e;
+	struct cw_verdict *unix_rule = NULL;
 	bool stashed, dialled = false;
 
 	/* In the per-CPU scratch: with the caller's frame, the stack would pass 512 bytes on 6.1. */
@@ -262,12 +284,14 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		dialled = unix_dialled_elsewhere(uaddr, e, buf->path);
 	} else
 		user_dest(uaddr, e);
+	if (e->family == CW_AF_UNIX)
+		unix_rule = judge_unix(policy, e, e->path);
 emit:
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->ret = ret;
 	submit_critical(e, sizeof(*e));
 	if (dialled)
-		submit_dialled(e, buf->path);
+		submit_dialled(e, buf->path, policy, unix_rule);
 	return 0;
 }
 

@@ -42,6 +42,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, CW_MAX_RULE_KEYS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cw_path_key);
+	__type(value, struct cw_verdict);
+} unix_rules SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CW_MAX_RULE_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cw_net4_key);
 	__type(value, struct cw_net_rule);
 } net4_rules SEC(".maps") __weak;
@@ -112,6 +120,18 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
 		return NULL;
 	return bpf_map_lookup_elem(&open_name_rules, &nkey);
+}
+
+/* The rule for a unix socket path (NUL-terminated, in kernel memory). */
+static __always_inline struct cw_verdict *match_unix(__u32 policy, const char *path)
+{
+	struct cw_path_key key = { .policy = policy };
+	long len = bpf_probe_read_kernel_str(key.path, sizeof(key.path), path);
+
+	if (len <= 1)
+		return NULL;	/* none, or an abstract name */
+	key.prefixlen = 32 + len * 8;
+	return bpf_map_lookup_elem(&unix_rules, &key);
 }
 
 #endif /* CW_RULES_BPF_H */

@@ -52,17 +52,14 @@ static bool open_name_decidable(const struct cw_match *m)
 	return true;
 }
 
-static bool open_decidable(const struct cw_rule *r)
+/*
+ * Paths the kernel's LPM trie holds: exact paths or prefixes (one kind),
+ * each short enough for a key.
+ */
+static bool lpm_paths(const struct cw_match *m)
 {
-	const struct cw_match *m = &r->match;
-
-	if (open_name_decidable(m))
-		return true;
-	if (m->not || !(m->path.n || m->path_prefix.n) ||
-	    !only(m, (const struct cw_strlist *const[]){ &m->path, &m->path_prefix }, 2))
-		return false;
 	/* Both lists at once would mean "exactly this and starting with that": leave it. */
-	if (m->path.n && m->path_prefix.n)
+	if (!(m->path.n || m->path_prefix.n) || (m->path.n && m->path_prefix.n))
 		return false;
 	for (size_t i = 0; i < m->path.n; i++) {
 		if (strlen(m->path.v[i]) + 1 > CW_LPM_PATH)
@@ -73,6 +70,27 @@ static bool open_decidable(const struct cw_rule *r)
 			return false;
 	}
 	return true;
+}
+
+static bool open_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	if (open_name_decidable(m))
+		return true;
+	return !m->not && lpm_paths(m) &&
+	       only(m, (const struct cw_strlist *const[]){ &m->path, &m->path_prefix }, 2);
+}
+
+/* A unix socket by path (the peer's bound name or the one dialled), any op. */
+static bool unix_decidable(const struct cw_rule *r)
+{
+	const struct cw_match *m = &r->match;
+
+	return !m->not && !m->ncidrs && !m->nports && lpm_paths(m) &&
+	       m->family.n == 1 && !strcmp(m->family.v[0], "unix") &&
+	       only(m, (const struct cw_strlist *const[]){ &m->family, &m->path,
+							   &m->path_prefix }, 3);
 }
 
 static bool net_decidable(const struct cw_rule *r)
@@ -114,7 +132,7 @@ static bool decidable(const struct cw_rule *r)
 	case CW_EVENT_OPEN:
 		return open_decidable(r);
 	case CW_EVENT_NET:
-		return net_decidable(r) || socket_decidable(r);
+		return net_decidable(r) || socket_decidable(r) || unix_decidable(r);
 	case CW_EVENT_SYSCALL:
 		return syscall_decidable(r);
 	case CW_EVENT_SIGNAL:
@@ -181,20 +199,29 @@ static void path_key(struct cw_path_key *k, __u32 policy, const char *s, bool ex
 	k->prefixlen = 32 + 8 * (len > CW_LPM_PATH ? CW_LPM_PATH : len);
 }
 
-static int compile_open(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
-			const struct cw_verdict *v)
+/* A rule's exact paths and prefixes into the LPM trie @fd. */
+static int compile_paths(const struct cw_rule *r, __u32 policy, int fd,
+			 const struct cw_verdict *v)
 {
 	struct cw_path_key k;
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < r->match.path.n; i++) {
 		path_key(&k, policy, r->match.path.v[i], true);
-		ret = put(maps->open, &k, v);
+		ret = put(fd, &k, v);
 	}
 	for (size_t i = 0; !ret && i < r->match.path_prefix.n; i++) {
 		path_key(&k, policy, r->match.path_prefix.v[i], false);
-		ret = put(maps->open, &k, v);
+		ret = put(fd, &k, v);
 	}
+	return ret;
+}
+
+static int compile_open(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+			const struct cw_verdict *v)
+{
+	int ret = compile_paths(r, policy, maps->open, v);
+
 	for (size_t i = 0; !ret && i < r->match.basename.n; i++) {
 		struct cw_name_key nk = { .policy = policy };
 
@@ -300,8 +327,11 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct cw_r
 	case CW_EVENT_OPEN:
 		return compile_open(r, policy, maps, &v);
 	case CW_EVENT_NET:
-		return r->match.ncidrs ? compile_net(r, policy, maps, &v) :
-					 compile_socket(r, policy, maps, &v);
+		if (r->match.ncidrs)
+			return compile_net(r, policy, maps, &v);
+		if (r->match.path.n || r->match.path_prefix.n)
+			return compile_paths(r, policy, maps->unix_path, &v);
+		return compile_socket(r, policy, maps, &v);
 	case CW_EVENT_SYSCALL:
 		return compile_syscall(r, policy, maps, &v);
 	case CW_EVENT_SIGNAL: {
@@ -352,6 +382,7 @@ __u32 cw_rules_delete_range(const struct cw_rule_maps *maps, __u32 lo, __u32 hi)
 		{ offsetof(struct cw_rule_maps, exec_name), sizeof(struct cw_name_key), 0 },
 		{ offsetof(struct cw_rule_maps, open), sizeof(struct cw_path_key), 4 },
 		{ offsetof(struct cw_rule_maps, open_name), sizeof(struct cw_name_key), 0 },
+		{ offsetof(struct cw_rule_maps, unix_path), sizeof(struct cw_path_key), 4 },
 		{ offsetof(struct cw_rule_maps, net4), sizeof(struct cw_net4_key), 4 },
 		{ offsetof(struct cw_rule_maps, net6), sizeof(struct cw_net6_key), 4 },
 		{ offsetof(struct cw_rule_maps, syscall), sizeof(struct cw_syscall_key), 0 },

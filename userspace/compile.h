@@ -12,7 +12,7 @@
 #include "rules.h"
 
 struct cw_rule_maps {
-	int exec_inode, exec_name, open, open_name, net4, net6, syscall, socket;
+	int exec_inode, exec_name, open, open_name, unix_path, net4, net6, syscall, socket;
 };
 
 /*

@@ -40,8 +40,8 @@
  */
 static const char *const pinned_maps[] = {
 	"generation", "cells", "events", "critical", "counters", "lsm_verdicts", "pending_dest",
-	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "net4_rules",
-	"net6_rules", "syscall_rules", "socket_rules",
+	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "unix_rules",
+	"net4_rules", "net6_rules", "syscall_rules", "socket_rules",
 };
 
 /* The cgroup hooks attached to one cell, and what it runs under. */
@@ -823,6 +823,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		.exec_name = bpf_map__fd(m->skel->maps.exec_name_rules),
 		.open = bpf_map__fd(m->skel->maps.open_rules),
 		.open_name = bpf_map__fd(m->skel->maps.open_name_rules),
+		.unix_path = bpf_map__fd(m->skel->maps.unix_rules),
 		.net4 = bpf_map__fd(m->skel->maps.net4_rules),
 		.net6 = bpf_map__fd(m->skel->maps.net6_rules),
 		.syscall = bpf_map__fd(m->skel->maps.syscall_rules),
