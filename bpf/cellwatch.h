@@ -13,7 +13,7 @@
 #define CW_PATH_MAX	4096	/* bytes of a resolved path, NUL included */
 #define CW_PATH_DEPTH	64	/* dentries walked before a path is truncated */
 #define CW_ARGS_MAX	1024	/* bytes of argv kept, each argument NUL-terminated */
-#define CW_NAME_MAX	16	/* basename bytes compared by name rules, NUL included */
+#define CW_NAME_MAX	32	/* basename bytes compared by name rules, NUL included */
 #define CW_MAX_CELLS	4096
 #define CW_MAX_RULE_KEYS 16384	/* entries of each compiled-rule map */
 

@@ -65,3 +65,46 @@ TEST(logfile_rotates_between_whole_lines)
 	ASSERT_EQ(last, 39, "the newest line is last");
 	ASSERT_TRUE(seen > 0 && seen < 40, "older lines rotated out past keep");
 }
+
+/* The bytes of @path, NUL-terminated, in @buf. */
+static void slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
+{
+	struct cw_logfile_opts shared = { .keep = 1 }, sole = { .keep = 1, .sole_writer = true };
+	const char *path = test_path(0, "events.json");
+	char buf[4096];
+	struct cw_logfile *lf;
+	json_t *doc = json_pack("{s:i}", "seq", 2);
+	FILE *f = fopen(path, "w");
+
+	if (!ASSERT_OK_PTR(f, "create") || !ASSERT_OK_PTR(doc, "json"))
+		goto out;
+	fputs("{\"seq\":1}\n{\"seq\":1.5, \"pi", f);	/* a write a SIGKILL cut short */
+	fclose(f);
+
+	/* A file others may append to: their line in progress is not ours to cut. */
+	lf = cw_logfile_open(path, &shared);
+	if (ASSERT_OK_PTR(lf, "open shared"))
+		cw_logfile_close(lf);
+	slurp(path, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "{\"seq\":1}\n{\"seq\":1.5, \"pi", "left alone");
+
+	lf = cw_logfile_open(path, &sole);
+	if (!ASSERT_OK_PTR(lf, "open as the sole writer"))
+		goto out;
+	ASSERT_OK(cw_logfile_write(lf, doc), "write");
+	cw_logfile_close(lf);
+	slurp(path, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "{\"seq\":1}\n{\"seq\":2}\n", "the cut line gone, the next one whole");
+out:
+	json_decref(doc);
+}

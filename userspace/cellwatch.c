@@ -204,7 +204,7 @@ static int cmd_watch(int argc, char **argv)
 	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
 	const char *cgroups[MAX_CGROUPS], *rules_path = CW_DEFAULT_RULES, *log_path = NULL;
 	int ncg = 0, level = -1, cg_fds[MAX_CGROUPS], ret = 1, opt;
-	struct cw_logfile_opts log_opts = { .keep = 5 };
+	struct cw_logfile_opts log_opts = { .keep = 5, .sole_writer = true };
 	struct watch w = {};
 	struct cw_monitor *m = NULL;
 	struct cw_ruleset *rules = calloc(1, sizeof(*rules));

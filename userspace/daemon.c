@@ -1478,7 +1478,7 @@ int cw_daemon_main(int argc, char **argv)
 		.socket_path = CW_SOCKET_DEFAULT,
 		.state_dir = CW_STATE_DIR_DEFAULT,
 		.pin_dir = CW_PIN_DIR_DEFAULT,
-		.log_opts = { .keep = 5 },
+		.log_opts = { .keep = 5, .sole_writer = true },
 		.backlog_len = 4096,
 		.ep = -1,
 		.keeper_fd = -1,

@@ -17,22 +17,62 @@ struct cw_logfile {
 	size_t size;		/* bytes in the current file */
 };
 
+/* Where the last whole line of @fd ends (0: none), looking back from @size. */
+static off_t last_line_end(int fd, off_t size)
+{
+	char buf[4096];
+
+	while (size > 0) {
+		size_t n = size < (off_t)sizeof(buf) ? (size_t)size : sizeof(buf);
+
+		if (pread(fd, buf, n, size - n) != (ssize_t)n)
+			return -1;
+		for (size_t i = n; i > 0; i--) {
+			if (buf[i - 1] == '\n')
+				return size - n + i;
+		}
+		size -= n;
+	}
+	return 0;
+}
+
+/* Cut a partial last line, the trace of a write a crash interrupted. */
+static int drop_partial_line(struct cw_logfile *lf)
+{
+	off_t end;
+	char last;
+
+	if (!lf->size || pread(lf->fd, &last, 1, lf->size - 1) != 1 || last == '\n')
+		return 0;
+	end = last_line_end(lf->fd, lf->size);
+	if (end < 0 || ftruncate(lf->fd, end))
+		return -errno;
+	fprintf(stderr, "cellwatch: %s: removed a partial last line (%zu bytes) that a crash "
+		"left\n", lf->path, lf->size - (size_t)end);
+	lf->size = end;
+	return 0;
+}
+
 static int open_current(struct cw_logfile *lf)
 {
+	int err = 0;
 	struct stat st;
 
-	lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	lf->fd = open(lf->path, (lf->opts.sole_writer ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND |
+		      O_CLOEXEC, 0640);
 	if (lf->fd < 0)
 		return -errno;
-	if (fstat(lf->fd, &st)) {
-		int err = -errno;
-
+	if (fstat(lf->fd, &st))
+		err = -errno;
+	else
+		lf->size = st.st_size;
+	if (!err && lf->opts.sole_writer)
+		err = drop_partial_line(lf);
+	if (err) {
 		close(lf->fd);
 		lf->fd = -1;
-		return err;
 	}
-	lf->size = st.st_size;
-	return 0;
+	return err;
 }
 
 struct cw_logfile *cw_logfile_open(const char *path, const struct cw_logfile_opts *opts)

@@ -17,6 +17,12 @@ struct cw_logfile_opts {
 	size_t max_bytes;	/* rotate before a line would pass this; 0: never */
 	unsigned int keep;	/* rotated files kept (FILE.1 .. FILE.keep) */
 	bool fsync;		/* fsync after every line */
+	/*
+	 * The file is this writer's alone: a partial last line (a crash cut
+	 * its write) is removed when it opens, saying so, rather than have
+	 * the next line glued to it.
+	 */
+	bool sole_writer;
 };
 
 /* Open (create) @path for appending.  NULL with errno set on failure. */
