@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "keeper.h"
 #include "test.h"
 
 bool require_root(void)
@@ -472,12 +473,30 @@ int stop_daemon(struct daemon_proc *d, int sig)
 	return status;
 }
 
+/* A link keeper a killed daemon left (keeper.pid in its state directory): ended by pid. */
+static void end_left_keeper(const struct daemon_proc *d)
+{
+	char path[600];
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/keeper.pid", d->state);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &pid) == 1 && pid > 0 && cw_keeper_is(pid))
+		kill(pid, SIGKILL);
+	fclose(f);
+}
+
 void daemon_cleanup(struct daemon_proc *d)
 {
 	char cmd[600];
 
 	if (d->pid > 0)
 		stop_daemon(d, SIGTERM);
+	if (d->state[0])
+		end_left_keeper(d);
 	if (d->pin[0] && !access(d->pin, F_OK)) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->pin);
 		if (system(cmd))

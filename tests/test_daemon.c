@@ -253,13 +253,17 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
-/* Wait until @path has content, up to @ms: the payload creates it, then writes. */
-static bool wait_file(const char *path, int ms)
+/* Wait until @path holds @text, up to @ms; what it holds in @buf. */
+static bool wait_text(const char *path, const char *text, char *buf, size_t len, int ms)
 {
-	struct stat st;
-
 	for (long end = now_ms() + ms; now_ms() < end; usleep(20000)) {
-		if (!stat(path, &st) && st.st_size > 0)
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : 0;
+
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (strstr(buf, text))
 			return true;
 	}
 	return false;
@@ -302,34 +306,34 @@ static bool log_ends_whole(const char *log)
 
 /*
  * The payload keeps the daemon writing (an open a millisecond), spawns a
- * shell once the test says go1 (the daemon is dead by then), another at
- * go2 (a new daemon has taken over), and reports how each shell ended.
+ * shell once the test says go1 in /input (the daemon is dead by then),
+ * another at go2 (a new daemon has taken over), and says on stdout how each
+ * shell ended.
  */
 static const char crash_payload[] =
 	"import os, time\n"
 	"def wait(name):\n"
-	"    while not os.path.exists('/output/' + name):\n"
+	"    while not os.path.exists('/input/' + name):\n"
 	"        os.close(os.open('/dev/null', os.O_RDONLY))\n"
 	"        time.sleep(0.001)\n"
 	"for n in ('1', '2'):\n"
 	"    wait('go' + n)\n"
-	"    st = os.system('echo escaped')\n"
-	"    open('/output/sh' + n, 'w').write(str(st))\n";
+	"    print('sh%s %d' % (n, os.system('echo escaped')), flush=True)\n";
 
 TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 {
-	const char *out = make_output_dir("out");
-	char *opts[] = { "--run-id", "crash-run", "--output", (char *)out, NULL };
+	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
+	char *opts[] = { "--run-id", "crash-run", "--input", (char *)in, NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
-	char path[700], buf[64] = "";
+	char buf[4096];
 	struct daemon_proc d = {};
 	json_t *log = NULL;
 	pid_t run = 0;
-	int status = -1, fd;
+	int status = -1;
 
 	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
 		goto cleanup;
-	run = cellrun_daemon_start(&d, opts, argv, test_path(0, "cellrun.txt"));
+	run = cellrun_daemon_start(&d, opts, argv, says);
 	if (!ASSERT_TRUE(wait_log(d.log, "event.action", "cell-registered", 20000),
 			 "the cell is registered"))
 		goto cleanup;
@@ -340,33 +344,22 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 	json_decref(log);
 	log = NULL;
 
-	touch(out, "go1");
-	snprintf(path, sizeof(path), "%s/sh1", out);
-	if (!ASSERT_TRUE(wait_file(path, 20000), "the payload spawned a shell without a daemon"))
+	touch(in, "go1");
+	if (!ASSERT_TRUE(wait_text(says, "sh1 ", buf, sizeof(buf), 20000),
+			 "the payload spawned a shell without a daemon"))
 		goto cleanup;
-	fd = open(path, O_RDONLY);
-	if (fd >= 0) {
-		ASSERT_TRUE(read(fd, buf, sizeof(buf) - 1) > 0, "read sh1");
-		close(fd);
-	}
-	ASSERT_STREQ(buf, "9", "the shell was killed (SIGKILL) with no daemon running");
+	ASSERT_HAS(buf, "sh1 9\n", "the shell was killed (SIGKILL) with no daemon running");
 
 	if (!ASSERT_TRUE(start_daemon(&d, NULL), "the daemon restarts"))
 		goto cleanup;
 	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-adopted", 5000),
 		    "the restarted daemon takes the running cell over");
-	touch(out, "go2");
+	touch(in, "go2");
 	waitpid(run, &status, 0);
 	run = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the payload ran to its end");
-	snprintf(path, sizeof(path), "%s/sh2", out);
-	fd = open(path, O_RDONLY);
-	memset(buf, 0, sizeof(buf));
-	if (ASSERT_TRUE(fd >= 0, "sh2 reported")) {
-		ASSERT_TRUE(read(fd, buf, sizeof(buf) - 1) > 0, "read sh2");
-		close(fd);
-	}
-	ASSERT_STREQ(buf, "9", "the shell was killed under the restarted daemon");
+	wait_text(says, "sh2 ", buf, sizeof(buf), 1000);
+	ASSERT_HAS(buf, "sh2 9\n", "the shell was killed under the restarted daemon");
 	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-ended", 5000), "the cell is reaped");
 	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
 	log = read_log(d.log);
