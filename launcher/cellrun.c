@@ -589,7 +589,8 @@ int main(int argc, char **argv)
 	sig_fd = block_signals();
 	if (sig_fd < 0)
 		die("signalfd: %m");
-	if (r.opts.output) {
+	/* --output-size 0: the directory itself, live and unbounded, as asked. */
+	if (r.opts.output && r.opts.output_bytes) {
 		char err[4200];
 
 		if (output_cover(&r.opts, &r.output_fd, err, sizeof(err)))

@@ -64,7 +64,7 @@ struct cellrun_opts {
 	unsigned int timeout_ms;	/* 0: none */
 	__u64 memory_bytes;
 	__u64 tmp_bytes;		/* size of /tmp */
-	__u64 output_bytes;		/* size of /output */
+	__u64 output_bytes;		/* size of /output; 0: DIR bound live, unbounded */
 	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
 	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
 	unsigned int pids;

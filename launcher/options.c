@@ -93,7 +93,8 @@ void options_usage(FILE *f)
 "      --output DIR     the cell's /output (noexec, starts empty) is copied to\n"
 "                       DIR when the run ends; DIR must be writable by uid\n"
 "                       65534 (created so when missing)\n"
-"      --output-size SIZE  size of /output (default 64M)\n"
+"      --output-size SIZE  size of /output (default 64M); 0: bind DIR itself,\n"
+"                       live and unbounded\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --no-monitor     run without the monitor (no events, no kernel rules)\n"
 "      --daemon SOCKET  watched by the cellwatch daemon at SOCKET instead of an\n"
@@ -284,6 +285,10 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_TMP_SIZE:
 		return parse_size(at, val, &o->tmp_bytes);
 	case OPT_OUTPUT_SIZE:
+		if (!strcmp(val, "0")) {
+			o->output_bytes = 0;	/* the directory itself, unbounded */
+			return 0;
+		}
 		return parse_size(at, val, &o->output_bytes);
 	case OPT_OUTPUT_CAP:
 		return parse_size(at, val, &o->output_cap);

@@ -158,6 +158,28 @@ TEST(fs_output_bounded_and_copied_at_the_end)
 		   "and cellrun says so");
 }
 
+TEST(fs_output_size_zero_binds_the_directory_live)
+{
+	const char *out = make_output_dir("out");
+	char path[4200];
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	/* The payload sees its own write through the host's directory while it runs. */
+	snprintf(path, sizeof(path), "%s/live.txt", out);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out,
+			       "--output-size", "0", NULL }, (char *[]){ PYTHON, "-c",
+		"import os\n"
+		"open('/output/live.txt', 'w').write('x')\n"
+		"fs = [l.split(' - ')[1].split()[0] for l in open('/proc/self/mountinfo')\n"
+		"      if l.split()[4] == '/output']\n"
+		"print('output fs', fs)\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_FALSE(strstr(res.out, "tmpfs"), "not a tmpfs: the host's directory");
+	ASSERT_EQ(access(path, F_OK), 0, "the file is there");
+}
+
 TEST(fs_root_readonly_tmp_noexec_and_bounded)
 {
 	struct cmd_result res;

@@ -158,7 +158,9 @@ static void say_why(const struct ctx *c)
 static int run_once(struct ctx *c, struct mode *m)
 {
 	char arg_shm[] = BENCH_CELL_SHM;
-	char *argv[] = { c->cellrun, "--rootfs", c->rootfs, "--output", c->out, "--rules",
+	/* --output-size 0: the shared page's file is the host's while the payload runs. */
+	char *argv[] = { c->cellrun, "--rootfs", c->rootfs, "--output", c->out,
+			 "--output-size", "0", "--rules",
 			 (char *)m->rules, "--log", c->log, "--timeout", "10", "--", "/bin/payload",
 			 (char *)m->arg, arg_shm, NULL };
 	int err_fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), pidfd = -1, ret;
