@@ -329,7 +329,7 @@ int main(int argc, char **argv)
 		  .rule = "shell-spawn" },
 		{ .name = "kill: in-kernel (setuid, escape-syscall)", .arg = "kill-setuid",
 		  .rules = dflt, .rule = "escape-syscall" },
-		{ .name = "kill: userspace (open, basename rule)", .arg = "kill-open", .rules = user,
+		{ .name = "kill: userspace (open, glob rule)", .arg = "kill-open", .rules = user,
 		  .rule = "bench-userspace-kill" },
 	};
 	const int nmodes = sizeof(modes) / sizeof(modes[0]);
