@@ -28,24 +28,28 @@
 int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen)
 {
 	char data[128];
-	int fd;
+	int fd, ret;
 
 	*dir_fd = -1;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		snprintf(err, errlen, "--output: a mount namespace for the tmpfs: %m");
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "--output: a mount namespace for the tmpfs: %s", strerror(-ret));
+		return ret;
 	}
 	fd = open(o->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "--output %s: %m", o->output);
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "--output %s: %s", o->output, strerror(-ret));
+		return ret;
 	}
 	snprintf(data, sizeof(data), "size=%llu,mode=0755,uid=%d,gid=%d",
 		 (unsigned long long)o->output_bytes, CELL_UID, CELL_GID);
 	if (mount("tmpfs", o->output, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data)) {
-		snprintf(err, errlen, "--output %s: mount a tmpfs of --output-size: %m", o->output);
+		ret = -errno;
+		snprintf(err, errlen, "--output %s: mount a tmpfs of --output-size: %s", o->output,
+			 strerror(-ret));
 		close(fd);
-		return -errno;
+		return ret;
 	}
 	*dir_fd = fd;
 	return 0;
