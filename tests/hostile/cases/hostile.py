@@ -71,6 +71,29 @@ def child_verdict(rc, out, token):
     blocked("other", "the child exited with %s without printing the token" % rc)
 
 
+def child_output(fn):
+    """Run fn() in a forked child whose stdout is a pipe: (status, output)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(w, 1)
+        try:
+            fn()
+        finally:
+            os._exit(127)
+    os.close(w)
+    out = b""
+    while True:
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        out += chunk
+    os.close(r)
+    _, st = os.waitpid(pid, 0)
+    rc = -os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st)
+    return rc, out.decode(errors="replace")
+
+
 def exec_error(err, path):
     """Why an exec of @path failed, by errno."""
     if err == errno.EACCES:

@@ -4,7 +4,6 @@
 #       directly (no libc, no Python exec path)
 import ctypes
 import mmap
-import os
 import struct
 import hostile as h
 
@@ -22,19 +21,5 @@ except OSError as e:
     h.blocked("other", "no executable anonymous memory: %s" % h.ename(e.errno))
 mem.write(code)
 func = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(mem)))
-r, w = os.pipe()
-pid = os.fork()
-if pid == 0:
-    os.dup2(w, 1)
-    func()
-    os._exit(127)
-os.close(w)
-out = b""
-while True:
-    chunk = os.read(r, 4096)
-    if not chunk:
-        break
-    out += chunk
-_, st = os.waitpid(pid, 0)
-rc = -os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st)
-h.child_verdict(rc, out.decode(errors="replace"), h.TOKEN)
+rc, out = h.child_output(func)
+h.child_verdict(rc, out, h.TOKEN)
