@@ -76,22 +76,27 @@ struct {
 	__type(value, struct cw_verdict);
 } socket_rules SEC(".maps") __weak;
 
+/* The rule in @name_rules for @f's basename, from its dentry. */
+static __always_inline struct cw_verdict *match_name(void *name_rules, __u32 policy,
+						     struct file *f)
+{
+	struct cw_name_key nkey = { .policy = policy };
+	const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
+		return NULL;
+	return bpf_map_lookup_elem(name_rules, &nkey);
+}
+
 /* Binary identity first (hardlinks, symlinks), then basename (copies). */
 static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *f, __u64 dev,
 						     __u64 ino)
 {
 	struct cw_inode_key ikey = { .policy = policy, .dev = dev, .ino = ino };
-	struct cw_name_key nkey = { .policy = policy };
 	struct cw_verdict *rule;
-	const unsigned char *name;
 
 	rule = bpf_map_lookup_elem(&exec_inode_rules, &ikey);
-	if (rule)
-		return rule;
-	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
-		return NULL;
-	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
+	return rule ? rule : match_name(&exec_name_rules, policy, f);
 }
 
 /*
@@ -102,9 +107,7 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 						     const char *path, __u32 len)
 {
 	struct cw_path_key key = { .policy = policy };
-	struct cw_name_key nkey = { .policy = policy };
 	struct cw_verdict *rule = NULL;
-	const unsigned char *name;
 
 	if (len > CW_LPM_PATH)
 		len = CW_LPM_PATH;
@@ -114,12 +117,7 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 		key.prefixlen = 32 + len * 8;
 		rule = bpf_map_lookup_elem(&open_rules, &key);
 	}
-	if (rule)
-		return rule;
-	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name), name) < 0)
-		return NULL;
-	return bpf_map_lookup_elem(&open_name_rules, &nkey);
+	return rule ? rule : match_name(&open_name_rules, policy, f);
 }
 
 /* The rule for a unix socket path (NUL-terminated, in kernel memory). */
