@@ -9,6 +9,21 @@
 set -uo pipefail
 build=${1:?usage: $0 BUILD_DIR}
 
+# Each failed test again, with the last lines it wrote, so that the end of
+# the output (all a CI page may show) says what failed and why.
+failures() {
+	awk -v stage="$1" '
+	/^#[0-9]+ +[^ ]+ +(OK|SKIP)$/ { n = 0; next }
+	/^#[0-9]+ +[^ ]+ +FAIL$/ {
+		print "FAILED " stage ": " $2
+		for (i = n > 6 ? n - 6 : 0; i < n; i++)
+			print "    " substr(buf[i], 1, 200)
+		n = 0; next
+	}
+	/^FAILED / { print "FAILED " stage ": " substr($0, 8); next }
+	{ buf[n++] = $0 }' "$2"
+}
+
 summary() {
 	# The runner's closing line, as numbers: passed failed skipped.
 	sed -n -e 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
@@ -23,7 +38,7 @@ trap 'rm -f "$host_log" "$vg_log" "$sc_log" "$vm_log" "$asan_log"' EXIT
 asan=${build}-asan
 
 echo "== host: $(uname -r)"
-"$build/test_runner" | tee "$host_log"
+"$build/test_runner" 2>&1 | tee "$host_log"
 echo
 echo "== host, valgrind memcheck: the userspace unit tests"
 # Programs the tests start from the build directory are checked too; system
@@ -32,13 +47,13 @@ echo "== host, valgrind memcheck: the userspace unit tests"
 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	--trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*,*/cellrun' \
-	"$build/test_runner" "${unit_tests[@]}" | tee "$vg_log"
+	"$build/test_runner" "${unit_tests[@]}" 2>&1 | tee "$vg_log"
 echo
 echo "== host: the hostile corpus and the seven criteria (make scorecard)"
-tests/hostile/run.py "$build" | tee "$sc_log"
+tests/hostile/run.py "$build" 2>&1 | tee "$sc_log"
 echo
 echo "== VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)"
-tests/vm/run.sh "$build" | tee "$vm_log"
+tests/vm/run.sh "$build" 2>&1 | tee "$vm_log"
 
 echo
 echo "== host, ASan + UBSan build ($asan)"
@@ -46,7 +61,7 @@ if make --no-print-directory OUT="$asan" \
 	CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	LDFLAGS='-fsanitize=address,undefined' all >/dev/null; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		"$asan/test_runner" | tee "$asan_log"
+		"$asan/test_runner" 2>&1 | tee "$asan_log"
 else
 	echo "the sanitizer build failed"
 fi
@@ -73,6 +88,11 @@ if [ -z "${ap:-}" ]; then
 	ap=0 af=1 as=0
 fi
 echo
+failures host "$host_log"
+failures valgrind "$vg_log"
+failures scorecard "$sc_log"
+failures vm "$vm_log"
+failures asan "$asan_log"
 echo "$((hp + gp + sp + vp + ap)) passed, $((hf + gf + sf + vf + af)) failed," \
 	"$((hs + gs + ss + vs + as)) skipped"
 [ $((hf + gf + sf + vf + af)) -eq 0 ]

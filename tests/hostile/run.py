@@ -523,6 +523,12 @@ def inner(work, build, filters):
             failed += 1
         else:
             passed += 1
+    # One line per failure, last, where a CI log's tail shows it.
+    for c, _, j in rows:
+        if not j["pass"]:
+            print("FAILED %s: %s: %s" % (c["name"], j["outcome"], j["detail"][:120]))
+    if crit:
+        print("FAILED criteria: a verdict differs from the expected one (see above)")
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
