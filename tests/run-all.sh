@@ -1,11 +1,12 @@
 #!/bin/bash
-# make test: every test on this host, then the same suite in the BPF-LSM VM,
-# then the userspace unit tests under valgrind (a leak or memory error fails
-# the test), the hostile corpus and the seven-criteria probes (make
-# scorecard: a case that is not caught as its header expects, or a benign
-# run killed, fails), then once more on the host built with AddressSanitizer and UBSan
-# (memory errors, leaks and undefined behaviour fail the test they happen
-# in); the last line adds all up: "N passed, N failed, N skipped".
+# make test: every test on this host; the userspace unit tests under
+# valgrind (a leak or memory error fails the test); the hostile corpus and
+# the seven-criteria probes (make scorecard: a case that is not caught as its
+# header expects, or a benign run killed, fails); the same suite in the
+# BPF-LSM VM; then once more on the host built with AddressSanitizer and
+# UBSan (memory errors, leaks and undefined behaviour fail the test they
+# happen in).  The failed tests are listed again at the end, and the last
+# line adds all up: "N passed, N failed, N skipped".
 set -uo pipefail
 build=${1:?usage: $0 BUILD_DIR}
 
