@@ -129,6 +129,18 @@ void options_usage(FILE *f)
 		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
+/* @ret, with the message in @err (%m: errno as it is). */
+__attribute__((format(printf, 4, 5)))
+static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 /*
  * Where a value came from, for messages ("--memory: ..." or
  * "profile.json: \"memory\": ..."), and where the message goes.
@@ -407,20 +419,15 @@ static int load_profile(struct cellrun_opts *o, const char *path, char *err, siz
 	int ret;
 
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		return -EINVAL;
-	}
+	if (!root)
+		return fail(-EINVAL, err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+			    jerr.text);
 	if (!o->profiles)
 		o->profiles = json_array();
-	if (json_array_append_new(o->profiles, root)) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "%s: a profile is a JSON object of options", path);
-		return -EINVAL;
-	}
+	if (json_array_append_new(o->profiles, root))
+		return fail(-ENOMEM, err, errlen, "%s: out of memory", path);
+	if (!json_is_object(root))
+		return fail(-EINVAL, err, errlen, "%s: a profile is a JSON object of options", path);
 	for (void *it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
 		at.name = json_object_iter_key(it);
 		ret = set_profile_opt(o, root, it, &at);
@@ -457,10 +464,9 @@ static void set_defaults(struct cellrun_opts *o)
 static int check_egress_opts(const struct cellrun_opts *o, char *err, size_t errlen)
 {
 	if (!o->nallow && (o->nallow_private || o->egress_hosts || o->egress_conns ||
-			   o->egress_bytes || o->egress_seconds)) {
-		snprintf(err, errlen, "--allow-private and --egress-* go with --allow-host");
-		return -EINVAL;
-	}
+			   o->egress_bytes || o->egress_seconds))
+		return fail(-EINVAL, err, errlen,
+			    "--allow-private and --egress-* go with --allow-host");
 	return 0;
 }
 
@@ -479,10 +485,7 @@ static int check_monitor_opts(const struct cellrun_opts *o, bool rules_given, ch
 		why = "with --daemon, the daemon applies its policies and writes the log: "
 		      "use --policy NAME instead of --rules, and the daemon's --log";
 	}
-	if (!why)
-		return 0;
-	snprintf(err, errlen, "%s", why);
-	return -EINVAL;
+	return why ? fail(-EINVAL, err, errlen, "%s", why) : 0;
 }
 
 #define SHORT_OPTS "+r:l:t:e:vh"
@@ -535,10 +538,8 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 		ret = check_egress_opts(o, err, errlen);
 	if (ret)
 		return ret;
-	if (optind >= argc) {
-		snprintf(err, errlen, "no command given");
-		return OPTIONS_USAGE;
-	}
+	if (optind >= argc)
+		return fail(OPTIONS_USAGE, err, errlen, "no command given");
 	o->argv = argv + optind;
 	return 0;
 }
@@ -555,18 +556,6 @@ int options_parse(struct cellrun_opts *o, int argc, char **argv, char *err, size
 	return ret;
 }
 
-/* @ret, with the message about a directory in @err (%m: errno as it is). */
-__attribute__((format(printf, 4, 5)))
-static int dir_error(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 /* --output is created for uid 65534 when missing, and refused when the cell could not write it. */
 static int check_output(const char *dir, char *err, size_t errlen)
 {
@@ -574,16 +563,16 @@ static int check_output(const char *dir, char *err, size_t errlen)
 
 	if (mkdir(dir, 0755) == 0) {
 		if (chown(dir, CELL_UID, CELL_GID))
-			return dir_error(-errno, err, errlen, "--output %s: chown to %d: %m", dir,
+			return fail(-errno, err, errlen, "--output %s: chown to %d: %m", dir,
 					 CELL_UID);
 		return 0;
 	}
 	if (errno != EEXIST)
-		return dir_error(-errno, err, errlen, "--output %s: %m", dir);
+		return fail(-errno, err, errlen, "--output %s: %m", dir);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return dir_error(-ENOTDIR, err, errlen, "--output %s: not a directory", dir);
+		return fail(-ENOTDIR, err, errlen, "--output %s: not a directory", dir);
 	if (!(st.st_uid == CELL_UID && (st.st_mode & S_IWUSR)) && !(st.st_mode & S_IWOTH))
-		return dir_error(-EACCES, err, errlen,
+		return fail(-EACCES, err, errlen,
 				 "--output %s: not writable by the cell's uid %d (chown %d %s)", dir,
 				 CELL_UID, CELL_UID, dir);
 	return 0;
@@ -594,9 +583,9 @@ static int check_dir(const char *dir, const char *what, char *err, size_t errlen
 	struct stat st;
 
 	if (stat(dir, &st))
-		return dir_error(-errno, err, errlen, "%s %s: %m", what, dir);
+		return fail(-errno, err, errlen, "%s %s: %m", what, dir);
 	if (!S_ISDIR(st.st_mode))
-		return dir_error(-ENOTDIR, err, errlen, "%s %s: not a directory", what, dir);
+		return fail(-ENOTDIR, err, errlen, "%s %s: not a directory", what, dir);
 	return 0;
 }
 
