@@ -217,6 +217,18 @@ static int set_truncation(json_t *doc, __u32 flags)
 	return err;
 }
 
+/* event.outcome, and for a failure error.code: @ret's errno name, "?" if none. */
+static int set_outcome(json_t *doc, bool failed, long long ret)
+{
+	const char *name = cw_errno_name(ret);
+	int err;
+
+	if (!failed)
+		return set(doc, "event.outcome", text("success"));
+	err = set(doc, "event.outcome", text("failure"));
+	return err | set(doc, "error.code", text(name ?: "?"));
+}
+
 static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
 {
 	char key[64], buf[32];
@@ -298,18 +310,15 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
 						   json_array());
 	if (failed) {
-		const char *name = cw_errno_name(ev->open.ret);
-
 		/* What the caller asked for, not a file that exists. */
 		err |= set(doc, "cellwatch.path_resolved", json_false());
-		err |= set(doc, "event.outcome", text("failure"));
-		err |= set(doc, "error.code", text(name ? name : "?"));
-		if (name)
+		err |= set_outcome(doc, true, ev->open.ret);
+		if (cw_errno_name(ev->open.ret))
 			err |= set(doc, "error.message", text(strerror(-ev->open.ret)));
 	} else {
 		err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
 		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
-		err |= set(doc, "event.outcome", text("success"));
+		err |= set_outcome(doc, false, ev->open.ret);
 	}
 	return err | set_truncation(doc, ev->hdr.flags);
 }
@@ -358,6 +367,7 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 	const char *family = cw_name_of(cw_net_family_names, n->family);
 	const char *transport = transport_name(n->protocol);
 	char ip[INET6_ADDRSTRLEN];
+	bool failed;
 	int err;
 
 	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "creation" : "connection", op);
@@ -378,15 +388,8 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 	if (n->hdr.flags & CW_F_UNRESOLVED)
 		err |= set(doc, "cellwatch.path_resolved", json_false());
 	/* A non-blocking connect in progress is a connect under way, not a failure. */
-	if (n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS)) {
-		const char *name = cw_errno_name(n->ret);
-
-		err |= set(doc, "event.outcome", text("failure"));
-		err |= set(doc, "error.code", text(name ? name : "?"));
-	} else {
-		err |= set(doc, "event.outcome", text("success"));
-	}
-	return err;
+	failed = n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS);
+	return err | set_outcome(doc, failed, n->ret);
 }
 
 static int encode_proc(json_t *doc, const struct cw_event *ev)
@@ -442,14 +445,7 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "cellwatch.syscall.args", args);
 	if (s->clone_flags)
 		err |= set(doc, "cellwatch.syscall.namespaces", namespaces(s->clone_flags));
-	if (s->ret < 0) {
-		const char *ename = cw_errno_name(s->ret);
-
-		err |= set(doc, "event.outcome", text("failure"));
-		err |= set(doc, "error.code", text(ename ? ename : "?"));
-	} else {
-		err |= set(doc, "event.outcome", text("success"));
-	}
+	err |= set_outcome(doc, s->ret < 0, s->ret);
 	err |= set(doc, "cellwatch.syscall.ret", json_integer(s->ret));
 	free(name);
 	return err;
