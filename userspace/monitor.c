@@ -116,6 +116,7 @@ static void destroy_links(struct cw_cell_links *l)
 	l->cgroup_fd = -1;
 }
 
+__attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !verbose)
