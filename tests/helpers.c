@@ -477,16 +477,12 @@ int stop_daemon(struct daemon_proc *d, int sig)
 static void end_left_keeper(const struct daemon_proc *d)
 {
 	char path[600];
-	FILE *f;
-	int pid;
+	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/keeper.pid", d->state);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 0 && cw_keeper_is(pid))
+	pid = cw_keeper_of_pidfile(path);
+	if (pid)
 		kill(pid, SIGKILL);
-	fclose(f);
 }
 
 void daemon_cleanup(struct daemon_proc *d)

@@ -408,16 +408,10 @@ static int arm_keeper(struct daemon *d, pid_t *old_keeper)
 {
 	int fds[512], n = cw_monitor_unpinned_links(d->mon, 0, fds, 512), ret;
 	char path[PATH_MAX], buf[32];
-	pid_t old = 0;
-	FILE *f;
+	pid_t old;
 
 	keeper_pidfile(d, path, sizeof(path));
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%d", &old) != 1 || old <= 0 || !cw_keeper_is(old))
-			old = 0;
-		fclose(f);
-	}
+	old = cw_keeper_of_pidfile(path);
 	if (n) {
 		d->keeper_fd = cw_keeper_start(&d->keeper_pid);
 		if (d->keeper_fd < 0) {

@@ -102,7 +102,7 @@ int cw_keeper_drop(int sock, __u64 id)
 	return send_msg(sock, 'D', id, NULL, 0);
 }
 
-bool cw_keeper_is(pid_t pid)
+static bool is_keeper(pid_t pid)
 {
 	char path[64], cmd[64] = "";
 	ssize_t n;
@@ -116,6 +116,19 @@ bool cw_keeper_is(pid_t pid)
 	close(fd);
 	/* argv is "cellwatch\0link-keeper\0". */
 	return n > 10 && !strcmp(cmd, "cellwatch") && !strcmp(cmd + 10, "link-keeper");
+}
+
+pid_t cw_keeper_of_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1 || pid <= 0 || !is_keeper(pid))
+		pid = 0;
+	fclose(f);
+	return pid;
 }
 
 static void hold(struct held *h, int *n, __u64 id, struct msghdr *mh)

@@ -18,8 +18,11 @@ int cw_keeper_start(pid_t *pid);
 int cw_keeper_hold(int sock, __u64 id, const int *fds, int n);
 /* Have it close what it holds under @id. */
 int cw_keeper_drop(int sock, __u64 id);
-/* Is @pid a link keeper (before signalling a pid read from a file)? */
-bool cw_keeper_is(pid_t pid);
+/*
+ * The live link keeper whose pid the file at @path holds, or 0: checked to
+ * be a keeper, so a pid reused since is never signalled.
+ */
+pid_t cw_keeper_of_pidfile(const char *path);
 /* The keeper's side, on fd 3; never returns. */
 int cw_keeper_main(void);
 
