@@ -25,10 +25,10 @@ failures() {
 	{ buf[n++] = $0 }' "$2"
 }
 
+# A stage's closing line, as numbers: passed failed skipped.
 summary() {
-	# The runner's closing line, as numbers: passed failed skipped.
-	sed -n -e 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
-		-e 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 0/p' "$1" | tail -1
+	sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" |
+		tail -1
 }
 
 # The tests that load no BPF program: valgrind cannot follow bpf(2).
@@ -67,33 +67,18 @@ else
 	echo "the sanitizer build failed"
 fi
 
-read -r hp hf hs <<<"$(summary "$host_log")"
-read -r gp gf gs <<<"$(summary "$vg_log")"
-read -r sp sf ss <<<"$(summary "$sc_log")"
-read -r vp vf vs <<<"$(summary "$vm_log")"
-read -r ap af as <<<"$(summary "$asan_log")"
-if [ -z "${vp:-}" ]; then
-	echo "the VM run gave no result: counted as one failure"
-	vp=0 vf=1 vs=0
-fi
-if [ -z "${gp:-}" ]; then
-	echo "the valgrind run gave no result: counted as one failure"
-	gp=0 gf=1 gs=0
-fi
-if [ -z "${sp:-}" ]; then
-	echo "the scorecard gave no result: counted as one failure"
-	sp=0 sf=1 ss=0
-fi
-if [ -z "${ap:-}" ]; then
-	echo "the sanitizer run gave no result: counted as one failure"
-	ap=0 af=1 as=0
-fi
 echo
-failures host "$host_log"
-failures valgrind "$vg_log"
-failures scorecard "$sc_log"
-failures vm "$vm_log"
-failures asan "$asan_log"
-echo "$((hp + gp + sp + vp + ap)) passed, $((hf + gf + sf + vf + af)) failed," \
-	"$((hs + gs + ss + vs + as)) skipped"
-[ $((hf + gf + sf + vf + af)) -eq 0 ]
+total_p=0 total_f=0 total_s=0
+for stage in host:"$host_log" valgrind:"$vg_log" scorecard:"$sc_log" vm:"$vm_log" \
+	asan:"$asan_log"; do
+	name=${stage%%:*} log=${stage#*:}
+	failures "$name" "$log"
+	read -r p f s <<<"$(summary "$log")"
+	if [ -z "${p:-}" ]; then
+		echo "FAILED $name: the stage gave no result: counted as one failure"
+		p=0 f=1 s=0
+	fi
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]
