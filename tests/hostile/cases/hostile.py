@@ -118,6 +118,31 @@ def run_capture(argv, timeout=5, **kw):
     return r.returncode, r.stdout + r.stderr, None
 
 
+def spawn(argv, **kw):
+    """Run @argv, which prints TOKEN if it ran, and judge it (exits); if it
+    could not be executed, return (layer, how) for the caller to report."""
+    rc, out, err = run_capture(argv, **kw)
+    if err:
+        return exec_error(err.errno, kw.get("executable", argv[0]))
+    child_verdict(rc, out, TOKEN)
+
+
+def fill(directory, nfiles):
+    """Write @nfiles files of 32 MiB into @directory, a MiB at a time:
+    (MiB written, the OSError that stopped it or None)."""
+    block = b"\0" * (1 << 20)
+    written = 0
+    try:
+        for i in range(nfiles):
+            with open("%s/fill%02d" % (directory, i), "wb") as f:
+                for _ in range(32):
+                    f.write(block)
+                    written += 1
+    except OSError as e:
+        return written, e
+    return written, None
+
+
 # Every bait secret the scorecard plants holds this marker.
 BAIT = b"CELLWATCH-BAIT"
 

@@ -6,15 +6,8 @@ import errno
 import hostile as h
 
 h.bound(15)
-block = b"\0" * (1 << 20)
-written = 0
-try:
-    for i in range(10):
-        with open("/output/fill%02d" % i, "wb") as f:
-            for _ in range(32):
-                f.write(block)
-                written += 1
-except OSError as e:
+written, e = h.fill("/output", 10)
+if e:
     layer = {errno.ENOSPC: "mount", errno.EDQUOT: "mount", errno.EFBIG: "rlimit"}.get(
         e.errno, "other")
     h.blocked(layer, "%s after %d MiB" % (h.ename(e.errno), written))

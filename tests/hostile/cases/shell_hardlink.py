@@ -20,10 +20,6 @@ if os.path.exists(staged):
     candidates.append(staged)
 layer = "filesystem"
 for path in candidates:
-    rc, out, err = h.run_capture([path, "-c", h.SHELL_CMD])
-    if err:
-        layer, how = h.exec_error(err.errno, path)
-        notes.append(how)
-        continue
-    h.child_verdict(rc, out, h.TOKEN)
+    layer, how = h.spawn([path, "-c", h.SHELL_CMD])
+    notes.append(how)
 h.blocked(layer, "; ".join(notes))
