@@ -99,6 +99,11 @@ def exec_criterion(work):
     installed = r.get('installed_binary')
     if installed.get('returncode') == 0:
         ev.append('installed binaries run (%s)' % installed['path'])
+    for name, what in (('interpreter', 'the interpreter'), ('loader_exec', 'ld.so /usr/bin/id')):
+        f = r.get(name)
+        if f:
+            ev.append('%s: %s' % (what, 'ran' if f.get('returncode') == 0 else
+                                  f.get('error') or 'rc %s' % f.get('returncode')))
     for d in r.all('dropped_binary'):
         if d.get('returncode') == 0:
             exposed.append('dropped binary in ' + d['dir'])
@@ -111,10 +116,11 @@ def exec_criterion(work):
     ev.append('memfd exec %s' % (memfd.get('error') or 'rc %s' % memfd.get('returncode')))
     shell_via_loader = r.get('loader_shell')
     if shell_via_loader:
-        fileless = r.alerts('fileless-exec')
-        latency = sorted(a['cellwatch'].get('kill_latency_us', 0) for a in fileless)
-        how = 'fileless-exec kills: %s%s' % (
-            layers(fileless), ', median %d us after exec' % latency[len(latency) // 2]
+        # loader-exec kills the loader in the kernel; fileless-exec is the userspace net.
+        kills = r.alerts('loader-exec') + r.alerts('fileless-exec')
+        latency = sorted(a['cellwatch'].get('kill_latency_us', 0) for a in kills)
+        how = 'loader kills: %s%s' % (
+            layers(kills), ', median %d us after exec' % latency[len(latency) // 2]
             if latency else '')
         if shell_via_loader['shell_ran']:
             exposed.append('shell via ld.so')

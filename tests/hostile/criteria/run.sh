@@ -153,8 +153,9 @@ row criterion verdict expected ok evidence
 while read -r crit expected _; do
 	[ -n "$crit" ] || continue
 	"probe_$crit"
-	verdict=ERROR evidence='the judge said nothing'
-	IFS=$'\t' read -r verdict evidence < <(python3 "$here/judge.py" "$crit" "$work")
+	IFS=$'\t' read -r verdict evidence < <(python3 "$here/judge.py" "$crit" "$work") ||
+		[ -n "$verdict" ] ||
+		verdict=ERROR evidence='the judge said nothing'
 	label=$(sed -n "s/^$crit://p" <<<"$LABELS")
 	if [ "$verdict" = "$expected" ]; then
 		passed=$((passed + 1)) ok=yes

@@ -39,7 +39,7 @@ def exec_memfd():
 
 def shell_through_loader(loader, tries=300):
     """A shell started by the dynamic loader: the new image is the loader, not
-    the shell, so only a rule on how it was started can stop it. Count how
+    the shell, so only a rule on the loader itself can stop it. Count how
     often the shell gets to print before that happens."""
     for i in range(1, tries + 1):
         r = run([loader, '/bin/dash', '-c', 'echo ' + MARK])
