@@ -24,12 +24,13 @@ static uint8_t *read_input(const char *path, size_t *size)
 
 	if (!f)
 		return NULL;
-	if (!fstat(fileno(f), &st) && (buf = malloc(st.st_size ?: 1)) &&
-	    fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		buf = NULL;
+	if (!fstat(fileno(f), &st) && (buf = malloc(st.st_size ?: 1))) {
+		*size = st.st_size;
+		if (fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+			free(buf);
+			buf = NULL;
+		}
 	}
-	*size = st.st_size;
 	fclose(f);
 	return buf;
 }

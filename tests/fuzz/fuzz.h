@@ -30,6 +30,10 @@ int cw_fuzz_options(const uint8_t *data, size_t size);
 
 _Noreturn void cw_fuzz_fail(const char *file, int line, const char *what);
 
+struct cw_event;
+/* Every way an event leaves cellwatch: the ECS line, syslog, the alert line. */
+void cw_fuzz_emit(const struct cw_event *ev);
+
 #ifdef CW_LIBFUZZER
 #define CW_FUZZ_ENTRY(fn)							\
 	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);		\

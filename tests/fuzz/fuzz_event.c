@@ -8,21 +8,16 @@
  * Input: records, each after its length (2 bytes, little-endian); a
  * length past the end takes what is left.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <unistd.h>
 #include <sys/socket.h>
 
 #include "compile.h"
 #include "event.h"
 #include "fuzz.h"
-#include "output.h"
 #include "proctree.h"
 #include "rules.h"
-#include "syslog5424.h"
 
 static const struct cw_ruleset *default_rules(void)
 {
@@ -68,7 +63,7 @@ static void check_decoded(const struct cw_event *ev)
 	}
 }
 
-/* The monitor's judge(): the kernel's verdict names its rule, else the first match. */
+/* Judged as the monitor does: the kernel's verdict names its rule, else the first match. */
 static void judge(const struct cw_ruleset *rs, struct cw_event *ev)
 {
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
@@ -89,25 +84,6 @@ static void judge(const struct cw_ruleset *rs, struct cw_event *ev)
 	}
 }
 
-/* Every way an event leaves cellwatch: the ECS line, syslog, the alert line. */
-static void emit(const struct cw_event *ev)
-{
-	static char buf[65536];
-	static int null_fd = -1;
-	json_t *doc;
-
-	if (null_fd < 0)
-		null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	doc = cw_event_to_ecs(ev);
-	/* A decoded event the log cannot carry would be an alert lost. */
-	FUZZ_CHECK(doc);
-	FUZZ_CHECK(cw_write_json_line(null_fd, doc) == 0);
-	FUZZ_CHECK(cw_syslog_format(buf, sizeof(buf), LOG_AUTH, cw_syslog_severity(doc),
-				    "host", 1, doc) > 0);
-	json_decref(doc);
-	cw_format_alert(ev, buf, sizeof(buf));
-}
-
 static void consume(struct cw_proctree *tree, const uint8_t *data, size_t size)
 {
 	static struct cw_event ev;
@@ -124,7 +100,7 @@ static void consume(struct cw_proctree *tree, const uint8_t *data, size_t size)
 		ev.realtime_ns = ev.hdr.ts_boot_ns;
 		cw_proctree_update(tree, &ev);
 		judge(default_rules(), &ev);
-		emit(&ev);
+		cw_fuzz_emit(&ev);
 	}
 	free(rec);
 }

@@ -41,15 +41,9 @@ out:
 
 static void raise_alert(struct cw_event *ev, const struct cw_rule *r)
 {
-	char line[1024];
-	json_t *doc;
-
 	ev->rule = r;
 	ev->layer = "userspace";
-	doc = cw_event_to_ecs(ev);
-	FUZZ_CHECK(doc);
-	json_decref(doc);
-	cw_format_alert(ev, line, sizeof(line));
+	cw_fuzz_emit(ev);
 	ev->rule = NULL;
 	ev->layer = NULL;
 }
