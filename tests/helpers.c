@@ -186,6 +186,38 @@ const char *make_output_dir(const char *name)
 	return dir;
 }
 
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, got = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	if (n < 0)
+		got = -errno;
+	else
+		buf[got] = '\0';
+	close(fd);
+	return got;
+}
+
+int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) == EOF)
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 json_t *read_json(const char *path)
 {
 	json_error_t jerr;

@@ -183,6 +183,10 @@ int cellrun_with(const char *log_name, char *const opts[], char *const argv[],
 		 struct cmd_result *res);
 /* test_dir/<name>, created writable by the cell's uid 65534 (slot 3 of test_path). */
 const char *make_output_dir(const char *name);
+/* The start of @path, NUL-terminated in @buf ("" if unreadable): bytes read or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+/* Create or replace @path holding @text: 0 or -errno. */
+int write_text(const char *path, const char *text);
 /* A JSON file, parsed; NULL (with a message) when it is not. */
 json_t *read_json(const char *path);
 

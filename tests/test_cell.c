@@ -49,7 +49,6 @@ TEST(cell_benign_python_runs)
 	char host_file[4200], buf[64] = "";
 	struct cmd_result res;
 	json_t *log = NULL;
-	FILE *f;
 
 	if (!require_root())
 		return;
@@ -63,11 +62,7 @@ TEST(cell_benign_python_runs)
 	ASSERT_EQ(res.status, 0, "exit status");
 	ASSERT_STREQ(res.out, "done\n", "stdout");
 	snprintf(host_file, sizeof(host_file), "%s/out.txt", out);
-	f = fopen(host_file, "r");
-	if (ASSERT_OK_PTR(f, "output file written")) {
-		ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL, "read output");
-		fclose(f);
-	}
+	ASSERT_TRUE(read_text(host_file, buf, sizeof(buf)) >= 0, "output file written");
 	ASSERT_STREQ(buf, "mean=2", "output content");
 
 	log = read_log(test_path(1, "log.json"));

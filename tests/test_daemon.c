@@ -257,12 +257,7 @@ cleanup:
 static bool wait_text(const char *path, const char *text, char *buf, size_t len, int ms)
 {
 	for (long end = now_ms() + ms; now_ms() < end; usleep(20000)) {
-		int fd = open(path, O_RDONLY);
-		ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : 0;
-
-		if (fd >= 0)
-			close(fd);
-		buf[n > 0 ? n : 0] = '\0';
+		read_text(path, buf, len);
 		if (strstr(buf, text))
 			return true;
 	}
@@ -668,16 +663,6 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
 static int count_reloads(const char *log, const char *outcome)
 {
 	json_t *all = read_all_logs(log);
@@ -710,20 +695,21 @@ TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 	struct cmd_result res;
 
 	snprintf(policy, sizeof(policy), "named=%s", file);
-	write_text(file, RULE("kill"));
+	ASSERT_OK(write_text(file, RULE("kill")), "the rule file");
 	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
 		goto cleanup;
 	cellrun_daemon(&d, opts, argv, &res);
 	ASSERT_EQ(res.status, 128 + SIGKILL, "the named policy kills the shell");
 
-	write_text(file, RULE("alert"));
+	ASSERT_OK(write_text(file, RULE("alert")), "the rule file, changed");
 	kill(d.pid, SIGHUP);
 	ASSERT_TRUE(wait_reloads(d.log, "success", 1), "the reload is logged");
 	cellrun_daemon(&d, opts, argv, &res);
 	ASSERT_EQ(res.status, 0, "the new rules only alert");
 	ASSERT_HAS(res.err, "ALERT shell", "and the alert reaches cellrun");
 
-	write_text(file, "{\"rules\":[{\"name\":\"x\",\"event\":\"exec\",\"action\":\"bogus\"}]}");
+	ASSERT_OK(write_text(file, "{\"rules\":[{\"name\":\"x\",\"event\":\"exec\","
+			     "\"action\":\"bogus\"}]}"), "a broken rule file");
 	kill(d.pid, SIGHUP);
 	ASSERT_TRUE(wait_reloads(d.log, "failure", 1), "the refused reload is logged");
 	cellrun_daemon(&d, NULL, argv, &res);

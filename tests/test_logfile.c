@@ -67,16 +67,6 @@ TEST(logfile_rotates_between_whole_lines)
 }
 
 /* The bytes of @path, NUL-terminated, in @buf. */
-static void slurp(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
 {
 	struct cw_logfile_opts shared = { .keep = 1 }, sole = { .keep = 1, .sole_writer = true };
@@ -95,7 +85,7 @@ TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
 	lf = cw_logfile_open(path, &shared);
 	if (ASSERT_OK_PTR(lf, "open shared"))
 		cw_logfile_close(lf);
-	slurp(path, buf, sizeof(buf));
+	read_text(path, buf, sizeof(buf));
 	ASSERT_STREQ(buf, "{\"seq\":1}\n{\"seq\":1.5, \"pi", "left alone");
 
 	lf = cw_logfile_open(path, &sole);
@@ -103,7 +93,7 @@ TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
 		goto out;
 	ASSERT_OK(cw_logfile_write(lf, doc), "write");
 	cw_logfile_close(lf);
-	slurp(path, buf, sizeof(buf));
+	read_text(path, buf, sizeof(buf));
 	ASSERT_STREQ(buf, "{\"seq\":1}\n{\"seq\":2}\n", "the cut line gone, the next one whole");
 out:
 	json_decref(doc);

@@ -222,7 +222,6 @@ TEST(policy_dns_burst_rate)
 	json_decref(result);
 }
 
-/* The kernel kills at the open of a host secret; the rest of the cell follows. */
 TEST(policy_dotenv_read_killed_in_the_kernel)
 {
 	struct cmd_result res;
@@ -248,6 +247,7 @@ TEST(policy_dotenv_read_killed_in_the_kernel)
 	json_decref(result);
 }
 
+/* The kernel kills at the open of a host secret; the rest of the cell follows. */
 TEST(policy_secret_open_killed_in_the_kernel)
 {
 	const char *log_path = test_path(1, "log.json");

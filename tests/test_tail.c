@@ -37,7 +37,7 @@ struct tail_child {
  * runs cw_tail_main() and _exits, and must not carry a block of ours that a
  * leak checker would report as its own.
  */
-static struct tail_child the_tail;
+static struct tail_child the_tail = { .pid = -1, .out = -1, .err = -1 };
 
 static long long mono_ms(void)
 {
@@ -341,7 +341,6 @@ TEST(tail_filters)
 	char tags[256], what[256];
 	int lfd = -1;
 
-	tc->pid = tc->out = tc->err = -1;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (int json = 0; json <= 1; json++) {
 			char *args[8] = {};
@@ -381,7 +380,6 @@ TEST(tail_human_lines)
 	char *lines[8] = {};
 	int lfd = -1, n = 0;
 
-	tc->pid = tc->out = tc->err = -1;
 	lfd = fake_listen();
 	if (lfd < 0 || !start_tail(tc, (char *[]){ "--all", NULL }, -1) || !serve_docs(tc, lfd, 0))
 		goto cleanup;
@@ -420,7 +418,6 @@ TEST(tail_colors_on_a_terminal)
 	struct tail_child *tc = &the_tail;
 	int lfd = -1, master = -1, slave = -1;
 
-	tc->pid = tc->out = tc->err = -1;
 	for (int plain = 0; plain <= 1; plain++) {
 		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (!ASSERT_TRUE(master >= 0 && !grantpt(master) && !unlockpt(master), "a pty"))
@@ -481,7 +478,6 @@ TEST(tail_reconnects)
 	long long since = -1;
 	int lfd = -1, fd = -1, status;
 
-	tc->pid = tc->out = tc->err = -1;
 	if (!start_tail(tc, (char *[]){ "--json", "--since", "3", NULL }, -1) ||
 	    !ASSERT_TRUE(err_until(tc, "reconnecting\n"), "no daemon yet: said"))
 		goto cleanup;
@@ -534,7 +530,6 @@ TEST(tail_subscribe_refused)
 	long long since;
 	int lfd = -1, fd = -1, status;
 
-	tc->pid = tc->out = tc->err = -1;
 	lfd = fake_listen();
 	if (lfd < 0 || !start_tail(tc, NULL, -1) || (fd = fake_accept(lfd, &since)) < 0 ||
 	    !send_json(fd, json_pack("{s:s, s:b, s:s}", "reply", "subscribe", "ok", 0,
@@ -571,7 +566,6 @@ TEST(tail_bad_options)
 	};
 	struct tail_child *tc = &the_tail;
 
-	tc->pid = tc->out = tc->err = -1;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int status;
 
@@ -598,7 +592,6 @@ TEST(tail_exits_when_stdout_closes)
 	long long since;
 	int lfd = -1, fd = -1, status;
 
-	tc->pid = tc->out = tc->err = -1;
 	lfd = fake_listen();
 	if (lfd < 0 || !start_tail(tc, NULL, -1) || (fd = fake_accept(lfd, &since)) < 0 ||
 	    !fake_reply(fd) || !send_json(fd, make_doc(1)) ||
