@@ -39,7 +39,6 @@ LIB_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
 LAUNCH_SRCS	:= $(wildcard launcher/*.c)
 LAUNCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LAUNCH_SRCS))
 TEST_SRCS	:= $(wildcard tests/*.c)
-BENCH_SRCS	:= $(wildcard tests/bench/*.c)
 TEST_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 # The fuzz targets and the option parser they fuzz: test_runner replays their inputs.
 FUZZ_SRCS	:= $(filter-out tests/fuzz/seed_events.c,$(wildcard tests/fuzz/*.c))
@@ -54,7 +53,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test vmtest bench scorecard deps clean FORCE
+.PHONY: all run test vmtest bench scorecard fuzz fuzz-seeds deps clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -69,7 +68,8 @@ deps:
 	fi
 	$(Q)tests/vm/kernel.sh $(OUT)/vm
 
-$(OUT) $(OUT)/bpf $(OUT)/bench $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench:
+$(OUT) $(OUT)/bpf $(OUT)/bench $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench \
+	$(OUT)/tests/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -98,9 +98,9 @@ $(OUT)/lsmprobe.skel.h: $(OUT)/bpf/lsmprobe.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name lsmprobe_bpf > $@
 
-$(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h) $(OUT)/cellwatch.skel.h \
-	    $(OUT)/lsmprobe.skel.h \
-	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench
+$(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h tests/*/*.h) \
+	    $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h \
+	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench $(OUT)/tests/fuzz
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CW_CFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -120,10 +120,7 @@ $(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
-BENCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(BENCH_SRCS))
 BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload)
-
-$(BENCH_OBJS): tests/bench/bench.h
 
 # Host-side benchmarks sharing tests/bench/bench.c.
 $(addprefix $(OUT)/bench_,startup kill incell events rss): $(OUT)/bench_%: $(OUT)/tests/bench/%.o \
@@ -201,11 +198,6 @@ $(FUZZ_BINS): $(OUT)/fuzz/fuzz_%: $(OUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(OUT)/fuz
 	$(call msg,LD,$@)
 	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/fuzz:
-	$(Q)mkdir -p $@
-
-$(patsubst %.c,$(OUT)/%.o,$(wildcard tests/fuzz/*.c)): | $(OUT)/tests/fuzz
-
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -215,8 +207,6 @@ fuzz-seeds: $(OUT)/tests/fuzz/seed_events.o $(OUT)/tests/fuzz/samples.o
 	$(call msg,LD,$(OUT)/fuzz-seed-events)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $(OUT)/fuzz-seed-events
 	$(Q)$(OUT)/fuzz-seed-events tests/fuzz/corpus/event
-
-.PHONY: fuzz fuzz-seeds
 
 clean:
 	$(call msg,CLEAN,$(OUT))
