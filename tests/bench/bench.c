@@ -2,6 +2,7 @@
 /* make bench: helpers of the host-side benchmarks (tests/bench/bench.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,22 +52,113 @@ pid_t bench_spawn(char *const argv[], int out_fd, int err_fd)
 	return pid;
 }
 
-/* The wait status of @pid, or -ETIMEDOUT (still running, not reaped) after @timeout_ms. */
-int bench_wait(pid_t pid, int timeout_ms)
+/*
+ * Reap @pid, a child of ours: its wait status; or -ETIMEDOUT when it still ran
+ * after @timeout_ms, then got SIGKILL (a cellrun takes its cell with it) and
+ * was reaped all the same; or a negative errno.
+ */
+int bench_reap(pid_t pid, int timeout_ms)
 {
-	int fd = syscall(SYS_pidfd_open, pid, 0), status;
+	int fd = syscall(SYS_pidfd_open, pid, 0), status, ret = 0;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
+	/* Without a pidfd (before Linux 5.3) the wait has no bound. */
 	if (fd >= 0) {
 		int n = poll(&pfd, 1, timeout_ms);
 
 		close(fd);
-		if (n == 0)
-			return -ETIMEDOUT;
+		if (n == 0) {
+			kill(pid, SIGKILL);
+			ret = -ETIMEDOUT;
+		}
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
-	return status;
+	return ret ? ret : status;
+}
+
+/* Milliseconds left until @deadline_ns on CLOCK_MONOTONIC, rounded up; 0 once past. */
+static int ms_left(uint64_t deadline_ns)
+{
+	uint64_t now = bench_ns(CLOCK_MONOTONIC);
+
+	return now < deadline_ns ? (int)((deadline_ns - now + 999999) / 1000000) : 0;
+}
+
+/*
+ * @fd into @out (NUL-terminated) until EOF or @deadline_ns.  What does not
+ * fit is read and dropped: a writer blocked on a full pipe would never end.
+ */
+static void read_until(int fd, char *out, size_t size, uint64_t deadline_ns)
+{
+	char spill[4096];
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		bool room = len < size - 1;
+		ssize_t n;
+
+		if (poll(&pfd, 1, ms_left(deadline_ns)) <= 0)
+			break;
+		n = room ? read(fd, out + len, size - 1 - len) : read(fd, spill, sizeof(spill));
+		if (n <= 0)
+			break;
+		if (room)
+			len += n;
+	}
+	out[len] = '\0';
+}
+
+/*
+ * Run @argv with its stdout captured in @out (NUL-terminated) and its stderr
+ * on @err_fd (-1: /dev/null).  Its wait status; or -ETIMEDOUT when it was
+ * still running @timeout_ms after the start (then SIGKILLed and reaped); or
+ * a negative errno.
+ */
+int bench_capture(char *const argv[], int err_fd, char *out, size_t size, int timeout_ms)
+{
+	uint64_t deadline = bench_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000;
+	int pipefd[2], err;
+	pid_t pid;
+
+	if (!size)
+		return -EINVAL;
+	out[0] = '\0';
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = bench_spawn(argv, pipefd[1], err_fd);
+	err = errno;
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -err;
+	}
+	read_until(pipefd[0], out, size, deadline);
+	close(pipefd[0]);
+	return bench_reap(pid, ms_left(deadline));
+}
+
+/* nftw() passes its callback no context: the first error of the walk in progress. */
+static int rmtree_err;
+
+static int remove_entry(const char *path, const struct stat *st __attribute__((unused)),
+			int type __attribute__((unused)), struct FTW *ftw __attribute__((unused)))
+{
+	if (remove(path) && errno != ENOENT && !rmtree_err)
+		rmtree_err = -errno;
+	return 0;	/* go on: remove what can be, like rm -rf */
+}
+
+/* rm -rf @path without a shell, symlinks not followed; 0 when it is gone or never was. */
+int bench_rmtree(const char *path)
+{
+	rmtree_err = 0;
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT && !rmtree_err)
+		rmtree_err = -errno;
+	if (rmtree_err)
+		fprintf(stderr, "bench: could not remove %s: %s\n", path, strerror(-rmtree_err));
+	return rmtree_err;
 }
 
 char *bench_read_file(const char *path, size_t *len)
@@ -151,6 +243,8 @@ int bench_daemon_start(struct bench_daemon *d, const char *build, const char *ru
 	if (d->pid < 0)
 		return -errno;
 	ret = wait_ready(d, 30000);
+	if (ret == -ECHILD)
+		d->pid = 0;	/* reaped already: its pid may be another process's by now */
 	if (ret) {
 		char *text = bench_read_file(d->err, NULL);
 
@@ -162,24 +256,19 @@ int bench_daemon_start(struct bench_daemon *d, const char *build, const char *ru
 	return ret;
 }
 
-/* SIGTERM, then its pins and state go: the pins stay only while cells run. */
+/*
+ * SIGTERM (SIGKILL 20 s later), then its pins go: the daemon leaves them for
+ * cells still running.  Its other files are in the caller's directory.
+ */
 void bench_daemon_stop(struct bench_daemon *d)
 {
-	char cmd[1024];
-
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
-		if (bench_wait(d->pid, 20000) == -ETIMEDOUT) {
-			kill(d->pid, SIGKILL);
-			waitpid(d->pid, NULL, 0);
-		}
+		bench_reap(d->pid, 20000);
 		d->pid = 0;
 	}
-	if (d->pin[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->pin);
-		if (system(cmd))
-			fprintf(stderr, "bench: could not remove %s\n", d->pin);
-	}
+	if (d->pin[0])
+		bench_rmtree(d->pin);
 }
 
 /* A "Key:   N kB" line of /proc/PID/@file (status, smaps_rollup), in kB; -1 if absent. */
@@ -219,4 +308,15 @@ int bench_row(const char *measurement, const char *value, const char *baseline,
 	fprintf(f, "%s\t%s\t%s\t%s\n", measurement, value, baseline, ratio);
 	fclose(f);
 	return 0;
+}
+
+/* A row of a cost per call against a baseline's: "N ns", "@baseline N ns", the ratio. */
+int bench_ns_row(const char *measurement, double ns, const char *baseline, double base_ns)
+{
+	char value[32], base[128], ratio[16];
+
+	snprintf(value, sizeof(value), "%.0f ns", ns);
+	snprintf(base, sizeof(base), "%s %.0f ns", baseline, base_ns);
+	snprintf(ratio, sizeof(ratio), "%.2fx", ns / base_ns);
+	return bench_row(measurement, value, base, ratio);
 }

@@ -51,13 +51,16 @@ struct bench_daemon {
 
 double bench_percentile(double *v, size_t n, double p);
 pid_t bench_spawn(char *const argv[], int out_fd, int err_fd);
-int bench_wait(pid_t pid, int timeout_ms);
+int bench_reap(pid_t pid, int timeout_ms);
+int bench_capture(char *const argv[], int err_fd, char *out, size_t size, int timeout_ms);
+int bench_rmtree(const char *path);
 int bench_daemon_start(struct bench_daemon *d, const char *build, const char *rules,
 		       const char *dir, bool log);
 void bench_daemon_stop(struct bench_daemon *d);
 long bench_status_kb(pid_t pid, const char *file, const char *key);
 int bench_row(const char *measurement, const char *value, const char *baseline,
 	      const char *ratio);
+int bench_ns_row(const char *measurement, double ns, const char *baseline, double base_ns);
 char *bench_read_file(const char *path, size_t *len);
 
 #endif

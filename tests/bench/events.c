@@ -10,8 +10,6 @@
  * Usage: bench_events BUILD_DIR ROOTFS RULES [SECONDS]
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,38 +59,26 @@ static long long result_field(const char *path, const char *key)
 static int run_level(const char *build, const char *rootfs, const char *rules, const char *dir,
 		     const char *secs, struct level *l)
 {
-	char cellrun[4096], log[128], res[128], rate[32], out[512] = "";
-	int pipefd[2], status;
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
+	char cellrun[4096], log[128], res[128], rate[32], out[512];
+	int status;
 
 	snprintf(cellrun, sizeof(cellrun), "%s/cellrun", build);
 	snprintf(log, sizeof(log), "%s/events-%ld.json", dir, l->rate);
 	snprintf(res, sizeof(res), "%s/result-%ld.json", dir, l->rate);
 	snprintf(rate, sizeof(rate), "%ld", l->rate);
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	pid = bench_spawn((char *[]){ cellrun, "--rules", (char *)rules, "--rootfs", (char *)rootfs,
-				      "--log", log, "--result", res, "--timeout", "120", "--",
-				      "/bin/payload", "gen", rate, (char *)secs, NULL },
-			  pipefd[1], -1);
-	close(pipefd[1]);
-	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	close(pipefd[0]);
-	status = bench_wait(pid, 150000);
-	if (status == -ETIMEDOUT) {
-		kill(pid, SIGKILL);	/* ours: the cell dies with it */
-		waitpid(pid, NULL, 0);
-	}
-	l->ok = sscanf(out, "generated %llu in %lf s", &l->generated, &l->secs) == 2 &&
-		WIFEXITED(status) && !WEXITSTATUS(status);
+	status = bench_capture((char *[]){ cellrun, "--rules", (char *)rules, "--rootfs",
+					   (char *)rootfs, "--log", log, "--result", res,
+					   "--timeout", "120", "--", "/bin/payload", "gen", rate,
+					   (char *)secs, NULL }, -1, out, sizeof(out), 150000);
+	l->ok = status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status) &&
+		sscanf(out, "generated %llu in %lf s", &l->generated, &l->secs) == 2;
 	l->logged = count_logged(log);
 	l->lost = result_field(res, "events_lost");
 	unlink(log);
 	unlink(res);
-	if (!l->ok)
+	if (status < 0)
+		fprintf(stderr, "bench_events: rate %ld: %s\n", l->rate, strerror(-status));
+	else if (!l->ok)
 		fprintf(stderr, "bench_events: rate %ld: status 0x%x, output: %s\n", l->rate, status,
 			out);
 	return l->ok ? 0 : -EIO;
@@ -110,7 +96,7 @@ int main(int argc, char **argv)
 {
 	struct level levels[] = { { .rate = 1000 }, { .rate = 10000 }, { .rate = 50000 },
 				  { .rate = 100000 }, { .rate = 0 } };
-	char dir[] = "/tmp/cw-bench-events-XXXXXX", cmd[128];
+	char dir[] = "/tmp/cw-bench-events-XXXXXX";
 	const char *secs = argc > 4 ? argv[4] : "2";
 	int ret = 0;
 
@@ -118,8 +104,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_events BUILD_DIR ROOTFS RULES [SECONDS]\n");
 		return 2;
 	}
-	if (!mkdtemp(dir))
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_events: mkdtemp %s: %s\n", dir, strerror(errno));
 		return 1;
+	}
 	printf("open events from one cell, embedded monitor, %s s per rate, one log file each\n\n",
 	       secs);
 	printf("%-8s %10s %10s %10s %10s %10s %8s %12s\n", "target", "generated", "rate/s",
@@ -152,8 +140,7 @@ int main(int argc, char **argv)
 		bench_row(name, value, baseline, ratio);
 	}
 	printf("(missing: generated - logged - lost; 0 when every loss is counted)\n");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
+	if (bench_rmtree(dir))
 		ret = 1;
 	return ret;
 }

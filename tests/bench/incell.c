@@ -12,13 +12,9 @@
  * Usage: bench_incell BUILD_DIR ROOTFS RULES [ITERS REPS]
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "bench.h"
 
@@ -31,24 +27,12 @@ struct config {
 /* Run @argv, read "getppid_ns X" and "open_ns Y" from its stdout. */
 static int measure(char *const argv[], struct config *c)
 {
-	char out[4096] = "", *p;
-	int pipefd[2], status;
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
+	char out[4096], *p;
+	int status = bench_capture(argv, 2, out, sizeof(out), 120000);
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	pid = bench_spawn(argv, pipefd[1], 2);
-	close(pipefd[1]);
-	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	close(pipefd[0]);
-	status = bench_wait(pid, 120000);
-	if (status == -ETIMEDOUT) {
-		kill(pid, SIGKILL);	/* ours: a cellrun takes its cell with it */
-		waitpid(pid, NULL, 0);
-		return -ETIMEDOUT;
+	if (status < 0) {
+		fprintf(stderr, "bench_incell: %s: %s\n", c->name, strerror(-status));
+		return status;
 	}
 	p = strstr(out, "getppid_ns ");
 	c->ok = p && sscanf(p, "getppid_ns %lf", &c->ppid_ns) == 1 &&
@@ -59,21 +43,10 @@ static int measure(char *const argv[], struct config *c)
 	return c->ok ? 0 : -EIO;
 }
 
-static void row(const char *op, const struct config *c, double ns, double base_ns)
-{
-	char name[96], value[32], baseline[64], ratio[16];
-
-	snprintf(name, sizeof(name), "%s %s", op, c->name);
-	snprintf(value, sizeof(value), "%.0f ns", ns);
-	snprintf(baseline, sizeof(baseline), "outside, no monitor %.0f ns", base_ns);
-	snprintf(ratio, sizeof(ratio), "%.2fx", ns / base_ns);
-	bench_row(name, value, baseline, ratio);
-}
-
 int main(int argc, char **argv)
 {
-	char payload[4096], cellrun[4096], dir[] = "/tmp/cw-bench-incell-XXXXXX", cmd[128];
-	const char *iters = argc > 5 ? argv[4] : "50000", *reps = argc > 5 ? argv[5] : "10";
+	char payload[4096], cellrun[4096], dir[] = "/tmp/cw-bench-incell-XXXXXX", name[96];
+	const char *iters = argc > 4 ? argv[4] : "50000", *reps = argc > 5 ? argv[5] : "10";
 	struct config cfg[] = {
 		{ .name = "outside any cell, no monitor" },
 		{ .name = "in a cell, --no-monitor" },
@@ -89,8 +62,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_incell BUILD_DIR ROOTFS RULES [ITERS REPS]\n");
 		return 2;
 	}
-	if (!mkdtemp(dir))
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_incell: mkdtemp %s: %s\n", dir, strerror(errno));
 		return 1;
+	}
 	snprintf(payload, sizeof(payload), "%s/bench_payload", argv[1]);
 	snprintf(cellrun, sizeof(cellrun), "%s/cellrun", argv[1]);
 	measure(outside, &cfg[0]);
@@ -130,15 +105,18 @@ int main(int argc, char **argv)
 		       c->open_ns / cfg[0].open_ns, c->open_ns / cfg[1].open_ns);
 	}
 	for (size_t i = 1; cfg[0].ok && i < sizeof(cfg) / sizeof(cfg[0]); i++) {
-		if (cfg[i].ok)
-			row("getppid", &cfg[i], cfg[i].ppid_ns, cfg[0].ppid_ns);
+		if (!cfg[i].ok)
+			continue;
+		snprintf(name, sizeof(name), "getppid %s", cfg[i].name);
+		bench_ns_row(name, cfg[i].ppid_ns, "outside, no monitor", cfg[0].ppid_ns);
 	}
 	for (size_t i = 1; cfg[0].ok && i < sizeof(cfg) / sizeof(cfg[0]); i++) {
-		if (cfg[i].ok)
-			row("open+close", &cfg[i], cfg[i].open_ns, cfg[0].open_ns);
+		if (!cfg[i].ok)
+			continue;
+		snprintf(name, sizeof(name), "open+close %s", cfg[i].name);
+		bench_ns_row(name, cfg[i].open_ns, "outside, no monitor", cfg[0].open_ns);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
+	if (bench_rmtree(dir))
 		ret = 1;
 	return ret;
 }

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +163,6 @@ static int run_once(struct ctx *c, struct mode *m)
 			 (char *)m->rules, "--log", c->log, "--timeout", "10", "--", "/bin/payload",
 			 (char *)m->arg, arg_shm, NULL };
 	int err_fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), pidfd = -1, ret;
-	int status = -1;
 	struct pollfd pfd;
 	pid_t cellrun, payload;
 	uint64_t t1;
@@ -198,11 +196,7 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	if (ret != -ECHILD)
-		status = bench_wait(cellrun, 15000);
-	if (status == -ETIMEDOUT) {
-		kill(cellrun, SIGKILL);	/* ours: the cell dies with it */
-		waitpid(cellrun, NULL, 0);
-	}
+		bench_reap(cellrun, 15000);
 	if (ret)
 		say_why(c);
 	if (!ret && m->rule) {
@@ -261,8 +255,8 @@ static void human(char *buf, size_t len, double v)
 
 static void report(struct mode *m, int runs, const struct mode *base)
 {
-	char value[160], baseline[96], ratio[32], count[32];
-	double it[runs], med, p95;
+	char value[160], baseline[96] = "-", ratio[32] = "-", count[32];
+	double it[runs], med, p95, max, it_med, log_med;
 	int ran = 0;
 
 	/* Iterations: over the runs that ran on at all. */
@@ -272,12 +266,14 @@ static void report(struct mode *m, int runs, const struct mode *base)
 	}
 	med = median(m->lat_us, m->n);
 	p95 = bench_percentile(m->lat_us, m->n, 95);
+	max = bench_percentile(m->lat_us, m->n, 100);
+	it_med = median(it, ran);
+	log_med = median(m->log_us, m->nlog);
 
 	printf("%-42s %5d/%-3d %9.0f %9.0f %9.0f  %2d/%-2d %12.0f",
-	       m->name, m->n, runs, med, p95, m->n ? m->lat_us[m->n - 1] : 0, ran, m->n,
-	       median(it, ran));
+	       m->name, m->n, runs, med, p95, max, ran, m->n, it_med);
 	if (m->nlog)
-		printf("   %.0f", median(m->log_us, m->nlog));
+		printf("   %.0f", log_med);
 	printf("\n");
 	if (!m->n) {
 		bench_row(m->name, "every run failed", "-", "-");
@@ -286,27 +282,28 @@ static void report(struct mode *m, int runs, const struct mode *base)
 	snprintf(value, sizeof(value), "%.0f us (p95 %.0f), ran after: %d/%d", med, p95, ran,
 		 m->n);
 	if (ran) {
-		human(count, sizeof(count), median(it, ran));
+		human(count, sizeof(count), it_med);
 		snprintf(value + strlen(value), sizeof(value) - strlen(value), " (%s iterations)",
 			 count);
 	}
 	if (m->failed)
 		snprintf(value + strlen(value), sizeof(value) - strlen(value), ", %d failed",
 			 m->failed);
-	if (base == m || !base->n) {
-		bench_row(m->name, value, "(the floor)", "1.00x");
-		return;
-	}
-	double bmed = median(base->lat_us, base->n);
+	/* Without a floor the others have nothing to be measured against: "-". */
+	if (base == m) {
+		snprintf(baseline, sizeof(baseline), "(the floor)");
+		snprintf(ratio, sizeof(ratio), "1.00x");
+	} else if (base->n) {
+		double bmed = median(base->lat_us, base->n);
 
-	snprintf(baseline, sizeof(baseline), "self SIGKILL %.0f us", bmed);
-	snprintf(ratio, sizeof(ratio), "%.1fx", med / bmed);
+		snprintf(baseline, sizeof(baseline), "self SIGKILL %.0f us", bmed);
+		snprintf(ratio, sizeof(ratio), "%.1fx", med / bmed);
+	}
 	bench_row(m->name, value, baseline, ratio);
 	if (m->rule && m->nlog && !strcmp(m->arg, "kill-open")) {
-		snprintf(value, sizeof(value), "%.0f us (event -> kill sent)",
-			 median(m->log_us, m->nlog));
+		snprintf(value, sizeof(value), "%.0f us (event -> kill sent)", log_med);
 		snprintf(baseline, sizeof(baseline), "syscall -> gone %.0f us", med);
-		snprintf(ratio, sizeof(ratio), "%.2fx", median(m->log_us, m->nlog) / med);
+		snprintf(ratio, sizeof(ratio), "%.2fx", log_med / med);
 		bench_row("kill: userspace, as the log reports it", value, baseline, ratio);
 	}
 }
@@ -314,7 +311,6 @@ static void report(struct mode *m, int runs, const struct mode *base)
 int main(int argc, char **argv)
 {
 	int runs = argc > 5 ? atoi(argv[5]) : 20, ret = 0;
-	char cmd[256];
 	struct ctx c = {};
 
 	if (argc < 5 || runs < 1) {
@@ -344,7 +340,7 @@ int main(int argc, char **argv)
 		modes[i].log_us = calloc(runs, sizeof(double));
 		modes[i].after = calloc(runs, sizeof(unsigned long long));
 	}
-	/* Interleaved, so that a burst of load on the machine spreads over all three. */
+	/* Interleaved, so that a burst of load on the machine spreads over every mode. */
 	for (int r = 0; r < runs; r++) {
 		for (int i = 0; i < nmodes; i++) {
 			int err = run_once(&c, &modes[i]);
@@ -369,8 +365,7 @@ int main(int argc, char **argv)
 		free(modes[i].after);
 	}
 	munmap(c.shm, 4096);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c.dir);
-	if (system(cmd))
+	if (bench_rmtree(c.dir))
 		ret = 1;
 	return ret;
 }

@@ -68,6 +68,7 @@ static void op_open(void)
 
 struct row {
 	const char *name;
+	const char *label;	/* its name in the summary table; NULL: details only */
 	double ppid, open;
 	bool ok;
 };
@@ -138,25 +139,14 @@ static void measure_monitor(bool generic, struct row *r)
 	cw_monitor_close(m);
 }
 
-static void summary_row(const char *op, const char *hook, double ns, double base_ns)
-{
-	char name[96], value[32], baseline[64], ratio[16];
-
-	snprintf(name, sizeof(name), "%s outside cells, monitor (%s)", op, hook);
-	snprintf(value, sizeof(value), "%.0f ns", ns);
-	snprintf(baseline, sizeof(baseline), "no BPF program %.0f ns", base_ns);
-	snprintf(ratio, sizeof(ratio), "%.2fx", ns / base_ns);
-	bench_row(name, value, baseline, ratio);
-}
-
 int main(void)
 {
 	struct row base = { .name = "no BPF program" }, rows[] = {
 		{ .name = "tp_btf/sys_exit + nr filter" },
 		{ .name = "raw_tp/sys_exit + nr filter" },
 		{ .name = "tp/syscalls/sys_exit_openat" },
-		{ .name = "cellwatch, per-syscall tracepoints" },
-		{ .name = "cellwatch, generic sys_exit" },
+		{ .name = "cellwatch, per-syscall tracepoints", .label = "per-syscall tp" },
+		{ .name = "cellwatch, generic sys_exit", .label = "generic sys_exit" },
 	};
 	struct hooks_bpf *skel;
 	bool mounted;
@@ -186,13 +176,16 @@ int main(void)
 		if (rows[i].ok)
 			report(&base, &rows[i]);
 	}
-	for (size_t i = 3; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const char *hook = i == 3 ? "per-syscall tp" : "generic sys_exit";
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char name[96];
 
-		if (!rows[i].ok)
+		if (!rows[i].ok || !rows[i].label)
 			continue;
-		summary_row("getppid", hook, rows[i].ppid, base.ppid);
-		summary_row("open+close", hook, rows[i].open, base.open);
+		snprintf(name, sizeof(name), "getppid outside cells, monitor (%s)", rows[i].label);
+		bench_ns_row(name, rows[i].ppid, "no BPF program", base.ppid);
+		snprintf(name, sizeof(name), "open+close outside cells, monitor (%s)",
+			 rows[i].label);
+		bench_ns_row(name, rows[i].open, "no BPF program", base.open);
 	}
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -55,7 +54,7 @@ static void sample(pid_t pid, struct mem *m)
 int main(int argc, char **argv)
 {
 	int ncells = argc > 3 ? atoi(argv[3]) : 100, registered = 0, ended, ret = 1;
-	char dir[] = "/tmp/cw-bench-rss-XXXXXX", cellrun[4096], cmd[128];
+	char dir[] = "/tmp/cw-bench-rss-XXXXXX", cellrun[4096];
 	struct bench_daemon d = {};
 	struct mem idle, busy, after;
 	pid_t *cells;
@@ -65,8 +64,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cells = calloc(ncells, sizeof(*cells));
-	if (!cells || !mkdtemp(dir))
+	if (!cells)
 		return 1;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_rss: mkdtemp %s: %s\n", dir, strerror(errno));
+		free(cells);
+		return 1;
+	}
 	snprintf(cellrun, sizeof(cellrun), "%s/cellrun", argv[1]);
 	if (bench_daemon_start(&d, argv[1], argv[2], dir, true))
 		goto out;
@@ -89,10 +93,8 @@ int main(int argc, char **argv)
 			kill(cells[i], SIGTERM);
 	}
 	for (int i = 0; i < ncells; i++) {
-		if (cells[i] > 0 && bench_wait(cells[i], 20000) == -ETIMEDOUT) {
-			kill(cells[i], SIGKILL);
-			waitpid(cells[i], NULL, 0);
-		}
+		if (cells[i] > 0)
+			bench_reap(cells[i], 20000);
 	}
 	ended = wait_records(d.log, "cell-ended", registered, 20000);
 	sample(d.pid, &after);
@@ -118,8 +120,7 @@ int main(int argc, char **argv)
 	}
 out:
 	bench_daemon_stop(&d);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
+	if (bench_rmtree(dir))
 		ret = 1;
 	free(cells);
 	return ret;

@@ -7,7 +7,6 @@
  * Usage: bench_startup BUILD_DIR RULES [RUNS]
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,43 +23,20 @@ struct subject {
 	int failures, last_failure;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* One start-to-exit time in ms, or minus the exit status (128+N: signal N) when it failed. */
 static double run_once(char *const argv[])
 {
-	double t0 = now_ms();
+	uint64_t t0 = bench_ns(CLOCK_MONOTONIC);
 	int status;
-	pid_t pid = fork();
+	pid_t pid = bench_spawn(argv, -1, -1);
 
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return -255;
 	if (WIFSIGNALED(status))
 		return -(128 + WTERMSIG(status));
 	if (WEXITSTATUS(status))
 		return -WEXITSTATUS(status);
-	return now_ms() - t0;
+	return (bench_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 }
 
 static void measure(struct subject *s, int runs)
@@ -68,6 +44,11 @@ static void measure(struct subject *s, int runs)
 	double *t = calloc(runs, sizeof(*t));
 	int n = 0;
 
+	if (!t) {
+		fprintf(stderr, "bench_startup: %s: %s\n", s->name, strerror(errno));
+		s->failures = runs;
+		return;
+	}
 	run_once(s->argv);	/* warm the page cache */
 	for (int i = 0; i < runs; i++) {
 		double ms = run_once(s->argv);
@@ -79,9 +60,8 @@ static void measure(struct subject *s, int runs)
 			t[n++] = ms;
 	}
 	if (n) {
-		qsort(t, n, sizeof(*t), cmp_double);
-		s->median_ms = t[n / 2];
-		s->p95_ms = t[(n * 95) / 100 < n ? (n * 95) / 100 : n - 1];
+		s->median_ms = bench_percentile(t, n, 50);
+		s->p95_ms = bench_percentile(t, n, 95);
 	}
 	free(t);
 }
@@ -99,16 +79,19 @@ static void row(const struct subject *s, const struct subject *bwrap)
 
 int main(int argc, char **argv)
 {
-	char cellrun[4096], dir[] = "/tmp/cw-bench-startup-XXXXXX", sock[256], cmd[128];
+	char cellrun[4096], dir[] = "/tmp/cw-bench-startup-XXXXXX";
 	int runs = argc > 3 ? atoi(argv[3]) : 100;
 	struct bench_daemon d = {};
 
-	if (argc < 3 || runs < 10 || !mkdtemp(dir)) {
+	if (argc < 3 || runs < 10) {
 		fprintf(stderr, "usage: bench_startup BUILD_DIR RULES [RUNS >= 10]\n");
 		return 2;
 	}
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_startup: mkdtemp %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
 	snprintf(cellrun, sizeof(cellrun), "%s/cellrun", argv[1]);
-	snprintf(sock, sizeof(sock), "%s/cw.sock", dir);
 	struct subject subjects[] = {
 		{ .name = "/bin/true", .argv = { "/bin/true", NULL } },
 		{ .name = "unshare -Urnmpf", .argv = { "/usr/bin/unshare", "-Urnmpf", "--mount-proc",
@@ -117,8 +100,9 @@ int main(int argc, char **argv)
 			     "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "/bin/true", NULL } },
 		{ .name = "cellrun --no-monitor", .argv = { cellrun, "--no-monitor", "--", "/bin/true", NULL } },
 		{ .name = "cellrun (embedded monitor)", .argv = { cellrun, "--", "/bin/true", NULL } },
-		{ .name = "cellrun --daemon", .argv = { cellrun, "--daemon", sock, "--", "/bin/true",
-							NULL } },
+		/* d.sock: written by bench_daemon_start, before this one is measured. */
+		{ .name = "cellrun --daemon", .argv = { cellrun, "--daemon", d.sock, "--",
+							"/bin/true", NULL } },
 	};
 	const size_t n = sizeof(subjects) / sizeof(subjects[0]);
 	const struct subject *bwrap = &subjects[2];
@@ -162,6 +146,5 @@ int main(int argc, char **argv)
 	       "embedded monitor load", subjects[4].median_ms - subjects[3].median_ms);
 	printf("goals: cellrun --no-monitor <= 10 ms median and <= 1.0x bwrap; "
 	       "with a running daemon <= 1.5x bwrap\n");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) ? 1 : 0;
+	return bench_rmtree(dir) ? 1 : 0;
 }
