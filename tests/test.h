@@ -195,6 +195,8 @@ const char *test_path(int slot, const char *name);
 
 /* Parse every line of a JSON-lines file; fails the test on a malformed line. */
 json_t *read_log(const char *path);
+/* The same while a writer may still be at work: a last line not yet whole is left out. */
+json_t *read_log_so_far(const char *path);
 
 /* Value at a dotted @path ("process.executable") of @doc, or NULL. */
 json_t *jget(json_t *doc, const char *path);

@@ -43,8 +43,11 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Every line of the daemon's log and its rotated files, oldest first. */
-static json_t *read_all_logs(const char *log)
+/*
+ * Every line of the daemon's log and its rotated files, oldest first;
+ * @so_far while the daemon may still be writing (read_log_so_far()).
+ */
+static json_t *read_all_logs(const char *log, bool so_far)
 {
 	json_t *all = json_array();
 	char path[1024];
@@ -58,7 +61,7 @@ static json_t *read_all_logs(const char *log)
 			snprintf(path, sizeof(path), "%s", log);
 		if (access(path, F_OK))
 			continue;
-		part = read_log(path);
+		part = so_far ? read_log_so_far(path) : read_log(path);
 		json_array_extend(all, part);
 		json_decref(part);
 	}
@@ -187,7 +190,7 @@ TEST(daemon_fifty_concurrent_cells_each_event_once)
 		snprintf(rotated, sizeof(rotated), "%s.1", d.log);
 		ASSERT_OK(access(rotated, F_OK), "the log rotated under load");
 	}
-	log = read_all_logs(d.log);
+	log = read_all_logs(d.log, false);
 	for (int i = 0; i < nruns; i++) {
 		json_t *res = read_json(results[i]), *ev;
 		long long cell = jint(res, "cell_id");
@@ -267,7 +270,7 @@ static bool wait_text(const char *path, const char *text, char *buf, size_t len,
 static bool wait_log(const char *log, const char *path, const char *value, int ms)
 {
 	for (long end = now_ms() + ms; now_ms() < end; usleep(50000)) {
-		json_t *all = read_all_logs(log);
+		json_t *all = read_all_logs(log, true);
 		bool found = find_event(all, path, value) != NULL;
 
 		json_decref(all);
@@ -665,7 +668,7 @@ cleanup:
 
 static int count_reloads(const char *log, const char *outcome)
 {
-	json_t *all = read_all_logs(log);
+	json_t *all = read_all_logs(log, true);
 	int n = count_where(all, "event.action", "rules-reload", "event.outcome", outcome);
 
 	json_decref(all);

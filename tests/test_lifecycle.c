@@ -82,7 +82,7 @@ static int v1_hierarchies(void)
 static bool wait_running(const char *log)
 {
 	for (int i = 0; i < 100; i++) {
-		json_t *l = read_log(log);
+		json_t *l = read_log_so_far(log);
 		bool up = count_events(l, "event.action", "exec") > 0;
 
 		json_decref(l);
