@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cgroup.h"
 #include "monitor.h"
@@ -281,6 +283,51 @@ TEST(policy_secret_open_killed_in_the_kernel)
 	if (ASSERT_OK_PTR(ev, "alert")) {
 		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
 		ASSERT_STREQ(jstr(ev, "file.path"), "/etc/shadow", "the file");
+	}
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
+/*
+ * A shell under another name: a hardlink of dash is dash's inode, which the
+ * kernel's exec rules key on, so shell-spawn kills it at the exec though no
+ * shell is called "report".  Watched on a plain cgroup: a cell's writable
+ * directories are tmpfs, where no hardlink of an installed binary can be.
+ */
+TEST(policy_hardlinked_shell_killed_in_the_kernel)
+{
+	const char *log_path = test_path(1, "log.json"), *report = test_path(2, "report");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	char extra[4200], rules[4096];
+	json_t *log = NULL, *ev;
+	struct statfs fs;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	if (!statfs("/usr/bin/dash", &fs) && fs.f_type == OVERLAYFS_SUPER_MAGIC) {
+		test__skip("/usr is on overlayfs: its inodes are not the ones stat() reports, "
+			   "so exec rules know binaries by name only (rules/README.md)");
+		goto cleanup;
+	}
+	if (link("/usr/bin/dash", report)) {
+		test__skip("link /usr/bin/dash %s: %s (the test directory is on another "
+			   "filesystem than /usr)", report, strerror(errno));
+		goto cleanup;
+	}
+	snprintf(extra, sizeof(extra), "--rules %s", default_rules(rules, sizeof(rules)));
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ (char *)report, "-c", "echo ran", NULL }),
+		  128 + SIGKILL, "killed at the exec");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ev = alert_of(log, "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_STREQ(jstr(ev, "process.executable"), report, "by the name it was run as");
 	}
 cleanup:
 	stop_watcher(&w);
