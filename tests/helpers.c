@@ -22,6 +22,27 @@ bool require_root(void)
 	return true;
 }
 
+/*
+ * The path of a tool a test runs.  `make deps` installs every one, so a
+ * missing tool is a failure naming its Debian package, never a skip.
+ * The path stays valid until the next call.
+ */
+const char *require_tool(const char *name, const char *package)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	static char path[64];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		if (!access(path, X_OK))
+			return path;
+	}
+	test__fail();
+	fprintf(stderr, "needs %s from the Debian package %s (make deps installs it)\n",
+		name, package);
+	return NULL;
+}
+
 static void drain(int fd, char *buf, size_t cap, size_t *len)
 {
 	char tmp[4096];

@@ -165,6 +165,8 @@ struct cmd_result {
 
 /* Skip the running test unless root can load BPF; returns false when skipped. */
 bool require_root(void);
+/* NAME's path, or NULL and a failure naming the Debian PACKAGE that has it. */
+const char *require_tool(const char *name, const char *package);
 
 /* Run @argv (NULL-terminated) to completion, at most @timeout_s seconds. */
 int run_cmd(char *const argv[], int timeout_s, struct cmd_result *res);

@@ -53,6 +53,8 @@ static bool origin_create(struct origin *o)
 	char page[600];
 	FILE *f;
 
+	if (!require_tool("ip", "iproute2"))
+		return false;
 	snprintf(o->ns, sizeof(o->ns), "cwtest-%d", getpid());
 	snprintf(o->veth, sizeof(o->veth), "cwh%d", getpid() % 100000);
 	snprintf(o->host_addr, sizeof(o->host_addr), "10.201.%d.1", n);

@@ -460,21 +460,13 @@ static void origin_stop(struct origin *o)
 	o->listen_fd = o->stop_fd = -1;
 }
 
-static const char *ip_path(void)
-{
-	static const char *const paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (!access(paths[i], X_OK))
-			return paths[i];
-	return NULL;
-}
+static const char *ip_bin;
 
 /* Run ip(8) with these words (NULL-terminated); whether it succeeded.  Its stderr shows. */
 static bool ip(const char *word, ...)
 {
 	static struct cmd_result res;
-	char *argv[16] = { (char *)ip_path(), (char *)word };
+	char *argv[16] = { (char *)ip_bin, (char *)word };
 	va_list ap;
 	int i = 2;
 
@@ -501,10 +493,9 @@ static bool enter_netns(void)
 		test__skip("needs root to create a network namespace");
 		return false;
 	}
-	if (!ip_path()) {
-		test__skip("no ip(8) to configure the test's network namespace");
+	ip_bin = require_tool("ip", "iproute2");
+	if (!ip_bin)
 		return false;
-	}
 	if (unshare(CLONE_NEWNET)) {
 		test__skip("unshare(CLONE_NEWNET): %s", strerror(errno));
 		return false;
