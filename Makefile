@@ -83,7 +83,7 @@ $(OUT)/vmlinux.h: | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bpf
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/*.def) $(OUT)/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -105,7 +105,7 @@ $(OUT)/lsmprobe.skel.h: $(OUT)/bpf/lsmprobe.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name lsmprobe_bpf > $@
 
-$(OUT)/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/*.h tests/*/*.h) \
+$(OUT)/%.o: %.c $(wildcard bpf/*.h bpf/*.def userspace/*.h launcher/*.h tests/*.h tests/*/*.h) \
 	    $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h \
 	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench $(OUT)/tests/fuzz
 	$(call msg,CC,$@)
@@ -140,7 +140,7 @@ $(OUT)/bench_payload: $(OUT)/tests/bench/payload.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -static $^ -o $@
 
-$(OUT)/bench/hooks.bpf.o: tests/bench/hooks.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux.h | $(OUT)/bench
+$(OUT)/bench/hooks.bpf.o: tests/bench/hooks.bpf.c $(wildcard bpf/*.h bpf/*.def) $(OUT)/vmlinux.h | $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -195,7 +195,7 @@ FUZZ_OBJS	:= $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS) launcher/options.c \
 		     tests/fuzz/fuzz.c tests/fuzz/samples.c)
 FUZZ_BINS	:= $(patsubst %,$(OUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(OUT)/fuzz/obj/%.o: %.c $(wildcard bpf/*.h userspace/*.h launcher/*.h tests/fuzz/*.h) \
+$(OUT)/fuzz/obj/%.o: %.c $(wildcard bpf/*.h bpf/*.def userspace/*.h launcher/*.h tests/fuzz/*.h) \
 		     $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
