@@ -203,6 +203,8 @@ enum cw_watch {
 				 * leave the cell */
 	CW_WATCH_OPEN = 5,	/* struct cw_open_event */
 	CW_WATCH_NET = 6,	/* struct cw_net_event */
+	CW_WATCH_REAP = 7,	/* no event: in a doomed cell the caller dies at the exit
+				 * (a parent learning of the offender's death by wait) */
 };
 
 #define CW_MAX_SYSCALLS 1024

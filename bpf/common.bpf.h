@@ -163,13 +163,41 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
-/* Carry out a kernel rule's verdict on the current task: kill where it says so. */
-static __always_inline void enforce(const struct cw_verdict *v)
+/*
+ * Cells a kill-run verdict has ended, and by which rule.  A run that reached
+ * for a shell or a secret is compromised as a whole: until userspace's
+ * cgroup.kill has emptied the cell, every task of it dies at the next hook
+ * it passes (exec, fork, a watched syscall; refused at the LSM and cgroup
+ * hooks), so none can act on what the offender set up.  Userspace dooms a
+ * cell too when one of its own rules kills the run, and forgets the cell
+ * when it goes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_CELLS);
+	__type(key, __u64);			/* cgroup v2 id */
+	__type(value, __u32);			/* rule id that ended the run */
+} doomed SEC(".maps") __weak;
+
+/* Carry out a kernel rule's verdict on the current task of @cell: kill where it says so. */
+static __always_inline void enforce(const struct cw_verdict *v, __u64 cell)
 {
+	if (v->action == CW_ACTION_KILL_RUN)
+		bpf_map_update_elem(&doomed, &cell, &v->rule_id, BPF_NOEXIST);
 	if (v->action == CW_ACTION_KILL || v->action == CW_ACTION_KILL_RUN) {
 		bpf_send_signal(SIGKILL);
 		count(CW_CNT_KILLS);
 	}
+}
+
+/* Was @cell's run ended?  Then the current task, one of its own, dies too. */
+static __always_inline bool reap_doomed(__u64 cell)
+{
+	if (!bpf_map_lookup_elem(&doomed, &cell))
+		return false;
+	bpf_send_signal(SIGKILL);
+	count(CW_CNT_KILLS);
+	return true;
 }
 
 /* Record a verdict in an event's header; an earlier LSM verdict stays. */

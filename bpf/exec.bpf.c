@@ -69,12 +69,13 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	c = current_cell_entry(&cell);
 	if (!c)
 		return 0;
+	reap_doomed(cell);
 
 	f = BPF_CORE_READ(bprm, file);
 	file_identity(f, &dev, &ino);
 	rule = match_exec(c->policy, f, dev, ino);
 	if (rule)
-		enforce(rule);
+		enforce(rule, cell);
 
 	buf = get_scratch();
 	if (!buf)

@@ -17,25 +17,37 @@
 
 #define EPERM 1
 
-/* Act on a verdict: refuse (and kill, where the rule says so), and remember it. */
-static __always_inline int lsm_verdict(const struct cw_verdict *v)
+/* Act on a verdict in @cell: refuse (and kill, where the rule says so), and remember it. */
+static __always_inline int lsm_verdict(const struct cw_verdict *v, __u64 cell)
 {
 	__u64 key = bpf_get_current_pid_tgid();
 
 	if (!v || v->action == CW_ACTION_NONE || v->action == CW_ACTION_ALERT)
 		return 0;
 	bpf_map_update_elem(&lsm_verdicts, &key, v, BPF_ANY);
-	enforce(v);
+	enforce(v, cell);
 	return -EPERM;
 }
 
+/*
+ * The current task's cell, or NULL; *refuse is set when the cell's run
+ * was ended: nothing more of it is let through, and the task dies.
+ */
+static __always_inline struct cw_cell *lsm_cell(__u64 *cell, int *refuse)
+{
+	struct cw_cell *c = current_cell_entry(cell);
+
+	*refuse = c && reap_doomed(*cell) ? -EPERM : 0;
+	return c;
+}
+
 /* The verdict of the rules for the syscall in progress (ptrace, mount, bpf, modules, ...). */
-static __always_inline int syscall_verdict(__u32 policy)
+static __always_inline int syscall_verdict(__u32 policy, __u64 cell)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct cw_syscall_key key = { .policy = policy, .nr = syscall_nr(regs) };
 
-	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key));
+	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key), cell);
 }
 
 #define CW_MAX_ARGV 32
@@ -86,12 +98,12 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	c = current_cell_entry(&cell);
-	if (!c)
-		return 0;
+	c = lsm_cell(&cell, &verdict);
+	if (!c || verdict)
+		return verdict;
 	f = bprm->file;
 	file_identity(f, &dev, &ino);
-	verdict = lsm_verdict(match_exec(c->policy, f, dev, ino));
+	verdict = lsm_verdict(match_exec(c->policy, f, dev, ino), cell);
 	if (!verdict)
 		return 0;
 	/* The exec never happens, so sched_process_exec will not report it: say it here. */
@@ -122,17 +134,18 @@ int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 	struct cw_cell *c;
 	__u32 flags = 0, len;
 	__u64 cell;
+	int refuse;
 
 	if (ret)
 		return ret;
-	c = current_cell_entry(&cell);
-	if (!c)
-		return 0;
+	c = lsm_cell(&cell, &refuse);
+	if (!c || refuse)
+		return refuse;
 	buf = get_scratch();
 	if (!buf)
 		return 0;
 	len = resolve_path(&file->f_path, buf->ev.open.path, buf, &flags);
-	return lsm_verdict(match_open(c->policy, file, buf->ev.open.path, len));
+	return lsm_verdict(match_open(c->policy, file, buf->ev.open.path, len), cell);
 }
 
 /* An inet destination from the kernel's copy of the address. */
@@ -164,12 +177,15 @@ static __always_inline int net_verdict(struct sockaddr *addr)
 	struct cw_net_rule *r;
 	struct cw_cell *c;
 	__u64 cell;
+	int refuse;
 
-	c = current_cell_entry(&cell);
-	if (!c || !addr || !inet_dest(addr, &d))
+	c = lsm_cell(&cell, &refuse);
+	if (!c || refuse)
+		return refuse;
+	if (!addr || !inet_dest(addr, &d))
 		return 0;
 	r = match_net(c->policy, &d);
-	return r ? lsm_verdict(&r->v) : 0;
+	return r ? lsm_verdict(&r->v, cell) : 0;
 }
 
 SEC("lsm/socket_connect")
@@ -189,13 +205,14 @@ int BPF_PROG(cw_lsm_socket, int family, int type, int protocol, int kern, int re
 {
 	struct cw_cell *c;
 	__u64 cell;
+	int refuse;
 
 	if (ret || kern)
 		return ret;
-	c = current_cell_entry(&cell);
-	if (!c)
-		return 0;
-	return lsm_verdict(match_socket(c->policy, family, type & 0xf));
+	c = lsm_cell(&cell, &refuse);
+	if (!c || refuse)
+		return refuse;
+	return lsm_verdict(match_socket(c->policy, family, type & 0xf), cell);
 }
 
 /* The hooks behind the escape syscalls: the rules name the syscalls. */
@@ -205,11 +222,14 @@ int BPF_PROG(name, args, int ret)						\
 {										\
 	struct cw_cell *c;							\
 	__u64 cell;								\
+	int refuse;								\
 										\
 	if (ret)								\
 		return ret;							\
-	c = current_cell_entry(&cell);						\
-	return c ? syscall_verdict(c->policy) : 0;				\
+	c = lsm_cell(&cell, &refuse);						\
+	if (!c || refuse)							\
+		return refuse;							\
+	return syscall_verdict(c->policy, cell);				\
 }
 
 ESCAPE_HOOK(ptrace_access_check, cw_lsm_ptrace, struct task_struct *child, unsigned int mode)
@@ -227,14 +247,17 @@ int BPF_PROG(cw_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, in
 	struct cw_syscall_key key = { .nr = CW_NR_SIGNAL_OUT };
 	struct cw_cell *c;
 	__u64 cell;
+	int refuse;
 
 	if (ret || !sig)
 		return ret;
-	c = current_cell_entry(&cell);
-	if (!c || task_cell(p) == cell)
+	c = lsm_cell(&cell, &refuse);
+	if (!c || refuse)
+		return refuse;
+	if (task_cell(p) == cell)
 		return 0;
 	key.policy = c->policy;
-	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key));
+	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key), cell);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

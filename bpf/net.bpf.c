@@ -40,6 +40,9 @@ static __always_inline int stash_dest(struct bpf_sock_addr *ctx, __u16 family)
 	cell = current_cell_entry(&id);
 	if (!cell)
 		return 1;
+	/* The run was ended: nothing more leaves it (the exit tracepoint reaps the task). */
+	if (bpf_map_lookup_elem(&doomed, &id))
+		return 0;
 	d.family = family;
 	d.port = bpf_ntohs(ctx->user_port);
 	d.protocol = ctx->protocol;

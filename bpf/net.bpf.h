@@ -135,7 +135,7 @@ static __always_inline bool take_stash(struct cw_net_event *e)
 	e->port = d->port;
 	e->protocol = d->protocol;
 	mark(&e->hdr, &d->v);
-	enforce(&d->v);		/* the hook refused; here, in the same call, a kill can follow */
+	enforce(&d->v, e->hdr.cell_id);		/* the hook refused; here, in the same call, a kill can follow */
 	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
 	bpf_map_delete_elem(&pending_dest, &key);
 	return true;
@@ -187,7 +187,7 @@ static __always_inline struct cw_verdict *judge_unix(__u32 policy, struct cw_net
 	struct cw_verdict *rule = match_unix(policy, path);
 
 	if (rule) {
-		enforce(rule);
+		enforce(rule, e->hdr.cell_id);
 		mark(&e->hdr, rule);
 	}
 	return rule;
@@ -243,7 +243,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		e->sock_type = type;
 		rule = match_socket(policy, family, type);
 		if (rule) {
-			enforce(rule);
+			enforce(rule, cell);
 			mark(&e->hdr, rule);
 		}
 		e->protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);

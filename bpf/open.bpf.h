@@ -105,7 +105,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 		/* Opened, but the task dies before it can read a byte. */
 		rule = match_open(policy, f, e->path, path_len);
 		if (rule) {
-			enforce(rule);
+			enforce(rule, cell);
 			mark(&e->hdr, rule);
 		}
 	} else {

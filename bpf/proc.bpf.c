@@ -11,8 +11,12 @@ int BPF_PROG(cw_fork, struct task_struct *parent, struct task_struct *child)
 	struct cw_proc_event e = {};
 	__u64 cell = current_cell();
 
+	if (!cell)
+		return 0;
+	/* A doomed cell starts nothing new: the parent dies, the child with the cell. */
+	reap_doomed(cell);
 	/* A new thread is not a new process. */
-	if (!cell || child->pid != child->tgid)
+	if (child->pid != child->tgid)
 		return 0;
 	fill_hdr(&e.hdr, CW_EVENT_FORK, cell);
 	e.hdr.ppid = BPF_CORE_READ(parent, real_parent, tgid);

@@ -42,6 +42,7 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	c = current_cell_entry(&cell);
 	if (!c)
 		return 0;
+	reap_doomed(cell);
 	key.policy = c->policy;
 	if (!sent_by_syscall())
 		return 0;
@@ -57,7 +58,7 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	/* "signal" rules, compiled under a pseudo syscall number; the sender dies after. */
 	rule = bpf_map_lookup_elem(&syscall_rules, &key);
 	if (rule) {
-		enforce(rule);
+		enforce(rule, cell);
 		mark(&e.hdr, rule);
 	}
 	submit_critical(&e, sizeof(e));

@@ -48,6 +48,7 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 	c = current_cell_entry(&cell);
 	if (!c)
 		return 0;
+	reap_doomed(cell);
 	key.policy = c->policy;
 	if (how == CW_WATCH_KILL) {
 		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);	/* pid_t: the low 32 bits */
@@ -65,7 +66,7 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 	take_lsm_verdict(&e.hdr);
 	rule = bpf_map_lookup_elem(&syscall_rules, &key);
 	if (rule) {
-		enforce(rule);
+		enforce(rule, cell);
 		mark(&e.hdr, rule);
 	}
 	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
@@ -87,9 +88,12 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 	struct cw_cell *c;
 	__u64 cell;
 
-	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET) {
+	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP) {
 		c = current_cell_entry(&cell);
 		if (!c)
+			return 0;
+		reap_doomed(cell);
+		if (how == CW_WATCH_REAP)
 			return 0;
 		return how == CW_WATCH_OPEN ? handle_open(regs, nr, ret, cell, c->policy) :
 					      handle_net(regs, nr, ret, cell, c->policy);

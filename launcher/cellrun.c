@@ -540,6 +540,7 @@ static int conclude(struct run *r, int status)
 			r->cmd_kill_rule, r->cmd_kill_layer);
 		rep->reason = "killed_by_rule";
 		rep->rule = r->cmd_kill_rule;
+		rep->layer = r->cmd_kill_layer;
 	} else {
 		fprintf(stderr, "cellrun: command killed by signal %d (%s)\n", WTERMSIG(status),
 			strsignal(WTERMSIG(status)));

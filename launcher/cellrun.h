@@ -215,6 +215,7 @@ pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int 
 struct run_report {
 	const char *reason;		/* exited, killed_by_rule, timeout, oom, launcher_error */
 	const char *rule;		/* the rule that killed the payload, or NULL */
+	const char *layer;		/* where it was decided: kernel, lsm, userspace */
 	const char *error;		/* launcher error text, or NULL */
 	int status;			/* cellrun's own exit status */
 	int exit_code;			/* the payload's, -1 if it did not exit */

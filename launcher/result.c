@@ -103,6 +103,8 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		return -ENOMEM;
 	if (r->rule)
 		json_object_set_new(doc, "rule", json_string(r->rule));
+	if (r->layer)
+		json_object_set_new(doc, "layer", json_string(r->layer));
 	if (r->cell_id)
 		json_object_set_new(doc, "cell_id", json_integer(r->cell_id));
 	if (o->run_id)

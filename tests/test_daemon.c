@@ -323,13 +323,16 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
 	char *opts[] = { "--run-id", "crash-run", "--input", (char *)in, NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
-	char buf[4096];
+	char buf[4096], rules[4096];
+	/* Only the shell dies (rules/lenient.json): the payload lives through both daemons. */
+	char *lenient[] = { "--rules", rules, NULL };
 	struct daemon_proc d = {};
 	json_t *log = NULL;
 	pid_t run = 0;
 	int status = -1;
 
-	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+	snprintf(rules, sizeof(rules), "%s/rules/lenient.json", src_dir);
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, lenient), "daemon starts"))
 		goto cleanup;
 	run = cellrun_daemon_start(&d, opts, argv, says);
 	if (!ASSERT_TRUE(wait_log(d.log, "event.action", "cell-registered", 20000),
@@ -348,7 +351,7 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 		goto cleanup;
 	ASSERT_HAS(buf, "sh1 9\n", "the shell was killed (SIGKILL) with no daemon running");
 
-	if (!ASSERT_TRUE(start_daemon(&d, NULL), "the daemon restarts"))
+	if (!ASSERT_TRUE(start_daemon(&d, lenient), "the daemon restarts"))
 		goto cleanup;
 	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-adopted", 5000),
 		    "the restarted daemon takes the running cell over");

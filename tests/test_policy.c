@@ -146,29 +146,178 @@ TEST(policy_userspace_rules_kill_and_say_when)
 	json_decref(result);
 }
 
-TEST(policy_loader_exec_killed_in_the_kernel)
+/* Exec sees the loader, never the shell it would map: the loader itself must not run. */
+static const char loader_payload[] =
+	"import subprocess\n"
+	"for i in range(20):\n"
+	"    r = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/bin/dash', '-c', 'echo SHELL'])\n"
+	"print('loader', r.returncode)\n";
+
+TEST(policy_loader_exec_ends_the_run_in_the_kernel)
 {
 	struct cmd_result res;
 	json_t *result, *log, *ev;
 
 	if (!require_root())
 		return;
-	/* Exec sees the loader, never the shell it would map: the loader itself must not run. */
-	result = run_default((char *[]){ PYTHON, "-c",
-		"import subprocess\n"
-		"for i in range(20):\n"
-		"    r = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '/bin/dash', '-c', 'echo SHELL'])\n"
-		"print('loader', r.returncode)\n", NULL }, &res);
-	ASSERT_EQ(res.status, 0, "the parent goes on");
-	ASSERT_STREQ(res.out, "loader -9\n", "every loader run was killed, no shell printed");
+	result = run_default((char *[]){ PYTHON, "-c", (char *)loader_payload, NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was ended");
+	ASSERT_STREQ(res.out, "", "neither the shell nor the parent printed");
+	ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
+	ASSERT_STREQ(jstr(result, "rule"), "loader-exec", "result: rule");
+	ASSERT_KERNEL_LAYER(jstr(result, "layer"), "result: layer");
 	log = read_log(test_path(1, "log.json"));
 	ev = alert_of(log, "loader-exec");
 	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
 		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
 		ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
 	}
 	json_decref(log);
 	json_decref(result);
+}
+
+/*
+ * A shell however the payload asks for one: the shell runs no command, and
+ * the parent, woken by its death in wait(), dies there before it can go on.
+ */
+TEST(policy_shell_ends_the_run)
+{
+	static const char *const payloads[] = {
+		"import os\nos.system('echo SHELL')\nprint('AFTER')\n",
+		"import subprocess\nsubprocess.run('echo SHELL', shell=True)\nprint('AFTER')\n",
+		"import subprocess\nsubprocess.run(['/bin/bash', '-c', 'echo SHELL'])\nprint('AFTER')\n",
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		result = run_default((char *[]){ PYTHON, "-c", (char *)payloads[i], NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, payloads[i]);
+		ASSERT_STREQ(res.out, "", "no command ran and the parent did not go on");
+		ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
+		ASSERT_STREQ(jstr(result, "rule"), "shell-spawn", "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, "shell-spawn");
+		if (ASSERT_OK_PTR(ev, "alert"))
+			ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+/* rules/lenient.json: the offender dies, the run goes on (the policy before kill-run). */
+TEST(policy_lenient_kills_only_the_offender)
+{
+	char rules[4096];
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	snprintf(rules, sizeof(rules), "%s/rules/lenient.json", src_dir);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", rules, NULL },
+			       (char *[]){ PYTHON, "-c", (char *)loader_payload, NULL }, &res),
+		  "cellrun");
+	ASSERT_EQ(res.status, 0, "the parent goes on");
+	ASSERT_STREQ(res.out, "loader -9\n", "every loader run was killed, no shell printed");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "loader-exec");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill", "action");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
+	}
+	json_decref(log);
+}
+
+/*
+ * Run @script (its argv[1] names a file to write "AFTER" to) in a watched
+ * cgroup with the monitor's userspace stopped, so that no
+ * cgroup.kill can come and only the kernel's verdicts act; expect @rule to
+ * end the run.  What the file holds afterwards goes to @after.
+ */
+static void run_kernel_only(const char *script, const char *rule, char *after, size_t len)
+{
+	const char *log_path = test_path(1, "log.json"), *file = test_path(2, "after");
+	char extra[4200], rules[4096];
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	json_t *log = NULL;
+	int fd;
+
+	after[0] = '\0';
+	if (!test_cgroup_create(&tc))
+		return;
+	snprintf(extra, sizeof(extra), "--rules %s", default_rules(rules, sizeof(rules)));
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	kill(w.pid, SIGSTOP);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ PYTHON, "-c", (char *)script, (char *)file, NULL }),
+		  128 + SIGKILL,
+		  "the payload was killed");
+	fd = open(tc.cell, O_RDONLY | O_DIRECTORY);
+	ASSERT_EQ(cg2_wait_empty(fd, 5000), 0, "the whole run is gone");
+	close(fd);
+	kill(w.pid, SIGCONT);
+	read_text(file, after, len);
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	ASSERT_OK_PTR(alert_of(log, rule), rule);
+cleanup:
+	if (w.pid > 0)
+		kill(w.pid, SIGCONT);
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
+/*
+ * The rest of an ended run acts no more, even before cgroup.kill reaches
+ * it: a sibling woken by the offender's death (its pipe closes) opens a
+ * file to write to it, but the open is a hook, and the cell is doomed.
+ */
+TEST(policy_ended_run_siblings_stopped_in_the_kernel)
+{
+	char after[64];
+
+	if (!require_root())
+		return;
+	run_kernel_only("import ctypes, os, sys\n"
+			"r, w = os.pipe()\n"
+			"if os.fork() == 0:\n"
+			"    os.close(w)\n"
+			"    os.read(r, 1)\n"
+			"    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)\n"
+			"    os.write(fd, b'AFTER')\n"
+			"    os._exit(0)\n"
+			"os.close(r)\n"
+			"ctypes.CDLL(None).ptrace(0, 0, None, None)\n",
+			"escape-syscall", after, sizeof(after));
+	ASSERT_STREQ(after, "", "the sibling wrote nothing");
+}
+
+/*
+ * The parent of a killed shell learns of it in wait(), and dies there: its
+ * file is open already, so its write would pass no other hook.
+ */
+TEST(policy_ended_run_parent_stopped_in_wait)
+{
+	char after[64];
+
+	if (!require_root())
+		return;
+	run_kernel_only("import os, sys\n"
+			"fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)\n"
+			"pid = os.fork()\n"
+			"if pid == 0:\n"
+			"    os.execv('/bin/sh', ['sh', '-c', 'echo SHELL'])\n"
+			"os.waitpid(pid, 0)\n"
+			"os.write(fd, b'AFTER')\n",
+			"shell-spawn", after, sizeof(after));
+	ASSERT_STREQ(after, "", "the parent went no further");
 }
 
 TEST(policy_failed_secret_read_kills_the_run)

@@ -35,7 +35,7 @@ TEST(rules_default_loads)
 	r = cw_rules_by_id(&rs, 1);
 	if (ASSERT_OK_PTR(r, "rule 1")) {
 		ASSERT_STREQ(r->name, "shell-spawn", "name");
-		ASSERT_EQ(r->action, CW_ACTION_KILL, "action");
+		ASSERT_EQ(r->action, CW_ACTION_KILL_RUN, "action: a shell ends the run");
 		ASSERT_EQ(r->event, CW_EVENT_EXEC, "event");
 		for (size_t i = 0; i < r->match.binary.n; i++) {
 			has_sh |= !strcmp(r->match.binary.v[i], "sh");
@@ -45,6 +45,56 @@ TEST(rules_default_loads)
 	}
 	ASSERT_NULL(cw_rules_by_id(&rs, rs.nrules + 1), "no rule past the end");
 	cw_rules_free(&rs);
+}
+
+/*
+ * rules/lenient.json is the default policy where a run survives its
+ * offender: the same lists and rules, each with the same action, except
+ * that a kill-run of the default may be a kill there.
+ */
+TEST(rules_lenient_is_default_killing_only_the_offender)
+{
+	char path[4096];
+	json_t *def, *len, *rd, *rl;
+	size_t i, relaxed = 0;
+
+	snprintf(path, sizeof(path), "%s/rules/default.json", src_dir);
+	def = read_json(path);
+	snprintf(path, sizeof(path), "%s/rules/lenient.json", src_dir);
+	len = read_json(path);
+	if (!ASSERT_OK_PTR(def, "default.json") || !ASSERT_OK_PTR(len, "lenient.json"))
+		goto cleanup;
+	ASSERT_TRUE(json_equal(json_object_get(def, "lists"), json_object_get(len, "lists")),
+		    "the same lists");
+	rd = json_object_get(def, "rules");
+	rl = json_object_get(len, "rules");
+	if (!ASSERT_EQ(json_array_size(rl), json_array_size(rd), "the same rules"))
+		goto cleanup;
+	for (i = 0; i < json_array_size(rd); i++) {
+		json_t *a = json_deep_copy(json_array_get(rd, i));
+		json_t *b = json_deep_copy(json_array_get(rl, i));
+		const char *name = json_string_value(json_object_get(a, "name"));
+		const char *act_a = json_string_value(json_object_get(a, "action"));
+		const char *act_b = json_string_value(json_object_get(b, "action"));
+
+		if (act_a && act_b && strcmp(act_a, act_b)) {
+			ASSERT_STREQ(act_a, "kill-run", name);
+			ASSERT_STREQ(act_b, "kill", name);
+			relaxed++;
+		}
+		/* Descriptions say what the action does; everything else is the same. */
+		json_object_del(a, "action");
+		json_object_del(b, "action");
+		json_object_del(a, "description");
+		json_object_del(b, "description");
+		ASSERT_TRUE(json_equal(a, b), name ?: "a rule");
+		json_decref(a);
+		json_decref(b);
+	}
+	ASSERT_TRUE(relaxed > 0, "lenient.json kills only the offender somewhere");
+cleanup:
+	json_decref(def);
+	json_decref(len);
 }
 
 TEST(rules_syntax_error_has_position)

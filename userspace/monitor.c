@@ -39,7 +39,8 @@
  * a dead monitor's cells wait there for the next one), the counters.
  */
 static const char *const pinned_maps[] = {
-	"generation", "cells", "events", "critical", "counters", "lsm_verdicts", "pending_dest",
+	"generation", "cells", "doomed", "events", "critical", "counters", "lsm_verdicts",
+	"pending_dest",
 	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "unix_rules",
 	"net4_rules", "net6_rules", "syscall_rules", "socket_rules",
 };
@@ -322,6 +323,16 @@ static int kill_process(__u32 pid)
 	return ret;
 }
 
+/*
+ * End a run: doom the cell in the kernel first, so that no task of it gets
+ * past another hook while cgroup.kill reaches them all.
+ */
+static int kill_run(struct cw_monitor *m, struct cw_cell_links *cell, __u32 rule_id)
+{
+	bpf_map_update_elem(bpf_map__fd(m->skel->maps.doomed), &cell->id, &rule_id, BPF_NOEXIST);
+	return cg2_kill(cell->cgroup_fd);
+}
+
 /* Carry out a rule's action from userspace, and say when it landed. */
 static void act(struct cw_monitor *m, struct cw_cell_links *cell, struct cw_event *ev,
 		__u32 action)
@@ -331,7 +342,7 @@ static void act(struct cw_monitor *m, struct cw_cell_links *cell, struct cw_even
 	if (action == CW_ACTION_KILL)
 		ret = kill_process(ev->hdr.pid);
 	else if (action == CW_ACTION_KILL_RUN && cell && cell->cgroup_fd >= 0)
-		ret = cg2_kill(cell->cgroup_fd);
+		ret = kill_run(m, cell, ev->rule ? ev->rule->id : 0);
 	else
 		return;
 	if (!ret)
@@ -353,10 +364,13 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
 	if (ev->hdr.action != CW_ACTION_NONE) {
 		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";
-		/* The kernel killed the offender; the rest of the run is ours to end. */
+		/*
+		 * The kernel killed the offender in the syscall and doomed its
+		 * cell; cgroup.kill ends the tasks that pass no hook meanwhile.
+		 */
 		if (ev->hdr.action == CW_ACTION_KILL_RUN)
 			act(m, cell, ev, CW_ACTION_KILL_RUN);
-		else if (ev->hdr.action == CW_ACTION_KILL)
+		if (ev->hdr.action == CW_ACTION_KILL || ev->hdr.action == CW_ACTION_KILL_RUN)
 			ev->kill_latency_ns = 0;
 		return;
 	}
@@ -1040,6 +1054,8 @@ int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
 	struct cw_cell_links *l = find_cell(m, cell_id);
 	int ret = bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cells), &cell_id) ? -errno : 0;
 	char dir[PATH_MAX];
+
+	bpf_map_delete_elem(bpf_map__fd(m->skel->maps.doomed), &cell_id);	/* if it was */
 
 	if (m->pin_dir) {
 		cell_pin_dir(m, cell_id, dir, sizeof(dir));

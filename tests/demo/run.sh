@@ -19,8 +19,14 @@ echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go 
 echo "   exit status $?; /output holds: $(cat "$work/out/summary.txt")"
 echo "   result: $(grep -o '"reason": "[a-z_]*"' "$work/result.json")"
 echo
-echo "== 2. hostile: the same kind of script tries to start a shell"
+echo "== 2. hostile: the same kind of script tries to start a shell: the shell dies before"
+echo "   its first instruction and the run ends with it (the script never reports back)"
 "$build/cellrun" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
+echo "   exit status $?"
+echo
+echo "== 2b. the same under rules/lenient.json: only the shell dies, the script goes on"
+"$build/cellrun" --log "$log" --input "$here" --rules "$here/../../rules/lenient.json" -- \
+	/usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
 echo "== 3. the shell alone: killed before its first instruction"
