@@ -399,7 +399,9 @@ static const struct condition {
 	[id] = { .kind = STRINGS, .offset = offsetof(struct cw_match, f), .events = ev, \
 		    .values = vals, .check = chk, .kernel = kt, .max_len = len, .max_count = cnt }
 	/* The kernel compares CW_NAME_MAX - 1 bytes of a basename (struct cw_name_key). */
-	S(C_BINARY, binary, EV(CW_EVENT_EXEC), NULL, NULL, KT(CW_KERNEL_EXEC), CW_NAME_MAX - 1, 0),
+	[C_BINARY] = { .kind = STRINGS, .offset = offsetof(struct cw_match, binary),
+		       .events = EV(CW_EVENT_EXEC), .kernel = KT(CW_KERNEL_EXEC),
+		       .max_len = CW_NAME_MAX - 1, .len_of_basename = true },
 	/* An exact path's LPM key holds its NUL too. */
 	S(C_PATH, path, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX),
 	  CW_LPM_PATH - 1, 0),
