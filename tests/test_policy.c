@@ -420,7 +420,8 @@ TEST(policy_reload_refuses_unenforceable_deny)
 		goto cleanup;
 	ASSERT_OK(write_text(rules,
 		"{\"rules\": [{\"name\": \"no-head\", \"description\": \"d\", \"event\": \"exec\","
-		" \"match\": {\"binary\": [\"head\"]}, \"action\": \"kill\", \"priority\": \"error\"},\n"
+		" \"match\": {\"binary\": [\"head\"]}, \"action\": \"kill\","
+		" \"priority\": \"error\"},\n"
 		"{\"name\": \"ports\", \"description\": \"d\", \"event\": \"network\", \"match\":"
 		" {\"cidr\": [\"10.0.0.0/8\"], \"port\": [1, 2, 3, 4, 5]}, \"action\": \"deny\","
 		" \"priority\": \"error\"}]}\n"), "write the new rules");

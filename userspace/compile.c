@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Compilation of rules into the kernel's maps.  Which rules the kernel
+ * decides, and how, is not decided here: the table of rule conditions in
+ * rules.c gave each rule its kernel target at load; this writes its keys.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -9,8 +14,6 @@
 
 #include "compile.h"
 #include "event.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev)
 {

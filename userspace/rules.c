@@ -635,21 +635,34 @@ static bool exceptions_inside(const struct cw_match *m, struct why *w)
 	return true;
 }
 
+/* The names of the conditions in @mask, quoted, joined by @sep. */
+static const char *names_of(__u32 mask, const char *sep, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < C_COUNT && n < len; c++) {
+		if (mask & C(c))
+			n += snprintf(buf + n, len - n, "%s\"%s\"", n ? sep : "",
+				      condition_names[c]);
+	}
+	return buf;
+}
+
 static bool target_fits(const struct cw_rule *r, const struct kernel_target *t, struct why *w)
 {
 	const struct cw_match *m = &r->match;
 	__u32 present = conditions_present(m);
-	char ptr[64];
+	char ptr[64], names[128];
 
 	if (!within(m, t->allowed, "/match", w))
 		return false;
 	if (t->keys && !(present & t->keys))
-		return because(w, "/match", "the kernel decides %s only with \"%s\"%s", t->what,
-			       condition_names[__builtin_ctz(t->keys)],
-			       t->keys & (t->keys - 1) ? " or the like" : "");
+		return because(w, "/match", "the kernel decides %s only by %s", t->what,
+			       names_of(t->keys, " or ", names, sizeof(names)));
 	if (__builtin_popcount(present & t->exclusive) > 1)
-		return because(w, "/match", "the kernel decides %s by one of %s, not both", t->what,
-			       "\"path\" and \"path_prefix\"");
+		return because(w, "/match", "the kernel decides %s by %s, not both", t->what,
+			       names_of(t->exclusive, " or ", names, sizeof(names)));
 	if (t->fixed >= 0) {
 		const struct cw_strlist *l = cond_strings(t->fixed, m);
 
