@@ -395,49 +395,62 @@ static const struct condition {
 	bool len_of_basename;		/* ... counted on the value's last component */
 	size_t max_count;		/* kernel: values in one rule (0: no limit) */
 } conditions[C_COUNT] = {
-#define S(id, f, ev, vals, chk, kt, len, cnt) \
-	[id] = { .kind = STRINGS, .offset = offsetof(struct cw_match, f), .events = ev, \
-		    .values = vals, .check = chk, .kernel = kt, .max_len = len, .max_count = cnt }
+#define S(id, f, ev, vals, chk, kt, len) \
+	[id] = { #f, STRINGS, offsetof(struct cw_match, f), ev, vals, chk, kt, len }
 	/* The kernel compares CW_NAME_MAX - 1 bytes of a basename (struct cw_name_key). */
-	[C_BINARY] = { .kind = STRINGS, .offset = offsetof(struct cw_match, binary),
-		       .events = EV(CW_EVENT_EXEC), .kernel = KT(CW_KERNEL_EXEC),
-		       .max_len = CW_NAME_MAX - 1, .len_of_basename = true },
+	[C_BINARY] = { "binary", STRINGS, offsetof(struct cw_match, binary), EV(CW_EVENT_EXEC),
+		       .kernel = KT(CW_KERNEL_EXEC), .max_len = CW_NAME_MAX - 1,
+		       .len_of_basename = true },
 	/* An exact path's LPM key holds its NUL too. */
 	S(C_PATH, path, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX),
-	  CW_LPM_PATH - 1, 0),
-	S(C_PATH_PREFIX, path_prefix, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX),
-	  CW_LPM_PATH, 0),
-	S(C_BASENAME, basename, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_NAME), CW_NAME_MAX - 1, 0),
-	S(C_GLOB, glob, EV_PATHS, NULL, NULL, 0, 0, 0),
-	S(C_ARGV_CONTAINS, argv_contains, EV(CW_EVENT_EXEC), NULL, NULL, 0, 0, 0),
-	S(C_PARENT, parent, EV_ANY, NULL, NULL, 0, 0, 0),
-	S(C_ANCESTOR, ancestor, EV_ANY, NULL, NULL, 0, 0, 0),
-	S(C_FLAGS, flags, EV(CW_EVENT_OPEN), cw_open_flag_names, NULL, 0, 0, 0),
-	S(C_EXEC_HOW, exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names, NULL, 0, 0, 0),
+	  CW_LPM_PATH - 1),
+	S(C_PATH_PREFIX, path_prefix, EV_PATHS, NULL, NULL,
+	  KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX), CW_LPM_PATH),
+	S(C_BASENAME, basename, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_NAME), CW_NAME_MAX - 1),
+	S(C_GLOB, glob, EV_PATHS, NULL, NULL, 0, 0),
+	S(C_ARGV_CONTAINS, argv_contains, EV(CW_EVENT_EXEC), NULL, NULL, 0, 0),
+	S(C_PARENT, parent, EV_ANY, NULL, NULL, 0, 0),
+	S(C_ANCESTOR, ancestor, EV_ANY, NULL, NULL, 0, 0),
+	S(C_FLAGS, flags, EV(CW_EVENT_OPEN), cw_open_flag_names, NULL, 0, 0),
+	S(C_EXEC_HOW, exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names, NULL, 0, 0),
 	S(C_FAMILY, family, EV(CW_EVENT_NET), cw_net_family_names, NULL,
-	  KT(CW_KERNEL_SOCKET) | KT(CW_KERNEL_UNIX), 0, 0),
-	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0, 0),
-	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL, KT(CW_KERNEL_SOCKET), 0, 0),
-	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0, 0),
-	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, 0, 0, 0),
-	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, 0, 0, 0),
+	  KT(CW_KERNEL_SOCKET) | KT(CW_KERNEL_UNIX), 0),
+	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0),
+	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL,
+	  KT(CW_KERNEL_SOCKET), 0),
+	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0),
+	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, 0, 0),
+	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, 0, 0),
 #undef S
-	[C_UID] = { .kind = UIDS, .events = EV_ANY },
-	[C_CIDR] = { .kind = CIDRS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET) },
+	[C_UID] = { "uid", UIDS, .events = EV_ANY },
+	[C_CIDR] = { "cidr", CIDRS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET) },
 	/* struct cw_net_rule holds CW_MAX_PORT_RANGES ranges. */
-	[C_PORT] = { .kind = PORTS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET),
+	[C_PORT] = { "port", PORTS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET),
 		     .max_count = CW_MAX_PORT_RANGES },
-	[C_NOT] = { .kind = NOT, .events = EV_ANY, .kernel = KT(CW_KERNEL_NET) },
+	/* Of CIDRs only (kernel_target.not_allowed): exceptions in the LPM trie. */
+	[C_NOT] = { "not", NOT, .events = EV_ANY, .kernel = KT(CW_KERNEL_NET) },
 };
 
-static const char *const condition_names[C_COUNT] = {
-	[C_BINARY] = "binary", [C_PATH] = "path", [C_PATH_PREFIX] = "path_prefix",
-	[C_BASENAME] = "basename", [C_GLOB] = "glob", [C_ARGV_CONTAINS] = "argv_contains",
-	[C_PARENT] = "parent", [C_ANCESTOR] = "ancestor", [C_FLAGS] = "flags",
-	[C_EXEC_HOW] = "exec_how", [C_FAMILY] = "family", [C_OP] = "op",
-	[C_SOCKET_TYPE] = "socket_type", [C_SYSCALL] = "syscall", [C_OUTCOME] = "outcome",
-	[C_ERROR] = "error", [C_UID] = "uid", [C_CIDR] = "cidr", [C_PORT] = "port", [C_NOT] = "not",
-};
+/* The conditions a kernel target's maps hold: those whose row names the target. */
+static __u32 held_by(enum cw_kernel_target t)
+{
+	__u32 mask = 0;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		if (conditions[c].kernel & KT(t))
+			mask |= C(c);
+	}
+	return mask;
+}
+
+static int condition_named(const char *name)
+{
+	for (int c = 0; c < C_COUNT; c++) {
+		if (!strcmp(conditions[c].name, name))
+			return c;
+	}
+	return -1;
+}
 
 /* Can the kernel refuse the call (deny), or only kill at its exit? */
 enum refusal {
@@ -448,40 +461,38 @@ enum refusal {
 
 /*
  * The combinations the kernel decides alone: a rule of @event whose
- * conditions are all in @allowed (each within its row's limits), with at
- * least one of @keys (none: no condition at all), at most one of
- * @exclusive, @fixed holding exactly @fixed_value, and "not" holding only
- * @not_allowed.  A rule with a rate never: rates are counted in userspace.
+ * conditions are all held by the target (the rows naming it, each value
+ * within the row's limits), with at least one of @keys (none: no condition
+ * at all), at most one of @exclusive, @fixed holding exactly @fixed_value,
+ * and "not" holding only @not_allowed.  A rule with a rate never: rates
+ * are counted in userspace.
  */
 static const struct kernel_target {
 	enum cw_kernel_target id;
 	__u32 event;
-	__u32 keys, allowed, exclusive, not_allowed;
+	__u32 keys, exclusive, not_allowed;
 	int fixed;			/* a condition that must name exactly one value, or -1 */
 	const char *fixed_value;
 	enum refusal refuses;
 	const char *what;		/* what it decides, for messages */
 	const char *maps;
 } kernel_targets[] = {
-	{ CW_KERNEL_EXEC, CW_EVENT_EXEC, C(C_BINARY), C(C_BINARY), 0, 0, -1, NULL,
+	{ CW_KERNEL_EXEC, CW_EVENT_EXEC, C(C_BINARY), 0, 0, -1, NULL,
 	  REFUSES_LSM, "an exec by binary", "exec_inode_rules, exec_name_rules" },
 	{ CW_KERNEL_OPEN_PATH, CW_EVENT_OPEN, C(C_PATH) | C(C_PATH_PREFIX),
-	  C(C_PATH) | C(C_PATH_PREFIX), C(C_PATH) | C(C_PATH_PREFIX), 0, -1, NULL,
-	  REFUSES_LSM, "an open by path", "open_rules" },
-	{ CW_KERNEL_OPEN_NAME, CW_EVENT_OPEN, C(C_BASENAME), C(C_BASENAME), 0, 0, -1, NULL,
+	  C(C_PATH) | C(C_PATH_PREFIX), 0, -1, NULL, REFUSES_LSM, "an open by path", "open_rules" },
+	{ CW_KERNEL_OPEN_NAME, CW_EVENT_OPEN, C(C_BASENAME), 0, 0, -1, NULL,
 	  REFUSES_LSM, "an open by basename", "open_name_rules" },
-	{ CW_KERNEL_NET, CW_EVENT_NET, C(C_CIDR), C(C_CIDR) | C(C_PORT) | C(C_NOT), 0, C(C_CIDR),
-	  -1, NULL, REFUSES_ALWAYS, "a destination", "net4_rules, net6_rules" },
+	{ CW_KERNEL_NET, CW_EVENT_NET, C(C_CIDR), 0, C(C_CIDR), -1, NULL,
+	  REFUSES_ALWAYS, "a destination", "net4_rules, net6_rules" },
 	/* The socket() refusal is BPF-LSM's, but the monitor gates LSM denies by event kind. */
-	{ CW_KERNEL_SOCKET, CW_EVENT_NET, C(C_FAMILY) | C(C_SOCKET_TYPE),
-	  C(C_FAMILY) | C(C_SOCKET_TYPE) | C(C_OP), 0, 0, C_OP, "socket",
+	{ CW_KERNEL_SOCKET, CW_EVENT_NET, C(C_FAMILY) | C(C_SOCKET_TYPE), 0, 0, C_OP, "socket",
 	  REFUSES_NEVER, "a socket() by family and type", "socket_rules" },
-	{ CW_KERNEL_UNIX, CW_EVENT_NET, C(C_PATH) | C(C_PATH_PREFIX),
-	  C(C_FAMILY) | C(C_PATH) | C(C_PATH_PREFIX), C(C_PATH) | C(C_PATH_PREFIX), 0,
-	  C_FAMILY, "unix", REFUSES_NEVER, "a unix socket by path", "unix_rules" },
-	{ CW_KERNEL_SYSCALL, CW_EVENT_SYSCALL, C(C_SYSCALL), C(C_SYSCALL), 0, 0, -1, NULL,
+	{ CW_KERNEL_UNIX, CW_EVENT_NET, C(C_PATH) | C(C_PATH_PREFIX), C(C_PATH) | C(C_PATH_PREFIX),
+	  0, C_FAMILY, "unix", REFUSES_NEVER, "a unix socket by path", "unix_rules" },
+	{ CW_KERNEL_SYSCALL, CW_EVENT_SYSCALL, C(C_SYSCALL), 0, 0, -1, NULL,
 	  REFUSES_NEVER, "a syscall", "syscall_rules" },
-	{ CW_KERNEL_SIGNAL, CW_EVENT_SIGNAL, 0, 0, 0, 0, -1, NULL,
+	{ CW_KERNEL_SIGNAL, CW_EVENT_SIGNAL, 0, 0, 0, -1, NULL,
 	  REFUSES_LSM, "a signal out of the cell", "syscall_rules" },
 };
 
@@ -576,9 +587,9 @@ static bool within(const struct cw_match *m, __u32 allowed, const char *at, stru
 
 		if (!n)
 			continue;
-		snprintf(ptr, sizeof(ptr), "%s/%s", at, condition_names[c]);
+		snprintf(ptr, sizeof(ptr), "%s/%s", at, conditions[c].name);
 		if (!(allowed & C(c)))
-			return because(w, ptr, "\"%s\"%s is judged in userspace", condition_names[c],
+			return because(w, ptr, "\"%s\"%s is judged in userspace", conditions[c].name,
 				       strcmp(at, "/match") ? " inside \"not\"" : "");
 		if (row->max_count && n > row->max_count)
 			return because(w, ptr, "%zu %s, at most %zu", n,
@@ -589,7 +600,7 @@ static bool within(const struct cw_match *m, __u32 allowed, const char *at, stru
 
 			if (len > row->max_len)
 				return because(w, ptr, "\"%s\" value of %zu bytes, at most %zu: '%.40s%s'",
-					       condition_names[c], len, row->max_len, v,
+					       conditions[c].name, len, row->max_len, v,
 					       strlen(v) > 40 ? "..." : "");
 		}
 	}
@@ -644,7 +655,7 @@ static const char *names_of(__u32 mask, const char *sep, char *buf, size_t len)
 	for (int c = 0; c < C_COUNT && n < len; c++) {
 		if (mask & C(c))
 			n += snprintf(buf + n, len - n, "%s\"%s\"", n ? sep : "",
-				      condition_names[c]);
+				      conditions[c].name);
 	}
 	return buf;
 }
@@ -655,7 +666,7 @@ static bool target_fits(const struct cw_rule *r, const struct kernel_target *t, 
 	__u32 present = conditions_present(m);
 	char ptr[64], names[128];
 
-	if (!within(m, t->allowed, "/match", w))
+	if (!within(m, held_by(t->id), "/match", w))
 		return false;
 	if (t->keys && !(present & t->keys))
 		return because(w, "/match", "the kernel decides %s only by %s", t->what,
@@ -666,10 +677,10 @@ static bool target_fits(const struct cw_rule *r, const struct kernel_target *t, 
 	if (t->fixed >= 0) {
 		const struct cw_strlist *l = cond_strings(t->fixed, m);
 
-		snprintf(ptr, sizeof(ptr), "/match/%s", condition_names[t->fixed]);
+		snprintf(ptr, sizeof(ptr), "/match/%s", conditions[t->fixed].name);
 		if (l->n != 1 || strcmp(l->v[0], t->fixed_value))
 			return because(w, ptr, "the kernel decides %s only with \"%s\": [\"%s\"]",
-				       t->what, condition_names[t->fixed], t->fixed_value);
+				       t->what, conditions[t->fixed].name, t->fixed_value);
 	}
 	if (m->not) {
 		if (!(conditions_present(m->not) & t->not_allowed))
@@ -778,7 +789,7 @@ static int parse_condition(struct parser *p, enum cond_id id, json_t *v, __u32 e
 	int ret;
 
 	if (!(c->events & EV(event)))
-		return fail(p, "\"%s\" does not apply to %s events", condition_names[id],
+		return fail(p, "\"%s\" does not apply to %s events", conditions[id].name,
 			    cw_event_kind_name(event));
 	switch (c->kind) {
 	case UIDS:
@@ -798,7 +809,7 @@ static int parse_condition(struct parser *p, enum cond_id id, json_t *v, __u32 e
 	l = (struct cw_strlist *)((char *)m + c->offset);
 	ret = collect_strings(p, v, l, true);
 	if (!ret && c->values)
-		ret = check_names(p, l, c->values, condition_names[id]);
+		ret = check_names(p, l, c->values, conditions[id].name);
 	if (!ret && c->check)
 		ret = c->check(p, l);
 	return ret;
@@ -813,7 +824,7 @@ static int parse_match(struct parser *p, json_t *obj, __u32 event, struct cw_mat
 		return fail(p, "must be an object of conditions");
 	json_object_foreach(obj, key, v) {
 		size_t saved = push(p, key);
-		int id = lookup_name(condition_names, C_COUNT, key);
+		int id = condition_named(key);
 		int ret;
 
 		if (id < 0)
