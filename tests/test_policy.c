@@ -546,6 +546,57 @@ cleanup:
 	test_cgroup_destroy(&tc);
 }
 
+/*
+ * A reload whose file has a deny the kernel would not enforce is refused
+ * whole: its valid rules do not take effect either, the old ones stay, and
+ * the log says where and why.
+ */
+TEST(policy_reload_refuses_unenforceable_deny)
+{
+	const char *log_path = test_path(1, "log.json"), *rules = test_path(0, "rules.json");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	char extra[4200];
+	json_t *log = NULL, *ev;
+	const char *why = NULL;
+	size_t i;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	write_rules(rules, "cat", "kill");
+	snprintf(extra, sizeof(extra), "--rules %s", rules);
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	ASSERT_OK(write_text(rules,
+		"{\"rules\": [{\"name\": \"no-head\", \"description\": \"d\", \"event\": \"exec\","
+		" \"match\": {\"binary\": [\"head\"]}, \"action\": \"kill\","
+		" \"priority\": \"error\"},\n"
+		"{\"name\": \"ports\", \"description\": \"d\", \"event\": \"network\", \"match\":"
+		" {\"cidr\": [\"10.0.0.0/8\"], \"port\": [1, 2, 3, 4, 5]}, \"action\": \"deny\","
+		" \"priority\": \"error\"}]}\n"), "write the new rules");
+	kill(w.pid, SIGHUP);
+	usleep(500000);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/bin/cat", "/dev/null", NULL }), 128 + 9,
+		  "the old rules stay in force");
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/head", "-c0", "/dev/null", NULL }), 0,
+		  "nothing of the refused file applies");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	json_array_foreach(log, i, ev) {
+		const char *a = jstr(ev, "event.action"), *o = jstr(ev, "event.outcome");
+
+		if (a && !strcmp(a, "rules-reload") && o && !strcmp(o, "failure"))
+			why = jstr(ev, "error.message");
+	}
+	if (ASSERT_OK_PTR(why, "the refused reload is logged"))
+		ASSERT_HAS(why, ":2:101: rule 'ports': deny needs a rule the kernel decides: "
+			   "5 port ranges, at most 4", "where and why");
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}
+
 /* Two cells, two policies, one monitor: each cell gets its own verdicts. */
 TEST(policy_per_cell)
 {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include "compile.h"
 #include "event.h"
 #include "rules.h"
 #include "test.h"
@@ -110,10 +111,14 @@ TEST(rules_syntax_error_has_position)
 	ASSERT_NULL(rs.rules, "nothing half-loaded");
 }
 
-/* A rule file with one rule whose "match" and "action" are given, laid out on known lines. */
-static const char *one_rule(const char *event, const char *match, const char *action)
+/*
+ * A rule file with one rule whose "match" and "action" are given, laid out
+ * on known lines (match on line 8, action on 9), @extra keys after priority.
+ */
+static const char *one_rule_with(const char *event, const char *match, const char *action,
+				 const char *extra)
 {
-	static char text[2048];
+	static char text[4096];
 
 	snprintf(text, sizeof(text),
 		 "{\n"
@@ -125,11 +130,16 @@ static const char *one_rule(const char *event, const char *match, const char *ac
 		 "      \"event\": \"%s\",\n"
 		 "      \"match\": %s,\n"
 		 "      \"action\": \"%s\",\n"
-		 "      \"priority\": \"critical\"\n"
+		 "      \"priority\": \"critical\"%s\n"
 		 "    }\n"
 		 "  ]\n"
-		 "}\n", event, match, action);
+		 "}\n", event, match, action, extra);
 	return text;
+}
+
+static const char *one_rule(const char *event, const char *match, const char *action)
+{
+	return one_rule_with(event, match, action, "");
 }
 
 TEST(rules_semantic_errors_have_position_and_rule)
@@ -152,7 +162,8 @@ TEST(rules_semantic_errors_have_position_and_rule)
 		{ "syscall", "{\"syscall\": [\"frobnicate\"]}", "kill",
 		  ":8:28: rule 'r1': unknown syscall 'frobnicate'" },
 		{ "open", "{\"glob\": [\"/etc/*\"]}", "deny",
-		  ":9:17: rule 'r1': \"deny\" needs conditions the kernel decides" },
+		  ":8:25: rule 'r1': deny needs a rule the kernel decides: \"glob\" is judged "
+		  "in userspace" },
 		{ "open", "{\"nope\": []}", "alert",
 		  ":8:25: rule 'r1': unknown condition \"nope\"" },
 	};
@@ -268,4 +279,262 @@ TEST(rules_check_command)
 	ASSERT_OK(run_cmd((char *[]){ bin, "rules", "check", (char *)bad, NULL }, 10, &res), "run");
 	ASSERT_EQ(res.status, 1, "a bad file fails the check");
 	ASSERT_HAS(res.err, ":1:73: rule 'r': unknown action \"zap\"", "file:line:column and rule");
+}
+
+/* A deny the kernel would not enforce, or a layer it cannot have, is refused where it is written. */
+TEST(rules_refused_when_the_layer_is_out_of_reach)
+{
+	char long_path[256], match[512];
+	static const struct {
+		const char *event, *match, *action, *extra, *want;
+	} cases[] = {
+		{ "network", "{\"cidr\": [\"10.0.0.0/8\"], \"port\": [1, 2, 3, 4, 5]}", "deny", "",
+		  ":8:49: rule 'r1': deny needs a rule the kernel decides: 5 port ranges, at most 4" },
+		{ "network", "{\"cidr\": [\"0.0.0.0/0\"], \"not\": {\"cidr\": [\"127.0.0.0/8\"], "
+		  "\"glob\": [\"/run/*\"]}}", "deny", "",
+		  ":8:81: rule 'r1': deny needs a rule the kernel decides: \"glob\" inside \"not\" "
+		  "is judged in userspace" },
+		{ "network", "{\"cidr\": [\"10.1.0.0/16\"], \"not\": {\"cidr\": [\"10.0.0.0/8\"]}}",
+		  "deny", "",
+		  ":8:58: rule 'r1': deny needs a rule the kernel decides: \"not\" CIDR 10.0.0.0/8 "
+		  "lies in none of the rule's CIDRs" },
+		{ "network", "{\"family\": [\"unix\"], \"path\": [\"/run/x.sock\"]}", "deny", "",
+		  ":9:17: rule 'r1': deny needs a rule the kernel decides: the kernel kills but "
+		  "cannot refuse a unix socket by path; use \"kill\"" },
+		{ "syscall", "{\"syscall\": [\"ptrace\"]}", "deny", "",
+		  ":9:17: rule 'r1': deny needs a rule the kernel decides: the kernel kills but "
+		  "cannot refuse a syscall" },
+		{ "exec", "{\"binary\": [\"/opt/a-tool-whose-name-is-longer-than-31\"]}", "deny", "",
+		  ":8:27: rule 'r1': deny needs a rule the kernel decides: \"binary\" value of 35 "
+		  "bytes, at most 31" },
+		{ "network", "{\"cidr\": [\"10.0.0.0/8\"]}", "deny",
+		  ",\n      \"rate\": {\"count\": 2, \"seconds\": 1}",
+		  ":11:15: rule 'r1': deny needs a rule the kernel decides: a rate is counted in "
+		  "userspace" },
+		{ "exec", "{\"binary\": [\"sh\"], \"argv_contains\": [\"-c\"]}", "kill",
+		  ",\n      \"layer\": \"kernel\"",
+		  ":8:52: rule 'r1': \"layer\": \"kernel\" needs a rule the kernel decides: "
+		  "\"argv_contains\" is judged in userspace" },
+		{ "fork", "{}", "kill", ",\n      \"layer\": \"kernel\"",
+		  ":7:16: rule 'r1': \"layer\": \"kernel\" needs a rule the kernel decides: fork "
+		  "events are judged in userspace" },
+		{ "syscall", "{\"syscall\": [\"read\"]}", "kill", "",
+		  ":8:28: rule 'r1': syscall 'read' is never observed: the monitor watches those of "
+		  "bpf/syscalls.def" },
+		{ "syscall", "{\"syscall\": [\"openat\"]}", "alert", "",
+		  ":8:28: rule 'r1': syscall 'openat' is reported as an open event, never as a "
+		  "syscall event" },
+	};
+
+	memset(long_path, 'a', 200);
+	long_path[200] = '\0';
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *event = "open", *action = "deny", *extra = "", *want;
+		struct cw_ruleset rs;
+		char err[512] = "";
+		const char *path;
+
+		if (i < sizeof(cases) / sizeof(cases[0])) {
+			event = cases[i].event;
+			snprintf(match, sizeof(match), "%s", cases[i].match);
+			action = cases[i].action;
+			extra = cases[i].extra;
+			want = cases[i].want;
+		} else {
+			/* An open path the kernel's LPM key cannot hold: 201 bytes. */
+			snprintf(match, sizeof(match), "{\"path\": [\"/%s\"]}", long_path);
+			want = ":8:25: rule 'r1': deny needs a rule the kernel decides: \"path\" value "
+			       "of 201 bytes, at most 127";
+		}
+		path = write_file("layer.json", one_rule_with(event, match, action, extra));
+		ASSERT_EQ(cw_rules_load(&rs, path, err, sizeof(err)), -EINVAL, want);
+		ASSERT_HAS(err, want, "file:line:column: rule: why");
+		ASSERT_HAS(err, path, "message names the file");
+		ASSERT_NULL(rs.rules, "nothing half-loaded");
+	}
+}
+
+/* The same rules within the kernel's limits load, and say how the kernel decides them. */
+TEST(rules_within_the_kernel_limits_load)
+{
+	static const struct {
+		const char *event, *match, *action, *extra;
+		enum cw_kernel_target kernel;
+	} cases[] = {
+		{ "network", "{\"cidr\": [\"10.0.0.0/8\"], \"port\": [1, 2, 3, \"5-9\"]}", "deny", "",
+		  CW_KERNEL_NET },
+		{ "network", "{\"cidr\": [\"0.0.0.0/0\"], \"not\": {\"cidr\": [\"127.0.0.0/8\"]}}",
+		  "deny", "", CW_KERNEL_NET },
+		{ "network", "{\"family\": [\"unix\"], \"path\": [\"/run/x.sock\"]}", "kill", "",
+		  CW_KERNEL_UNIX },
+		{ "network", "{\"op\": [\"socket\"], \"family\": [\"packet\"]}", "kill",
+		  ",\n      \"layer\": \"kernel\"", CW_KERNEL_SOCKET },
+		{ "exec", "{\"binary\": [\"sh\"]}", "kill", ",\n      \"layer\": \"kernel\"",
+		  CW_KERNEL_EXEC },
+		{ "exec", "{\"binary\": [\"/opt/a-tool-whose-name-is-longer-than-31\"]}", "kill", "",
+		  CW_KERNEL_NONE },
+		{ "open", "{\"basename\": [\".env\"]}", "deny", "", CW_KERNEL_OPEN_NAME },
+		{ "open", "{\"path_prefix\": [\"/root/.ssh/\"]}", "deny", "", CW_KERNEL_OPEN_PATH },
+		{ "open", "{\"glob\": [\"/etc/*\"]}", "kill", "", CW_KERNEL_NONE },
+		{ "syscall", "{\"syscall\": [\"ptrace\", \"setuid\"]}", "kill", "", CW_KERNEL_SYSCALL },
+		{ "signal", "{}", "deny", "", CW_KERNEL_SIGNAL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cw_ruleset rs;
+		char err[512] = "";
+		const char *path = write_file("ok.json", one_rule_with(cases[i].event,
+			cases[i].match, cases[i].action, cases[i].extra));
+
+		if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
+			continue;
+		ASSERT_EQ(rs.rules[0].kernel, cases[i].kernel, cases[i].match);
+		cw_rules_free(&rs);
+	}
+}
+
+struct entries {
+	size_t n[CW_RULE_MAPS];
+	size_t total, exceptions;
+};
+
+/* A map writer that counts what compile writes; "not" CIDRs are entries that decide nothing. */
+static int count_entry(void *ctx, enum cw_rule_map map, const void *key, const void *val)
+{
+	struct entries *e = ctx;
+	const struct cw_verdict *v = val;	/* first member of struct cw_net_rule too */
+
+	(void)key;
+	e->n[map]++;
+	e->total++;
+	e->exceptions += v->action == CW_ACTION_NONE;
+	return 0;
+}
+
+static struct entries compiled(const struct cw_rule *r)
+{
+	struct entries e = {};
+
+	ASSERT_OK(cw_rule_compile_entries(r, 7, count_entry, &e), r->name);
+	return e;
+}
+
+/* The table and the compiler agree: a rule the table gives the kernel is written, deny included. */
+TEST(rules_kernel_target_agrees_with_compile)
+{
+	struct cw_ruleset rs;
+	char path[4096], err[512] = "";
+	const char *deny = write_file("deny.json",
+		"{\"rules\": ["
+		"{\"name\": \"egress\", \"description\": \"d\", \"event\": \"network\","
+		" \"match\": {\"cidr\": [\"0.0.0.0/0\", \"::/0\"], \"not\": {\"cidr\": [\"127.0.0.0/8\","
+		" \"::1/128\"]}}, \"action\": \"deny\", \"priority\": \"warning\"},"
+		"{\"name\": \"ports\", \"description\": \"d\", \"event\": \"network\","
+		" \"match\": {\"cidr\": [\"10.0.0.0/8\"], \"port\": [22, \"80-90\", 443, 8080]},"
+		" \"action\": \"deny\", \"priority\": \"warning\"},"
+		"{\"name\": \"shells\", \"description\": \"d\", \"event\": \"exec\","
+		" \"match\": {\"binary\": [\"sh\", \"/usr/bin/dash\"]}, \"action\": \"deny\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"keys\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"path\": [\"/etc/shadow\"]}, \"action\": \"deny\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"env\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"basename\": [\".env\", \".netrc\"]}, \"action\": \"deny\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"sig\", \"description\": \"d\", \"event\": \"signal\", \"action\": \"deny\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"glob\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"glob\": [\"/proc/*/environ\"]}, \"action\": \"kill\","
+		" \"priority\": \"warning\"}]}");
+	struct entries e;
+
+	if (!ASSERT_OK(cw_rules_load(&rs, deny, err, sizeof(err)), err))
+		return;
+	for (size_t i = 0; i < rs.nrules; i++) {
+		const struct cw_rule *r = &rs.rules[i];
+
+		e = compiled(r);
+		if (r->action == CW_RULE_DENY)
+			ASSERT_NEQ(r->kernel, CW_KERNEL_NONE, "an accepted deny is the kernel's");
+		ASSERT_EQ(e.total > e.exceptions, r->kernel != CW_KERNEL_NONE, r->name);
+	}
+	e = compiled(&rs.rules[0]);
+	ASSERT_EQ(e.n[CW_MAP_NET4], 2, "egress: 0.0.0.0/0 and its exception");
+	ASSERT_EQ(e.n[CW_MAP_NET6], 2, "egress: ::/0 and its exception");
+	ASSERT_EQ(e.exceptions, 2, "the \"not\" CIDRs decide nothing");
+	e = compiled(&rs.rules[1]);
+	ASSERT_EQ(e.n[CW_MAP_NET4], 1, "four port ranges: one entry");
+	e = compiled(&rs.rules[2]);
+	ASSERT_EQ(e.n[CW_MAP_EXEC_NAME], 2, "each binary by name");
+	e = compiled(&rs.rules[4]);
+	ASSERT_EQ(e.n[CW_MAP_OPEN_NAME], 2, "each basename");
+	e = compiled(&rs.rules[5]);
+	ASSERT_EQ(e.n[CW_MAP_SYSCALL], 1, "signals out of the cell");
+	e = compiled(&rs.rules[6]);
+	ASSERT_EQ(e.total, 0, "a glob is userspace's");
+	cw_rules_free(&rs);
+
+	/* The default policy: every rule the table gives the kernel is written. */
+	snprintf(path, sizeof(path), "%s/rules/default.json", src_dir);
+	if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
+		return;
+	for (size_t i = 0; i < rs.nrules; i++) {
+		e = compiled(&rs.rules[i]);
+		ASSERT_EQ(e.total > 0, rs.rules[i].kernel != CW_KERNEL_NONE, rs.rules[i].name);
+	}
+	cw_rules_free(&rs);
+}
+
+/* What the kernel judges, userspace does not judge again: from the rule's target. */
+TEST(rules_kernel_judged_by_target)
+{
+	static struct cw_event ev;
+	struct cw_ruleset rs;
+	char err[512] = "";
+	const char *path = write_file("judged.json",
+		"{\"rules\": ["
+		"{\"name\": \"shadow\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"path\": [\"/etc/shadow\"]}, \"action\": \"kill\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"shadow-glob\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"glob\": [\"/etc/shad*\"]}, \"action\": \"kill\","
+		" \"priority\": \"warning\"}]}");
+	struct cw_rule *exact, *glob;
+
+	if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
+		return;
+	exact = &rs.rules[0];
+	glob = &rs.rules[1];
+	/* As cw_rules_compile() marks what it wrote. */
+	exact->in_kernel = exact->kernel != CW_KERNEL_NONE;
+	glob->in_kernel = glob->kernel != CW_KERNEL_NONE;
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = CW_EVENT_OPEN;
+	strcpy(ev.open.path, "/etc/shadow");
+	ev.open.path_len = strlen(ev.open.path) + 1;
+	ev.open.ret = 3;
+	ASSERT_TRUE(cw_rule_kernel_judged(exact, &ev), "a successful open: the kernel's");
+	ASSERT_FALSE(cw_rule_kernel_judged(glob, &ev), "a glob: userspace's");
+	ev.open.ret = -EACCES;
+	ASSERT_FALSE(cw_rule_kernel_judged(exact, &ev), "a failed open had no file to look up");
+	cw_rules_free(&rs);
+}
+
+/* rules/README.md states the limits the table enforces. */
+TEST(rules_readme_states_the_kernel_limits)
+{
+	static char text[65536];
+	char path[4096], want[64];
+
+	snprintf(path, sizeof(path), "%s/rules/README.md", src_dir);
+	if (!ASSERT_TRUE(read_text(path, text, sizeof(text)) > 0, path))
+		return;
+	snprintf(want, sizeof(want), "up to %d bytes", CW_LPM_PATH - 1);
+	ASSERT_HAS(text, want, "exact path limit");
+	snprintf(want, sizeof(want), "up to %d bytes", CW_NAME_MAX - 1);
+	ASSERT_HAS(text, want, "basename limit");
+	snprintf(want, sizeof(want), "up to %d ranges", CW_MAX_PORT_RANGES);
+	ASSERT_HAS(text, want, "port ranges");
+	for (int t = CW_KERNEL_EXEC; t < CW_KERNEL_TARGETS; t++)
+		ASSERT_HAS(text, cw_kernel_target_name(t), "each kernel target's maps");
 }

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Compilation of rules into the kernel's maps.  Which rules the kernel
+ * decides, and how, is not decided here: the table of rule conditions in
+ * rules.c gave each rule its kernel target at load; this writes its keys.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,161 +15,58 @@
 #include "compile.h"
 #include "event.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool only(const struct cw_match *m, const struct cw_strlist *const *allowed, size_t n)
-{
-	const struct cw_strlist *all[] = {
-		&m->binary, &m->path, &m->path_prefix, &m->basename, &m->glob, &m->argv_contains,
-		&m->parent, &m->ancestor, &m->flags, &m->exec_how, &m->family, &m->op,
-		&m->socket_type, &m->syscall, &m->outcome, &m->error,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
-		bool ok = false;
-
-		for (size_t j = 0; j < n; j++)
-			ok |= all[i] == allowed[j];
-		if (all[i]->n && !ok)
-			return false;
-	}
-	return !m->nuids;
-}
-
-static bool exec_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	return m->binary.n && !m->not && !m->ncidrs && !m->nports &&
-	       only(m, (const struct cw_strlist *const[]){ &m->binary }, 1);
-}
-
-/* Basenames alone, each short enough for the kernel's name keys. */
-static bool open_name_decidable(const struct cw_match *m)
-{
-	if (m->not || !m->basename.n ||
-	    !only(m, (const struct cw_strlist *const[]){ &m->basename }, 1))
-		return false;
-	for (size_t i = 0; i < m->basename.n; i++) {
-		if (strlen(m->basename.v[i]) >= CW_NAME_MAX)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Paths the kernel's LPM trie holds: exact paths or prefixes (one kind),
- * each short enough for a key.
- */
-static bool lpm_paths(const struct cw_match *m)
-{
-	/* Both lists at once would mean "exactly this and starting with that": leave it. */
-	if (!(m->path.n || m->path_prefix.n) || (m->path.n && m->path_prefix.n))
-		return false;
-	for (size_t i = 0; i < m->path.n; i++) {
-		if (strlen(m->path.v[i]) + 1 > CW_LPM_PATH)
-			return false;
-	}
-	for (size_t i = 0; i < m->path_prefix.n; i++) {
-		if (strlen(m->path_prefix.v[i]) > CW_LPM_PATH)
-			return false;
-	}
-	return true;
-}
-
-static bool open_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	if (open_name_decidable(m))
-		return true;
-	return !m->not && lpm_paths(m) &&
-	       only(m, (const struct cw_strlist *const[]){ &m->path, &m->path_prefix }, 2);
-}
-
-/* A unix socket by path (the peer's bound name or the one dialled), any op. */
-static bool unix_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	return !m->not && !m->ncidrs && !m->nports && lpm_paths(m) &&
-	       m->family.n == 1 && !strcmp(m->family.v[0], "unix") &&
-	       only(m, (const struct cw_strlist *const[]){ &m->family, &m->path,
-							   &m->path_prefix }, 3);
-}
-
-static bool net_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	if (!m->ncidrs || m->nports > CW_MAX_PORT_RANGES || !only(m, NULL, 0))
-		return false;
-	if (m->not && (m->not->not || m->not->nports || !m->not->ncidrs || !only(m->not, NULL, 0)))
-		return false;
-	return true;
-}
-
-static bool socket_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	if (m->not || m->ncidrs || m->nports || !(m->family.n || m->socket_type.n) ||
-	    !only(m, (const struct cw_strlist *const[]){ &m->family, &m->socket_type, &m->op }, 3))
-		return false;
-	return m->op.n == 1 && !strcmp(m->op.v[0], "socket");
-}
-
-static bool syscall_decidable(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	return m->syscall.n && !m->not &&
-	       only(m, (const struct cw_strlist *const[]){ &m->syscall }, 1);
-}
-
-static bool decidable(const struct cw_rule *r)
-{
-	if (r->rate_count)
-		return false;
-	switch (r->event) {
-	case CW_EVENT_EXEC:
-		return exec_decidable(r);
-	case CW_EVENT_OPEN:
-		return open_decidable(r);
-	case CW_EVENT_NET:
-		return net_decidable(r) || socket_decidable(r) || unix_decidable(r);
-	case CW_EVENT_SYSCALL:
-		return syscall_decidable(r);
-	case CW_EVENT_SIGNAL:
-		/* Every signal out of the cell: the kernel names the target itself. */
-		return !memcmp(&r->match, &(struct cw_match){}, sizeof(r->match));
-	default:
-		return false;
-	}
-}
-
 bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev)
 {
-	if (!r->in_kernel)
-		return false;
-	/* The kernel sees the file of a successful open only; a failed attempt is ours. */
-	if (ev->hdr.type == CW_EVENT_OPEN)
-		return ev->open.ret >= 0;
-	/* The hooks see inet destinations; socket rules the socket() call. */
-	if (ev->hdr.type == CW_EVENT_NET)
-		return ev->net.family == AF_INET || ev->net.family == AF_INET6;
-	return true;
+	return r->in_kernel && cw_kernel_target_sees(r->kernel, ev);
+}
+
+/* Each map's fd in struct cw_rule_maps, its key size and where the key's policy id lies. */
+static const struct {
+	size_t fd_off, key_size, policy_off;
+} maps_of[CW_RULE_MAPS] = {
+	[CW_MAP_EXEC_INODE] = { offsetof(struct cw_rule_maps, exec_inode),
+				sizeof(struct cw_inode_key), 0 },
+	[CW_MAP_EXEC_NAME] = { offsetof(struct cw_rule_maps, exec_name),
+			       sizeof(struct cw_name_key), 0 },
+	[CW_MAP_OPEN] = { offsetof(struct cw_rule_maps, open), sizeof(struct cw_path_key), 4 },
+	[CW_MAP_OPEN_NAME] = { offsetof(struct cw_rule_maps, open_name),
+			       sizeof(struct cw_name_key), 0 },
+	[CW_MAP_UNIX_PATH] = { offsetof(struct cw_rule_maps, unix_path),
+			       sizeof(struct cw_path_key), 4 },
+	[CW_MAP_NET4] = { offsetof(struct cw_rule_maps, net4), sizeof(struct cw_net4_key), 4 },
+	[CW_MAP_NET6] = { offsetof(struct cw_rule_maps, net6), sizeof(struct cw_net6_key), 4 },
+	[CW_MAP_SYSCALL] = { offsetof(struct cw_rule_maps, syscall),
+			     sizeof(struct cw_syscall_key), 0 },
+	[CW_MAP_SOCKET] = { offsetof(struct cw_rule_maps, socket),
+			    sizeof(struct cw_socket_key), 0 },
+};
+
+static int map_fd(const struct cw_rule_maps *maps, enum cw_rule_map map)
+{
+	return *(const int *)((const char *)maps + maps_of[map].fd_off);
 }
 
 /* First rule wins: an entry already written for this policy stays. */
-static int put(int fd, const void *key, const void *val)
+static int put_fd(void *ctx, enum cw_rule_map map, const void *key, const void *val)
 {
-	if (bpf_map_update_elem(fd, key, val, BPF_NOEXIST) && errno != EEXIST)
+	if (bpf_map_update_elem(map_fd(ctx, map), key, val, BPF_NOEXIST) && errno != EEXIST)
 		return -errno;
 	return 0;
 }
 
-static int compile_exec(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+/* Where entries go: the maps through bpf(2), or a test's or the fuzzer's writer. */
+struct writer {
+	cw_rule_put_fn put;
+	void *ctx;
+};
+
+static int put(const struct writer *w, enum cw_rule_map map, const void *key, const void *val)
+{
+	return w->put(w->ctx, map, key, val);
+}
+
+
+static int compile_exec(const struct cw_rule *r, __u32 policy, const struct writer *w,
 			const struct cw_verdict *v)
 {
 	const struct cw_match *m = &r->match;
@@ -174,7 +76,7 @@ static int compile_exec(const struct cw_rule *r, __u32 policy, const struct cw_r
 		struct cw_inode_key k = m->inodes[i];
 
 		k.policy = policy;
-		ret = put(maps->exec_inode, &k, v);
+		ret = put(w, CW_MAP_EXEC_INODE, &k, v);
 	}
 	for (size_t i = 0; !ret && i < m->binary.n; i++) {
 		const char *b = strrchr(m->binary.v[i], '/');
@@ -184,7 +86,7 @@ static int compile_exec(const struct cw_rule *r, __u32 policy, const struct cw_r
 		if (strlen(b) >= sizeof(k.name))
 			continue;	/* the kernel compares CW_NAME_MAX - 1 bytes: identity only */
 		memcpy(k.name, b, strlen(b));
-		ret = put(maps->exec_name, &k, v);
+		ret = put(w, CW_MAP_EXEC_NAME, &k, v);
 	}
 	return ret;
 }
@@ -200,53 +102,53 @@ static void path_key(struct cw_path_key *k, __u32 policy, const char *s, bool ex
 }
 
 /* A rule's exact paths and prefixes into the LPM trie @fd. */
-static int compile_paths(const struct cw_rule *r, __u32 policy, int fd,
-			 const struct cw_verdict *v)
+static int compile_paths(const struct cw_rule *r, __u32 policy, const struct writer *w,
+			 enum cw_rule_map map, const struct cw_verdict *v)
 {
 	struct cw_path_key k;
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < r->match.path.n; i++) {
 		path_key(&k, policy, r->match.path.v[i], true);
-		ret = put(fd, &k, v);
+		ret = put(w, map, &k, v);
 	}
 	for (size_t i = 0; !ret && i < r->match.path_prefix.n; i++) {
 		path_key(&k, policy, r->match.path_prefix.v[i], false);
-		ret = put(fd, &k, v);
+		ret = put(w, map, &k, v);
 	}
 	return ret;
 }
 
-static int compile_open(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
-			const struct cw_verdict *v)
+static int compile_open_names(const struct cw_rule *r, __u32 policy, const struct writer *w,
+			      const struct cw_verdict *v)
 {
-	int ret = compile_paths(r, policy, maps->open, v);
+	int ret = 0;
 
 	for (size_t i = 0; !ret && i < r->match.basename.n; i++) {
 		struct cw_name_key nk = { .policy = policy };
 
 		memcpy(nk.name, r->match.basename.v[i], strlen(r->match.basename.v[i]));
-		ret = put(maps->open_name, &nk, v);
+		ret = put(w, CW_MAP_OPEN_NAME, &nk, v);
 	}
 	return ret;
 }
 
-static int put_cidr(const struct cw_rule_maps *maps, __u32 policy, const struct cw_cidr *c,
+static int put_cidr(const struct writer *w, __u32 policy, const struct cw_cidr *c,
 		    const struct cw_net_rule *val)
 {
 	if (c->family == AF_INET) {
 		struct cw_net4_key k = { .prefixlen = 32 + c->prefix, .policy = policy };
 
 		memcpy(k.addr, c->addr, 4);
-		return put(maps->net4, &k, val);
+		return put(w, CW_MAP_NET4, &k, val);
 	}
 	struct cw_net6_key k = { .prefixlen = 32 + c->prefix, .policy = policy };
 
 	memcpy(k.addr, c->addr, 16);
-	return put(maps->net6, &k, val);
+	return put(w, CW_MAP_NET6, &k, val);
 }
 
-static int compile_net(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+static int compile_net(const struct cw_rule *r, __u32 policy, const struct writer *w,
 		       const struct cw_verdict *v)
 {
 	struct cw_net_rule val = { .v = *v, .nports = r->match.nports };
@@ -261,10 +163,10 @@ static int compile_net(const struct cw_rule *r, __u32 policy, const struct cw_ru
 		struct cw_net_rule allow = { .v = { .rule_id = v->rule_id } };
 
 		for (size_t i = 0; !ret && i < r->match.not->ncidrs; i++)
-			ret = put_cidr(maps, policy, &r->match.not->cidrs[i], &allow);
+			ret = put_cidr(w, policy, &r->match.not->cidrs[i], &allow);
 	}
 	for (size_t i = 0; !ret && i < r->match.ncidrs; i++)
-		ret = put_cidr(maps, policy, &r->match.cidrs[i], &val);
+		ret = put_cidr(w, policy, &r->match.cidrs[i], &val);
 	return ret;
 }
 
@@ -277,7 +179,7 @@ static int number_of(const struct cw_name *t, const char *name)
 	return value;
 }
 
-static int compile_socket(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+static int compile_socket(const struct cw_rule *r, __u32 policy, const struct writer *w,
 			  const struct cw_verdict *v)
 {
 	const struct cw_match *m = &r->match;
@@ -294,13 +196,13 @@ static int compile_socket(const struct cw_rule *r, __u32 policy, const struct cw
 					number_of(cw_socket_type_names, m->socket_type.v[j]) : 0,
 			};
 
-			ret = put(maps->socket, &k, v);
+			ret = put(w, CW_MAP_SOCKET, &k, v);
 		}
 	}
 	return ret;
 }
 
-static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps,
+static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct writer *w,
 			   const struct cw_verdict *v)
 {
 	int ret = 0;
@@ -312,35 +214,46 @@ static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct c
 		};
 
 		if ((int)k.nr >= 0)
-			ret = put(maps->syscall, &k, v);
+			ret = put(w, CW_MAP_SYSCALL, &k, v);
 	}
 	return ret;
 }
 
-static int compile_rule(const struct cw_rule *r, __u32 policy, const struct cw_rule_maps *maps)
+/* The entries of @r, by the kernel target the table of conditions gave it at load. */
+static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writer *w)
 {
 	struct cw_verdict v = { .rule_id = r->id, .action = r->action };
+	struct cw_syscall_key sig = { .policy = policy, .nr = CW_NR_SIGNAL_OUT };
 
-	switch (r->event) {
-	case CW_EVENT_EXEC:
-		return compile_exec(r, policy, maps, &v);
-	case CW_EVENT_OPEN:
-		return compile_open(r, policy, maps, &v);
-	case CW_EVENT_NET:
-		if (r->match.ncidrs)
-			return compile_net(r, policy, maps, &v);
-		if (r->match.path.n || r->match.path_prefix.n)
-			return compile_paths(r, policy, maps->unix_path, &v);
-		return compile_socket(r, policy, maps, &v);
-	case CW_EVENT_SYSCALL:
-		return compile_syscall(r, policy, maps, &v);
-	case CW_EVENT_SIGNAL: {
-		struct cw_syscall_key k = { .policy = policy, .nr = CW_NR_SIGNAL_OUT };
-
-		return put(maps->syscall, &k, &v);
-	}
+	switch (r->kernel) {
+	case CW_KERNEL_EXEC:
+		return compile_exec(r, policy, w, &v);
+	case CW_KERNEL_OPEN_PATH:
+		return compile_paths(r, policy, w, CW_MAP_OPEN, &v);
+	case CW_KERNEL_OPEN_NAME:
+		return compile_open_names(r, policy, w, &v);
+	case CW_KERNEL_NET:
+		return compile_net(r, policy, w, &v);
+	case CW_KERNEL_SOCKET:
+		return compile_socket(r, policy, w, &v);
+	case CW_KERNEL_UNIX:
+		return compile_paths(r, policy, w, CW_MAP_UNIX_PATH, &v);
+	case CW_KERNEL_SYSCALL:
+		return compile_syscall(r, policy, w, &v);
+	case CW_KERNEL_SIGNAL:
+		return put(w, CW_MAP_SYSCALL, &sig, &v);
+	case CW_KERNEL_NONE:
+	case CW_KERNEL_TARGETS:
+		break;
 	}
 	return 0;
+}
+
+int cw_rule_compile_entries(const struct cw_rule *r, __u32 policy, cw_rule_put_fn fn, void *ctx)
+{
+	struct writer w = { fn, ctx };
+
+	return compile_rule(r, policy, &w);
 }
 
 /*
@@ -375,24 +288,11 @@ static __u32 delete_policies(int fd, size_t key_size, size_t off, __u32 lo, __u3
 
 __u32 cw_rules_delete_range(const struct cw_rule_maps *maps, __u32 lo, __u32 hi)
 {
-	static const struct {
-		size_t fd_off, key_size, policy_off;
-	} maps_of[] = {
-		{ offsetof(struct cw_rule_maps, exec_inode), sizeof(struct cw_inode_key), 0 },
-		{ offsetof(struct cw_rule_maps, exec_name), sizeof(struct cw_name_key), 0 },
-		{ offsetof(struct cw_rule_maps, open), sizeof(struct cw_path_key), 4 },
-		{ offsetof(struct cw_rule_maps, open_name), sizeof(struct cw_name_key), 0 },
-		{ offsetof(struct cw_rule_maps, unix_path), sizeof(struct cw_path_key), 4 },
-		{ offsetof(struct cw_rule_maps, net4), sizeof(struct cw_net4_key), 4 },
-		{ offsetof(struct cw_rule_maps, net6), sizeof(struct cw_net6_key), 4 },
-		{ offsetof(struct cw_rule_maps, syscall), sizeof(struct cw_syscall_key), 0 },
-		{ offsetof(struct cw_rule_maps, socket), sizeof(struct cw_socket_key), 0 },
-	};
 	__u32 max = 0;
 
-	for (size_t i = 0; i < sizeof(maps_of) / sizeof(maps_of[0]); i++) {
-		int fd = *(const int *)((const char *)maps + maps_of[i].fd_off);
-		__u32 m = delete_policies(fd, maps_of[i].key_size, maps_of[i].policy_off, lo, hi);
+	for (int i = 0; i < CW_RULE_MAPS; i++) {
+		__u32 m = delete_policies(map_fd(maps, i), maps_of[i].key_size,
+					  maps_of[i].policy_off, lo, hi);
 
 		if (m > max)
 			max = m;
@@ -408,14 +308,16 @@ void cw_rules_uncompile(__u32 policy, const struct cw_rule_maps *maps)
 int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_maps *maps,
 		     char *err, size_t errlen)
 {
+	struct writer w = { put_fd, (void *)maps };
+
 	for (size_t i = 0; i < rs->nrules; i++) {
 		struct cw_rule *r = &rs->rules[i];
 		int ret;
 
-		r->in_kernel = decidable(r);
+		r->in_kernel = r->kernel != CW_KERNEL_NONE;
 		if (!r->in_kernel)
 			continue;
-		ret = compile_rule(r, policy, maps);
+		ret = compile_rule(r, policy, &w);
 		if (ret) {
 			snprintf(err, errlen, "%s: rule '%s': compile into the kernel: %s",
 				 rs->source, r->name, strerror(-ret));

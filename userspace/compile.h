@@ -15,9 +15,29 @@ struct cw_rule_maps {
 	int exec_inode, exec_name, open, open_name, unix_path, net4, net6, syscall, socket;
 };
 
+/* The compiled-rule maps, in the order of struct cw_rule_maps. */
+enum cw_rule_map {
+	CW_MAP_EXEC_INODE, CW_MAP_EXEC_NAME, CW_MAP_OPEN, CW_MAP_OPEN_NAME, CW_MAP_UNIX_PATH,
+	CW_MAP_NET4, CW_MAP_NET6, CW_MAP_SYSCALL, CW_MAP_SOCKET, CW_RULE_MAPS
+};
+
 /*
- * Mark each rule of @rs that the kernel decides (rule->in_kernel) and write
- * those rules under @policy.  On failure nothing of @policy stays written.
+ * Write one compiled entry (struct cw_*_key @key, its value @val) into
+ * @map; an entry already there stays (the first rule wins).  0 or -errno.
+ */
+typedef int (*cw_rule_put_fn)(void *ctx, enum cw_rule_map map, const void *key, const void *val);
+
+/*
+ * The entries of rule @r under @policy, by the kernel target its
+ * conditions gave it at load (rule->kernel; none for CW_KERNEL_NONE),
+ * through @put: what cw_rules_compile() writes for it.
+ */
+int cw_rule_compile_entries(const struct cw_rule *r, __u32 policy, cw_rule_put_fn put, void *ctx);
+
+/*
+ * Write each rule of @rs that the kernel decides (rule->kernel, from the
+ * table of conditions) under @policy and mark it rule->in_kernel.  On
+ * failure nothing of @policy stays written.
  */
 int cw_rules_compile(struct cw_ruleset *rs, __u32 policy, const struct cw_rule_maps *maps,
 		     char *err, size_t errlen);

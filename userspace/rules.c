@@ -353,54 +353,443 @@ static int resolve_binaries(struct cw_match *m)
 	return ret;
 }
 
+/*
+ * The table of rule conditions: the one place that says, for each
+ * condition, how it is parsed (kind, allowed names, extra checks), which
+ * events it applies to, and whether and under which limits the kernel can
+ * decide it (the kernel targets it may appear in, bytes per value, values
+ * per rule).  Matching in userspace is match.c's, one clause per row.
+ * Which combinations of conditions the kernel decides is the table of
+ * kernel targets below; both drive the refusal of rules that need a layer
+ * they cannot get, and compile.c compiles exactly what they accept.
+ */
 enum cond_kind { STRINGS, UIDS, CIDRS, PORTS, NOT };
+
+enum cond_id {
+	C_BINARY, C_PATH, C_PATH_PREFIX, C_BASENAME, C_GLOB, C_ARGV_CONTAINS, C_PARENT, C_ANCESTOR,
+	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_SYSCALL, C_OUTCOME, C_ERROR,
+	C_UID, C_CIDR, C_PORT, C_NOT, C_COUNT
+};
 
 #define EV(e) (1U << (e))
 #define EV_ANY (~0U)
+#define EV_PATHS (EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET))
+#define EV_RESULT (EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL))
+#define C(id) (1U << (id))
+#define KT(t) (1U << (t))
+
+struct parser;
+typedef int (*check_fn)(struct parser *p, const struct cw_strlist *l);
+static int check_syscalls(struct parser *p, const struct cw_strlist *l);
+static int check_errnos(struct parser *p, const struct cw_strlist *l);
 
 static const struct condition {
 	const char *name;
 	enum cond_kind kind;
-	size_t offset;			/* of the struct cw_strlist in struct cw_match */
+	size_t offset;			/* STRINGS: of the struct cw_strlist in struct cw_match */
 	__u32 events;			/* event kinds it applies to */
 	const struct cw_name *values;	/* allowed values, NULL: free text */
-} conditions[] = {
-#define S(n, f, ev, vals) { n, STRINGS, offsetof(struct cw_match, f), ev, vals }
-	S("binary", binary, EV(CW_EVENT_EXEC), NULL),
-	S("path", path, EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET), NULL),
-	S("path_prefix", path_prefix, EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET),
-	  NULL),
-	S("basename", basename, EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET), NULL),
-	S("glob", glob, EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET), NULL),
-	S("argv_contains", argv_contains, EV(CW_EVENT_EXEC), NULL),
-	S("parent", parent, EV_ANY, NULL),
-	S("ancestor", ancestor, EV_ANY, NULL),
-	S("flags", flags, EV(CW_EVENT_OPEN), cw_open_flag_names),
-	S("exec_how", exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names),
-	S("family", family, EV(CW_EVENT_NET), cw_net_family_names),
-	S("op", op, EV(CW_EVENT_NET), cw_net_op_names),
-	S("socket_type", socket_type, EV(CW_EVENT_NET), cw_socket_type_names),
-	S("syscall", syscall, EV(CW_EVENT_SYSCALL), NULL),
-	S("outcome", outcome, EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL),
-	  cw_outcome_names),
-	S("error", error, EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL), NULL),
+	check_fn check;			/* more validation of the values, or NULL */
+	__u32 kernel;			/* KT() of the kernel targets it may appear in */
+	size_t max_len;			/* kernel: bytes of each value (0: no limit) */
+	bool len_of_basename;		/* ... counted on the value's last component */
+	size_t max_count;		/* kernel: values in one rule (0: no limit) */
+} conditions[C_COUNT] = {
+#define S(id, f, ev, vals, chk, kt, len) \
+	[id] = { #f, STRINGS, offsetof(struct cw_match, f), ev, vals, chk, kt, len }
+	/* The kernel compares CW_NAME_MAX - 1 bytes of a basename (struct cw_name_key). */
+	[C_BINARY] = { "binary", STRINGS, offsetof(struct cw_match, binary), EV(CW_EVENT_EXEC),
+		       .kernel = KT(CW_KERNEL_EXEC), .max_len = CW_NAME_MAX - 1,
+		       .len_of_basename = true },
+	/* An exact path's LPM key holds its NUL too. */
+	S(C_PATH, path, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX),
+	  CW_LPM_PATH - 1),
+	S(C_PATH_PREFIX, path_prefix, EV_PATHS, NULL, NULL,
+	  KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX), CW_LPM_PATH),
+	S(C_BASENAME, basename, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_NAME), CW_NAME_MAX - 1),
+	S(C_GLOB, glob, EV_PATHS, NULL, NULL, 0, 0),
+	S(C_ARGV_CONTAINS, argv_contains, EV(CW_EVENT_EXEC), NULL, NULL, 0, 0),
+	S(C_PARENT, parent, EV_ANY, NULL, NULL, 0, 0),
+	S(C_ANCESTOR, ancestor, EV_ANY, NULL, NULL, 0, 0),
+	S(C_FLAGS, flags, EV(CW_EVENT_OPEN), cw_open_flag_names, NULL, 0, 0),
+	S(C_EXEC_HOW, exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names, NULL, 0, 0),
+	S(C_FAMILY, family, EV(CW_EVENT_NET), cw_net_family_names, NULL,
+	  KT(CW_KERNEL_SOCKET) | KT(CW_KERNEL_UNIX), 0),
+	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0),
+	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL,
+	  KT(CW_KERNEL_SOCKET), 0),
+	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0),
+	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, 0, 0),
+	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, 0, 0),
 #undef S
-	{ "uid", UIDS, 0, EV_ANY, NULL },
-	{ "cidr", CIDRS, 0, EV(CW_EVENT_NET), NULL },
-	{ "port", PORTS, 0, EV(CW_EVENT_NET), NULL },
-	{ "not", NOT, 0, EV_ANY, NULL },
+	[C_UID] = { "uid", UIDS, .events = EV_ANY },
+	[C_CIDR] = { "cidr", CIDRS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET) },
+	/* struct cw_net_rule holds CW_MAX_PORT_RANGES ranges. */
+	[C_PORT] = { "port", PORTS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET),
+		     .max_count = CW_MAX_PORT_RANGES },
+	/* Of CIDRs only (kernel_target.not_allowed): exceptions in the LPM trie. */
+	[C_NOT] = { "not", NOT, .events = EV_ANY, .kernel = KT(CW_KERNEL_NET) },
 };
+
+/* The conditions a kernel target's maps hold: those whose row names the target. */
+static __u32 held_by(enum cw_kernel_target t)
+{
+	__u32 mask = 0;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		if (conditions[c].kernel & KT(t))
+			mask |= C(c);
+	}
+	return mask;
+}
+
+static int condition_named(const char *name)
+{
+	for (int c = 0; c < C_COUNT; c++) {
+		if (!strcmp(conditions[c].name, name))
+			return c;
+	}
+	return -1;
+}
+
+/* Can the kernel refuse the call (deny), or only kill at its exit? */
+enum refusal {
+	REFUSES_NEVER,
+	REFUSES_ALWAYS,		/* the cgroup hooks, on every kernel */
+	REFUSES_LSM,		/* BPF-LSM only: cw_monitor_add_policy() refuses it elsewhere */
+};
+
+/*
+ * The combinations the kernel decides alone: a rule of @event whose
+ * conditions are all held by the target (the rows naming it, each value
+ * within the row's limits), with at least one of @keys (none: no condition
+ * at all), at most one of @exclusive, @fixed holding exactly @fixed_value,
+ * and "not" holding only @not_allowed.  A rule with a rate never: rates
+ * are counted in userspace.
+ */
+static const struct kernel_target {
+	enum cw_kernel_target id;
+	__u32 event;
+	__u32 keys, exclusive, not_allowed;
+	int fixed;			/* a condition that must name exactly one value, or -1 */
+	const char *fixed_value;
+	enum refusal refuses;
+	const char *what;		/* what it decides, for messages */
+	const char *maps;
+} kernel_targets[] = {
+	{ CW_KERNEL_EXEC, CW_EVENT_EXEC, C(C_BINARY), 0, 0, -1, NULL,
+	  REFUSES_LSM, "an exec by binary", "exec_inode_rules, exec_name_rules" },
+	{ CW_KERNEL_OPEN_PATH, CW_EVENT_OPEN, C(C_PATH) | C(C_PATH_PREFIX),
+	  C(C_PATH) | C(C_PATH_PREFIX), 0, -1, NULL, REFUSES_LSM, "an open by path", "open_rules" },
+	{ CW_KERNEL_OPEN_NAME, CW_EVENT_OPEN, C(C_BASENAME), 0, 0, -1, NULL,
+	  REFUSES_LSM, "an open by basename", "open_name_rules" },
+	{ CW_KERNEL_NET, CW_EVENT_NET, C(C_CIDR), 0, C(C_CIDR), -1, NULL,
+	  REFUSES_ALWAYS, "a destination", "net4_rules, net6_rules" },
+	/* The socket() refusal is BPF-LSM's, but the monitor gates LSM denies by event kind. */
+	{ CW_KERNEL_SOCKET, CW_EVENT_NET, C(C_FAMILY) | C(C_SOCKET_TYPE), 0, 0, C_OP, "socket",
+	  REFUSES_NEVER, "a socket() by family and type", "socket_rules" },
+	{ CW_KERNEL_UNIX, CW_EVENT_NET, C(C_PATH) | C(C_PATH_PREFIX), C(C_PATH) | C(C_PATH_PREFIX),
+	  0, C_FAMILY, "unix", REFUSES_NEVER, "a unix socket by path", "unix_rules" },
+	{ CW_KERNEL_SYSCALL, CW_EVENT_SYSCALL, C(C_SYSCALL), 0, 0, -1, NULL,
+	  REFUSES_NEVER, "a syscall", "syscall_rules" },
+	{ CW_KERNEL_SIGNAL, CW_EVENT_SIGNAL, 0, 0, 0, -1, NULL,
+	  REFUSES_LSM, "a signal out of the cell", "syscall_rules" },
+};
+
+const char *cw_kernel_target_name(enum cw_kernel_target t)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_targets); i++) {
+		if (kernel_targets[i].id == t)
+			return kernel_targets[i].maps;
+	}
+	return "userspace";
+}
+
+bool cw_kernel_target_sees(enum cw_kernel_target t, const struct cw_event *ev)
+{
+	switch (t) {
+	case CW_KERNEL_NONE:
+	case CW_KERNEL_TARGETS:
+		return false;
+	case CW_KERNEL_OPEN_PATH:
+	case CW_KERNEL_OPEN_NAME:
+		/* The kernel looks the rule up from the opened file: a failed open has none. */
+		return ev->hdr.type == CW_EVENT_OPEN && ev->open.ret >= 0;
+	case CW_KERNEL_NET:
+		/* The cgroup hooks see inet destinations only. */
+		return ev->hdr.type == CW_EVENT_NET &&
+		       (ev->net.family == AF_INET || ev->net.family == AF_INET6);
+	default:
+		return true;
+	}
+}
+
+/* How many values condition @c has in @m (0: absent). */
+static size_t cond_count(enum cond_id c, const struct cw_match *m)
+{
+	switch (conditions[c].kind) {
+	case UIDS:
+		return m->nuids;
+	case CIDRS:
+		return m->ncidrs;
+	case PORTS:
+		return m->nports;
+	case NOT:
+		return m->not ? 1 : 0;
+	case STRINGS:
+		break;
+	}
+	return ((const struct cw_strlist *)((const char *)m + conditions[c].offset))->n;
+}
+
+static const struct cw_strlist *cond_strings(enum cond_id c, const struct cw_match *m)
+{
+	return (const struct cw_strlist *)((const char *)m + conditions[c].offset);
+}
+
+static __u32 conditions_present(const struct cw_match *m)
+{
+	__u32 present = 0;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		if (cond_count(c, m))
+			present |= C(c);
+	}
+	return present;
+}
+
+/* Why the kernel cannot decide a rule: a JSON pointer below the rule ("" for the rule) and why. */
+struct why {
+	char ptr[64];
+	char msg[256];
+};
+
+__attribute__((format(printf, 3, 4)))
+static bool because(struct why *w, const char *ptr, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(w->ptr, sizeof(w->ptr), "%s", ptr);
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Every condition of @m within @allowed and within its row's limits. */
+static bool within(const struct cw_match *m, __u32 allowed, const char *at, struct why *w)
+{
+	char ptr[64];
+
+	for (int c = 0; c < C_COUNT; c++) {
+		const struct condition *row = &conditions[c];
+		size_t n = cond_count(c, m);
+
+		if (!n)
+			continue;
+		snprintf(ptr, sizeof(ptr), "%s/%s", at, conditions[c].name);
+		if (!(allowed & C(c)))
+			return because(w, ptr, "\"%s\"%s is judged in userspace", conditions[c].name,
+				       strcmp(at, "/match") ? " inside \"not\"" : "");
+		if (row->max_count && n > row->max_count)
+			return because(w, ptr, "%zu %s, at most %zu", n,
+				       c == C_PORT ? "port ranges" : "values", row->max_count);
+		for (size_t i = 0; row->max_len && i < n; i++) {
+			const char *v = cond_strings(c, m)->v[i], *slash = strrchr(v, '/');
+			size_t len = strlen(row->len_of_basename && slash ? slash + 1 : v);
+
+			if (len > row->max_len)
+				return because(w, ptr, "\"%s\" value of %zu bytes, at most %zu: '%.40s%s'",
+					       conditions[c].name, len, row->max_len, v,
+					       strlen(v) > 40 ? "..." : "");
+		}
+	}
+	return true;
+}
+
+static bool cidr_inside(const struct cw_cidr *in, const struct cw_cidr *out)
+{
+	int bits = out->prefix;
+
+	if (in->family != out->family || in->prefix <= out->prefix)
+		return false;
+	for (int i = 0; bits > 0; i++, bits -= 8) {
+		__u8 mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+
+		if ((in->addr[i] & mask) != (out->addr[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A "not" CIDR is an exception entry in the longest-prefix-match trie: it
+ * only wins over a CIDR of the rule that it lies strictly inside.
+ */
+static bool exceptions_inside(const struct cw_match *m, struct why *w)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < m->not->ncidrs; i++) {
+		const struct cw_cidr *x = &m->not->cidrs[i];
+		bool inside = false;
+
+		for (size_t j = 0; j < m->ncidrs && !inside; j++)
+			inside = cidr_inside(x, &m->cidrs[j]);
+		if (!inside) {
+			inet_ntop(x->family, x->addr, buf, sizeof(buf));
+			return because(w, "/match/not/cidr", "\"not\" CIDR %s/%u lies in none of "
+				       "the rule's CIDRs, so the kernel cannot make it an exception",
+				       buf, x->prefix);
+		}
+	}
+	return true;
+}
+
+/* The names of the conditions in @mask, quoted, joined by @sep. */
+static const char *names_of(__u32 mask, const char *sep, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < C_COUNT && n < len; c++) {
+		if (mask & C(c))
+			n += snprintf(buf + n, len - n, "%s\"%s\"", n ? sep : "",
+				      conditions[c].name);
+	}
+	return buf;
+}
+
+static bool target_fits(const struct cw_rule *r, const struct kernel_target *t, struct why *w)
+{
+	const struct cw_match *m = &r->match;
+	__u32 present = conditions_present(m);
+	char ptr[64], names[128];
+
+	if (!within(m, held_by(t->id), "/match", w))
+		return false;
+	if (t->keys && !(present & t->keys))
+		return because(w, "/match", "the kernel decides %s only by %s", t->what,
+			       names_of(t->keys, " or ", names, sizeof(names)));
+	if (__builtin_popcount(present & t->exclusive) > 1)
+		return because(w, "/match", "the kernel decides %s by %s, not both", t->what,
+			       names_of(t->exclusive, " or ", names, sizeof(names)));
+	if (t->fixed >= 0) {
+		const struct cw_strlist *l = cond_strings(t->fixed, m);
+
+		snprintf(ptr, sizeof(ptr), "/match/%s", conditions[t->fixed].name);
+		if (l->n != 1 || strcmp(l->v[0], t->fixed_value))
+			return because(w, ptr, "the kernel decides %s only with \"%s\": [\"%s\"]",
+				       t->what, conditions[t->fixed].name, t->fixed_value);
+	}
+	if (m->not) {
+		if (!(conditions_present(m->not) & t->not_allowed))
+			return because(w, "/match/not", "an empty \"not\" is judged in userspace");
+		if (!within(m->not, t->not_allowed, "/match/not", w))
+			return false;
+		if (t->id == CW_KERNEL_NET && !exceptions_inside(m, w))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The kernel target that decides @r alone, or CW_KERNEL_NONE and why not:
+ * the reason of the first target whose key conditions @r names (else of
+ * the first target for its event), which is the one the author meant.
+ */
+static enum cw_kernel_target kernel_target_of(const struct cw_rule *r, struct why *w)
+{
+	__u32 present = conditions_present(&r->match);
+	const struct kernel_target *meant = NULL;
+	struct why mine;
+
+	if (r->rate_count) {
+		because(w, "/rate", "a rate is counted in userspace");
+		return CW_KERNEL_NONE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_targets); i++) {
+		const struct kernel_target *t = &kernel_targets[i];
+
+		if (t->event != r->event)
+			continue;
+		if (target_fits(r, t, &mine))
+			return t->id;
+		if (!meant || (!(present & meant->keys) && (present & t->keys))) {
+			meant = t;
+			*w = mine;
+		}
+	}
+	if (!meant)
+		because(w, "/event", "%s events are judged in userspace",
+			cw_event_kind_name(r->event));
+	return CW_KERNEL_NONE;
+}
+
+static const struct kernel_target *target_by_id(enum cw_kernel_target id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_targets); i++) {
+		if (kernel_targets[i].id == id)
+			return &kernel_targets[i];
+	}
+	return NULL;
+}
+
+/* The syscalls the monitor reports as syscall events (the others as open or network events). */
+static const struct {
+	const char *name;
+	int how;
+} watched[] = {
+#define CW_SYSCALL(name, how) { #name, how },
+#include "syscalls.def"
+#undef CW_SYSCALL
+};
+
+static int check_syscalls(struct parser *p, const struct cw_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int how = CW_WATCH_NONE;
+
+		if (seccomp_syscall_resolve_name(l->v[i]) == __NR_SCMP_ERROR)
+			return fail(p, "unknown syscall '%s'", l->v[i]);
+		for (size_t j = 0; j < ARRAY_SIZE(watched); j++) {
+			if (!strcmp(watched[j].name, l->v[i]))
+				how = watched[j].how;
+		}
+		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET)
+			return fail(p, "syscall '%s' is reported as an %s event, never as a syscall "
+				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" : "network");
+		if (how == CW_WATCH_NONE)
+			return fail(p, "syscall '%s' is never observed: the monitor watches those "
+				    "of bpf/syscalls.def", l->v[i]);
+	}
+	return 0;
+}
+
+static int check_errnos(struct parser *p, const struct cw_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		bool known = false;
+
+		for (int e = 1; e < 256 && !known; e++)
+			known = strerrorname_np(e) && !strcmp(strerrorname_np(e), l->v[i]);
+		if (!known)
+			return fail(p, "unknown errno name '%s'", l->v[i]);
+	}
+	return 0;
+}
 
 static int parse_match(struct parser *p, json_t *obj, __u32 event, struct cw_match *m);
 
-static int parse_condition(struct parser *p, const struct condition *c, json_t *v, __u32 event,
+static int parse_condition(struct parser *p, enum cond_id id, json_t *v, __u32 event,
 			   struct cw_match *m)
 {
+	const struct condition *c = &conditions[id];
 	struct cw_strlist *l;
 	int ret;
 
 	if (!(c->events & EV(event)))
-		return fail(p, "\"%s\" does not apply to %s events", c->name,
+		return fail(p, "\"%s\" does not apply to %s events", conditions[id].name,
 			    cw_event_kind_name(event));
 	switch (c->kind) {
 	case UIDS:
@@ -420,23 +809,9 @@ static int parse_condition(struct parser *p, const struct condition *c, json_t *
 	l = (struct cw_strlist *)((char *)m + c->offset);
 	ret = collect_strings(p, v, l, true);
 	if (!ret && c->values)
-		ret = check_names(p, l, c->values, c->name);
-	if (!ret && c->offset == offsetof(struct cw_match, syscall)) {
-		for (size_t i = 0; i < l->n; i++) {
-			if (seccomp_syscall_resolve_name(l->v[i]) == __NR_SCMP_ERROR)
-				return fail(p, "unknown syscall '%s'", l->v[i]);
-		}
-	}
-	if (!ret && c->offset == offsetof(struct cw_match, error)) {
-		for (size_t i = 0; i < l->n; i++) {
-			bool known = false;
-
-			for (int e = 1; e < 256 && !known; e++)
-				known = strerrorname_np(e) && !strcmp(strerrorname_np(e), l->v[i]);
-			if (!known)
-				return fail(p, "unknown errno name '%s'", l->v[i]);
-		}
-	}
+		ret = check_names(p, l, c->values, conditions[id].name);
+	if (!ret && c->check)
+		ret = c->check(p, l);
 	return ret;
 }
 
@@ -449,16 +824,12 @@ static int parse_match(struct parser *p, json_t *obj, __u32 event, struct cw_mat
 		return fail(p, "must be an object of conditions");
 	json_object_foreach(obj, key, v) {
 		size_t saved = push(p, key);
-		const struct condition *c = NULL;
+		int id = condition_named(key);
 		int ret;
 
-		for (size_t i = 0; i < ARRAY_SIZE(conditions); i++) {
-			if (!strcmp(conditions[i].name, key))
-				c = &conditions[i];
-		}
-		if (!c)
+		if (id < 0)
 			return fail(p, "unknown condition \"%s\"", key);
-		ret = parse_condition(p, c, v, event, m);
+		ret = parse_condition(p, id, v, event, m);
 		if (ret)
 			return ret;
 		pop(p, saved);
@@ -503,47 +874,6 @@ static int named(struct parser *p, json_t *obj, const char *key, const char *con
 	return ret;
 }
 
-static bool match_is_network_kernel(const struct cw_match *m);
-
-/* Only these conditions, each list of them at most once used. */
-static bool only_lists(const struct cw_match *m, const struct cw_strlist *a,
-		       const struct cw_strlist *b)
-{
-	const struct cw_strlist *all[] = {
-		&m->binary, &m->path, &m->path_prefix, &m->basename, &m->glob, &m->argv_contains,
-		&m->parent, &m->ancestor, &m->flags, &m->exec_how, &m->family, &m->op,
-		&m->socket_type, &m->syscall, &m->outcome, &m->error,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
-		if (all[i]->n && all[i] != a && all[i] != b)
-			return false;
-	}
-	return !m->nuids && !m->ncidrs && !m->nports && !m->not;
-}
-
-/*
- * Rules that can refuse a call: network ones in the cgroup hooks
- * everywhere; exec and open ones in BPF-LSM only (the monitor refuses them
- * where the LSM does not load).
- */
-static bool deny_shape(const struct cw_rule *r)
-{
-	const struct cw_match *m = &r->match;
-
-	switch (r->event) {
-	case CW_EVENT_NET:
-		return match_is_network_kernel(m);
-	case CW_EVENT_EXEC:
-		return m->binary.n && only_lists(m, &m->binary, NULL);
-	case CW_EVENT_OPEN:
-		return (m->path.n || m->path_prefix.n) && !(m->path.n && m->path_prefix.n) &&
-		       only_lists(m, &m->path, &m->path_prefix);
-	default:
-		return false;
-	}
-}
-
 static int parse_rate(struct parser *p, json_t *v, struct cw_rule *r)
 {
 	size_t saved = push(p, "rate");
@@ -559,9 +889,58 @@ static int parse_rate(struct parser *p, json_t *v, struct cw_rule *r)
 	return 0;
 }
 
+/* "file:line:col: rule 'name': " at @ptr below the rule, then "@what needs ...: @w". */
+static int refuse(struct parser *p, const char *ptr, const char *what, const struct why *w)
+{
+	size_t saved = push(p, ptr + 1);
+	int ret = fail(p, "%s needs a rule the kernel decides: %s", what, w->msg);
+
+	pop(p, saved);
+	return ret;
+}
+
+/*
+ * The layer a rule's action needs, against the one the table gives it:
+ * "deny" refuses the call, which only the kernel can do, before the call
+ * completes; "layer": "kernel" claims the kernel decides it (the process
+ * dies before the syscall returns to it).  Either is refused at load when
+ * the rule would be judged in userspace, where it would not do what it says.
+ */
+static int check_layers(struct parser *p, json_t *obj, struct cw_rule *r)
+{
+	json_t *layer = json_object_get(obj, "layer");
+	const struct kernel_target *t;
+	struct why w = {};
+
+	r->kernel = kernel_target_of(r, &w);
+	t = target_by_id(r->kernel);
+	if (layer) {
+		size_t saved = push(p, "layer");
+		int ret = 0;
+
+		if (!json_is_string(layer) || strcmp(json_string_value(layer), "kernel"))
+			ret = fail(p, "\"layer\" can only claim \"kernel\"");
+		pop(p, saved);
+		if (ret)
+			return ret;
+		if (!t)
+			return refuse(p, *w.ptr ? w.ptr : "/layer", "\"layer\": \"kernel\"", &w);
+	}
+	if (r->action != CW_RULE_DENY)
+		return 0;
+	if (!t)
+		return refuse(p, *w.ptr ? w.ptr : "/action", "deny", &w);
+	if (t->refuses == REFUSES_NEVER) {
+		snprintf(w.msg, sizeof(w.msg), "the kernel kills but cannot refuse %s; use "
+			 "\"kill\"", t->what);
+		return refuse(p, "/action", "deny", &w);
+	}
+	return 0;
+}
+
 static const char *const known_rule_keys[] = {
 	"name", "description", "event", "match", "action", "priority", "tags", "enabled", "rate",
-	NULL,
+	"layer", NULL,
 };
 
 static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
@@ -636,16 +1015,9 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 	v = json_object_get(obj, "rate");
 	if (v && parse_rate(p, v, r))
 		return -EINVAL;
-	/* Refusing a call can only happen in the kernel, before it completes. */
-	if (r->action == CW_RULE_DENY && (r->rate_count || !deny_shape(r))) {
-		size_t saved = push(p, "action");
-
-		ret = fail(p, "\"deny\" needs conditions the kernel decides before the call: "
-			      "network \"cidr\"/\"port\" (\"not\" of cidr), exec \"binary\" only, "
-			      "or open \"path\" or \"path_prefix\" only; and no rate");
-		pop(p, saved);
+	ret = check_layers(p, obj, r);
+	if (ret)
 		return ret;
-	}
 	if (enabled && json_is_false(enabled))
 		return 1;
 	return 0;
@@ -653,14 +1025,10 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 
 static void free_match(struct cw_match *m)
 {
-	struct cw_strlist *lists[] = {
-		&m->binary, &m->path, &m->path_prefix, &m->basename, &m->glob, &m->argv_contains,
-		&m->parent, &m->ancestor, &m->flags, &m->exec_how, &m->family, &m->op,
-		&m->socket_type, &m->syscall, &m->outcome, &m->error,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-		strlist_free(lists[i]);
+	for (int c = 0; c < C_COUNT; c++) {
+		if (conditions[c].kind == STRINGS)
+			strlist_free((struct cw_strlist *)((char *)m + conditions[c].offset));
+	}
 	free(m->uids);
 	free(m->cidrs);
 	free(m->ports);
@@ -834,28 +1202,4 @@ const struct cw_rule *cw_rules_by_id(const struct cw_ruleset *rs, __u32 id)
 	if (!rs || id == 0 || id > rs->nrules)
 		return NULL;
 	return &rs->rules[id - 1];
-}
-
-/* Only CIDRs and ports, and "not" of CIDRs: what the cgroup hooks decide. */
-static bool match_is_network_kernel(const struct cw_match *m)
-{
-	const struct cw_strlist *other[] = {
-		&m->path, &m->path_prefix, &m->basename, &m->glob, &m->parent, &m->ancestor,
-		&m->family, &m->op, &m->socket_type, &m->outcome, &m->error,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(other); i++) {
-		if (other[i]->n)
-			return false;
-	}
-	if (m->nuids || !m->ncidrs)
-		return false;
-	if (m->not) {
-		const struct cw_match *n = m->not;
-
-		if (!n->ncidrs || n->nports || n->not || n->nuids || n->path.n || n->parent.n ||
-		    n->ancestor.n || n->family.n || n->op.n)
-			return false;
-	}
-	return true;
 }

@@ -79,6 +79,23 @@ enum cw_rule_action {
 	CW_RULE_KILL_RUN = CW_ACTION_KILL_RUN,
 };
 
+/*
+ * How the kernel decides a rule, from the table of rule conditions in
+ * rules.c: which compiled maps hold it.  CW_KERNEL_NONE: userspace judges it.
+ */
+enum cw_kernel_target {
+	CW_KERNEL_NONE,
+	CW_KERNEL_EXEC,		/* exec_inode_rules, exec_name_rules */
+	CW_KERNEL_OPEN_PATH,	/* open_rules (LPM) */
+	CW_KERNEL_OPEN_NAME,	/* open_name_rules */
+	CW_KERNEL_NET,		/* net4_rules, net6_rules (LPM) */
+	CW_KERNEL_SOCKET,	/* socket_rules */
+	CW_KERNEL_UNIX,		/* unix_rules (LPM) */
+	CW_KERNEL_SYSCALL,	/* syscall_rules */
+	CW_KERNEL_SIGNAL,	/* syscall_rules under CW_NR_SIGNAL_OUT */
+	CW_KERNEL_TARGETS
+};
+
 struct cw_rule {
 	__u32 id;			/* 1-based within its set; what the kernel reports */
 	char *name;
@@ -90,6 +107,7 @@ struct cw_rule {
 	struct cw_match match;
 	__u32 rate_count;		/* 0: no rate */
 	__u32 rate_seconds;
+	enum cw_kernel_target kernel;	/* how the kernel can decide it, set at load */
 	bool in_kernel;			/* compiled into the kernel's maps: it decides */
 };
 
@@ -110,6 +128,16 @@ const struct cw_rule *cw_rules_by_id(const struct cw_ruleset *rs, __u32 id);
 const char *cw_priority_name(enum cw_priority prio);
 const char *cw_action_name(__u32 action);
 const char *cw_event_kind_name(__u32 event);
+
+/* The maps a target compiles into, for messages and docs ("net4_rules, net6_rules"). */
+const char *cw_kernel_target_name(enum cw_kernel_target t);
+
+/*
+ * Does the kernel see every event of @r's kind that @r's target judges?
+ * (A failed open has no file for the kernel's lookup; the cgroup hooks see
+ * inet destinations only.)  False for CW_KERNEL_NONE.
+ */
+bool cw_kernel_target_sees(enum cw_kernel_target t, const struct cw_event *ev);
 
 /* Does @r's match hold for @ev (rates aside)? */
 bool cw_rule_matches(const struct cw_rule *r, const struct cw_event *ev);

@@ -3,12 +3,16 @@
  * Rules target: a rule file's text.  Parsed as cellwatch loads it; when it
  * loads, every rule is matched against sample events of every kind and the
  * alerts it would raise are formatted, so names, lists, globs, CIDRs and
- * ports from the file meet the code that uses them.
+ * ports from the file meet the code that uses them.  Each rule is compiled
+ * through a counting map writer: a rule the table of conditions gives the
+ * kernel (a deny always, and a "layer": "kernel" claim) must be written
+ * there, so an accepted deny is never one nothing enforces.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile.h"
 #include "fuzz.h"
 #include "output.h"
 #include "rules.h"
@@ -48,6 +52,27 @@ static void raise_alert(struct cw_event *ev, const struct cw_rule *r)
 	ev->layer = NULL;
 }
 
+/* Counts the entries that decide something ("not" CIDRs are exceptions that decide nothing). */
+static int count_deciding(void *ctx, enum cw_rule_map map, const void *key, const void *val)
+{
+	const struct cw_verdict *v = val;	/* first member of struct cw_net_rule too */
+
+	FUZZ_CHECK(map < CW_RULE_MAPS && key);
+	*(size_t *)ctx += v->action != CW_ACTION_NONE;
+	return 0;
+}
+
+/* The invariant: the kernel decides what the table says it does, deny included. */
+static void check_kernel_layer(const struct cw_rule *r)
+{
+	size_t deciding = 0;
+
+	FUZZ_CHECK(cw_rule_compile_entries(r, 1, count_deciding, &deciding) == 0);
+	if (r->action == CW_RULE_DENY)
+		FUZZ_CHECK(r->kernel != CW_KERNEL_NONE);
+	FUZZ_CHECK((r->kernel != CW_KERNEL_NONE) == (deciding > 0));
+}
+
 int cw_fuzz_rules(const uint8_t *data, size_t size)
 {
 	struct cw_ruleset rs;
@@ -65,6 +90,7 @@ int cw_fuzz_rules(const uint8_t *data, size_t size)
 		const struct cw_rule *r = &rs.rules[i];
 
 		FUZZ_CHECK(cw_rules_by_id(&rs, r->id) == r && r->name);
+		check_kernel_layer(r);
 		for (size_t j = 0; j < nev; j++) {
 			/* As the monitor does: a rule only sees events of its kind. */
 			if (r->event == ev[j].hdr.type && cw_rule_matches(r, &ev[j]))
