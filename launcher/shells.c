@@ -62,6 +62,7 @@ struct ctx {
 	dev_t dev[MAX_MASKED];		/* the shells' identities, for their hardlinks */
 	ino_t ino[MAX_MASKED];
 	int n;
+	unsigned long links;		/* their other names, still unmasked */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -152,6 +153,7 @@ static int mask_path(struct ctx *c, const char *path)
 	c->dev[c->n] = st.st_dev;
 	c->ino[c->n] = st.st_ino;
 	c->n++;
+	c->links += st.st_nlink - 1;
 	return cover(c, real);
 }
 
@@ -194,7 +196,7 @@ static int mask_hardlinks_in(struct ctx *c, const char *dir)
 	d = opendir(dir);
 	if (!d)
 		return 0;
-	while (!ret && (de = readdir(d))) {
+	while (!ret && c->links && (de = readdir(d))) {
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
@@ -214,9 +216,8 @@ static int mask_hardlinks(struct ctx *c)
 	size_t nseen = 0;
 	int ret = 0;
 
-	if (!c->n)
-		return 0;
-	for (size_t d = 0; !ret && d < ARRAY_SIZE(bin_dirs); d++) {
+	/* Most shells have one name: then there is nothing to look for (a directory costs ms). */
+	for (size_t d = 0; !ret && c->links && d < ARRAY_SIZE(bin_dirs); d++) {
 		bool dup = false;
 
 		if (!realpath(bin_dirs[d], real))
