@@ -19,12 +19,12 @@ echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go 
 echo "   exit status $?; /output holds: $(cat "$work/out/summary.txt")"
 echo "   result: $(grep -o '"reason": "[a-z_]*"' "$work/result.json")"
 echo
-echo "== 2. hostile: the same kind of script tries to start a shell"
+echo "== 2. hostile: the same kind of script tries to start a shell (none in the cell)"
 "$build/cellrun" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
-echo "== 3. the shell alone: killed before its first instruction"
-"$build/cellrun" --log "$log" -- /bin/sh -c 'echo you will not see this'
+echo "== 3. the shells kept (--keep-shells): the monitor kills one before its first instruction"
+"$build/cellrun" --log "$log" --keep-shells -- /bin/sh -c 'echo you will not see this'
 echo "   exit status $?"
 echo
 echo "== 4. reaching out: an external address is refused, the run goes on"
@@ -61,7 +61,7 @@ sleep 0.3
 "$build/cellrun" --daemon "$sock" --run-id demo-benign --label demo=yes -- \
 	/usr/bin/python3 -c 'print("benign: sum =", sum(range(100)))' &
 runs=$!
-"$build/cellrun" --daemon "$sock" --run-id demo-shell --label demo=yes -- \
+"$build/cellrun" --daemon "$sock" --run-id demo-shell --label demo=yes --keep-shells -- \
 	/usr/bin/python3 -c 'import os; os.system("id")' 2>/dev/null &
 runs="$runs $!"
 "$build/cellrun" --daemon "$sock" --run-id demo-metadata --label demo=yes -- \

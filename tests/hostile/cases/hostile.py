@@ -94,8 +94,19 @@ def child_output(fn):
     return rc, out.decode(errors="replace")
 
 
+def _is_mask(path):
+    """Is @path (as the cell resolves it) an empty, read-only file: a masked shell?"""
+    try:
+        st = os.stat(path if "/" in path else "/usr/bin/" + path)
+    except OSError:
+        return False
+    return st.st_size == 0 and not st.st_mode & 0o333
+
+
 def exec_error(err, path):
     """Why an exec of @path failed, by errno."""
+    if err == errno.EACCES and _is_mask(path):
+        return "mount", "exec %s: EACCES (an empty, non-executable mask)" % path
     if err == errno.EACCES:
         return "landlock", "exec %s: EACCES (noexec mount or Landlock)" % path
     if err in (errno.ENOENT, errno.ENOTDIR):
