@@ -162,8 +162,11 @@ static int mask_name(struct ctx *c, const char *name)
 	char path[PATH_MAX];
 	int ret = 0;
 
-	if (strchr(name, '/'))
+	if (name[0] == '/')
 		return mask_path(c, name);
+	/* A name is one component: "../x" or "." would reach outside the binary directories. */
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
 	for (size_t d = 0; !ret && d < ARRAY_SIZE(bin_dirs); d++) {
 		snprintf(path, sizeof(path), "%s/%s", bin_dirs[d], name);
 		ret = mask_path(c, path);
