@@ -229,3 +229,40 @@ TEST(shells_masked_under_the_daemon)
 cleanup:
 	daemon_cleanup(&d);
 }
+
+/*
+ * The rule file's "shells" list adds to the built-in names, as names looked
+ * up in the binary directories or as absolute paths, symlinks followed
+ * (/usr/bin/awk -> /etc/alternatives/awk -> mawk).
+ */
+TEST(shells_rule_file_list_masked_too)
+{
+	const char *rules = test_path(1, "rules.json");
+	struct cmd_result res;
+
+	if (!require_root() ||
+	    !ASSERT_OK(write_text(rules, "{ \"lists\": { \"shells\": [\"perl\", \"/usr/bin/awk\","
+					 " \"../../usr/bin/python3\"] }, \"rules\": [] }\n"),
+		       "rule file"))
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--no-monitor", "--rules", (char *)rules,
+						       NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os\n"
+				"for p in ['/usr/bin/perl', '/usr/bin/awk', '/usr/bin/dash',\n"
+				"          '/usr/bin/python3']:\n"
+				"    print(p, os.stat(p).st_size > 0)\n"
+				"for n in os.listdir('/usr/bin'):\n"
+				"    if n.startswith('perl5'):\n"
+				"        st = os.lstat('/usr/bin/' + n)\n"
+				"        print('hardlink', n, st.st_size > 0, st.st_nlink)\n", NULL },
+			       &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "/usr/bin/perl False\n", "a name of the rule file's list");
+	ASSERT_HAS(res.out, "/usr/bin/awk False\n", "a path of it, through its symlinks");
+	ASSERT_HAS(res.out, "/usr/bin/dash False\n", "the built-in names still");
+	ASSERT_HAS(res.out, "/usr/bin/python3 True\n", "a name with '/' that is no path: ignored");
+	/* Debian's perl is also /usr/bin/perl5.N.M, the same inode: masked as well. */
+	if (strstr(res.out, "hardlink perl5"))
+		ASSERT_FALSE(strstr(res.out, " True 2\n"), "perl's hardlink is masked too");
+}
