@@ -575,6 +575,8 @@ int main(int argc, char **argv)
 	rep->exit_code = -1;
 	rep->monitor = "none";
 	parse_options(&r.opts, argc, argv);
+	if (shells_load_names(&r.opts))
+		die("more than %d shell names to mask", MAX_SHELLS - 1);
 	ret = seccomp_prepare(&filter);
 	if (ret) {
 		errno = -ret;

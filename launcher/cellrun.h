@@ -9,6 +9,7 @@
  *   init.c     the cell's pid 1: hostname, loopback, root, then the payload
  *   net.c      loopback up in the empty network namespace
  *   rootfs.c   the new read-only root and pivot_root
+ *   shells.c   every shell of the rule set's list covered with an empty file
  *   rlimits.c  resource limits                      (payload, privileged)
  *   caps.c     uid/gid 65534, no capability, no_new_privs, locked securebits
  *   landlock.c filesystem access rules
@@ -44,6 +45,7 @@ enum {
 #define MAX_LABELS	32
 #define MAX_ALLOW	32
 #define EGRESS_PORT	3128	/* the proxy's port on the cell's loopback */
+#define MAX_SHELLS	64	/* shell names masked in the cell */
 
 struct cellrun_opts {
 	char **argv;			/* the command */
@@ -88,6 +90,10 @@ struct cellrun_opts {
 	__u64 egress_bytes;
 	unsigned int egress_seconds;
 	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
+	bool keep_shells;		/* --keep-shells: no mask over the shells */
+	const char *shells[MAX_SHELLS];	/* names (or paths) masked in the cell (shells.c) */
+	int nshells;
+	struct json_t *shells_doc;	/* the rule file the names point into */
 	struct json_t *profiles;	/* the --profile documents the strings point into */
 };
 
@@ -190,6 +196,14 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p);
 /* rootfs.c: open the bind sources; then build the new root and pivot into it. */
 int rootfs_open_sources(struct cellrun_opts *o, char *err, size_t errlen);
 int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen);
+/*
+ * shells.c: the shell names to mask, from the built-in list and the rule
+ * file's "shells" list (before the cell exists; 0 or -E2BIG); then, in the
+ * cell after pivot_root, cover each shell with an empty, read-only,
+ * non-executable file (0, or negative errno with the message in @err).
+ */
+int shells_load_names(struct cellrun_opts *o);
+int shells_mask(const struct cellrun_opts *o, char *err, size_t errlen);
 /* net.c: bring loopback up in the new network namespace. */
 int net_loopback_up(void);
 

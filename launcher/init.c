@@ -347,6 +347,13 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "egress listener: %s", strerror(-ret));
 	if (rootfs_setup(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
+	/*
+	 * The monitor kills a shell's exec, not a shell's code mapped by the
+	 * payload itself: take the files away.  After pivot_root, so the names
+	 * resolve in the root the payload gets.
+	 */
+	if (shells_mask(o, err, sizeof(err)))
+		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
 	ret = hide_command_line(o);
 	if (ret)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "hide the command line: %s",

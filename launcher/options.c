@@ -26,7 +26,7 @@ enum {
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
-	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE,
+	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_KEEP_SHELLS,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "env", required_argument, NULL, 'e' },
+	{ "keep-shells", no_argument, NULL, OPT_KEEP_SHELLS },
 	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
 	{ "daemon", required_argument, NULL, OPT_DAEMON },
 	{ "daemon-timeout", required_argument, NULL, OPT_DAEMON_TIMEOUT },
@@ -96,6 +97,9 @@ void options_usage(FILE *f)
 "      --output-size SIZE  size of /output (default 64M); 0: bind DIR itself,\n"
 "                       live and unbounded\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
+"      --keep-shells    leave the shells in the cell's root (by default every\n"
+"                       shell of the rule file's \"shells\" list and of a\n"
+"                       built-in list is an empty, non-executable file)\n"
 "      --no-monitor     run without the monitor (no events, no kernel rules)\n"
 "      --daemon SOCKET  watched by the cellwatch daemon at SOCKET instead of an\n"
 "                       embedded monitor; the payload starts only once the\n"
@@ -348,6 +352,9 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
 		return 0;
+	case OPT_KEEP_SHELLS:
+		o->keep_shells = true;
+		return 0;
 	case 'v':
 		o->verbose = true;
 		return 0;
@@ -441,6 +448,9 @@ void options_free(struct cellrun_opts *o)
 {
 	json_decref(o->profiles);
 	o->profiles = NULL;
+	json_decref(o->shells_doc);
+	o->shells_doc = NULL;
+	o->nshells = 0;
 }
 
 static void set_defaults(struct cellrun_opts *o)

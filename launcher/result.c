@@ -62,9 +62,10 @@ static json_t *layers(const struct run_report *r, const struct cellrun_opts *o)
 	json_t *lsm = r->lsm_why ? json_pack("{s:b, s:s}", "active", 0, "why", r->lsm_why) :
 				   json_pack("{s:b}", "active", !strcmp(r->monitor, "lsm+tracepoint"));
 
-	return json_pack("{s:[sssssss], s:s, s:b, s:s, s:b, s:o, s:s, s:s, s:s, s:o}",
+	return json_pack("{s:[sssssss], s:s, s:s, s:b, s:s, s:b, s:o, s:s, s:s, s:s, s:o}",
 			 "namespaces", "user", "mount", "pid", "net", "ipc", "uts", "cgroup",
 			 "filesystem", "read-only root, noexec /tmp",
+			 "shells", o->keep_shells ? "kept" : "masked",
 			 "seccomp", 1,
 			 "capabilities", "none",
 			 "no_new_privs", 1,

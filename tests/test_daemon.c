@@ -163,7 +163,9 @@ TEST(daemon_fifty_concurrent_cells_each_event_once)
 		/* Fifty registrations at once on a loaded (or sanitized) daemon: not a latency test. */
 		opts[6] = "--daemon-timeout";
 		opts[7] = "20000";
-		opts[8] = NULL;
+		/* The daemon's verdicts are under test: the shells stay for it to kill. */
+		opts[8] = "--keep-shells";
+		opts[9] = NULL;
 		payload(i, markers[i], argv);
 		pids[i] = cellrun_daemon_start(&d, opts, argv, outs[i]);
 	}
@@ -321,7 +323,8 @@ static const char crash_payload[] =
 TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 {
 	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
-	char *opts[] = { "--run-id", "crash-run", "--input", (char *)in, NULL };
+	/* The kernel's rules are under test: the shells stay for them to kill. */
+	char *opts[] = { "--run-id", "crash-run", "--input", (char *)in, "--keep-shells", NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
 	char buf[4096], rules[4096];
 	/* Only the shell dies (rules/lenient.json): the payload lives through both daemons. */
@@ -561,7 +564,8 @@ TEST(daemon_tail_follows_alerts_across_restart)
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	usleep(300000);
-	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-1", NULL }, argv, &res);
+	/* Alerts are under test: the shells stay for the daemon to kill. */
+	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-1", "--keep-shells", NULL }, argv, &res);
 	ASSERT_TRUE(read_until(pipefd[0], buf, sizeof(buf), "\"tail-1\"", 10000),
 		    "tail shows the alert");
 	ASSERT_FALSE(strstr(buf, "cell-registered"), "only alerts of the chosen rule");
@@ -570,7 +574,7 @@ TEST(daemon_tail_follows_alerts_across_restart)
 	if (!ASSERT_TRUE(start_daemon(&d, NULL), "the daemon restarts"))
 		goto cleanup;
 	usleep(600000);		/* tail retries every 200 ms */
-	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-2", NULL }, argv, &res);
+	cellrun_daemon(&d, (char *[]){ "--run-id", "tail-2", "--keep-shells", NULL }, argv, &res);
 	ASSERT_TRUE(read_until(pipefd[0], buf, sizeof(buf), "\"tail-2\"", 10000),
 		    "tail reconnected and shows the next alert");
 cleanup:
@@ -634,7 +638,9 @@ TEST(daemon_metrics_and_syslog)
 	if (!ASSERT_OK(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), "syslog socket") ||
 	    !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
 		goto cleanup;
-	cellrun_daemon(&d, (char *[]){ "--run-id", "metrics-1", NULL }, argv, &res);
+	/* A shell's kill is what is counted: the shells stay. */
+	cellrun_daemon(&d, (char *[]){ "--run-id", "metrics-1", "--keep-shells", NULL }, argv,
+		       &res);
 	ASSERT_EQ(res.status, 128 + SIGKILL, "the shell is killed");
 
 	/* Syslog: the alert as RFC 5424, authpriv (10) * 8 + critical (2). */
@@ -696,7 +702,9 @@ TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 	const char *file = test_path(0, "named.json");
 	char policy[600], *argv[] = { "/bin/sh", "-c", "echo ran", NULL };
 	char *extra[] = { "--policy", policy, NULL };
-	char *opts[] = { "--policy", "named", NULL };
+	/* The policies' verdicts on a shell are under test: the shells stay. */
+	char *opts[] = { "--policy", "named", "--keep-shells", NULL };
+	char *keep[] = { "--keep-shells", NULL };
 	struct daemon_proc d = {};
 	struct cmd_result res;
 
@@ -718,7 +726,7 @@ TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 			     "\"action\":\"bogus\"}]}"), "a broken rule file");
 	kill(d.pid, SIGHUP);
 	ASSERT_TRUE(wait_reloads(d.log, "failure", 1), "the refused reload is logged");
-	cellrun_daemon(&d, NULL, argv, &res);
+	cellrun_daemon(&d, keep, argv, &res);
 	ASSERT_EQ(res.status, 128 + SIGKILL, "the default policy stays in force");
 	cellrun_daemon(&d, opts, argv, &res);
 	ASSERT_EQ(res.status, 0, "so does the named one, unchanged");

@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 				       "shell-spawn", NULL }, outp[1], 2);
 	close(outp[1]);
 	usleep(300000);
-	cell = bench_spawn((char *[]){ run, "--daemon", d.sock, "--timeout", "120", "--",
+	/* --keep-shells: each shell's kill is what raises the alert timed here. */
+	cell = bench_spawn((char *[]){ run, "--daemon", d.sock, "--timeout", "120", "--keep-shells", "--",
 				       "/usr/bin/python3", "-c", script, NULL }, -1, -1);
 	tail_out = fdopen(outp[0], "r");
 	while (n < shells && tail_out) {

@@ -19,18 +19,18 @@ echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go 
 echo "   exit status $?; /output holds: $(cat "$work/out/summary.txt")"
 echo "   result: $(grep -o '"reason": "[a-z_]*"' "$work/result.json")"
 echo
-echo "== 2. hostile: the same kind of script tries to start a shell: the shell dies before"
-echo "   its first instruction and the run ends with it (the script never reports back)"
+echo "== 2. hostile: the same kind of script tries to start a shell: there is none in the"
+echo "   cell, the attempt is seen and the run ends (the script never reports back)"
 "$build/cellrun" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
-echo "== 2b. the same under rules/lenient.json: only the shell dies, the script goes on"
+echo "== 2b. the same under rules/lenient.json: only the would-be shell dies, the script goes on"
 "$build/cellrun" --log "$log" --input "$here" --rules "$here/../../rules/lenient.json" -- \
 	/usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
-echo "== 3. the shell alone: killed before its first instruction"
-"$build/cellrun" --log "$log" -- /bin/sh -c 'echo you will not see this'
+echo "== 3. the shells kept (--keep-shells): the monitor kills one before its first instruction"
+"$build/cellrun" --log "$log" --keep-shells -- /bin/sh -c 'echo you will not see this'
 echo "   exit status $?"
 echo
 echo "== 4. reaching out: an external address is refused, the run goes on"
@@ -67,7 +67,7 @@ sleep 0.3
 "$build/cellrun" --daemon "$sock" --run-id demo-benign --label demo=yes -- \
 	/usr/bin/python3 -c 'print("benign: sum =", sum(range(100)))' &
 runs=$!
-"$build/cellrun" --daemon "$sock" --run-id demo-shell --label demo=yes -- \
+"$build/cellrun" --daemon "$sock" --run-id demo-shell --label demo=yes --keep-shells -- \
 	/usr/bin/python3 -c 'import os; os.system("id")' 2>/dev/null &
 runs="$runs $!"
 "$build/cellrun" --daemon "$sock" --run-id demo-metadata --label demo=yes -- \

@@ -91,8 +91,11 @@ def exec_criterion(work):
     ran = [s['path'] for s in shells if MARK in s.get('stdout', '')]
     system = r.get('os_system')
     spawn = r.alerts('shell-spawn')
-    ev = ['shells killed %d/%d (shell-spawn, %s)' % (
-        sum(s.get('returncode') == -9 for s in shells), len(shells), layers(spawn))]
+    # Masked (the default): the exec fails on an empty, non-executable file.
+    masked = sum(not s.get('started') and s.get('error') == 'EACCES' for s in shells)
+    ev = ['shells masked %d/%d (exec EACCES), killed %d/%d (shell-spawn, %s)' % (
+        masked, len(shells), sum(s.get('returncode') == -9 for s in shells), len(shells),
+        layers(spawn))]
     ev.append('os.system %s' % ('killed by signal %s' % system['signal'] if system['signal']
                                 else 'exit status %d' % system['waitstatus']))
     exposed = ran + (['os.system'] if system['waitstatus'] == 0 else [])

@@ -15,7 +15,7 @@ cellrun=$build/cellrun
 
 # criterion     expected   why
 EXPECTED='
-exec            PARTIAL    shells die in the kernel; installed non-shell binaries run
+exec            PARTIAL    no shell in the cell (masked), kept ones die in the kernel; installed non-shell binaries run
 privilege       CONTAINED  uid 65534, no capability, no_new_privs, seccomp, Landlock
 network         CONTAINED  loopback only; cgroup hooks refuse the rest; metadata ends the run
 isolation       CONTAINED  one pid, ipc, net, mount namespace and /tmp per cell
