@@ -74,18 +74,24 @@ struct cw_event_hdr {
 };
 
 /*
- * A successful execve/execveat, emitted from sched_process_exec: the new
- * image is installed and argv is the kernel's copy on the new stack.
- * data[] holds the executable's path (path_len bytes, NUL included), resolved
- * from the opened binary, followed by args_len bytes of NUL-separated argv.
- * Only offsetof(data) + path_len + args_len bytes are sent.
+ * An execve/execveat.  A successful one is emitted from sched_process_exec:
+ * the new image is installed and argv is the kernel's copy on the new stack.
+ * One the kernel refused (a missing or masked file, noexec, Landlock, DAC,
+ * BPF-LSM) is emitted at the syscall's exit with its -errno, the path as
+ * the caller passed it (CW_F_UNRESOLVED, dev and ino 0) and argv from the
+ * caller's memory.  data[] holds the executable's path (path_len bytes, NUL
+ * included), resolved from the opened binary where there is one, followed
+ * by args_len bytes of NUL-separated argv.  Only offsetof(data) + path_len +
+ * args_len bytes are sent.
  */
 struct cw_exec_event {
 	struct cw_event_hdr hdr;
 	__u64 dev;		/* kernel dev_t (major << 20 | minor) of the binary */
 	__u64 ino;		/* inode number of the binary */
+	__s32 ret;		/* 0, or the -errno of a refused exec */
 	__u32 path_len;
 	__u32 args_len;
+	__u32 __pad;
 	char data[CW_PATH_MAX + CW_ARGS_MAX];
 };
 
@@ -205,6 +211,8 @@ enum cw_watch {
 	CW_WATCH_NET = 6,	/* struct cw_net_event */
 	CW_WATCH_REAP = 7,	/* no event: in a doomed cell the caller dies at the exit
 				 * (a parent learning of the offender's death by wait) */
+	CW_WATCH_EXEC = 8,	/* struct cw_exec_event of a refused exec (a successful
+				 * one is reported by sched_process_exec) */
 };
 
 #define CW_MAX_SYSCALLS 1024

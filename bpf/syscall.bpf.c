@@ -15,6 +15,7 @@
 #include "arch.bpf.h"
 #include "open.bpf.h"
 #include "net.bpf.h"
+#include "exec.bpf.h"
 
 /*
  * The fallback's table: enum cw_watch per syscall number, set by userspace
@@ -88,15 +89,20 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 	struct cw_cell *c;
 	__u64 cell;
 
-	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP) {
+	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP ||
+	    how == CW_WATCH_EXEC) {
 		c = current_cell_entry(&cell);
 		if (!c)
 			return 0;
 		reap_doomed(cell);
-		if (how == CW_WATCH_REAP)
-			return 0;
-		return how == CW_WATCH_OPEN ? handle_open(regs, nr, ret, cell, c->policy) :
-					      handle_net(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_OPEN)
+			return handle_open(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_NET)
+			return handle_net(regs, nr, ret, cell, c->policy);
+		/* A successful exec was reported by sched_process_exec. */
+		if (how == CW_WATCH_EXEC && ret < 0)
+			return handle_refused_exec(regs, nr, ret, cell, c->policy);
+		return 0;
 	}
 	return handle_watched(regs, nr, ret, how);
 }

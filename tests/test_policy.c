@@ -209,6 +209,49 @@ TEST(policy_shell_ends_the_run)
 	}
 }
 
+/*
+ * An exec the kernel refuses is an attempt all the same: a shell by a name
+ * the cell does not have, a file the payload wrote (noexec /tmp), a memfd
+ * (no exec right for it under Landlock).  Each is seen with its errno and
+ * ends the run.
+ */
+TEST(policy_refused_exec_ends_the_run)
+{
+	static const char *const cases[][3] = {
+		{ "import os\nos.execv('/nonexistent/bash', ['bash', '-c', 'echo SHELL'])\n",
+		  "shell-spawn", "ENOENT" },
+		{ "import os, shutil\nshutil.copy('/usr/bin/true', '/tmp/tool')\n"
+		  "os.chmod('/tmp/tool', 0o755)\nos.execv('/tmp/tool', ['tool'])\n",
+		  "exec-refused", "EACCES" },
+		{ "import os\nfd = os.memfd_create('x')\n"
+		  "os.write(fd, open('/usr/bin/true', 'rb').read())\n"
+		  "os.execv('/proc/self/fd/%d' % fd, ['x'])\n", "exec-refused", "EACCES" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[1024];
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		snprintf(payload, sizeof(payload), "%sprint('AFTER')\n", cases[i][0]);
+		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, cases[i][1]);
+		ASSERT_STREQ(res.out, "", "the payload went no further");
+		ASSERT_STREQ(jstr(result, "rule"), cases[i][1], "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, cases[i][1]);
+		if (ASSERT_OK_PTR(ev, cases[i][1])) {
+			ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "a refused exec");
+			ASSERT_STREQ(jstr(ev, "error.code"), cases[i][2], "its errno");
+			ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		}
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
 /* rules/lenient.json: the offender dies, the run goes on (the policy before kill-run). */
 TEST(policy_lenient_kills_only_the_offender)
 {

@@ -288,6 +288,7 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "process.args_count", json_integer(argc));
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
 	err |= set_exec_how(doc, ev);
+	err |= set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 

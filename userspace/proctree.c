@@ -155,7 +155,9 @@ void cw_proctree_update(struct cw_proctree *t, struct cw_event *ev)
 		p = insert(t, ev->hdr.pid);
 		if (p) {
 			p->ppid = ev->hdr.ppid;
-			set_exe(p, ev->exec.data);
+			/* A refused exec leaves the process running what it ran. */
+			if (!ev->exec.ret)
+				set_exe(p, ev->exec.data);
 		}
 		break;
 	default:

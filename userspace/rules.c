@@ -374,7 +374,7 @@ enum cond_id {
 #define EV(e) (1U << (e))
 #define EV_ANY (~0U)
 #define EV_PATHS (EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET))
-#define EV_RESULT (EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL))
+#define EV_RESULT (EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL))
 #define C(id) (1U << (id))
 #define KT(t) (1U << (t))
 
@@ -756,9 +756,10 @@ static int check_syscalls(struct parser *p, const struct cw_strlist *l)
 			if (!strcmp(watched[j].name, l->v[i]))
 				how = watched[j].how;
 		}
-		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET)
+		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_EXEC)
 			return fail(p, "syscall '%s' is reported as an %s event, never as a syscall "
-				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" : "network");
+				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" :
+				    how == CW_WATCH_NET ? "network" : "exec");
 		/* wait4 and waitid end doomed runs but report nothing. */
 		if (how == CW_WATCH_NONE || how == CW_WATCH_REAP)
 			return fail(p, "syscall '%s' is never observed: the monitor watches those "
