@@ -238,3 +238,37 @@ TEST(paths_default_rules_match_canonical)
 	}
 	cw_rules_free(&rs);
 }
+
+/*
+ * A process's environment by any /proc spelling: thread-self names the
+ * thread's directory, whose environ is the process's.
+ */
+TEST(paths_default_rules_match_environ)
+{
+	static const char *const forms[] = {
+		"/proc/self/environ", "/proc/thread-self/environ", "/proc/1/../1/environ",
+		"/proc/1/task/1/environ", "/proc/self/root/proc/1/environ",
+	};
+	static struct cw_open_event raw;
+	static struct cw_event ev;
+	struct cw_ruleset rs;
+	char path[4096], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/rules/default.json", src_dir);
+	if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
+		return;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const struct cw_rule *hit = NULL;
+
+		if (!ASSERT_OK(cw_event_decode(&ev, &raw, failed_open(&raw, forms[i], NULL, 0)),
+			       forms[i]))
+			continue;
+		for (size_t r = 0; r < rs.nrules && !hit; r++) {
+			if (rs.rules[r].event == CW_EVENT_OPEN && cw_rule_matches(&rs.rules[r], &ev))
+				hit = &rs.rules[r];
+		}
+		if (ASSERT_OK_PTR(hit, forms[i]))
+			ASSERT_STREQ(hit->name, "credential-glob-read", forms[i]);
+	}
+	cw_rules_free(&rs);
+}
