@@ -122,7 +122,7 @@ TEST(failed_open_relative_to_cwd_and_dirfd)
 	json_decref(log);
 }
 
-/* /proc/self is the caller as its own /proc names it: the pid it printed. */
+/* /proc/self is the caller as its own /proc names it; thread-self a thread, not the process. */
 TEST(failed_open_proc_self_is_the_callers_pid)
 {
 	char want[64], want_task[96];
@@ -134,13 +134,19 @@ TEST(failed_open_proc_self_is_the_callers_pid)
 		return;
 	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c",
 			"import os, threading\n"
-			"for p in ['/proc/self/missing', '/proc/thread-self/missing']:\n"
-			"    try:\n"
-			"        open(p)\n"
-			"    except OSError:\n"
-			"        pass\n"
-			"print(os.getpid(), threading.get_native_id())\n", NULL }, &res), "cellrun");
-	if (!ASSERT_EQ(sscanf(res.out, "%d %d", &pid, &tid), 2, "pid and tid printed"))
+			"def attempt():\n"
+			"    global tid\n"
+			"    tid = threading.get_native_id()\n"
+			"    for p in ['/proc/self/missing', '/proc/thread-self/missing']:\n"
+			"        try:\n"
+			"            open(p)\n"
+			"        except OSError:\n"
+			"            pass\n"
+			"t = threading.Thread(target=attempt)\n"
+			"t.start(); t.join()\n"
+			"print(os.getpid(), tid)\n", NULL }, &res), "cellrun");
+	if (!ASSERT_EQ(sscanf(res.out, "%d %d", &pid, &tid), 2, "pid and tid printed") ||
+	    !ASSERT_NEQ(pid, tid, "the attempt ran in a thread"))
 		return;
 	snprintf(want, sizeof(want), "/proc/%d/missing", pid);
 	snprintf(want_task, sizeof(want_task), "/proc/%d/task/%d/missing", pid, tid);
