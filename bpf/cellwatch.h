@@ -96,11 +96,29 @@ struct cw_exec_event {
 };
 
 /*
+ * What the string of a failed open is relative to, struct cw_open_event.base.
+ * The kernel resolves the base (from the task's cwd or the dirfd's file,
+ * never from the caller's memory) so userspace can make the path canonical.
+ */
+enum cw_open_base {
+	CW_BASE_NONE = 0,	/* absolute, no name (open_by_handle_at) or a successful open */
+	CW_BASE_CWD = 1,	/* relative to the caller's working directory (AT_FDCWD) */
+	CW_BASE_DIRFD = 2,	/* relative to the directory dirfd refers to */
+	CW_BASE_ROOT = 3,	/* openat2 RESOLVE_IN_ROOT: dirfd (or cwd) is the root of the
+				 * lookup, absolute names and ".." included */
+	CW_BASE_BADFD = 4,	/* relative to a dirfd that is no open file: no base sent */
+	CW_BASE_NOTDIR = 5,	/* relative to a dirfd that is no directory: no base sent */
+};
+
+/*
  * An open/openat/openat2/creat/open_by_handle_at, emitted at syscall exit.
  * On success the path is resolved from the struct file the new fd refers
  * to; on failure (ret < 0, -errno) it is the string the caller passed,
- * flagged CW_F_UNRESOLVED, and dev/ino are 0.  Only offsetof(path) +
- * path_len bytes are sent.
+ * flagged CW_F_UNRESOLVED, and dev/ino are 0: then, for a relative name
+ * (or RESOLVE_IN_ROOT), path[] holds after that string the directory it
+ * was relative to, resolved in the kernel (base_len bytes, NUL included),
+ * and userspace makes the canonical path from both.  Only offsetof(path) +
+ * path_len + base_len bytes are sent; path_len + base_len <= CW_PATH_MAX.
  */
 struct cw_open_event {
 	struct cw_event_hdr hdr;
@@ -108,7 +126,13 @@ struct cw_open_event {
 	__u64 ino;		/* its inode number */
 	__u32 flags;		/* open flags as passed by the caller (O_*) */
 	__s32 ret;		/* the fd returned, or -errno */
-	__u32 path_len;		/* bytes of path[], NUL included */
+	__u32 path_len;		/* bytes of the path at path[0], NUL included */
+	__u32 base_len;		/* bytes of the base directory at path[path_len], NUL
+				 * included; 0 when none was sent */
+	__u32 base;		/* enum cw_open_base (failed opens) */
+	__u32 ns_pid;		/* failed opens: the caller's tgid in its own pid namespace,
+				 * what its /proc/self names; 0 on success */
+	__u32 ns_tid;		/* likewise its thread id, for /proc/thread-self */
 	__u32 __pad;
 	char path[CW_PATH_MAX];
 };

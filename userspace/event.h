@@ -34,13 +34,26 @@ struct cw_event {
 	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
 	const char *ancestry[CW_ANCESTRY_MAX];
 	int nancestry;
+	/*
+	 * A failed open: the record's path[] as the kernel sent it, the
+	 * caller's string (then the base directory, open.base_len bytes),
+	 * while open.path holds the canonical path (userspace/paths.h) that
+	 * rules match.  Empty for every other event.
+	 */
+	char requested[CW_PATH_MAX];
 };
 
-/* Validate and copy @size bytes at @data into @ev.  0 or -EINVAL. */
+/*
+ * Validate and copy @size bytes at @data into @ev.  0 or -EINVAL.  A failed
+ * open's path is made canonical here, once, for the rules and every output.
+ */
 int cw_event_decode(struct cw_event *ev, const void *data, size_t size);
 
-/* The path of an exec or open event. */
+/* The path of an exec or open event; a failed open's is canonical (userspace/paths.h). */
 const char *cw_event_path(const struct cw_event *ev);
+
+/* The string a failed open's caller passed, NULL for any other event. */
+const char *cw_event_requested(const struct cw_event *ev);
 
 /*
  * Iterate over the NUL-separated argv of an exec event:

@@ -308,6 +308,9 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 		type = "access";
 	err = set_common(doc, ev, "file", type, "open");
 	err |= set(doc, "file.path", text(ev->open.path));
+	/* A failed open's path is canonical; what the caller passed stays beside it. */
+	if (cw_event_requested(ev))
+		err |= set(doc, "cellwatch.path_requested", text(cw_event_requested(ev)));
 	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
 						   json_array());
 	if (failed) {

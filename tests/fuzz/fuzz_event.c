@@ -54,6 +54,11 @@ static void check_decoded(const struct cw_event *ev)
 	case CW_EVENT_OPEN:
 		FUZZ_CHECK(ev->open.path_len &&
 			   strlen(ev->open.path) == ev->open.path_len - 1);
+		/* A failed open's string is kept beside its canonical path, a string too. */
+		if (cw_event_requested(ev))
+			FUZZ_CHECK(memchr(cw_event_requested(ev), '\0', sizeof(ev->requested)));
+		else
+			FUZZ_CHECK(!(ev->hdr.flags & CW_F_UNRESOLVED));
 		break;
 	case CW_EVENT_NET:
 		/* Rules compare a unix socket's path name as a string. */
