@@ -96,6 +96,26 @@ TEST(policy_escape_syscall_and_raw_socket_killed)
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "raw-socket" },
 		{ "import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "packet-socket" },
+		/* Refused by the seccomp filter, seen all the same. */
+		{ "import ctypes\nctypes.CDLL(None).acct(None)\nprint('ALIVE')\n", "escape-syscall" },
+		/* sendmmsg, whose first message goes to the metadata service. */
+		{ "import ctypes, socket, struct\n"
+		  "class iovec(ctypes.Structure):\n"
+		  "    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n"
+		  "class mmsghdr(ctypes.Structure):\n"
+		  "    _fields_ = [('name', ctypes.c_void_p), ('namelen', ctypes.c_uint32),\n"
+		  "                ('iov', ctypes.POINTER(iovec)), ('iovlen', ctypes.c_size_t),\n"
+		  "                ('control', ctypes.c_void_p), ('controllen', ctypes.c_size_t),\n"
+		  "                ('flags', ctypes.c_int), ('len', ctypes.c_uint)]\n"
+		  "sin = struct.pack('=H', socket.AF_INET) + struct.pack('!H', 80) + \\\n"
+		  "      socket.inet_aton('169.254.169.254') + bytes(8)\n"
+		  "addr = ctypes.create_string_buffer(sin, len(sin))\n"
+		  "data = ctypes.create_string_buffer(b'GET')\n"
+		  "iov = iovec(ctypes.cast(data, ctypes.c_void_p), 3)\n"
+		  "m = mmsghdr(ctypes.cast(addr, ctypes.c_void_p), len(sin), ctypes.pointer(iov), 1)\n"
+		  "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		  "ctypes.CDLL(None).sendmmsg(s.fileno(), ctypes.byref(m), 1, 0)\n"
+		  "print('ALIVE')\n", "metadata-service" },
 	};
 
 	if (!require_root())
