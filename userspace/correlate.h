@@ -36,7 +36,7 @@ void cw_corr_free(struct cw_corr_table *t);
 /* Forget the groups of one cell (0: of every cell) of @policy (0: any policy). */
 void cw_corr_forget(struct cw_corr_table *t, __u32 policy, __u64 cell);
 
-/* The signal a match of @r on @ev counts as: its label, else "exec id", "open /proc/<pid>/status" */
+/* The signal a match of @r on @ev counts as: its label, else "exec id", "open /proc/<pid>/x" */
 void cw_corr_signal(const struct cw_rule *r, const struct cw_event *ev, char *buf, size_t len);
 
 /*
