@@ -436,6 +436,86 @@ TEST(policy_dns_burst_rate)
 	json_decref(result);
 }
 
+/* The signals of the alert that names correlation group @group, joined by ", ". */
+static const char *signals_of(json_t *ev, char *buf, size_t len)
+{
+	json_t *list = jget(ev, "cellwatch.correlation.signals"), *v;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, v)
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
+			      json_string_value(v));
+	return buf;
+}
+
+/*
+ * A survey of the cell from Python -- two identity programs, the mount
+ * layout, the process's security state -- is one discovery alert that
+ * lists what was done; the run is not killed and finishes its work.
+ */
+TEST(policy_discovery_sequence_alerts_once)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+	char signals[512];
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import subprocess\n"
+		"subprocess.run(['id'], capture_output=True, check=True)\n"
+		"subprocess.run(['whoami'], capture_output=True, check=True)\n"
+		"open('/proc/self/mountinfo').read()\n"
+		"open('/proc/self/status').read()\n"
+		"print('survey done')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "an alert, not a kill");
+	ASSERT_HAS(res.out, "survey done", "the run went on to its end");
+	ASSERT_STREQ(jstr(result, "reason"), "exited", "the result says it exited");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_EQ(count_events(log, "cellwatch.correlation.group", "discovery"), 1,
+		  "one alert for the sequence");
+	ev = find_event(log, "cellwatch.correlation.group", "discovery");
+	if (ASSERT_OK_PTR(ev, "the discovery alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "alert", "alert only");
+		ASSERT_STREQ(jstr(ev, "event.kind"), "alert", "an alert document");
+		ASSERT_EQ(jint(ev, "cellwatch.correlation.seconds"), 10, "its window");
+		signals_of(ev, signals, sizeof(signals));
+		ASSERT_HAS(signals, "exec id", "names id");
+		ASSERT_HAS(signals, "exec whoami", "names whoami");
+		ASSERT_HAS(signals, "mount and cgroup layout", "names the mountinfo read");
+	}
+	ASSERT_HAS(res.err, "group=discovery signals=exec id,exec whoami", "cellrun says it too");
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
+ * One look is ordinary: platform.processor() (which runs uname -p), the user's
+ * name (an NSS read of /etc/passwd) and the job's memory use from
+ * /proc/self/status raise nothing.
+ */
+TEST(policy_discovery_single_look_silent)
+{
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import getpass, platform\n"
+		"print(platform.uname(), platform.processor(), getpass.getuser())\n"
+		"rss = [l for l in open('/proc/self/status') if l.startswith('VmRSS')]\n"
+		"print('info', rss)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "ran");
+	ASSERT_HAS(res.out, "info", "done");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(find_event(log, "process.name", "uname"), "uname ran: the look was made");
+	ASSERT_EQ(count_events(log, "event.kind", "alert"), 0, "no alert");
+	json_decref(log);
+	json_decref(result);
+}
+
 TEST(policy_dotenv_read_killed_in_the_kernel)
 {
 	struct cmd_result res;

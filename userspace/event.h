@@ -9,6 +9,7 @@
 #include "cellwatch.h"
 
 struct cw_rule;
+struct cw_correlation;
 
 #define CW_ANCESTRY_MAX 4	/* parent, grandparent, ... reported per event */
 
@@ -29,6 +30,8 @@ struct cw_event {
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
 	const char *layer;		/* who decided: "kernel", "userspace", NULL */
+	/* The rule's correlation group and the signals it saw, when a "correlate" fired. */
+	const struct cw_correlation *correlation;
 	__u64 kill_latency_ns;		/* syscall to kill, when a rule killed */
 	__u64 eval_ns;			/* time the rule engine spent on it */
 	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
