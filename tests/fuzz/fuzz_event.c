@@ -71,6 +71,9 @@ static void check_decoded(const struct cw_event *ev)
 /* Judged as the monitor does: the kernel's verdict names its rule, else the first match. */
 static void judge(const struct cw_ruleset *rs, struct cw_event *ev)
 {
+	/* As the monitor's judge(): what an earlier event was told does not carry over. */
+	ev->layer = NULL;
+	ev->correlation = NULL;
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
 	if (ev->hdr.action != CW_ACTION_NONE) {
 		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";
