@@ -52,6 +52,9 @@ enum cw_layer {
 /* Fileless or indirect execution, on exec events. */
 #define CW_F_EXEC_MEMFD		(1U << 3)	/* the binary is a memfd */
 #define CW_F_EXEC_DELETED	(1U << 4)	/* no name left: unlinked or O_TMPFILE */
+#define CW_F_EXEC_MAPPED	(1U << 6)	/* not exec'd: the binary was mapped executable
+						 * into a running process (mmap PROT_EXEC), as a
+						 * userland loader runs it */
 #define CW_F_EXEC_FD		(1U << 5)	/* executed through an fd (execveat, fexecve,
 						 * /proc/self/fd/N) */
 
@@ -237,6 +240,8 @@ enum cw_watch {
 				 * (a parent learning of the offender's death by wait) */
 	CW_WATCH_EXEC = 8,	/* struct cw_exec_event of a refused exec (a successful
 				 * one is reported by sched_process_exec) */
+	CW_WATCH_MMAP = 9,	/* struct cw_exec_event, CW_F_EXEC_MAPPED: a file mapped
+				 * executable that an exec rule names (else nothing) */
 };
 
 #define CW_MAX_SYSCALLS 1024

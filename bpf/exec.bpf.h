@@ -174,4 +174,52 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	return 0;
 }
 
+#define CW_PROT_EXEC	0x4
+#define CW_MAP_ANONYMOUS 0x20
+
+/*
+ * A file mapped executable.  A userland loader (ctypes, valgrind, a copy of
+ * ld.so's logic) runs a binary without an exec of it, by mapping its
+ * segments; a binary an exec rule names is judged here as at its exec, and
+ * reported only then (every library load maps a file executable).
+ */
+static __noinline int handle_mmap(struct pt_regs *regs, long ret, __u64 cell, __u32 policy)
+{
+	struct cw_scratch_buf *buf;
+	struct cw_verdict *rule;
+	struct cw_exec_event *e;
+	struct file *f;
+	__u64 dev, ino, size;
+
+	if (!(PT_REGS_PARM3_CORE_SYSCALL(regs) & CW_PROT_EXEC) ||
+	    (PT_REGS_PARM4_CORE_SYSCALL(regs) & CW_MAP_ANONYMOUS))
+		return 0;
+	f = fd_file((int)PT_REGS_PARM5_CORE_SYSCALL(regs));
+	if (!f)
+		return 0;
+	file_identity(f, &dev, &ino);
+	rule = match_exec(policy, f, dev, ino);
+	if (!rule)
+		return 0;
+	enforce(rule, cell);
+	buf = get_scratch();
+	if (!buf)
+		return 0;
+	e = &buf->ev.exec;
+	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
+	mark(&e->hdr, rule);
+	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->hdr.flags |= CW_F_EXEC_MAPPED;
+	e->dev = dev;
+	e->ino = ino;
+	e->ret = ret < 0 ? ret : 0;
+	e->__pad = 0;
+	e->path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
+	e->args_len = 0;
+	size = offsetof(struct cw_exec_event, data) + e->path_len;
+	if (size <= sizeof(*e))
+		submit_critical(e, size);
+	return 0;
+}
+
 #endif /* CW_EXEC_BPF_H */

@@ -90,7 +90,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 	__u64 cell;
 
 	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP ||
-	    how == CW_WATCH_EXEC) {
+	    how == CW_WATCH_EXEC || how == CW_WATCH_MMAP) {
 		c = current_cell_entry(&cell);
 		if (!c)
 			return 0;
@@ -102,6 +102,8 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 		/* A successful exec was reported by sched_process_exec. */
 		if (how == CW_WATCH_EXEC && ret < 0)
 			return handle_refused_exec(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_MMAP)
+			return handle_mmap(regs, ret, cell, c->policy);
 		return 0;
 	}
 	return handle_watched(regs, nr, ret, how);

@@ -270,3 +270,35 @@ TEST(shells_rule_file_list_masked_too)
 	if (strstr(res.out, "hardlink perl5"))
 		ASSERT_FALSE(strstr(res.out, " True 2\n"), "perl's hardlink is masked too");
 }
+
+/*
+ * A shell's image mapped executable is judged as its exec: a userland
+ * loader maps the segments itself and never calls exec.  With the shells
+ * kept, the observe rules' shell-spawn kills the process at the mmap.
+ */
+TEST(shells_mapped_executable_judged_as_exec)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--keep-shells", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import mmap\n"
+				"f = open('/usr/bin/dash', 'rb')\n"
+				"m = mmap.mmap(f.fileno(), 4096, mmap.MAP_PRIVATE,\n"
+				"              mmap.PROT_READ | mmap.PROT_EXEC)\n"
+				"print('MAPPED', m[:4])\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 128 + 9, "killed at the mmap");
+	ASSERT_STREQ(res.out, "", "the mapping was never used");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.exec.how"), 0)),
+			     "mapped", "mapped, not exec'd");
+	}
+	json_decref(log);
+}

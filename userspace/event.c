@@ -215,7 +215,7 @@ const struct cw_name cw_open_flag_names[] = {
 
 const struct cw_name cw_exec_how_names[] = {
 	{ CW_HOW_MEMFD, "memfd" }, { CW_HOW_DELETED, "deleted" }, { CW_HOW_FD, "fd" },
-	{ CW_HOW_LOADER, "loader" }, {},
+	{ CW_HOW_LOADER, "loader" }, { CW_HOW_MAPPED, "mapped" }, {},
 };
 
 const struct cw_name cw_outcome_names[] = { { 0, "success" }, { 1, "failure" }, {} };
@@ -272,6 +272,8 @@ unsigned int cw_exec_how(const struct cw_event *ev)
 		bits |= CW_HOW_MEMFD;
 	if (ev->hdr.flags & CW_F_EXEC_DELETED)
 		bits |= CW_HOW_DELETED;
+	if (ev->hdr.flags & CW_F_EXEC_MAPPED)
+		bits |= CW_HOW_MAPPED;
 	if (ev->hdr.flags & CW_F_EXEC_FD)
 		bits |= CW_HOW_FD;
 	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a));)

@@ -102,6 +102,7 @@ unsigned int cw_open_access(__u32 open_flags);
 #define CW_HOW_DELETED	(1U << 1)
 #define CW_HOW_FD	(1U << 2)
 #define CW_HOW_LOADER	(1U << 3)
+#define CW_HOW_MAPPED	(1U << 4)
 /*
  * How an exec event's binary was reached: the kernel's flags, and the
  * dynamic loader run as a program ("ld-linux-x86-64.so.2 ./tool"), which

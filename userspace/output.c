@@ -306,6 +306,8 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
 	err |= set_exec_how(doc, ev);
 	err |= set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
+	if (ev->hdr.flags & CW_F_UNRESOLVED)
+		err |= set(doc, "cellwatch.path_resolved", json_false());
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 

@@ -155,8 +155,8 @@ void cw_proctree_update(struct cw_proctree *t, struct cw_event *ev)
 		p = insert(t, ev->hdr.pid);
 		if (p) {
 			p->ppid = ev->hdr.ppid;
-			/* A refused exec leaves the process running what it ran. */
-			if (!ev->exec.ret)
+			/* A refused exec, or a mapped image, leaves the process its image. */
+			if (!ev->exec.ret && !(ev->hdr.flags & CW_F_EXEC_MAPPED))
 				set_exe(p, ev->exec.data);
 		}
 		break;

@@ -485,7 +485,13 @@ def alert_summary(e):
         json.dumps(what)[:200])
 
 
+def has_alert(run):
+    return any(e["event"]["kind"] == "alert" for e in run["events"])
+
+
 def print_totals(rows):
+    attempts = [(c, run) for c, run, _ in rows if c["expect"] in ("caught", "alerted")]
+    silent = [c["name"] for c, run in attempts if not has_alert(run)]
     hostile = [j for c, _, j in rows if c["expect"] == "caught"]
     alerted = [j for c, _, j in rows if c["expect"] == "alerted"]
     benign = [j for c, _, j in rows if c["expect"] == "benign"]
@@ -498,6 +504,10 @@ def print_totals(rows):
         print("alert-only: %d alerted / %d not" % (
             sum(j["outcome"] == "alerted" for j in alerted),
             sum(j["outcome"] != "alerted" for j in alerted)))
+    # Every attempt should be seen, also one a static layer stopped (goal: all of them).
+    print("hostile with an alert: %d/%d%s" % (
+        len(attempts) - len(silent), len(attempts),
+        " (none: %s)" % ", ".join(silent) if silent else ""))
     print("benign:  %d ok / %d false kills / %d false alerts%s" % (
         sum(j["outcome"] == "ok" for j in benign),
         sum(j["outcome"] == "FALSE KILL" for j in benign),
