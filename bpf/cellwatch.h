@@ -229,7 +229,8 @@ struct cw_signal_event {
 enum cw_watch {
 	CW_WATCH_NONE = 0,
 	CW_WATCH_ALWAYS = 1,	/* report every call */
-	CW_WATCH_NS_FLAGS = 2,	/* clone/unshare: report when arg 0 asks for a namespace */
+	CW_WATCH_NS_FLAGS = 2,	/* clone/unshare: report when arg 0 asks for a namespace,
+				 * or (clone) for the parent's fd table outside a thread */
 	CW_WATCH_CLONE3 = 3,	/* clone3: report when clone_args.flags asks for one */
 	CW_WATCH_KILL = 4,	/* kill/tkill/tgkill: report when refused or aimed at a group
 				 * (pid <= 0); delivered ones are CW_EVENT_SIGNAL when they
@@ -242,10 +243,13 @@ enum cw_watch {
 				 * one is reported by sched_process_exec) */
 	CW_WATCH_MMAP = 9,	/* struct cw_exec_event, CW_F_EXEC_MAPPED: a file mapped
 				 * executable that an exec rule names (else nothing) */
+	CW_WATCH_MKNOD = 10,	/* mknod/mknodat: report a device node (not a FIFO or socket) */
 };
 
 #define CW_MAX_SYSCALLS 1024
 #define CW_CLONE_NS_FLAGS 0x7e020080ULL	/* every CLONE_NEW* bit, CLONE_NEWTIME included */
+#define CW_CLONE_FILES	0x400ULL	/* share the fd table: with CLONE_THREAD, a thread */
+#define CW_CLONE_THREAD	0x10000ULL
 
 /* struct cw_cell.net_policy: network verdicts taken in the cgroup hooks. */
 #define CW_NETPOL_DENY_EXTERNAL	(1U << 0)	/* refuse inet destinations but loopback */

@@ -19,8 +19,6 @@
 #define CW_AF_NETLINK	16
 #define CW_AF_PACKET	17
 #define CW_SOCK_RAW	3
-#define CW_S_IFMT	00170000
-#define CW_S_IFSOCK	0140000
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

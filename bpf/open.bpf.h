@@ -15,8 +15,6 @@
 #define CW_O_WRONLY	01
 #define CW_O_CREAT	0100
 #define CW_O_TRUNC	01000
-#define CW_S_IFMT	00170000
-#define CW_S_IFDIR	0040000
 #define CW_AT_FDCWD	(-100)
 #define CW_RESOLVE_IN_ROOT	0x10	/* openat2 how.resolve */
 

@@ -24,7 +24,11 @@
  */
 __u8 cw_watched_syscalls[CW_MAX_SYSCALLS];
 
-/* The namespace flags a clone-like call asked for (0: none). */
+/*
+ * The flags of a clone-like call that make it an escape attempt (0: none):
+ * a namespace, or another process sharing the caller's fd table (a thread
+ * shares it too, with CLONE_THREAD).
+ */
 static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 {
 	__u64 flags = 0;
@@ -35,7 +39,18 @@ static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 		/* struct clone_args starts with its flags */
 		bpf_probe_read_user(&flags, sizeof(flags),
 				    (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if ((flags & (CW_CLONE_FILES | CW_CLONE_THREAD)) == CW_CLONE_FILES)
+		return flags & (CW_CLONE_NS_FLAGS | CW_CLONE_FILES);
 	return flags & CW_CLONE_NS_FLAGS;
+}
+
+/* mknod's mode asks for a device node: a way to the host's disks or memory. */
+static __always_inline bool makes_device(long nr, struct pt_regs *regs)
+{
+	__u32 mode = nr == CW_NR_mknodat ? PT_REGS_PARM3_CORE_SYSCALL(regs) :
+					   PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+	return (mode & CW_S_IFMT) == CW_S_IFCHR || (mode & CW_S_IFMT) == CW_S_IFBLK;
 }
 
 static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
@@ -56,6 +71,10 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 
 		/* Signals within the cell are its own business; these are probes. */
 		if (target > 0 && (ret == 0 || ret == -3 /* ESRCH */))
+			return 0;
+	} else if (how == CW_WATCH_MKNOD) {
+		/* FIFOs and sockets are ordinary files. */
+		if (!makes_device(nr, regs))
 			return 0;
 	} else if (how != CW_WATCH_ALWAYS) {
 		/* Threads and plain forks are lifecycle, not escape attempts. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Correlation groups: distinct signals of several rules, counted per cell within a window. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,24 @@ static void fold_proc_pid(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%s", path);
 }
 
+/* "connect 127.0.0.1:2375", "connect [::1]:22", "connect unix:/run/x.sock". */
+static void net_signal(const struct cw_event *ev, char *buf, size_t len)
+{
+	const struct cw_net_event *n = &ev->net;
+	const char *op = cw_name_of(cw_net_op_names, n->op) ?: "net";
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (n->family == AF_UNIX) {
+		/* An abstract name starts with a NUL: shown from its second byte, as "@name". */
+		snprintf(buf, len, "%s unix:%s%.*s", op, n->path[0] ? "" : "@",
+			 (int)(n->path_len ? n->path_len - !n->path[0] : 0),
+			 n->path + !n->path[0]);
+		return;
+	}
+	inet_ntop(n->family, n->addr, addr, sizeof(addr));
+	snprintf(buf, len, n->family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u", op, addr, n->port);
+}
+
 void cw_corr_signal(const struct cw_rule *r, const struct cw_event *ev, char *buf, size_t len)
 {
 	const char *path = cw_event_path(ev), *base;
@@ -107,6 +126,10 @@ void cw_corr_signal(const struct cw_rule *r, const struct cw_event *ev, char *bu
 		free(name);
 		return;
 	}
+	case CW_EVENT_NET:
+		/* The destination: a scan is many of them. */
+		net_signal(ev, buf, len);
+		return;
 	default:
 		/* Other kinds have no one object: the rule is the signal. */
 		snprintf(buf, len, "%s", r->name);
