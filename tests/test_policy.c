@@ -272,6 +272,69 @@ TEST(policy_refused_exec_ends_the_run)
 	}
 }
 
+/*
+ * Attempts a static layer stops (the read-only mounts, the seccomp filter,
+ * the cell's empty network) are seen all the same: each ends the run with
+ * the rule that names it.
+ */
+TEST(policy_statically_refused_attempts_end_the_run)
+{
+	static const char *const cases[][2] = {
+		{ "open('/proc/sys/kernel/core_pattern', 'w').write('|/tmp/x')\n",
+		  "host-control-write" },
+		{ "open('/sys/fs/cgroup/release_agent')\n", "release-agent" },
+		{ "import ctypes\nctypes.CDLL(None).syscall(56, 0x400 | 17, 0, 0, 0, 0)\n",
+		  "escape-syscall" },
+		{ "import os, stat\nos.mknod('/tmp/sda', 0o600 | stat.S_IFBLK, os.makedev(8, 0))\n",
+		  "escape-syscall" },
+		{ "import socket\nfor port in range(1, 9):\n"
+		  "    try:\n        socket.socket().connect(('127.0.0.1', port))\n"
+		  "    except OSError:\n        pass\n", "local-port-scan" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[1024];
+		struct cmd_result res;
+		json_t *result, *log;
+
+		snprintf(payload, sizeof(payload), "import time\ntry:\n    exec(%s%s%s)\n"
+			 "except OSError:\n    pass\ntime.sleep(5)\n", "\"\"\"", cases[i][0],
+			 "\"\"\"");
+		/* Judged in userspace, a moment after the call failed: the run ends, not at once. */
+		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, cases[i][0]);
+		ASSERT_STREQ(jstr(result, "rule"), cases[i][1], "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ASSERT_OK_PTR(alert_of(log, cases[i][1]), cases[i][1]);
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+/* A FIFO, a socket file, a refused connect to one port: ordinary, no alert that ends a run. */
+TEST(policy_ordinary_refusals_go_on)
+{
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import os, socket\n"
+		"os.mkfifo('/tmp/fifo')\n"
+		"try:\n    socket.socket().connect(('127.0.0.1', 9))\n"
+		"except OSError as e:\n    print('refused', e.errno)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the run goes on");
+	ASSERT_STREQ(res.out, "refused 111\n", "ECONNREFUSED");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(alert_of(log, "local-service-probe"), "the refused connect is alerted");
+	ASSERT_NULL(alert_of(log, "escape-syscall"), "a FIFO is no device node");
+	json_decref(log);
+	json_decref(result);
+}
+
 /* rules/lenient.json: the offender dies, the run goes on (the policy before kill-run). */
 TEST(policy_lenient_kills_only_the_offender)
 {
