@@ -244,6 +244,7 @@ enum cw_watch {
 	CW_WATCH_MMAP = 9,	/* struct cw_exec_event, CW_F_EXEC_MAPPED: a file mapped
 				 * executable that an exec rule names (else nothing) */
 	CW_WATCH_MKNOD = 10,	/* mknod/mknodat: report a device node (not a FIFO or socket) */
+	CW_WATCH_MPROTECT = 11,	/* as CW_WATCH_MMAP, for a mapping made executable later */
 };
 
 #define CW_MAX_SYSCALLS 1024

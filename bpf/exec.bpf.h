@@ -183,20 +183,13 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
  * segments; a binary an exec rule names is judged here as at its exec, and
  * reported only then (every library load maps a file executable).
  */
-static __noinline int handle_mmap(struct pt_regs *regs, long ret, __u64 cell, __u32 policy)
+static __always_inline int judge_mapped(struct file *f, long ret, __u64 cell, __u32 policy)
 {
 	struct cw_scratch_buf *buf;
 	struct cw_verdict *rule;
 	struct cw_exec_event *e;
-	struct file *f;
 	__u64 dev, ino, size;
 
-	if (!(PT_REGS_PARM3_CORE_SYSCALL(regs) & CW_PROT_EXEC) ||
-	    (PT_REGS_PARM4_CORE_SYSCALL(regs) & CW_MAP_ANONYMOUS))
-		return 0;
-	f = fd_file((int)PT_REGS_PARM5_CORE_SYSCALL(regs));
-	if (!f)
-		return 0;
 	file_identity(f, &dev, &ino);
 	rule = match_exec(policy, f, dev, ino);
 	if (!rule)
@@ -220,6 +213,44 @@ static __noinline int handle_mmap(struct pt_regs *regs, long ret, __u64 cell, __
 	if (size <= sizeof(*e))
 		submit_critical(e, size);
 	return 0;
+}
+
+static __noinline int handle_mmap(struct pt_regs *regs, long ret, __u64 cell, __u32 policy)
+{
+	struct file *f;
+
+	if (!(PT_REGS_PARM3_CORE_SYSCALL(regs) & CW_PROT_EXEC) ||
+	    (PT_REGS_PARM4_CORE_SYSCALL(regs) & CW_MAP_ANONYMOUS))
+		return 0;
+	f = fd_file((int)PT_REGS_PARM5_CORE_SYSCALL(regs));
+	return f ? judge_mapped(f, ret, cell, policy) : 0;
+}
+
+struct vma_file {
+	struct file *file;
+};
+
+static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, struct vma_file *vf)
+{
+	vf->file = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+/*
+ * A mapping made executable after the fact (mapped readable, then
+ * mprotect PROT_EXEC): the file behind the address, from its vma.  Kernels
+ * before 5.17 have no bpf_find_vma; there only mmap is judged.
+ */
+static __noinline int handle_mprotect(struct pt_regs *regs, long ret, __u64 cell, __u32 policy)
+{
+	struct vma_file vf = {};
+
+	if (ret < 0 || !(PT_REGS_PARM3_CORE_SYSCALL(regs) & CW_PROT_EXEC) ||
+	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+		return 0;
+	bpf_find_vma(bpf_get_current_task_btf(), PT_REGS_PARM1_CORE_SYSCALL(regs), vma_file_of,
+		     &vf, 0);
+	return vf.file ? judge_mapped(vf.file, ret, cell, policy) : 0;
 }
 
 #endif /* CW_EXEC_BPF_H */

@@ -109,7 +109,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 	__u64 cell;
 
 	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP ||
-	    how == CW_WATCH_EXEC || how == CW_WATCH_MMAP) {
+	    how == CW_WATCH_EXEC || how == CW_WATCH_MMAP || how == CW_WATCH_MPROTECT) {
 		c = current_cell_entry(&cell);
 		if (!c)
 			return 0;
@@ -123,6 +123,8 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 			return handle_refused_exec(regs, nr, ret, cell, c->policy);
 		if (how == CW_WATCH_MMAP)
 			return handle_mmap(regs, ret, cell, c->policy);
+		if (how == CW_WATCH_MPROTECT)
+			return handle_mprotect(regs, ret, cell, c->policy);
 		return 0;
 	}
 	return handle_watched(regs, nr, ret, how);

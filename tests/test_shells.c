@@ -302,3 +302,35 @@ TEST(shells_mapped_executable_judged_as_exec)
 	}
 	json_decref(log);
 }
+
+/* The same mapping made executable only afterwards, by mprotect. */
+TEST(shells_made_executable_later_judged_as_exec)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--keep-shells", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import ctypes, mmap, os\n"
+				"libc = ctypes.CDLL(None, use_errno=True)\n"
+				"libc.mmap.restype = ctypes.c_void_p\n"
+				"libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,\n"
+				"                      ctypes.c_int, ctypes.c_int, ctypes.c_long]\n"
+				"libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]\n"
+				"fd = os.open('/usr/bin/dash', os.O_RDONLY)\n"
+				"a = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)\n"
+				"print('MAPPED', flush=True)\n"
+				"libc.mprotect(a, 4096, mmap.PROT_READ | mmap.PROT_EXEC)\n"
+				"print('EXECUTABLE')\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 128 + 9, "killed at the mprotect");
+	ASSERT_STREQ(res.out, "MAPPED\n", "a readable mapping is no offence; an executable one is");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
+	}
+	json_decref(log);
+}

@@ -762,7 +762,7 @@ static int check_syscalls(struct parser *p, const struct cw_strlist *l)
 				how = watched[j].how;
 		}
 		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_EXEC ||
-		    how == CW_WATCH_MMAP)
+		    how == CW_WATCH_MMAP || how == CW_WATCH_MPROTECT)
 			return fail(p, "syscall '%s' is reported as an %s event, never as a syscall "
 				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" :
 				    how == CW_WATCH_NET ? "network" : "exec");
