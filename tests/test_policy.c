@@ -96,6 +96,8 @@ TEST(policy_escape_syscall_and_raw_socket_killed)
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "raw-socket" },
 		{ "import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "packet-socket" },
+		{ "import socket\ntry:\n    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)\n"
+		  "except OSError:\n    pass\nprint('ALIVE')\n", "vsock-socket" },
 		/* Refused by the seccomp filter, seen all the same. */
 		{ "import ctypes\nctypes.CDLL(None).acct(None)\nprint('ALIVE')\n", "escape-syscall" },
 		/* sendmmsg, whose first message goes to the metadata service. */
