@@ -177,10 +177,10 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
  * it passes (exec, fork, a watched syscall; refused at the LSM and cgroup
  * hooks), so none can act on what the offender set up.  Userspace dooms a
  * cell too when one of its own rules kills the run, and forgets the cell
- * when it goes.
+ * when it goes; LRU, so a cell forgotten otherwise cannot crowd out a new one.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CW_MAX_CELLS);
 	__type(key, __u64);			/* cgroup v2 id */
 	__type(value, __u32);			/* rule id that ended the run */

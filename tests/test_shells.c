@@ -271,6 +271,21 @@ TEST(shells_rule_file_list_masked_too)
 		ASSERT_FALSE(strstr(res.out, " True 2\n"), "perl's hardlink is masked too");
 }
 
+/* The log of a run killed for mapping dash executable says so, as an exec. */
+static void assert_mapping_alert(void)
+{
+	json_t *log = read_log(test_path(1, "log.json"));
+	json_t *ev = find_event(log, "rule.name", "shell-spawn");
+
+	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.exec.how"), 0)),
+			     "mapped", "mapped, not exec'd");
+	}
+	json_decref(log);
+}
+
 /*
  * A shell's image mapped executable is judged as its exec: a userland
  * loader maps the segments itself and never calls exec.  With the shells
@@ -279,7 +294,6 @@ TEST(shells_rule_file_list_masked_too)
 TEST(shells_mapped_executable_judged_as_exec)
 {
 	struct cmd_result res;
-	json_t *log, *ev;
 
 	if (!require_root())
 		return;
@@ -292,22 +306,13 @@ TEST(shells_mapped_executable_judged_as_exec)
 				"print('MAPPED', m[:4])\n", NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 128 + 9, "killed at the mmap");
 	ASSERT_STREQ(res.out, "", "the mapping was never used");
-	log = read_log(test_path(1, "log.json"));
-	ev = find_event(log, "rule.name", "shell-spawn");
-	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
-		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
-		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
-		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.exec.how"), 0)),
-			     "mapped", "mapped, not exec'd");
-	}
-	json_decref(log);
+	assert_mapping_alert();
 }
 
 /* The same mapping made executable only afterwards, by mprotect. */
 TEST(shells_made_executable_later_judged_as_exec)
 {
 	struct cmd_result res;
-	json_t *log, *ev;
 
 	if (!require_root())
 		return;
@@ -326,11 +331,5 @@ TEST(shells_made_executable_later_judged_as_exec)
 				"print('EXECUTABLE')\n", NULL }, &res), "cellrun");
 	ASSERT_EQ(res.status, 128 + 9, "killed at the mprotect");
 	ASSERT_STREQ(res.out, "MAPPED\n", "a readable mapping is no offence; an executable one is");
-	log = read_log(test_path(1, "log.json"));
-	ev = find_event(log, "rule.name", "shell-spawn");
-	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
-		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
-		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
-	}
-	json_decref(log);
+	assert_mapping_alert();
 }
