@@ -169,7 +169,7 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
-	if (fresh->critical)
+	if (fresh->critical && fresh->critical == total->critical)
 		fprintf(stderr, "cellwatch: ALERT events-lost: cell %llu lost %llu security-relevant "
 			"records: run ended\n", (unsigned long long)cell_id,
 			(unsigned long long)total->critical);

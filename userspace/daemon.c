@@ -365,7 +365,8 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 		if (c->labels && json_object_size(c->labels))
 			cw_json_set(doc, "labels", json_deep_copy(c->labels));
 	}
-	if (fresh->critical) {
+	/* The first loss ends the run: said once. */
+	if (fresh->critical && fresh->critical == total->critical) {
 		warn("cell %llu lost %llu security-relevant records: run ended",
 		     (unsigned long long)cell_id, (unsigned long long)total->critical);
 		cw_metrics_kill(d->metrics, "kernel");
