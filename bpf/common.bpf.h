@@ -261,7 +261,8 @@ struct {
 /* @cell's loss counters, created at its first loss; NULL only when the map is full. */
 static __always_inline struct cw_cell_loss *cell_loss_entry(__u64 cell)
 {
-	struct cw_cell_loss zero = {}, *loss = bpf_map_lookup_elem(&cell_loss, &cell);
+	static const struct cw_cell_loss zero;	/* read-only data, not the crowded stack */
+	struct cw_cell_loss *loss = bpf_map_lookup_elem(&cell_loss, &cell);
 
 	if (loss)
 		return loss;

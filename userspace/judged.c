@@ -83,14 +83,28 @@ int cw_judged_compile(const struct cw_ruleset *rs, __u32 policy, int trie_fd, in
 
 void cw_judged_uncompile(__u32 policy, int trie_fd, int policy_fd)
 {
+	cw_judged_uncompile_range(policy, policy, trie_fd, policy_fd);
+}
+
+void cw_judged_uncompile_range(__u32 lo, __u32 hi, int trie_fd, int policy_fd)
+{
 	struct cw_path_key key, next;
+	__u32 id, next_id;
 	void *prev = NULL;
 
-	bpf_map_delete_elem(policy_fd, &policy);
-	/* Deleting while walking restarts the walk: an LPM trie's order is not stable. */
+	/* Deleting while walking restarts the walk: neither map's order is stable. */
+	while (!bpf_map_get_next_key(policy_fd, prev, &next_id)) {
+		id = next_id;
+		if (id >= lo && id <= hi && !bpf_map_delete_elem(policy_fd, &id)) {
+			prev = NULL;
+			continue;
+		}
+		prev = &id;
+	}
+	prev = NULL;
 	while (!bpf_map_get_next_key(trie_fd, prev, &next)) {
 		key = next;
-		if (key.policy == policy && !bpf_map_delete_elem(trie_fd, &key)) {
+		if (key.policy >= lo && key.policy <= hi && !bpf_map_delete_elem(trie_fd, &key)) {
 			prev = NULL;
 			continue;
 		}

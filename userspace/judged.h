@@ -24,4 +24,7 @@ int cw_judged_compile(const struct cw_ruleset *rs, __u32 policy, int trie_fd, in
 /* Remove everything written for @policy. */
 void cw_judged_uncompile(__u32 policy, int trie_fd, int policy_fd);
 
+/* The same for every policy id in [@lo, @hi] (an earlier monitor's, pinned). */
+void cw_judged_uncompile_range(__u32 lo, __u32 hi, int trie_fd, int policy_fd);
+
 #endif /* CW_JUDGED_H */

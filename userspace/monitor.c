@@ -1133,8 +1133,11 @@ int cw_monitor_kernel_cells(struct cw_monitor *m, __u64 *ids, int max)
 
 void cw_monitor_purge_old_policies(struct cw_monitor *m)
 {
-	if (m->first_policy > 1)
-		cw_rules_delete_range(&m->maps, 1, m->first_policy - 1);
+	if (m->first_policy <= 1)
+		return;
+	cw_rules_delete_range(&m->maps, 1, m->first_policy - 1);
+	cw_judged_uncompile_range(1, m->first_policy - 1, bpf_map__fd(m->skel->maps.open_watch),
+				  bpf_map__fd(m->skel->maps.policy_watch));
 }
 
 void cw_monitor_unpin(struct cw_monitor *m)
