@@ -338,6 +338,45 @@ struct cw_socket_key {
  * on either ring's state.
  */
 
+/*
+ * Losses of one cell: the value of the cell_loss map, keyed by the cell's
+ * cgroup v2 id.  The rings are shared by every cell, so the global
+ * counters below cannot say whose records were lost; these can.
+ */
+struct cw_cell_loss {
+	__u64 bulk;		/* records of the cell the bulk ring refused: opens that no
+				 * rule of its policy could judge (telemetry; the run goes on) */
+	__u64 critical;		/* records of the cell the critical ring refused: execs,
+				 * lifecycle, network, watched syscalls, signals, verdicts and
+				 * opens a userspace rule could judge.  The first one ends the
+				 * run: the cell is doomed with CW_RULE_EVENTS_LOST */
+};
+
+/*
+ * The rule id a cell is doomed with (map "doomed") when one of its
+ * security-relevant records was lost: its verdict is unknown, so the run
+ * ends (fail closed).  Never a real rule's id (those count from 1).
+ */
+#define CW_RULE_EVENTS_LOST 0xfffffffeU
+
+/*
+ * Which opens a userspace rule could judge, so that they travel in the
+ * critical ring and their loss ends the run; plain opens stay in the bulk
+ * ring, where a flood can only lose telemetry.
+ *
+ * open_watch (LPM trie, struct cw_path_key -> __u32, unused): per policy,
+ * a prefix of every path a userspace-judged open rule could match (the
+ * literal part of a glob up to its first wildcard, an exact path, a
+ * prefix); an entry of prefixlen 32 (no path) covers every path.
+ * Successful opens only: their path is the kernel's.
+ *
+ * policy_watch (hash, policy id -> __u32 CW_PW_*): what no path prefix
+ * can say.
+ */
+#define CW_PW_FAILED_OPENS	(1U << 0)	/* the policy has open rules: a failed open's
+						 * path is canonicalised and judged in
+						 * userspace, so every failed open is critical */
+
 /* Index of the per-CPU counters array, summed by userspace. */
 enum cw_counter {
 	CW_CNT_EVENTS = 0,	/* records submitted to either ring buffer */

@@ -257,21 +257,83 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
-/* Copy a record into the bulk ring buffer; a full ring is counted, never silent. */
+/* Records each cell lost (struct cw_cell_loss); userspace removes a cell's entry with it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CW_MAX_CELLS);
+	__type(key, __u64);			/* cgroup v2 id */
+	__type(value, struct cw_cell_loss);
+} cell_loss SEC(".maps") __weak;
+
+/* @cell's loss counters, created at its first loss; NULL only when the map is full. */
+static __always_inline struct cw_cell_loss *cell_loss_entry(__u64 cell)
+{
+	static const struct cw_cell_loss zero;	/* read-only data, not the crowded stack */
+	struct cw_cell_loss *loss = bpf_map_lookup_elem(&cell_loss, &cell);
+
+	if (loss)
+		return loss;
+	bpf_map_update_elem(&cell_loss, &cell, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&cell_loss, &cell);
+}
+
+/*
+ * A security-relevant record of @cell is lost: nobody will judge what it
+ * reported, so the run ends as a kill-run would end it.  The current task
+ * (almost always the one that caused the record) dies now; the others at
+ * their next hook, and userspace empties the cell when it reads the loss.
+ */
+static __always_inline void doom_for_loss(__u64 cell)
+{
+	__u32 rule = CW_RULE_EVENTS_LOST;
+
+	bpf_map_update_elem(&doomed, &cell, &rule, BPF_NOEXIST);
+	if (bpf_get_current_ancestor_cgroup_id(cw_cell_level) == cell) {
+		bpf_send_signal(SIGKILL);
+		count(CW_CNT_KILLS);
+	}
+}
+
+/*
+ * A ring refused @ev: counted globally and for its cell (every record
+ * starts with struct cw_event_hdr), never silent.  Losing a critical
+ * record ends the cell's run.
+ */
+static __always_inline void lose(void *ev, bool critical)
+{
+	__u64 cell = ((struct cw_event_hdr *)ev)->cell_id;
+	struct cw_cell_loss *loss;
+
+	count(critical ? CW_CNT_DROPS_CRITICAL : CW_CNT_DROPS);
+	if (!cell)
+		return;
+	loss = cell_loss_entry(cell);
+	if (loss && critical)
+		__sync_fetch_and_add(&loss->critical, 1);
+	else if (loss)
+		__sync_fetch_and_add(&loss->bulk, 1);
+	if (critical)
+		doom_for_loss(cell);
+}
+
+/* Copy a record into the bulk ring buffer: opens no rule could judge. */
 static __always_inline void submit(void *ev, __u64 size)
 {
 	if (bpf_ringbuf_output(&events, ev, size, 0)) {
-		count(CW_CNT_DROPS);
+		lose(ev, false);
 		return;
 	}
 	count(CW_CNT_EVENTS);
 }
 
-/* The same into the ring that opens cannot fill: execs, connects, verdicts. */
+/*
+ * The same into the ring that plain opens cannot fill: execs, connects,
+ * verdicts, whatever a rule judges.  Its loss is fail-closed (lose()).
+ */
 static __always_inline void submit_critical(void *ev, __u64 size)
 {
 	if (bpf_ringbuf_output(&critical, ev, size, 0)) {
-		count(CW_CNT_DROPS_CRITICAL);
+		lose(ev, true);
 		return;
 	}
 	count(CW_CNT_EVENTS);

@@ -11,6 +11,7 @@
 #include "rules.bpf.h"
 #include "arch.bpf.h"
 #include "path.bpf.h"
+#include "watch.bpf.h"
 
 #define CW_O_WRONLY	01
 #define CW_O_CREAT	0100
@@ -200,9 +201,10 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	       (e->base_len & (CW_PATH_MAX - 1));
 	/*
 	 * A verdict must not queue behind a flood of plain opens: a kill-run
-	 * ends the rest of the cell only when userspace reads it.
+	 * ends the rest of the cell only when userspace reads it.  Nor may an
+	 * open a userspace rule could judge: lost, its verdict would be too.
 	 */
-	if (e->hdr.action != CW_ACTION_NONE)
+	if (e->hdr.action != CW_ACTION_NONE || userspace_judges_open(policy, e))
 		submit_critical(e, size);
 	else
 		submit(e, size);

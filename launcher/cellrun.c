@@ -68,6 +68,7 @@ struct run {
 	int proxy_stop;
 	bool daemon_refused;		/* no ack: CELLRUN_EXIT_NO_ACK */
 	bool daemon_ended;		/* the daemon reaped the cell: every alert is in */
+	bool lost_critical;		/* records a rule may have judged were lost: run ended */
 	__u64 log_errors;
 	bool timed_out;
 	int fatal_signal;		/* a signal that made cellrun end the run */
@@ -161,6 +162,23 @@ static void on_event(void *ctx, const struct cw_event *ev)
 		   ev->hdr.ppid == (__u32)r->sp.pid || action == CW_ACTION_KILL_RUN);
 }
 
+/* This cell lost @total records, @critical of them security-relevant (then its run was ended). */
+static void note_loss(struct run *r, __u64 total, __u64 critical)
+{
+	/* Counts only grow: a late or repeated report never lowers them. */
+	if (total > r->report.events_lost)
+		r->report.events_lost = total;
+	if (critical > r->report.events_lost_critical)
+		r->report.events_lost_critical = critical;
+	if (critical && !r->lost_critical) {
+		r->lost_critical = true;
+		r->report.alerts++;
+		fprintf(stderr, "cellrun: ALERT events-lost: %llu security-relevant records of "
+			"this run were lost (ring buffer full): run ended\n",
+			(unsigned long long)critical);
+	}
+}
+
 /* An alert the daemon passed on: the same facts, from its ECS document. */
 static void on_daemon_alert(struct run *r, json_t *doc)
 {
@@ -173,6 +191,13 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 	const char *what = json_string_value(json_object_get(proc, "executable"));
 	char line[512];
 
+	if (!strcmp(json_string_value(json_object_get(json_object_get(doc, "event"), "action")) ?: "", "events-lost")) {
+		json_t *lost = json_object_get(cw, "lost");
+
+		note_loss(r, json_integer_value(json_object_get(lost, "total")),
+			  json_integer_value(json_object_get(lost, "critical")));
+		return;
+	}
 	if (json_object_get(doc, "file"))
 		what = json_string_value(json_object_get(json_object_get(doc, "file"), "path"));
 	snprintf(line, sizeof(line), "%s: %s pid=%lld cell=%lld action=%s layer=%s",
@@ -204,8 +229,14 @@ static void daemon_readable(struct run *r, int ep)
 		return;
 	}
 	reply = json_string_value(json_object_get(doc, "reply"));
-	if (reply && !strcmp(reply, "end"))
+	if (reply && !strcmp(reply, "end")) {
+		json_t *lost = json_object_get(doc, "events_lost");
+		json_int_t bulk = json_integer_value(json_object_get(lost, "bulk"));
+		json_int_t critical = json_integer_value(json_object_get(lost, "critical"));
+
+		note_loss(r, bulk + critical, critical);
 		r->daemon_ended = true;
+	}
 	else if (json_object_get(doc, "@timestamp"))
 		on_daemon_alert(r, doc);
 	json_decref(doc);
@@ -241,17 +272,28 @@ static void daemon_finish(struct run *r)
 	}
 }
 
+/* The embedded monitor's loss report for the run's cell: logged, counted, fatal when critical. */
+static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
+			 const struct cw_cell_loss *total)
+{
+	struct run *r = ctx;
+
+	fprintf(stderr, "cellrun: %llu events lost (ring buffer full)\n",
+		(unsigned long long)(fresh->bulk + fresh->critical));
+	if (r->log_fd >= 0)
+		log_doc(r, cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total));
+	note_loss(r, total->bulk + total->critical, total->critical);
+}
+
+/*
+ * The run's own losses, not the rings': the embedded monitor watches this
+ * one cell.  A lost critical record ends the run (the kernel doomed the
+ * cell; the monitor cgroup.kills it).
+ */
 static void report_loss(struct run *r)
 {
-	__u64 total, lost = r->mon ? cw_monitor_new_drops(r->mon, &total) : 0;
-
-	if (!lost)
-		return;
-	fprintf(stderr, "cellrun: %llu events lost (ring buffer full)\n",
-		(unsigned long long)lost);
-	if (r->log_fd >= 0)
-		log_doc(r, cw_loss_to_ecs(cw_realtime_ns(), lost, total));
-	r->report.events_lost = total;
+	if (r->mon && r->report.cell_id)
+		cw_monitor_cell_losses(r->mon, r->report.cell_id, on_cell_loss, r);
 }
 
 static int load_monitor(struct run *r)
@@ -512,6 +554,18 @@ static int conclude(struct run *r, int status)
 
 	rep->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	rep->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	/*
+	 * Whatever else happened (a timeout too), what the lost records showed was never
+	 * judged: the run's verdict is unknown.  That comes first.
+	 */
+	if (r->lost_critical) {
+		fprintf(stderr, "cellrun: %llu security-relevant events of the run were lost: "
+			"run ended\n", (unsigned long long)rep->events_lost_critical);
+		rep->reason = "events_lost";
+		rep->rule = "events-lost";
+		rep->layer = "kernel";
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
 	if (r->timed_out) {
 		fprintf(stderr, "cellrun: timeout after %u ms: cell killed\n", r->opts.timeout_ms);
 		rep->reason = "timeout";
@@ -662,8 +716,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Every event of the run is in the ring by now: the cell's processes are gone. */
-	if (r.mon)
+	if (r.mon) {
 		cw_monitor_drain(r.mon);
+		report_loss(&r);
+	}
 	daemon_finish(&r);
 	status = conclude(&r, payload_status(&r));
 

@@ -227,7 +227,8 @@ pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int 
 
 /* How a run ended, for --result (result.c). */
 struct run_report {
-	const char *reason;		/* exited, killed_by_rule, timeout, oom, launcher_error */
+	const char *reason;		/* exited, killed_by_rule, events_lost, timeout, oom,
+					 * launcher_error */
 	const char *rule;		/* the rule that killed the payload, or NULL */
 	const char *layer;		/* where it was decided: kernel, lsm, userspace */
 	const char *error;		/* launcher error text, or NULL */
@@ -240,7 +241,8 @@ struct run_report {
 	__u64 out_bytes, err_bytes;	/* what the payload wrote, passed on or not */
 	bool out_truncated, err_truncated;
 	__u64 alerts;
-	__u64 events_lost;
+	__u64 events_lost;		/* this cell's records the rings refused, both rings */
+	__u64 events_lost_critical;	/* of which security-relevant: the run was ended */
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
 	const char *monitor;		/* "lsm+tracepoint", "tracepoint", "daemon" or "none" */
 	__u64 cell_id;			/* the cell's cgroup id, as in every event */

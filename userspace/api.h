@@ -9,7 +9,8 @@
  *        | {"reply":"register","ok":false,"error":TEXT}
  *       The connection then carries the cell's alerts (ECS documents) and,
  *       once the cell's cgroup has emptied and its events are out,
- *       {"reply":"end","cell_id":N}.  Registering needs uid 0.
+ *       {"reply":"end","cell_id":N,"events_lost":{"bulk":B,"critical":C}}
+ *       (the cell's own lost records).  Registering needs uid 0.
  *   {"op":"event","event":ECS}   on a registered connection: an event cellrun
  *       saw for its cell (its egress proxy's decisions), logged under that cell.
  *   {"op":"subscribe","since":N}

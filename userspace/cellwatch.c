@@ -123,6 +123,9 @@ static void usage(FILE *f)
 "      --log-keep K      rotated files kept (default 5)\n"
 "      --fsync           fsync FILE after every line\n"
 "  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
+"      --critical-ringbuf BYTES  size of the ring of execs, verdicts and what\n"
+"                        rules judge (default 2 MiB); a cell that loses one of\n"
+"                        its records there is ended\n"
 "      --deny-network    refuse, in the kernel, inet destinations but loopback\n"
 "                        and raw sockets (each refusal is an alert)\n"
 "      --generic-syscall-hook  one sys_exit program for every syscall instead of\n"
@@ -156,11 +159,29 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	}
 }
 
+/* One cell's losses: a metric, or the alert of a run ended because of them. */
+static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
+			 const struct cw_cell_loss *total)
+{
+	struct watch *w = ctx;
+	json_t *doc = cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total);
+
+	if (emit(w, doc))
+		w->write_errors++;
+	json_decref(doc);
+	if (fresh->critical && fresh->critical == total->critical)
+		fprintf(stderr, "cellwatch: ALERT events-lost: cell %llu lost %llu security-relevant "
+			"records: run ended\n", (unsigned long long)cell_id,
+			(unsigned long long)total->critical);
+}
+
 static void report_loss(struct cw_monitor *m, struct watch *w)
 {
-	__u64 total, lost = cw_monitor_new_drops(m, &total);
+	__u64 total, lost;
 	json_t *doc;
 
+	cw_monitor_cell_losses(m, 0, on_cell_loss, w);
+	lost = cw_monitor_new_drops(m, &total);
 	if (!lost)
 		return;
 	doc = cw_loss_to_ecs(cw_realtime_ns(), lost, total);
@@ -199,6 +220,7 @@ static int cmd_watch(int argc, char **argv)
 		{ "log-max-bytes", required_argument, NULL, 'M' },
 		{ "log-keep", required_argument, NULL, 'K' },
 		{ "fsync", no_argument, NULL, 'F' },
+		{ "critical-ringbuf", required_argument, NULL, 'C' },
 		{},
 	};
 	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
@@ -235,6 +257,12 @@ static int cmd_watch(int argc, char **argv)
 			if (v < 0)
 				return 2;
 			mopts.ringbuf_bytes = v;
+			break;
+		case 'C':
+			v = parse_size(optarg, "--critical-ringbuf");
+			if (v < 0)
+				return 2;
+			mopts.critical_ringbuf_bytes = v;
 			break;
 		case 'v':
 			mopts.verbose = true;

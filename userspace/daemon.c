@@ -85,7 +85,7 @@ struct daemon {
 	char parent[PATH_MAX];		/* cells are its children */
 	struct cw_logfile_opts log_opts;
 	bool to_stdout, to_syslog, verbose;
-	size_t ringbuf_bytes, backlog_len;
+	size_t ringbuf_bytes, critical_ringbuf_bytes, backlog_len;
 	struct policy policies[MAX_POLICIES];
 	int npolicies;
 
@@ -348,12 +348,41 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	json_decref(doc);
 }
 
+/*
+ * One cell's losses, to every output and, when they ended its run (an
+ * alert), to its cellrun at once; the end of the cell carries the totals.
+ */
+static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
+			 const struct cw_cell_loss *total)
+{
+	struct daemon *d = ctx;
+	struct cell *c = cell_by_id(d, cell_id);
+	json_t *doc = cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total);
+
+	if (doc && c) {
+		if (c->run_id)
+			cw_json_set(doc, "cellwatch.run_id", json_string(c->run_id));
+		if (c->labels && json_object_size(c->labels))
+			cw_json_set(doc, "labels", json_deep_copy(c->labels));
+	}
+	/* The first loss ends the run: said once. */
+	if (fresh->critical && fresh->critical == total->critical) {
+		warn("cell %llu lost %llu security-relevant records: run ended",
+		     (unsigned long long)cell_id, (unsigned long long)total->critical);
+		cw_metrics_kill(d->metrics, "kernel");
+	}
+	emit(d, doc, cell_id);
+	json_decref(doc);
+}
+
 static void report_loss(struct daemon *d)
 {
-	__u64 total, lost = cw_monitor_new_drops(d->mon, &total);
+	__u64 total, lost;
 	char path[PATH_MAX], text[32];
 	json_t *doc;
 
+	cw_monitor_cell_losses(d->mon, 0, on_cell_loss, d);
+	lost = cw_monitor_new_drops(d->mon, &total);
 	if (!lost)
 		return;
 	doc = cw_loss_to_ecs(cw_realtime_ns(), lost, total);
@@ -525,11 +554,15 @@ static int track_cell(struct daemon *d, struct cell *c)
  */
 static void reap_cell(struct daemon *d, struct cell *c)
 {
+	struct cw_cell_loss lost;
 	struct cell **pp;
 	char path[PATH_MAX];
 	int ret;
 
 	cw_monitor_drain(d->mon);
+	/* Its losses before the kernel forgets them with the cell. */
+	cw_monitor_cell_losses(d->mon, c->id, on_cell_loss, d);
+	cw_monitor_cell_loss(d->mon, c->id, &lost);
 	if (d->keeper_fd >= 0)
 		cw_keeper_drop(d->keeper_fd, c->id);
 	ret = cw_monitor_remove_cell(d->mon, c->id);
@@ -539,8 +572,10 @@ static void reap_cell(struct daemon *d, struct cell *c)
 	unlink(path);
 	emit_cell_record(d, c, "cell-ended", "end");
 	if (c->owner)
-		client_reply(d, c->owner, json_pack("{s:s, s:I}", "reply", "end",
-						    "cell_id", (json_int_t)c->id));
+		client_reply(d, c->owner, json_pack("{s:s, s:I, s:{s:I, s:I}}", "reply", "end",
+						    "cell_id", (json_int_t)c->id, "events_lost",
+						    "bulk", (json_int_t)lost.bulk,
+						    "critical", (json_int_t)lost.critical));
 	for (pp = &d->cells; *pp && *pp != c; pp = &(*pp)->next)
 		;
 	if (*pp)
@@ -1140,6 +1175,7 @@ static int open_monitor(struct daemon *d)
 {
 	struct cw_monitor_opts mo = {
 		.ringbuf_bytes = d->ringbuf_bytes,
+		.critical_ringbuf_bytes = d->critical_ringbuf_bytes,
 		.on_event = on_event,
 		.ctx = d,
 		.verbose = d->verbose,
@@ -1328,6 +1364,8 @@ static void usage(FILE *f)
 "      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
 "      --backlog N          recent events kept for tail --since (default 4096)\n"
 "  -b, --ringbuf BYTES      ring buffer size, a power of two (default 8 MiB)\n"
+"      --critical-ringbuf BYTES  the ring of execs, verdicts and what rules judge\n"
+"                           (default 2 MiB); a cell that loses a record there is ended\n"
 "  -v, --verbose            libbpf's messages\n",
 		CW_SOCKET_DEFAULT, CW_DEFAULT_RULES, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
 }
@@ -1376,7 +1414,8 @@ static int add_policy_opt(struct daemon *d, const char *name, size_t len, const 
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
 	enum { OPT_GROUP = 256, OPT_MAXB, OPT_KEEP, OPT_FSYNC, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK,
-	       OPT_METRICS, OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG };
+	       OPT_METRICS, OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG,
+	       OPT_CRITICAL };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "socket-group", required_argument, NULL, OPT_GROUP },
@@ -1395,6 +1434,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "ringbuf", required_argument, NULL, 'b' },
+		{ "critical-ringbuf", required_argument, NULL, OPT_CRITICAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -1446,6 +1486,11 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			if ((v = parse_number(optarg, "--ringbuf", 1L << 30)) < 0)
 				return 2;
 			d->ringbuf_bytes = v;
+			break;
+		case OPT_CRITICAL:
+			if ((v = parse_number(optarg, "--critical-ringbuf", 1L << 30)) < 0)
+				return 2;
+			d->critical_ringbuf_bytes = v;
 			break;
 		case 'v': d->verbose = true; break;
 		case 'h': usage(stdout); return 0;

@@ -25,6 +25,7 @@
 #include "compile.h"
 #include "correlate.h"
 #include "files.h"
+#include "judged.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
@@ -41,7 +42,7 @@
  */
 static const char *const pinned_maps[] = {
 	"generation", "cells", "doomed", "events", "critical", "counters", "lsm_verdicts",
-	"pending_dest",
+	"pending_dest", "cell_loss", "open_watch", "policy_watch",
 	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "unix_rules",
 	"net4_rules", "net6_rules", "syscall_rules", "socket_rules",
 };
@@ -52,6 +53,7 @@ struct cw_cell_links {
 	__u32 policy;
 	int cgroup_fd;			/* for cgroup.kill when a rule kills the run */
 	struct bpf_link *links[NR_CELL_HOOKS];
+	struct cw_cell_loss lost_reported;	/* its losses handed out by cw_monitor_cell_losses() */
 };
 
 struct policy {
@@ -706,6 +708,14 @@ int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id
 	ret = cw_rules_compile(rs, *id, &m->maps, err, errlen);
 	if (ret)
 		return ret;
+	ret = cw_judged_compile(rs, *id, bpf_map__fd(m->skel->maps.open_watch),
+				bpf_map__fd(m->skel->maps.policy_watch));
+	if (ret) {
+		snprintf(err, errlen, "%s: the opens judged in userspace: %s", rs->source,
+			 strerror(-ret));
+		cw_rules_uncompile(*id, &m->maps);
+		return ret;
+	}
 	slot->id = *id;
 	slot->rules = rs;
 	return 0;
@@ -718,6 +728,8 @@ void cw_monitor_drop_policy(struct cw_monitor *m, __u32 id)
 	if (!p)
 		return;
 	cw_rules_uncompile(id, &m->maps);
+	cw_judged_uncompile(id, bpf_map__fd(m->skel->maps.open_watch),
+			    bpf_map__fd(m->skel->maps.policy_watch));
 	/* Its counts end with it: the cells it had count afresh under the next. */
 	forget_rates(m, id, 0);
 	cw_corr_forget(m->corr, id, 0);
@@ -795,19 +807,25 @@ static void map_rings(struct cw_monitor *m)
 	}
 }
 
+static bool ring_size_ok(size_t bytes)
+{
+	return bytes >= (size_t)getpagesize() && !(bytes & (bytes - 1));
+}
+
 int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		    char *err, size_t errlen)
 {
 	size_t rb_bytes = opts->ringbuf_bytes ?: DEFAULT_RINGBUF_BYTES;
+	size_t crit_bytes = opts->critical_ringbuf_bytes;
 	struct cw_monitor *m;
 	__u32 id;
 	int ret;
 
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
-	if (rb_bytes < (size_t)getpagesize() || (rb_bytes & (rb_bytes - 1))) {
+	if (!ring_size_ok(rb_bytes) || (crit_bytes && !ring_size_ok(crit_bytes))) {
 		snprintf(err, errlen, "ring buffer size %zu: not a power of two >= page size",
-			 rb_bytes);
+			 ring_size_ok(rb_bytes) ? crit_bytes : rb_bytes);
 		return -EINVAL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -837,6 +855,8 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	}
 	m->skel->rodata->cw_cell_level = opts->cell_level;
 	ret = bpf_map__set_max_entries(m->skel->maps.events, rb_bytes);
+	if (!ret && crit_bytes)
+		ret = bpf_map__set_max_entries(m->skel->maps.critical, crit_bytes);
 	if (ret) {
 		snprintf(err, errlen, "size ring buffer: %s", strerror(-ret));
 		goto fail;
@@ -1083,6 +1103,8 @@ int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
 	char dir[PATH_MAX];
 
 	bpf_map_delete_elem(bpf_map__fd(m->skel->maps.doomed), &cell_id);	/* if it was */
+	/* Its losses were read by now (cw_monitor_cell_losses()); a new cell starts at 0. */
+	bpf_map_delete_elem(bpf_map__fd(m->skel->maps.cell_loss), &cell_id);
 	forget_rates(m, 0, cell_id);
 	cw_corr_forget(m->corr, 0, cell_id);
 
@@ -1111,8 +1133,11 @@ int cw_monitor_kernel_cells(struct cw_monitor *m, __u64 *ids, int max)
 
 void cw_monitor_purge_old_policies(struct cw_monitor *m)
 {
-	if (m->first_policy > 1)
-		cw_rules_delete_range(&m->maps, 1, m->first_policy - 1);
+	if (m->first_policy <= 1)
+		return;
+	cw_rules_delete_range(&m->maps, 1, m->first_policy - 1);
+	cw_judged_uncompile_range(1, m->first_policy - 1, bpf_map__fd(m->skel->maps.open_watch),
+				  bpf_map__fd(m->skel->maps.policy_watch));
 }
 
 void cw_monitor_unpin(struct cw_monitor *m)
@@ -1247,4 +1272,49 @@ __u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total)
 	m->drops_reported = st.drops;
 	*total = st.drops;
 	return fresh;
+}
+
+int cw_monitor_cell_loss(struct cw_monitor *m, __u64 cell_id, struct cw_cell_loss *loss)
+{
+	memset(loss, 0, sizeof(*loss));
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.cell_loss), &cell_id, loss))
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+/*
+ * One cell's losses since the last report.  A lost critical record doomed
+ * the cell in the kernel already; cgroup.kill ends the tasks that pass no
+ * hook (kill_run()), whoever calls this.
+ */
+static void check_cell_loss(struct cw_monitor *m, struct cw_cell_links *l, cw_loss_fn fn,
+			    void *ctx)
+{
+	struct cw_cell_loss now, fresh;
+
+	if (cw_monitor_cell_loss(m, l->id, &now))
+		return;
+	if (now.bulk == l->lost_reported.bulk && now.critical == l->lost_reported.critical)
+		return;
+	fresh.bulk = now.bulk - l->lost_reported.bulk;
+	fresh.critical = now.critical - l->lost_reported.critical;
+	l->lost_reported = now;
+	if (now.critical && l->cgroup_fd >= 0 && !kill_run(m, l, CW_RULE_EVENTS_LOST))
+		m->user_kills++;
+	if (fn)
+		fn(ctx, l->id, &fresh, &now);
+}
+
+void cw_monitor_cell_losses(struct cw_monitor *m, __u64 cell_id, cw_loss_fn fn, void *ctx)
+{
+	struct cw_cell_links *l;
+
+	if (cell_id) {
+		l = find_cell(m, cell_id);
+		if (l)
+			check_cell_loss(m, l, fn, ctx);
+		return;
+	}
+	for (size_t i = 0; i < m->ncells; i++)
+		check_cell_loss(m, &m->cells[i], fn, ctx);
 }

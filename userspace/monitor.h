@@ -21,6 +21,7 @@ typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 struct cw_monitor_opts {
 	__u32 cell_level;		/* depth of cell cgroups below the v2 root */
 	size_t ringbuf_bytes;		/* bulk ring: power of two, >= page size; 0: default */
+	size_t critical_ringbuf_bytes;	/* critical ring, likewise; 0: default (2 MiB) */
 	struct cw_ruleset *rules;	/* policy 1, compiled at load; may be NULL */
 	cw_event_fn on_event;
 	void *ctx;
@@ -132,6 +133,24 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
 
 /* Events lost since the last call (0: none); *total: lost since the start. */
 __u64 cw_monitor_new_drops(struct cw_monitor *m, __u64 *total);
+
+/*
+ * Called for a cell whose records were lost since the last report: @fresh
+ * since then, @total since the cell was registered.  total->critical != 0:
+ * its run was ended (doomed in the kernel, cgroup.kill from here).
+ */
+typedef void (*cw_loss_fn)(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
+			   const struct cw_cell_loss *total);
+
+/*
+ * Report the losses of cell @cell_id (0: of every cell) not reported yet,
+ * and end each run that lost a security-relevant (critical) record.  Call
+ * it before cw_monitor_remove_cell(), which forgets the cell's counts.
+ */
+void cw_monitor_cell_losses(struct cw_monitor *m, __u64 cell_id, cw_loss_fn fn, void *ctx);
+
+/* The losses of cell @cell_id so far (zero when none): 0 or -errno. */
+int cw_monitor_cell_loss(struct cw_monitor *m, __u64 cell_id, struct cw_cell_loss *loss);
 
 /* With pinned counters: the losses an earlier monitor already reported. */
 void cw_monitor_drops_reported(struct cw_monitor *m, __u64 total);

@@ -565,6 +565,37 @@ json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
 	return doc;
 }
 
+json_t *cw_cell_loss_to_ecs(__u64 realtime_ns, __u64 cell_id, const struct cw_cell_loss *fresh,
+			    const struct cw_cell_loss *total)
+{
+	bool ended = total->critical;
+	json_t *doc = own_record(realtime_ns, ended ? "alert" : "metric", "events-lost");
+	int err;
+
+	if (!doc)
+		return NULL;
+	err = set(doc, "cellwatch.cell.id", json_integer(cell_id)) |
+	      set(doc, "cellwatch.lost.events", json_integer(fresh->bulk + fresh->critical)) |
+	      set(doc, "cellwatch.lost.total", json_integer(total->bulk + total->critical)) |
+	      set(doc, "cellwatch.lost.bulk", json_integer(total->bulk)) |
+	      set(doc, "cellwatch.lost.critical", json_integer(total->critical));
+	/* Records a rule may have judged are gone: the run was ended, as by a kill-run rule. */
+	if (ended)
+		err |= set(doc, "cellwatch.action", text("kill-run")) |
+		       set(doc, "cellwatch.layer", text("kernel")) |
+		       set(doc, "rule.name", text("events-lost")) |
+		       set(doc, "rule.description",
+			   text("Security-relevant records of the cell were lost (a ring "
+				"buffer was full): what they reported was never judged, so "
+				"the run was ended.")) |
+		       set(doc, "log.level", text("critical"));
+	if (err) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *category,
 			 const char *type)
 {

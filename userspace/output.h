@@ -20,6 +20,13 @@ json_t *cw_event_to_ecs(const struct cw_event *ev);
 
 /* The ECS document reporting @lost events dropped by the kernel side (@total so far). */
 json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total);
+/*
+ * The ECS document reporting one cell's losses: @fresh since its previous
+ * report, @total since it was registered.  An alert (kill-run, rule
+ * "events-lost") once a critical record was lost, else a metric.
+ */
+json_t *cw_cell_loss_to_ecs(__u64 realtime_ns, __u64 cell_id, const struct cw_cell_loss *fresh,
+			    const struct cw_cell_loss *total);
 
 /*
  * A record of cellwatch's own (event.kind "event"): a cell registered or
