@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Opens judged in userspace (judged.h).  A rule's path conditions (path,
- * path_prefix, basename, glob) are alternatives (match.c): an open can
- * match only beneath one of their literal prefixes, or anywhere when one
- * is a basename or a glob with a wildcard at its start.  Everything else a
- * rule asks (flags, ancestry, rates, correlation) only narrows the match,
- * so it is left out: the kernel's test may say "could" too often, never
- * too rarely.
+ * Opens judged in userspace (judged.h).  Each path condition of a rule
+ * (path, path_prefix, basename, glob) must hold (match.c), so an open can
+ * match only beneath one of the literal prefixes of its path, path_prefix
+ * and glob conditions, or anywhere when it has none (a basename alone, or
+ * no path condition) or a glob with a wildcard at its start.  Everything
+ * else a rule asks (flags, ancestry, rates, correlation) only narrows the
+ * match, so it is left out: the kernel's test may say "could" too often,
+ * never too rarely.
  */
 #include <errno.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static int put_rule(int fd, __u32 policy, const struct cw_match *m)
 {
 	int ret = 0;
 
-	if (m->basename.n || !(m->path.n || m->path_prefix.n || m->glob.n))
+	if (!(m->path.n || m->path_prefix.n || m->glob.n))
 		return put_prefix(fd, policy, "", 0, false);
 	for (size_t i = 0; !ret && i < m->path.n; i++)
 		ret = put_prefix(fd, policy, m->path.v[i], strlen(m->path.v[i]), true);
