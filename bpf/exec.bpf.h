@@ -81,34 +81,50 @@ static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 	return off > CW_ARGS_MAX - 1 ? CW_ARGS_MAX - 1 : off;
 }
 
-/* Append the caller's argv to @e after its path; the record's size. */
-static __always_inline __u64 add_caller_argv(struct cw_exec_event *e, struct cw_scratch_buf *buf,
-					     __u32 path_len)
+/*
+ * The caller's argv, read into the upper half of the scratch path buffer,
+ * where resolve_path() (which builds in the lower half) leaves it alone.
+ * Read before a record's path is known, so the verifier walks it once.
+ */
+static __always_inline __u32 stash_caller_argv(struct cw_scratch_buf *buf, __u32 *flags)
 {
-	__u32 args_len = caller_argv(buf->path, &e->hdr.flags) & (CW_ARGS_MAX - 1);
+	return caller_argv(&buf->path[CW_PATH_MAX], flags) & (CW_ARGS_MAX - 1);
+}
 
-	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len, buf->path);
+/* Append the stashed argv to @e after its path; the record's size. */
+static __always_inline __u64 append_argv(struct cw_exec_event *e, struct cw_scratch_buf *buf,
+					 __u32 path_len, __u32 args_len)
+{
+	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len,
+			      &buf->path[CW_PATH_MAX]);
 	e->path_len = path_len;
 	e->args_len = args_len;
 	return offsetof(struct cw_exec_event, data) + path_len + args_len;
 }
 
-/* The exec rule for a name the caller gave (@len bytes with its NUL): by basename. */
+/*
+ * The exec rule for a name the caller gave (@len bytes with its NUL): by
+ * basename.  Name rules hold names shorter than CW_NAME_MAX, so only the
+ * path's last CW_NAME_MAX bytes are searched for the last '/'.
+ */
 static __always_inline struct cw_verdict *match_exec_name(__u32 policy, const char *path,
 							  __u32 len)
 {
 	struct cw_name_key nkey = { .policy = policy };
-	__u32 base = 0;
+	int base = -1;
 
-	/* From the end, stopping at the last '/': one way through each step for the verifier. */
-	for (__u32 i = 1; i < CW_PATH_MAX; i++) {
-		if (i >= len)
+	for (__u32 i = 1; i <= CW_NAME_MAX; i++) {
+		if (i >= len) {
+			base = 0;	/* no '/': the whole name */
 			break;
+		}
 		if (path[(len - 1 - i) & (CW_PATH_MAX - 1)] == '/') {
 			base = len - i;
 			break;
 		}
 	}
+	if (base < 0)
+		return NULL;	/* a basename longer than any rule's */
 	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name),
 				      &path[base & (CW_PATH_MAX - 1)]) <= 1)
 		return NULL;
@@ -130,7 +146,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	struct cw_verdict *rule = NULL;
 	struct cw_exec_event *e;
 	struct file *f = NULL;
-	__u32 path_len;
+	__u32 path_len, args_len;
 	__u64 size;
 	long n;
 
@@ -141,6 +157,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	/* BPF-LSM refused it and has said so already (lsm.bpf.c). */
 	if (take_lsm_verdict(&e->hdr))
 		return 0;
+	args_len = stash_caller_argv(buf, &e->hdr.flags);
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->dev = e->ino = 0;
 	e->ret = ret;
@@ -168,7 +185,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 		enforce(rule, cell);
 		mark(&e->hdr, rule);
 	}
-	size = add_caller_argv(e, buf, path_len);
+	size = append_argv(e, buf, path_len, args_len);
 	if (size <= sizeof(*e))
 		submit_critical(e, size);
 	return 0;

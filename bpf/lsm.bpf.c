@@ -90,7 +90,8 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 	e->ino = ino;
 	e->ret = verdict;
 	e->__pad = 0;
-	size = add_caller_argv(e, buf, resolve_path(&f->f_path, e->data, buf, &e->hdr.flags));
+	size = append_argv(e, buf, resolve_path(&f->f_path, e->data, buf, &e->hdr.flags),
+			   stash_caller_argv(buf, &e->hdr.flags));
 	if (size <= sizeof(*e))
 		submit_critical(e, size);
 	return verdict;
