@@ -8,6 +8,7 @@
 #define CW_RULES_BPF_H
 
 #include "common.bpf.h"
+#include "glob.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -101,10 +102,13 @@ static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *
 
 /*
  * The open rule for file @f at resolved @path: the longest prefix (or exact
- * path) listed, else its basename (".env" wherever it lies).
+ * path) listed, else its basename (".env" wherever it lies), else a glob
+ * ("id_*" in any home's .ssh).  @path is the scratch open record's, where
+ * resolve_path_parts() located its components in @parts.
  */
 static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *f,
-						     const char *path, __u32 len)
+						     const char *path, __u32 len,
+						     const struct cw_path_parts *parts)
 {
 	struct cw_path_key key = { .policy = policy };
 	struct cw_verdict *rule = NULL;
@@ -117,7 +121,9 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 		key.prefixlen = 32 + len * 8;
 		rule = bpf_map_lookup_elem(&open_rules, &key);
 	}
-	return rule ? rule : match_name(&open_name_rules, policy, f);
+	if (!rule)
+		rule = match_name(&open_name_rules, policy, f);
+	return rule ? rule : match_glob(policy, parts, len);
 }
 
 /* The rule for a unix socket path (NUL-terminated, in kernel memory). */
