@@ -261,15 +261,18 @@ struct cw_path_key {
  * nearest the end, with the path's depth, so an open costs one lookup per
  * component of its path and one for globs without any literal component.
  */
-#define CW_GLOB_DEPTH	8	/* components of a glob (and of the paths it matches) */
+#define CW_GLOB_DEPTH	8	/* components of a glob (and of the paths it matches);
+				 * a power of two */
 #define CW_GLOB_CHAIN	8	/* globs of one policy under the same anchor */
 #define CW_GLOB_ANY	0xff	/* cw_glob_key.anchor of a glob without a literal component */
+#define CW_GLOB_MARK	0xfe	/* cw_glob_key.anchor (seq 0, no name) of the marker saying
+				 * that the policy has globs of this depth */
 #define CW_MAX_GLOB_KEYS 4096	/* entries of glob_rules */
 
 struct cw_glob_key {
 	__u32 policy;
 	__u8 depth;		/* components of the glob, 1..CW_GLOB_DEPTH */
-	__u8 anchor;		/* index (from the first component) of the literal, or CW_GLOB_ANY */
+	__u8 anchor;		/* the literal's index, the last component being 0, or CW_GLOB_ANY */
 	__u8 seq;		/* 0..CW_GLOB_CHAIN - 1: the globs sharing this anchor, in rule order */
 	__u8 __pad;
 	char name[CW_NAME_MAX];	/* the anchor's literal, zero-padded ("" for CW_GLOB_ANY) */
@@ -284,7 +287,7 @@ struct cw_glob_part {
 	char name[CW_NAME_MAX];	/* literal, or prefix then suffix; len + suffix_len < CW_NAME_MAX */
 };
 
-/* Value of glob_rules: the rule and its whole pattern, first component first. */
+/* Value of glob_rules: the rule and its whole pattern, the last component first. */
 struct cw_glob_rule {
 	struct cw_verdict v;
 	__u32 depth;		/* components in parts[] */

@@ -11,7 +11,7 @@ __noinline int cw_glob_take(struct cw_glob_name *n, __u32 start, __u32 end)
 	const char *path;
 	__u32 k;
 
-	if (!n || !buf || end <= start || end >= CW_PATH_MAX)
+	if (!n || !buf || end < start || end >= CW_PATH_MAX)
 		return 0;
 	path = buf->ev.open.path;
 	n->len = end - start;
@@ -130,8 +130,9 @@ __noinline int cw_glob_match(__u32 policy, const struct cw_path_parts *parts, __
 
 	if (!parts)
 		return 0;
-	n = parts->n;
-	if (n == 0 || n > CW_GLOB_DEPTH || !globs_of_depth(policy, n))
+	/* The root is one empty component to fnmatch: a lone star matches "/". */
+	n = parts->n ? parts->n : 1;
+	if (n > CW_GLOB_DEPTH || !globs_of_depth(policy, n))
 		return 0;
 	s = bpf_map_lookup_elem(&glob_state, &zero);
 	if (!s || len < 2)
@@ -142,12 +143,12 @@ __noinline int cw_glob_match(__u32 policy, const struct cw_path_parts *parts, __
 	/* The components from the last, each ending where the next one's '/' stands. */
 	end = len - 1;
 	for (int k = 0; k < CW_GLOB_DEPTH; k++) {
-		__u32 i = n - 1 - k, slash;
+		__u32 slash;
 
-		if (k >= n || i >= CW_GLOB_DEPTH)
+		if (k >= n)
 			break;
-		slash = parts->slash[k];
-		if (!cw_glob_take(&s->part[i], slash + 1, end))
+		slash = parts->n ? parts->slash[k] : 0;
+		if (!cw_glob_take(&s->part[k], slash + 1, end))
 			return 0;
 		end = slash;
 	}

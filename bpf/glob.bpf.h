@@ -8,8 +8,10 @@
  * cellwatch.h): so it agrees with fnmatch(3) and FNM_PATHNAME on every glob
  * userspace/glob.c lets the kernel hold.
  *
- * The steps are global functions (glob.bpf.c), each verified once: inlined
- * into the open handlers, the nested loops over anchors, candidates,
+ * Components are counted from the last, in the path and in the patterns,
+ * so every array is indexed by a loop's own counter (bounds the verifier
+ * sees).  The steps are global functions (glob.bpf.c), each verified
+ * once: inlined into the open handlers, the nested loops over anchors, candidates,
  * components and bytes would multiply the verifier's states.
  */
 #ifndef CW_GLOB_BPF_H
@@ -23,8 +25,6 @@
  * and depth (anchor CW_GLOB_MARK) says "some glob has this many
  * components", so an open of another depth costs one lookup.
  */
-#define CW_GLOB_MARK	0xfe
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CW_MAX_GLOB_KEYS);
@@ -43,7 +43,7 @@ struct cw_glob_name {
 struct cw_glob_state {
 	__u32 depth;				/* components of the path */
 	struct cw_verdict best;			/* the first rule matched so far (rule_id 0: none) */
-	struct cw_glob_name part[CW_GLOB_DEPTH];	/* the first component first */
+	struct cw_glob_name part[CW_GLOB_DEPTH];	/* the last component first */
 };
 
 struct {
