@@ -5,7 +5,11 @@
  * the per-component matcher answers as fnmatch(3) does on those globs.
  */
 #include <fnmatch.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compile.h"
 #include "glob.h"
@@ -200,4 +204,180 @@ TEST(rules_glob_matcher_agrees_with_fnmatch)
 			}
 		}
 	}
+}
+
+/* ---- integration: the default policy's globs, decided at the open from inside a cell ---- */
+
+#define PYTHON "/usr/bin/python3"
+
+/*
+ * cellrun under the default policy with @opts (up to 2 words, NULL-ended)
+ * and --result; returns the parsed result.
+ */
+static json_t *run_default_with(char *const opts[], char *const argv[], struct cmd_result *res)
+{
+	char rules[4096];
+	char *all[8] = { "--rules", default_rules(rules, sizeof(rules)),
+			 "--result", (char *)test_path(2, "r.json") };
+
+	for (int i = 0; opts && opts[i] && i < 3; i++)
+		all[4 + i] = opts[i];
+	ASSERT_OK(cellrun_with("log.json", all, argv, res), "cellrun");
+	return read_json(test_path(2, "r.json"));
+}
+
+/*
+ * The run died at the open of a secret: nothing of it printed, the kernel
+ * (or the LSM) decided, no time passed between the open and the kill.
+ */
+static bool assert_killed_at_the_open(const struct cmd_result *res, json_t *result,
+				      const char *what)
+{
+	json_t *log, *ev;
+	bool ok;
+
+	ok = ASSERT_EQ(res->status, 128 + 9, what);
+	ok &= ASSERT_STREQ(res->out, "before\n", "nothing read, nothing printed after the open");
+	ok &= ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
+	ok &= ASSERT_STREQ(jstr(result, "rule"), "credential-glob-read", "result: rule");
+	ok &= ASSERT_KERNEL_LAYER(jstr(result, "layer"), "result: layer");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "credential-glob-read");
+	ok &= ASSERT_OK_PTR(ev, "alert");
+	if (ev) {
+		ok &= ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		ok &= ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ok &= ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "killed in the open");
+	}
+	json_decref(log);
+	return ok;
+}
+
+/*
+ * Open, then read and print at once: the window a userspace verdict loses.
+ * "sibling" opens the environment of another process of the cell.
+ */
+static const char environ_payload[] =
+	"import os, sys, time\n"
+	"path = sys.argv[1]\n"
+	"if path == 'sibling':\n"
+	"    child = os.fork()\n"
+	"    if child == 0:\n"
+	"        time.sleep(60)\n"
+	"        os._exit(0)\n"
+	"    path = '/proc/%d/environ' % child\n"
+	"print('before', flush=True)\n"
+	"fd = os.open(path, os.O_RDONLY)\n"
+	"os.write(1, b'READ ' + os.read(fd, 4096))\n";
+
+TEST(policy_glob_environ_killed_at_the_open)
+{
+	static const char *const paths[] = { "/proc/self/environ", "sibling" };
+
+	if (!require_root())
+		return;
+	for (int i = 0; i < 10; i++) {
+		for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
+			struct cmd_result res;
+			json_t *result;
+			bool ok;
+
+			result = run_default_with(NULL, (char *[]){ PYTHON, "-c",
+				(char *)environ_payload, (char *)paths[p], NULL }, &res);
+			if (!ASSERT_OK_PTR(result, "result written"))
+				return;
+			ok = assert_killed_at_the_open(&res, result, paths[p]);
+			json_decref(result);
+			if (!ok) {
+				fprintf(stderr, "run %d of 10, %s\n", i + 1, paths[p]);
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * A flood of opens from another process of the cell fills the event ring:
+ * the verdict is the kernel's, taken at the open, so it cannot be lost.
+ */
+TEST(policy_glob_environ_killed_under_a_flood)
+{
+	static const char payload[] =
+		"import os, sys, time\n"
+		"if os.fork() == 0:\n"
+		"    while True:\n"
+		"        os.close(os.open('/etc/hostname', os.O_RDONLY))\n"
+		"time.sleep(0.5)\n"
+		"print('before', flush=True)\n"
+		"fd = os.open('/proc/self/environ', os.O_RDONLY)\n"
+		"os.write(1, b'READ ' + os.read(fd, 4096))\n";
+
+	if (!require_root())
+		return;
+	for (int i = 0; i < 3; i++) {
+		struct cmd_result res;
+		json_t *result;
+		bool ok;
+
+		result = run_default_with(NULL, (char *[]){ PYTHON, "-c", (char *)payload, NULL },
+					  &res);
+		if (!ASSERT_OK_PTR(result, "result written"))
+			return;
+		ok = assert_killed_at_the_open(&res, result, "under a flood of opens");
+		json_decref(result);
+		if (!ok)
+			return;
+	}
+}
+
+/*
+ * A user's SSH key where the glob names it.  Not inside a cellrun cell:
+ * there Landlock refuses /home, the open fails and the rule engine judges
+ * the attempt.  So a cell of the test's own, watched by `cellwatch watch`
+ * under the default policy, in a mount namespace of the test's own where
+ * /home is a tmpfs holding the bait.
+ */
+TEST(policy_glob_ssh_key_killed_at_the_open)
+{
+	static const char key[] = "-----BEGIN OPENSSH PRIVATE KEY-----\nBAIT\n";
+	const char *log_path = test_path(0, "log.json"), *leak = test_path(1, "leak");
+	char rules[4096], extra[4200], script[1024], got[256] = "";
+	struct test_cgroup tc;
+	struct watcher w = {};
+	json_t *log = NULL, *ev;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_OK(unshare(CLONE_NEWNS), "private mount namespace for the test") ||
+	    !ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make it private") ||
+	    !ASSERT_OK(mount("bait", "/home", "tmpfs", 0, "mode=0755"), "a /home of its own") ||
+	    !ASSERT_OK(mkdir("/home/dev", 0755) || mkdir("/home/dev/.ssh", 0700), "~/.ssh") ||
+	    !ASSERT_OK(write_text("/home/dev/.ssh/id_ed25519", key), "the bait key") ||
+	    !test_cgroup_create(&tc))
+		return;
+	snprintf(extra, sizeof(extra), "--rules %s", default_rules(rules, sizeof(rules)));
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	snprintf(script, sizeof(script),
+		 "import os\n"
+		 "fd = os.open('/home/dev/.ssh/id_ed25519', os.O_RDONLY)\n"
+		 "data = os.read(fd, 4096)\n"
+		 "with open('%s', 'wb') as f:\n"
+		 "    f.write(data)\n", leak);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ PYTHON, "-c", script, NULL }), 128 + 9,
+		  "killed");
+	ASSERT_TRUE(read_text(leak, got, sizeof(got)) < 0 || !strstr(got, "BAIT"),
+		    "not a byte of the key left the open");
+	stop_watcher(&w);
+	log = read_log(log_path);
+	ev = find_event(log, "rule.name", "credential-glob-read");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "file.path"), "/home/dev/.ssh/id_ed25519", "the key");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "killed in the open");
+	}
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
 }
