@@ -123,13 +123,16 @@ static __always_inline bool globs_of_depth(__u32 policy, __u32 depth)
 	return bpf_map_lookup_elem(&glob_rules, &key) != NULL;
 }
 
-__noinline int cw_glob_match(__u32 policy, const struct cw_path_parts *parts, __u32 len)
+__noinline int cw_glob_match(__u32 policy, __u32 len)
 {
+	struct cw_scratch_buf *buf = get_scratch();
+	struct cw_path_parts *parts;
 	struct cw_glob_state *s;
 	__u32 zero = 0, n, end;
 
-	if (!parts)
+	if (!buf)
 		return 0;
+	parts = &buf->parts;
 	/* The root is one empty component to fnmatch: a lone star matches "/". */
 	n = parts->n ? parts->n : 1;
 	if (n > CW_GLOB_DEPTH || !globs_of_depth(policy, n))
@@ -147,7 +150,8 @@ __noinline int cw_glob_match(__u32 policy, const struct cw_path_parts *parts, __
 
 		if (k >= n)
 			break;
-		slash = parts->n ? parts->slash[k] : 0;
+		/* From the scratch buffer's coordinates to the string's. */
+		slash = parts->n ? parts->slash[k] - parts->base : 0;
 		if (!cw_glob_take(&s->part[k], slash + 1, end))
 			return 0;
 		end = slash;

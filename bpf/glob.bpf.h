@@ -3,7 +3,7 @@
  * Globs of open rules, decided in the kernel at the open like a path or a
  * basename: an open of any /proc/<pid>/environ must die before its first
  * read, not when userspace gets to the event.  The matcher works on the components of the
- * path resolve_path_parts() built, the same string userspace reports, one
+ * path resolve_path() built, the same string userspace reports, one
  * component against one compiled pattern (struct cw_glob_part in
  * cellwatch.h): so it agrees with fnmatch(3) and FNM_PATHNAME on every glob
  * userspace/glob.c lets the kernel hold.
@@ -55,19 +55,18 @@ struct {
 
 /*
  * Match the path of @len bytes resolved into the scratch open record
- * (get_scratch()->ev.open.path), whose components @parts locates, against
- * @policy's globs.  Returns 1 with the verdict in glob_state's best.
+ * (get_scratch()->ev.open.path; its components in get_scratch()->parts)
+ * against @policy's globs.  Returns 1 with the verdict in glob_state's best.
  */
-extern int cw_glob_match(__u32 policy, const struct cw_path_parts *parts, __u32 len);
+extern int cw_glob_match(__u32 policy, __u32 len);
 
 /* The glob rule (the first in the file, of those that match) for the scratch open path. */
-static __always_inline struct cw_verdict *match_glob(__u32 policy,
-						     const struct cw_path_parts *parts, __u32 len)
+static __always_inline struct cw_verdict *match_glob(__u32 policy, __u32 len)
 {
 	struct cw_glob_state *s;
 	__u32 zero = 0;
 
-	if (!cw_glob_match(policy, parts, len))
+	if (!cw_glob_match(policy, len))
 		return NULL;
 	s = bpf_map_lookup_elem(&glob_state, &zero);
 	return s ? &s->best : NULL;

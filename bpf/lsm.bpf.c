@@ -130,7 +130,6 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 SEC("lsm/file_open")
 int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 {
-	struct cw_path_parts parts;
 	struct cw_scratch_buf *buf;
 	struct cw_cell *c;
 	__u32 flags = 0, len;
@@ -145,8 +144,8 @@ int BPF_PROG(cw_lsm_open, struct file *file, int ret)
 	buf = get_scratch();
 	if (!buf)
 		return 0;
-	len = resolve_path_parts(&file->f_path, buf->ev.open.path, buf, &flags, &parts);
-	return lsm_verdict(match_open(c->policy, file, buf->ev.open.path, len, &parts), cell);
+	len = resolve_path(&file->f_path, buf->ev.open.path, buf, &flags);
+	return lsm_verdict(match_open(c->policy, file, buf->ev.open.path, len), cell);
 }
 
 /* An inet destination from the kernel's copy of the address. */

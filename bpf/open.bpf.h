@@ -98,13 +98,12 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	e->ret = ret;
 	e->__pad = 0;
 	if (f) {
-		struct cw_path_parts parts;
+		file_identity(f, &e->dev, &e->ino);
 		struct cw_verdict *rule;
 
-		file_identity(f, &e->dev, &e->ino);
-		path_len = resolve_path_parts(&f->f_path, e->path, buf, &e->hdr.flags, &parts);
+		path_len = resolve_path(&f->f_path, e->path, buf, &e->hdr.flags);
 		/* Opened, but the task dies before it can read a byte. */
-		rule = match_open(policy, f, e->path, path_len, &parts);
+		rule = match_open(policy, f, e->path, path_len);
 		if (rule) {
 			enforce(rule, cell);
 			mark(&e->hdr, rule);

@@ -44,10 +44,10 @@ __noinline int cw_path_step(struct cw_path_walk *w)
 	buf->path[off & CW_PATH_MASK] = '/';
 	bpf_probe_read_kernel(&buf->path[(off + 1) & CW_PATH_MASK], len, name.name);
 	w->off = off;
-	n = w->parts.n;
+	n = buf->parts.n;
 	if (n < CW_PATH_PARTS) {
-		w->parts.slash[n] = off;
-		w->parts.n = n + 1;
+		buf->parts.slash[n] = off;
+		buf->parts.n = n + 1;
 	}
 
 	parent = BPF_CORE_READ(dentry, d_parent);

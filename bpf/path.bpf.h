@@ -17,24 +17,12 @@
 
 #define CW_PATH_MASK	(CW_PATH_MAX - 1)
 
-/*
- * Where the last components of a resolved path lie in its string, for the
- * glob matcher (glob.bpf.h): it matches the very string userspace sees.
- */
-#define CW_PATH_PARTS	(CW_GLOB_DEPTH + 1)
-struct cw_path_parts {
-	__u32 n;			/* components, counted up to CW_PATH_PARTS; more
-					 * (or a truncated path): CW_PATH_PARTS */
-	__u16 slash[CW_PATH_PARTS];	/* offset of the '/' before each, the last first */
-};
-
 /* State of a walk.  Kernel pointers are kept as integers: the step reads them with probes. */
 struct cw_path_walk {
 	__u64 dentry;
 	__u64 vfsmnt;
 	__u32 off;		/* the string starts at scratch path[off] */
 	__u32 truncated;
-	struct cw_path_parts parts;	/* slash[] in scratch path[] coordinates */
 };
 
 /*
@@ -45,51 +33,41 @@ extern int cw_path_step(struct cw_path_walk *w);
 
 /*
  * Resolve @p into @dst (CW_PATH_MAX bytes) through the scratch buffer @tmp,
- * whose path[] the steps fill, and say where its last components start in
- * @dst (@parts, may be NULL).  Returns the string's length with its NUL.
+ * whose path[] the steps fill, and whose parts say where its last
+ * components lie.  Returns the string's length with its NUL.
  */
-static __always_inline __u32 resolve_path_parts(const struct path *p, char *dst,
-						struct cw_scratch_buf *tmp, __u32 *flags,
-						struct cw_path_parts *parts)
+static __always_inline __u32 resolve_path(const struct path *p, char *dst,
+					  struct cw_scratch_buf *tmp, __u32 *flags)
 {
 	struct cw_path_walk w = {
 		.dentry = (__u64)BPF_CORE_READ(p, dentry),
 		.vfsmnt = (__u64)BPF_CORE_READ(p, mnt),
 		.off = CW_PATH_MAX - 1,
 	};
-	bool truncated;
 	__u32 off, len;
 	int i;
 
 	tmp->path[CW_PATH_MAX - 1] = '\0';
+	tmp->parts.n = 0;
 	for (i = 0; i < CW_PATH_DEPTH; i++) {
 		if (cw_path_step(&w))
 			break;
 	}
 	off = w.off;
-	truncated = i == CW_PATH_DEPTH || w.truncated;
-	if (truncated)
+	if (i == CW_PATH_DEPTH || w.truncated) {
 		*flags |= CW_F_PATH_TRUNCATED;
+		/* Of an unknown depth: no glob matches it. */
+		tmp->parts.n = CW_PATH_PARTS;
+	}
 	if (off >= CW_PATH_MAX - 1) {
 		/* No component: the root itself. */
 		off = CW_PATH_MAX - 2;
 		tmp->path[CW_PATH_MAX - 2] = '/';
 	}
+	tmp->parts.base = off;
 	len = CW_PATH_MAX - off;
 	bpf_probe_read_kernel(dst, len & CW_PATH_MASK, &tmp->path[off & CW_PATH_MASK]);
-	if (parts) {
-		/* A truncated path has an unknown depth: no glob matches it. */
-		parts->n = truncated ? CW_PATH_PARTS : w.parts.n;
-		for (i = 0; i < CW_PATH_PARTS; i++)
-			parts->slash[i] = w.parts.slash[i] - off;
-	}
 	return len & CW_PATH_MASK;
-}
-
-static __always_inline __u32 resolve_path(const struct path *p, char *dst,
-					  struct cw_scratch_buf *tmp, __u32 *flags)
-{
-	return resolve_path_parts(p, dst, tmp, flags, NULL);
 }
 
 /* Kernel dev_t and inode number of the file behind @f. */

@@ -103,12 +103,11 @@ static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *
 /*
  * The open rule for file @f at resolved @path: the longest prefix (or exact
  * path) listed, else its basename (".env" wherever it lies), else a glob
- * ("id_*" in any home's .ssh).  @path is the scratch open record's, where
- * resolve_path_parts() located its components in @parts.
+ * ("id_*" in any home's .ssh).  @path is the scratch open record's, the
+ * last path resolve_path() built.
  */
 static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *f,
-						     const char *path, __u32 len,
-						     const struct cw_path_parts *parts)
+						     const char *path, __u32 len)
 {
 	struct cw_path_key key = { .policy = policy };
 	struct cw_verdict *rule = NULL;
@@ -123,7 +122,7 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 	}
 	if (!rule)
 		rule = match_name(&open_name_rules, policy, f);
-	return rule ? rule : match_glob(policy, parts, len);
+	return rule ? rule : match_glob(policy, len);
 }
 
 /* The rule for a unix socket path (NUL-terminated, in kernel memory). */
