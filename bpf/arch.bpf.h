@@ -13,6 +13,9 @@
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	304
 #define CW_NR_socket	41
+#define CW_NR_execve	59
+#define CW_NR_mmap	9
+#define CW_NR_mknodat	259
 #define CW_NR_execveat	322
 #define CW_NR_connect	42
 #define CW_NR_sendto	44
@@ -32,6 +35,9 @@
 #define CW_NR_openat2	437
 #define CW_NR_open_by_handle_at	265
 #define CW_NR_socket	198
+#define CW_NR_execve	221
+#define CW_NR_mmap	222
+#define CW_NR_mknodat	33
 #define CW_NR_execveat	281
 #define CW_NR_connect	203
 #define CW_NR_sendto	206

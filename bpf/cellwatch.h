@@ -52,6 +52,9 @@ enum cw_layer {
 /* Fileless or indirect execution, on exec events. */
 #define CW_F_EXEC_MEMFD		(1U << 3)	/* the binary is a memfd */
 #define CW_F_EXEC_DELETED	(1U << 4)	/* no name left: unlinked or O_TMPFILE */
+#define CW_F_EXEC_MAPPED	(1U << 6)	/* not exec'd: the binary was mapped executable
+						 * into a running process (mmap PROT_EXEC), as a
+						 * userland loader runs it */
 #define CW_F_EXEC_FD		(1U << 5)	/* executed through an fd (execveat, fexecve,
 						 * /proc/self/fd/N) */
 
@@ -74,27 +77,51 @@ struct cw_event_hdr {
 };
 
 /*
- * A successful execve/execveat, emitted from sched_process_exec: the new
- * image is installed and argv is the kernel's copy on the new stack.
- * data[] holds the executable's path (path_len bytes, NUL included), resolved
- * from the opened binary, followed by args_len bytes of NUL-separated argv.
- * Only offsetof(data) + path_len + args_len bytes are sent.
+ * An execve/execveat.  A successful one is emitted from sched_process_exec:
+ * the new image is installed and argv is the kernel's copy on the new stack.
+ * One the kernel refused (a missing or masked file, noexec, Landlock, DAC,
+ * BPF-LSM) is emitted at the syscall's exit with its -errno, the path as
+ * the caller passed it (CW_F_UNRESOLVED, dev and ino 0) and argv from the
+ * caller's memory.  data[] holds the executable's path (path_len bytes, NUL
+ * included), resolved from the opened binary where there is one, followed
+ * by args_len bytes of NUL-separated argv.  Only offsetof(data) + path_len +
+ * args_len bytes are sent.
  */
 struct cw_exec_event {
 	struct cw_event_hdr hdr;
 	__u64 dev;		/* kernel dev_t (major << 20 | minor) of the binary */
 	__u64 ino;		/* inode number of the binary */
+	__s32 ret;		/* 0, or the -errno of a refused exec */
 	__u32 path_len;
 	__u32 args_len;
+	__u32 __pad;
 	char data[CW_PATH_MAX + CW_ARGS_MAX];
+};
+
+/*
+ * What the string of a failed open is relative to, struct cw_open_event.base.
+ * The kernel resolves the base (from the task's cwd or the dirfd's file,
+ * never from the caller's memory) so userspace can make the path canonical.
+ */
+enum cw_open_base {
+	CW_BASE_NONE = 0,	/* absolute, no name (open_by_handle_at) or a successful open */
+	CW_BASE_CWD = 1,	/* relative to the caller's working directory (AT_FDCWD) */
+	CW_BASE_DIRFD = 2,	/* relative to the directory dirfd refers to */
+	CW_BASE_ROOT = 3,	/* openat2 RESOLVE_IN_ROOT: dirfd (or cwd) is the root of the
+				 * lookup, absolute names and ".." included */
+	CW_BASE_BADFD = 4,	/* relative to a dirfd that is no open file: no base sent */
+	CW_BASE_NOTDIR = 5,	/* relative to a dirfd that is no directory: no base sent */
 };
 
 /*
  * An open/openat/openat2/creat/open_by_handle_at, emitted at syscall exit.
  * On success the path is resolved from the struct file the new fd refers
  * to; on failure (ret < 0, -errno) it is the string the caller passed,
- * flagged CW_F_UNRESOLVED, and dev/ino are 0.  Only offsetof(path) +
- * path_len bytes are sent.
+ * flagged CW_F_UNRESOLVED, and dev/ino are 0: then, for a relative name
+ * (or RESOLVE_IN_ROOT), path[] holds after that string the directory it
+ * was relative to, resolved in the kernel (base_len bytes, NUL included),
+ * and userspace makes the canonical path from both.  Only offsetof(path) +
+ * path_len + base_len bytes are sent; path_len + base_len <= CW_PATH_MAX.
  */
 struct cw_open_event {
 	struct cw_event_hdr hdr;
@@ -102,7 +129,13 @@ struct cw_open_event {
 	__u64 ino;		/* its inode number */
 	__u32 flags;		/* open flags as passed by the caller (O_*) */
 	__s32 ret;		/* the fd returned, or -errno */
-	__u32 path_len;		/* bytes of path[], NUL included */
+	__u32 path_len;		/* bytes of the path at path[0], NUL included */
+	__u32 base_len;		/* bytes of the base directory at path[path_len], NUL
+				 * included; 0 when none was sent */
+	__u32 base;		/* enum cw_open_base (failed opens) */
+	__u32 ns_pid;		/* failed opens: the caller's tgid in its own pid namespace,
+				 * what its /proc/self names; 0 on success */
+	__u32 ns_tid;		/* likewise its thread id, for /proc/thread-self */
 	__u32 __pad;
 	char path[CW_PATH_MAX];
 };
@@ -196,7 +229,8 @@ struct cw_signal_event {
 enum cw_watch {
 	CW_WATCH_NONE = 0,
 	CW_WATCH_ALWAYS = 1,	/* report every call */
-	CW_WATCH_NS_FLAGS = 2,	/* clone/unshare: report when arg 0 asks for a namespace */
+	CW_WATCH_NS_FLAGS = 2,	/* clone/unshare: report when arg 0 asks for a namespace,
+				 * or (clone) for the parent's fd table outside a thread */
 	CW_WATCH_CLONE3 = 3,	/* clone3: report when clone_args.flags asks for one */
 	CW_WATCH_KILL = 4,	/* kill/tkill/tgkill: report when refused or aimed at a group
 				 * (pid <= 0); delivered ones are CW_EVENT_SIGNAL when they
@@ -205,10 +239,18 @@ enum cw_watch {
 	CW_WATCH_NET = 6,	/* struct cw_net_event */
 	CW_WATCH_REAP = 7,	/* no event: in a doomed cell the caller dies at the exit
 				 * (a parent learning of the offender's death by wait) */
+	CW_WATCH_EXEC = 8,	/* struct cw_exec_event of a refused exec (a successful
+				 * one is reported by sched_process_exec) */
+	CW_WATCH_MMAP = 9,	/* struct cw_exec_event, CW_F_EXEC_MAPPED: a file mapped
+				 * executable that an exec rule names (else nothing) */
+	CW_WATCH_MKNOD = 10,	/* mknod/mknodat: report a device node (not a FIFO or socket) */
+	CW_WATCH_MPROTECT = 11,	/* as CW_WATCH_MMAP, for a mapping made executable later */
 };
 
 #define CW_MAX_SYSCALLS 1024
 #define CW_CLONE_NS_FLAGS 0x7e020080ULL	/* every CLONE_NEW* bit, CLONE_NEWTIME included */
+#define CW_CLONE_FILES	0x400ULL	/* share the fd table: with CLONE_THREAD, a thread */
+#define CW_CLONE_THREAD	0x10000ULL
 
 /* struct cw_cell.net_policy: network verdicts taken in the cgroup hooks. */
 #define CW_NETPOL_DENY_EXTERNAL	(1U << 0)	/* refuse inet destinations but loopback */

@@ -15,6 +15,13 @@
 
 #define SIGKILL 9
 
+/* File types of i_mode (vmlinux.h has no macros). */
+#define CW_S_IFMT	0170000
+#define CW_S_IFSOCK	0140000
+#define CW_S_IFBLK	0060000
+#define CW_S_IFDIR	0040000
+#define CW_S_IFCHR	0020000
+
 /*
  * Depth of cell cgroups in the cgroup v2 hierarchy (root is 0).  All cells
  * are children of one parent, so "is this task in a cell?" is a single

@@ -8,6 +8,7 @@
 #include "common.bpf.h"
 #include "rules.bpf.h"
 #include "path.bpf.h"
+#include "exec.bpf.h"
 
 static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags)
 {
@@ -28,31 +29,13 @@ static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u3
 	return len;
 }
 
-static __always_inline bool has_prefix(const char *s, const char *prefix, int len)
-{
-	for (int i = 0; i < len; i++) {
-		if (s[i] != prefix[i])
-			return false;
-	}
-	return true;
-}
-
 /* How the binary was reached: a memfd, an unlinked file, an fd rather than a path. */
 static __always_inline __u32 exec_flags(struct linux_binprm *bprm, struct file *f)
 {
-	char name[8] = {}, filename[16] = {};
-	__u32 flags = 0;
+	char filename[16] = {};
 
-	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
-	if (has_prefix(name, "memfd:", 6))
-		flags |= CW_F_EXEC_MEMFD;
-	if (BPF_CORE_READ(f, f_path.dentry, d_inode, __i_nlink) == 0)
-		flags |= CW_F_EXEC_DELETED;
-	/* execveat(fd, "", AT_EMPTY_PATH) names the file "/dev/fd/N"; a path through procfs shows itself. */
 	bpf_probe_read_kernel_str(filename, sizeof(filename), BPF_CORE_READ(bprm, filename));
-	if (has_prefix(filename, "/dev/fd/", 8) || has_prefix(filename, "/proc/", 6))
-		flags |= CW_F_EXEC_FD;
-	return flags;
+	return fileless_flags(f) | fd_path_flags(filename);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -88,6 +71,8 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->hdr.flags |= exec_flags(bprm, f);
 	e->dev = dev;
 	e->ino = ino;
+	e->ret = 0;
+	e->__pad = 0;
 	path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
 	args_len = read_args(task, &e->data[path_len & (CW_PATH_MAX - 1)], &e->hdr.flags);
 	e->path_len = path_len;

@@ -14,6 +14,7 @@
 #include "arch.bpf.h"
 #include "path.bpf.h"
 #include "net.bpf.h"
+#include "exec.bpf.h"
 
 #define EPERM 1
 
@@ -50,47 +51,12 @@ static __always_inline int syscall_verdict(__u32 policy, __u64 cell)
 	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key), cell);
 }
 
-#define CW_MAX_ARGV 32
-
-/*
- * argv of a refused exec, from the execve arguments in the caller's memory:
- * the caller's mm is still current at this hook, the new image never comes.
- * Written into @dst (scratch, 2 * CW_ARGS_MAX bytes).
- */
-static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	const char *const *argv;
-	__u32 off = 0;
-
-	argv = (const char *const *)(syscall_nr(regs) == CW_NR_execveat ?
-				      PT_REGS_PARM3_CORE_SYSCALL(regs) :
-				      PT_REGS_PARM2_CORE_SYSCALL(regs));
-	for (int i = 0; i < CW_MAX_ARGV; i++) {
-		const char *arg = NULL;
-		long n;
-
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			return off;
-		if (off >= CW_ARGS_MAX - 1) {
-			*flags |= CW_F_ARGS_TRUNCATED;
-			return CW_ARGS_MAX - 1;
-		}
-		n = bpf_probe_read_user_str(&dst[off & (CW_ARGS_MAX - 1)], CW_ARGS_MAX, arg);
-		if (n <= 0)
-			return off;
-		off += n;
-	}
-	*flags |= CW_F_ARGS_TRUNCATED;
-	return off > CW_ARGS_MAX - 1 ? CW_ARGS_MAX - 1 : off;
-}
-
 SEC("lsm/bprm_check_security")
 int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 {
 	struct cw_scratch_buf *buf;
 	struct cw_exec_event *e;
-	__u32 path_len, args_len;
+	struct cw_verdict *v;
 	struct cw_cell *c;
 	struct file *f;
 	__u64 cell, size, dev, ino;
@@ -103,25 +69,28 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 		return verdict;
 	f = bprm->file;
 	file_identity(f, &dev, &ino);
-	verdict = lsm_verdict(match_exec(c->policy, f, dev, ino), cell);
-	if (!verdict)
-		return 0;
-	/* The exec never happens, so sched_process_exec will not report it: say it here. */
+	v = match_exec(c->policy, f, dev, ino);
+	verdict = lsm_verdict(v, cell);
+	if (!verdict || !v)
+		return verdict;
+	/*
+	 * The exec never happens, so sched_process_exec will not report it:
+	 * say it here, with the binary.  The verdict stays for the syscall's
+	 * exit, which so knows the refusal is reported.
+	 */
 	buf = get_scratch();
 	if (!buf)
 		return verdict;
 	e = &buf->ev.exec;
 	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
-	take_lsm_verdict(&e->hdr);
+	mark(&e->hdr, v);
+	e->hdr.layer = CW_LAYER_LSM;
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->dev = dev;
 	e->ino = ino;
-	path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
-	args_len = caller_argv(buf->path, &e->hdr.flags) & (CW_ARGS_MAX - 1);
-	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len, buf->path);
-	e->path_len = path_len;
-	e->args_len = args_len;
-	size = offsetof(struct cw_exec_event, data) + path_len + args_len;
+	e->ret = verdict;
+	e->__pad = 0;
+	size = add_caller_argv(e, buf, resolve_path(&f->f_path, e->data, buf, &e->hdr.flags));
 	if (size <= sizeof(*e))
 		submit_critical(e, size);
 	return verdict;

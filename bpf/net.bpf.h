@@ -18,9 +18,8 @@
 #define CW_AF_INET6	10
 #define CW_AF_NETLINK	16
 #define CW_AF_PACKET	17
+#define CW_AF_VSOCK	40
 #define CW_SOCK_RAW	3
-#define CW_S_IFMT	00170000
-#define CW_S_IFSOCK	0140000
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -233,7 +232,8 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
 
-		if (type != CW_SOCK_RAW && family != CW_AF_PACKET)
+		/* Raw, packet and vsock sockets: forged packets, frames, the hypervisor. */
+		if (type != CW_SOCK_RAW && family != CW_AF_PACKET && family != CW_AF_VSOCK)
 			return 0;
 		struct cw_verdict *rule;
 

@@ -15,6 +15,7 @@
 #include "arch.bpf.h"
 #include "open.bpf.h"
 #include "net.bpf.h"
+#include "exec.bpf.h"
 
 /*
  * The fallback's table: enum cw_watch per syscall number, set by userspace
@@ -23,7 +24,11 @@
  */
 __u8 cw_watched_syscalls[CW_MAX_SYSCALLS];
 
-/* The namespace flags a clone-like call asked for (0: none). */
+/*
+ * The flags of a clone-like call that make it an escape attempt (0: none):
+ * a namespace, or another process sharing the caller's fd table (a thread
+ * shares it too, with CLONE_THREAD).
+ */
 static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 {
 	__u64 flags = 0;
@@ -34,7 +39,18 @@ static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 		/* struct clone_args starts with its flags */
 		bpf_probe_read_user(&flags, sizeof(flags),
 				    (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if ((flags & (CW_CLONE_FILES | CW_CLONE_THREAD)) == CW_CLONE_FILES)
+		return flags & (CW_CLONE_NS_FLAGS | CW_CLONE_FILES);
 	return flags & CW_CLONE_NS_FLAGS;
+}
+
+/* mknod's mode asks for a device node: a way to the host's disks or memory. */
+static __always_inline bool makes_device(long nr, struct pt_regs *regs)
+{
+	__u32 mode = nr == CW_NR_mknodat ? PT_REGS_PARM3_CORE_SYSCALL(regs) :
+					   PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+	return (mode & CW_S_IFMT) == CW_S_IFCHR || (mode & CW_S_IFMT) == CW_S_IFBLK;
 }
 
 static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
@@ -55,6 +71,10 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 
 		/* Signals within the cell are its own business; these are probes. */
 		if (target > 0 && (ret == 0 || ret == -3 /* ESRCH */))
+			return 0;
+	} else if (how == CW_WATCH_MKNOD) {
+		/* FIFOs and sockets are ordinary files. */
+		if (!makes_device(nr, regs))
 			return 0;
 	} else if (how != CW_WATCH_ALWAYS) {
 		/* Threads and plain forks are lifecycle, not escape attempts. */
@@ -88,15 +108,24 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 	struct cw_cell *c;
 	__u64 cell;
 
-	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP) {
+	if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_REAP ||
+	    how == CW_WATCH_EXEC || how == CW_WATCH_MMAP || how == CW_WATCH_MPROTECT) {
 		c = current_cell_entry(&cell);
 		if (!c)
 			return 0;
 		reap_doomed(cell);
-		if (how == CW_WATCH_REAP)
-			return 0;
-		return how == CW_WATCH_OPEN ? handle_open(regs, nr, ret, cell, c->policy) :
-					      handle_net(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_OPEN)
+			return handle_open(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_NET)
+			return handle_net(regs, nr, ret, cell, c->policy);
+		/* A successful exec was reported by sched_process_exec. */
+		if (how == CW_WATCH_EXEC && ret < 0)
+			return handle_refused_exec(regs, nr, ret, cell, c->policy);
+		if (how == CW_WATCH_MMAP)
+			return handle_mmap(regs, ret, cell, c->policy);
+		if (how == CW_WATCH_MPROTECT)
+			return handle_mprotect(regs, ret, cell, c->policy);
+		return 0;
 	}
 	return handle_watched(regs, nr, ret, how);
 }

@@ -96,6 +96,28 @@ TEST(policy_escape_syscall_and_raw_socket_killed)
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "raw-socket" },
 		{ "import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
 		  "except OSError:\n    pass\nprint('ALIVE')\n", "packet-socket" },
+		{ "import socket\ntry:\n    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)\n"
+		  "except OSError:\n    pass\nprint('ALIVE')\n", "vsock-socket" },
+		/* Refused by the seccomp filter, seen all the same. */
+		{ "import ctypes\nctypes.CDLL(None).acct(None)\nprint('ALIVE')\n", "escape-syscall" },
+		/* sendmmsg, whose first message goes to the metadata service. */
+		{ "import ctypes, socket, struct\n"
+		  "class iovec(ctypes.Structure):\n"
+		  "    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n"
+		  "class mmsghdr(ctypes.Structure):\n"
+		  "    _fields_ = [('name', ctypes.c_void_p), ('namelen', ctypes.c_uint32),\n"
+		  "                ('iov', ctypes.POINTER(iovec)), ('iovlen', ctypes.c_size_t),\n"
+		  "                ('control', ctypes.c_void_p), ('controllen', ctypes.c_size_t),\n"
+		  "                ('flags', ctypes.c_int), ('len', ctypes.c_uint)]\n"
+		  "sin = struct.pack('=H', socket.AF_INET) + struct.pack('!H', 80) + \\\n"
+		  "      socket.inet_aton('169.254.169.254') + bytes(8)\n"
+		  "addr = ctypes.create_string_buffer(sin, len(sin))\n"
+		  "data = ctypes.create_string_buffer(b'GET')\n"
+		  "iov = iovec(ctypes.cast(data, ctypes.c_void_p), 3)\n"
+		  "m = mmsghdr(ctypes.cast(addr, ctypes.c_void_p), len(sin), ctypes.pointer(iov), 1)\n"
+		  "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+		  "ctypes.CDLL(None).sendmmsg(s.fileno(), ctypes.byref(m), 1, 0)\n"
+		  "print('ALIVE')\n", "metadata-service" },
 	};
 
 	if (!require_root())
@@ -210,6 +232,112 @@ TEST(policy_shell_ends_the_run)
 		json_decref(log);
 		json_decref(result);
 	}
+}
+
+/*
+ * An exec the kernel refuses is an attempt all the same: a shell by a name
+ * the cell does not have, a file the payload wrote (noexec /tmp), a memfd
+ * (no exec right for it under Landlock).  Each is seen with its errno and
+ * ends the run.
+ */
+TEST(policy_refused_exec_ends_the_run)
+{
+	static const char *const cases[][3] = {
+		{ "import os\nos.execv('/nonexistent/bash', ['bash', '-c', 'echo SHELL'])\n",
+		  "shell-spawn", "ENOENT" },
+		{ "import os, shutil\nshutil.copy('/usr/bin/true', '/tmp/tool')\n"
+		  "os.chmod('/tmp/tool', 0o755)\nos.execv('/tmp/tool', ['tool'])\n",
+		  "exec-refused", "EACCES" },
+		{ "import os\nfd = os.memfd_create('x')\n"
+		  "os.write(fd, open('/usr/bin/true', 'rb').read())\n"
+		  "os.execv('/proc/self/fd/%d' % fd, ['x'])\n", "exec-refused", "EACCES" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[1024];
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		snprintf(payload, sizeof(payload), "%sprint('AFTER')\n", cases[i][0]);
+		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, cases[i][1]);
+		ASSERT_STREQ(res.out, "", "the payload went no further");
+		ASSERT_STREQ(jstr(result, "rule"), cases[i][1], "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, cases[i][1]);
+		if (ASSERT_OK_PTR(ev, cases[i][1])) {
+			ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "a refused exec");
+			ASSERT_STREQ(jstr(ev, "error.code"), cases[i][2], "its errno");
+			ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		}
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+/*
+ * Attempts a static layer stops (the read-only mounts, the seccomp filter,
+ * the cell's empty network) are seen all the same: each ends the run with
+ * the rule that names it.
+ */
+TEST(policy_statically_refused_attempts_end_the_run)
+{
+	static const char *const cases[][2] = {
+		{ "open('/proc/sys/kernel/core_pattern', 'w').write('|/tmp/x')\n",
+		  "host-control-write" },
+		{ "open('/sys/fs/cgroup/release_agent')\n", "release-agent" },
+		{ "import ctypes\nctypes.CDLL(None).syscall(56, 0x400 | 17, 0, 0, 0, 0)\n",
+		  "escape-syscall" },
+		{ "import os, stat\nos.mknod('/tmp/sda', 0o600 | stat.S_IFBLK, os.makedev(8, 0))\n",
+		  "escape-syscall" },
+		{ "import socket\nfor port in range(1, 9):\n"
+		  "    try:\n        socket.socket().connect(('127.0.0.1', port))\n"
+		  "    except OSError:\n        pass\n", "local-port-scan" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[1024];
+		struct cmd_result res;
+		json_t *result, *log;
+
+		snprintf(payload, sizeof(payload), "import time\ntry:\n    exec(%s%s%s)\n"
+			 "except OSError:\n    pass\ntime.sleep(5)\n", "\"\"\"", cases[i][0],
+			 "\"\"\"");
+		/* Judged in userspace, a moment after the call failed: the run ends, not at once. */
+		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, cases[i][0]);
+		ASSERT_STREQ(jstr(result, "rule"), cases[i][1], "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ASSERT_OK_PTR(alert_of(log, cases[i][1]), cases[i][1]);
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+/* A FIFO, a socket file, a refused connect to one port: ordinary, no alert that ends a run. */
+TEST(policy_ordinary_refusals_go_on)
+{
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import os, socket\n"
+		"os.mkfifo('/tmp/fifo')\n"
+		"try:\n    socket.socket().connect(('127.0.0.1', 9))\n"
+		"except OSError as e:\n    print('refused', e.errno)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the run goes on");
+	ASSERT_STREQ(res.out, "refused 111\n", "ECONNREFUSED");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(alert_of(log, "local-service-probe"), "the refused connect is alerted");
+	ASSERT_NULL(alert_of(log, "escape-syscall"), "a FIFO is no device node");
+	json_decref(log);
+	json_decref(result);
 }
 
 /* rules/lenient.json: the offender dies, the run goes on (the policy before kill-run). */
@@ -372,6 +500,86 @@ TEST(policy_dns_burst_rate)
 	ev = alert_of(log, "dns-burst");
 	ASSERT_OK_PTR(ev, "the burst is alerted");
 	ASSERT_EQ(count_events(log, "rule.name", "dns-burst"), 30 - 20, "from the 21st on");
+	json_decref(log);
+	json_decref(result);
+}
+
+/* The signals of the alert that names correlation group @group, joined by ", ". */
+static const char *signals_of(json_t *ev, char *buf, size_t len)
+{
+	json_t *list = jget(ev, "cellwatch.correlation.signals"), *v;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, v)
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ", " : "",
+			      json_string_value(v));
+	return buf;
+}
+
+/*
+ * A survey of the cell from Python -- two identity programs, the mount
+ * layout, the process's security state -- is one discovery alert that
+ * lists what was done; the run is not killed and finishes its work.
+ */
+TEST(policy_discovery_sequence_alerts_once)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+	char signals[512];
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import subprocess\n"
+		"subprocess.run(['id'], capture_output=True, check=True)\n"
+		"subprocess.run(['whoami'], capture_output=True, check=True)\n"
+		"open('/proc/self/mountinfo').read()\n"
+		"open('/proc/self/status').read()\n"
+		"print('survey done')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "an alert, not a kill");
+	ASSERT_HAS(res.out, "survey done", "the run went on to its end");
+	ASSERT_STREQ(jstr(result, "reason"), "exited", "the result says it exited");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_EQ(count_events(log, "cellwatch.correlation.group", "discovery"), 1,
+		  "one alert for the sequence");
+	ev = find_event(log, "cellwatch.correlation.group", "discovery");
+	if (ASSERT_OK_PTR(ev, "the discovery alert")) {
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "alert", "alert only");
+		ASSERT_STREQ(jstr(ev, "event.kind"), "alert", "an alert document");
+		ASSERT_EQ(jint(ev, "cellwatch.correlation.seconds"), 10, "its window");
+		signals_of(ev, signals, sizeof(signals));
+		ASSERT_HAS(signals, "exec id", "names id");
+		ASSERT_HAS(signals, "exec whoami", "names whoami");
+		ASSERT_HAS(signals, "mount and cgroup layout", "names the mountinfo read");
+	}
+	ASSERT_HAS(res.err, "group=discovery signals=exec id,exec whoami", "cellrun says it too");
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
+ * One look is ordinary: platform.processor() (which runs uname -p), the user's
+ * name (an NSS read of /etc/passwd) and the job's memory use from
+ * /proc/self/status raise nothing.
+ */
+TEST(policy_discovery_single_look_silent)
+{
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import getpass, platform\n"
+		"print(platform.uname(), platform.processor(), getpass.getuser())\n"
+		"rss = [l for l in open('/proc/self/status') if l.startswith('VmRSS')]\n"
+		"print('info', rss)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "ran");
+	ASSERT_HAS(res.out, "info", "done");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(find_event(log, "process.name", "uname"), "uname ran: the look was made");
+	ASSERT_EQ(count_events(log, "event.kind", "alert"), 0, "no alert");
 	json_decref(log);
 	json_decref(result);
 }

@@ -214,10 +214,14 @@ TEST(shells_masked_in_a_given_rootfs)
 /* Under the daemon, whose policies cellrun does not know: the default list's shells go. */
 TEST(shells_masked_under_the_daemon)
 {
+	const char *rules = test_path(1, "none.json");
 	struct daemon_proc d = {};
 	struct cmd_result res;
 
-	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+	/* No rule: the masks alone answer the probe, which a kill would cut short. */
+	if (!require_root() || !ASSERT_OK(write_text(rules, "{\"rules\": []}\n"), "rule file") ||
+	    !ASSERT_TRUE(start_daemon(&d, (char *[]){ "--rules", (char *)rules, NULL }),
+			 "daemon starts"))
 		goto cleanup;
 	ASSERT_OK(cellrun_daemon(&d, NULL, (char *[]){ PYTHON, "-c", SHELL_PROBE, NULL }, &res),
 		  "cellrun --daemon");
@@ -265,4 +269,68 @@ TEST(shells_rule_file_list_masked_too)
 	/* Debian's perl is also /usr/bin/perl5.N.M, the same inode: masked as well. */
 	if (strstr(res.out, "hardlink perl5"))
 		ASSERT_FALSE(strstr(res.out, " True 2\n"), "perl's hardlink is masked too");
+}
+
+/*
+ * A shell's image mapped executable is judged as its exec: a userland
+ * loader maps the segments itself and never calls exec.  With the shells
+ * kept, the observe rules' shell-spawn kills the process at the mmap.
+ */
+TEST(shells_mapped_executable_judged_as_exec)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--keep-shells", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import mmap\n"
+				"f = open('/usr/bin/dash', 'rb')\n"
+				"m = mmap.mmap(f.fileno(), 4096, mmap.MAP_PRIVATE,\n"
+				"              mmap.PROT_READ | mmap.PROT_EXEC)\n"
+				"print('MAPPED', m[:4])\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 128 + 9, "killed at the mmap");
+	ASSERT_STREQ(res.out, "", "the mapping was never used");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.exec.how"), 0)),
+			     "mapped", "mapped, not exec'd");
+	}
+	json_decref(log);
+}
+
+/* The same mapping made executable only afterwards, by mprotect. */
+TEST(shells_made_executable_later_judged_as_exec)
+{
+	struct cmd_result res;
+	json_t *log, *ev;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--keep-shells", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import ctypes, mmap, os\n"
+				"libc = ctypes.CDLL(None, use_errno=True)\n"
+				"libc.mmap.restype = ctypes.c_void_p\n"
+				"libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,\n"
+				"                      ctypes.c_int, ctypes.c_int, ctypes.c_long]\n"
+				"libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]\n"
+				"fd = os.open('/usr/bin/dash', os.O_RDONLY)\n"
+				"a = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)\n"
+				"print('MAPPED', flush=True)\n"
+				"libc.mprotect(a, 4096, mmap.PROT_READ | mmap.PROT_EXEC)\n"
+				"print('EXECUTABLE')\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 128 + 9, "killed at the mprotect");
+	ASSERT_STREQ(res.out, "MAPPED\n", "a readable mapping is no offence; an executable one is");
+	log = read_log(test_path(1, "log.json"));
+	ev = find_event(log, "rule.name", "shell-spawn");
+	if (ASSERT_OK_PTR(ev, "the shell's mapping is an alert")) {
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_HAS(jstr(ev, "process.executable"), "dash", "the shell's image");
+	}
+	json_decref(log);
 }

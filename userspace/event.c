@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "event.h"
+#include "paths.h"
 
 static int check_path(const char *path, __u32 len)
 {
@@ -39,14 +40,48 @@ static int decode_exec(struct cw_event *ev, size_t size)
 	return 0;
 }
 
+/* A failed open: keep what the kernel sent, put the canonical path in path[]. */
+static void canonicalise_open(struct cw_event *ev)
+{
+	struct cw_open_event *e = &ev->open;
+	struct cw_path_in in = {
+		.name = ev->requested,
+		.base = e->base_len ? ev->requested + e->path_len : NULL,
+		.base_is_root = e->base == CW_BASE_ROOT,
+		.pid = e->ns_pid,
+		.tid = e->ns_tid,
+	};
+	int len;
+
+	memcpy(ev->requested, e->path, e->path_len + e->base_len);
+	len = cw_path_canonical(&in, e->path, sizeof(e->path));
+	if (len < 0) {
+		e->hdr.flags |= CW_F_PATH_TRUNCATED;
+		len = strlen(e->path);
+	}
+	e->path_len = len + 1;
+}
+
 static int decode_open(struct cw_event *ev, size_t size)
 {
 	struct cw_open_event *e = &ev->open;
+	bool failed = e->hdr.flags & CW_F_UNRESOLVED;
 
-	if (size < offsetof(struct cw_open_event, path) ||
-	    size != offsetof(struct cw_open_event, path) + (size_t)e->path_len)
+	if (size < offsetof(struct cw_open_event, path) || e->path_len > CW_PATH_MAX ||
+	    e->base_len > CW_PATH_MAX - e->path_len ||
+	    size != offsetof(struct cw_open_event, path) + (size_t)e->path_len + e->base_len)
 		return -EINVAL;
-	return check_path(e->path, e->path_len);
+	if (check_path(e->path, e->path_len))
+		return -EINVAL;
+	/* Only a failed relative open has a base, an absolute one resolved in the kernel. */
+	if (e->base_len &&
+	    (!failed || (e->base != CW_BASE_CWD && e->base != CW_BASE_DIRFD &&
+			 e->base != CW_BASE_ROOT) ||
+	     check_path(e->path + e->path_len, e->base_len) || e->path[e->path_len] != '/'))
+		return -EINVAL;
+	if (failed)
+		canonicalise_open(ev);
+	return 0;
 }
 
 /*
@@ -119,6 +154,8 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 		return -EINVAL;
 	}
 	ev->hdr.comm[CW_COMM_LEN - 1] = '\0';
+	if (ev->hdr.type != CW_EVENT_OPEN || !(ev->hdr.flags & CW_F_UNRESOLVED))
+		ev->requested[0] = '\0';
 	ev->realtime_ns = 0;
 	ev->rule = NULL;
 	ev->layer = NULL;
@@ -139,6 +176,12 @@ const char *cw_event_path(const struct cw_event *ev)
 	}
 }
 
+const char *cw_event_requested(const struct cw_event *ev)
+{
+	return ev->hdr.type == CW_EVENT_OPEN && (ev->hdr.flags & CW_F_UNRESOLVED) ?
+	       ev->requested : NULL;
+}
+
 const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev)
 {
 	const char *args = ev->exec.data + ev->exec.path_len;
@@ -152,7 +195,7 @@ const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev)
 
 const struct cw_name cw_net_family_names[] = {
 	{ AF_INET, "ipv4" }, { AF_INET6, "ipv6" }, { AF_UNIX, "unix" },
-	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" }, {},
+	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" }, { AF_VSOCK, "vsock" }, {},
 };
 
 const struct cw_name cw_socket_type_names[] = {
@@ -172,7 +215,7 @@ const struct cw_name cw_open_flag_names[] = {
 
 const struct cw_name cw_exec_how_names[] = {
 	{ CW_HOW_MEMFD, "memfd" }, { CW_HOW_DELETED, "deleted" }, { CW_HOW_FD, "fd" },
-	{ CW_HOW_LOADER, "loader" }, {},
+	{ CW_HOW_LOADER, "loader" }, { CW_HOW_MAPPED, "mapped" }, {},
 };
 
 const struct cw_name cw_outcome_names[] = { { 0, "success" }, { 1, "failure" }, {} };
@@ -229,6 +272,8 @@ unsigned int cw_exec_how(const struct cw_event *ev)
 		bits |= CW_HOW_MEMFD;
 	if (ev->hdr.flags & CW_F_EXEC_DELETED)
 		bits |= CW_HOW_DELETED;
+	if (ev->hdr.flags & CW_F_EXEC_MAPPED)
+		bits |= CW_HOW_MAPPED;
 	if (ev->hdr.flags & CW_F_EXEC_FD)
 		bits |= CW_HOW_FD;
 	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a));)

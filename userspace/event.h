@@ -9,6 +9,7 @@
 #include "cellwatch.h"
 
 struct cw_rule;
+struct cw_correlation;
 
 #define CW_ANCESTRY_MAX 4	/* parent, grandparent, ... reported per event */
 
@@ -29,18 +30,33 @@ struct cw_event {
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
 	const char *layer;		/* who decided: "kernel", "userspace", NULL */
+	/* The rule's correlation group and the signals it saw, when a "correlate" fired. */
+	const struct cw_correlation *correlation;
 	__u64 kill_latency_ns;		/* syscall to kill, when a rule killed */
 	__u64 eval_ns;			/* time the rule engine spent on it */
 	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
 	const char *ancestry[CW_ANCESTRY_MAX];
 	int nancestry;
+	/*
+	 * A failed open: the record's path[] as the kernel sent it, the
+	 * caller's string (then the base directory, open.base_len bytes),
+	 * while open.path holds the canonical path (userspace/paths.h) that
+	 * rules match.  Empty for every other event.
+	 */
+	char requested[CW_PATH_MAX];
 };
 
-/* Validate and copy @size bytes at @data into @ev.  0 or -EINVAL. */
+/*
+ * Validate and copy @size bytes at @data into @ev.  0 or -EINVAL.  A failed
+ * open's path is made canonical here, once, for the rules and every output.
+ */
 int cw_event_decode(struct cw_event *ev, const void *data, size_t size);
 
-/* The path of an exec or open event. */
+/* The path of an exec or open event; a failed open's is canonical (userspace/paths.h). */
 const char *cw_event_path(const struct cw_event *ev);
+
+/* The string a failed open's caller passed, NULL for any other event. */
+const char *cw_event_requested(const struct cw_event *ev);
 
 /*
  * Iterate over the NUL-separated argv of an exec event:
@@ -86,6 +102,7 @@ unsigned int cw_open_access(__u32 open_flags);
 #define CW_HOW_DELETED	(1U << 1)
 #define CW_HOW_FD	(1U << 2)
 #define CW_HOW_LOADER	(1U << 3)
+#define CW_HOW_MAPPED	(1U << 4)
 /*
  * How an exec event's binary was reached: the kernel's flags, and the
  * dynamic loader run as a program ("ld-linux-x86-64.so.2 ./tool"), which

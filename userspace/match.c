@@ -164,6 +164,9 @@ static bool net_matches(const struct cw_match *m, const struct cw_event *ev)
 static bool result_of(const struct cw_event *ev, long *ret)
 {
 	switch (ev->hdr.type) {
+	case CW_EVENT_EXEC:
+		*ret = ev->exec.ret;
+		return true;
 	case CW_EVENT_OPEN:
 		*ret = ev->open.ret;
 		return true;

@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "compile.h"
+#include "correlate.h"
 #include "files.h"
 #include "monitor.h"
 #include "proctree.h"
@@ -82,6 +83,8 @@ struct cw_monitor {
 	__u32 next_policy;
 	__u32 first_policy;		/* ids below were an earlier monitor's */
 	struct rate *rates;
+	struct cw_corr_table *corr;	/* correlation groups per cell */
+	struct cw_correlation fired;	/* the group that fired on the event being delivered */
 	cw_event_fn on_event;
 	void *ctx;
 	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
@@ -310,6 +313,24 @@ static bool rate_exceeded(struct cw_monitor *m, __u32 policy, const struct cw_ru
 	return s->n == r->rate_count + 1 && ev->hdr.ts_boot_ns - s->ts[s->head] <= window;
 }
 
+/* Forget the rates of one cell (0: every cell) under @policy (0: any). */
+static void forget_rates(struct cw_monitor *m, __u32 policy, __u64 cell)
+{
+	struct rate **pp = &m->rates;
+
+	while (*pp) {
+		struct rate *s = *pp;
+
+		if ((!policy || s->policy == policy) && (!cell || s->cell == cell)) {
+			*pp = s->next;
+			free(s->ts);
+			free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
 /* Kill one process by pid, through a pidfd so a signal never lands on a reused pid later. */
 static int kill_process(__u32 pid)
 {
@@ -361,6 +382,7 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 	const struct cw_ruleset *rs = pol ? pol->rules : NULL;
 
 	ev->layer = NULL;
+	ev->correlation = NULL;
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
 	if (ev->hdr.action != CW_ACTION_NONE) {
 		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";
@@ -382,7 +404,11 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 			continue;
 		if (r->rate_count && !rate_exceeded(m, pol->id, r, ev))
 			continue;
+		/* A match of a group that has not yet seen enough: counted, and on to the next rule. */
+		if (r->corr_group && !cw_corr_note(m->corr, pol->id, r, ev, &m->fired))
+			continue;
 		ev->rule = r;
+		ev->correlation = r->corr_group ? &m->fired : NULL;
 		ev->layer = "userspace";
 		ev->hdr.action = r->action;
 		act(m, cell, ev, r->action);
@@ -692,6 +718,9 @@ void cw_monitor_drop_policy(struct cw_monitor *m, __u32 id)
 	if (!p)
 		return;
 	cw_rules_uncompile(id, &m->maps);
+	/* Its counts end with it: the cells it had count afresh under the next. */
+	forget_rates(m, id, 0);
+	cw_corr_forget(m->corr, id, 0);
 	p->id = 0;
 	p->rules = NULL;
 }
@@ -791,7 +820,10 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	m->ctx = opts->ctx;
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	m->tree = cw_proctree_new();
-	if (!m->tree) {
+	m->corr = cw_corr_new();
+	if (!m->tree || !m->corr) {
+		cw_proctree_free(m->tree);
+		cw_corr_free(m->corr);
 		free(m);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -880,13 +912,8 @@ void cw_monitor_close(struct cw_monitor *m)
 	for (size_t i = 0; i < m->nlinks; i++)
 		bpf_link__destroy(m->links[i]);
 	free(m->links);
-	while (m->rates) {
-		struct rate *next = m->rates->next;
-
-		free(m->rates->ts);
-		free(m->rates);
-		m->rates = next;
-	}
+	forget_rates(m, 0, 0);
+	cw_corr_free(m->corr);
 	ring_buffer__free(m->rb);
 	ring_buffer__free(m->rb_critical);
 	if (m->epfd >= 0)
@@ -1057,6 +1084,8 @@ int cw_monitor_remove_cell(struct cw_monitor *m, __u64 cell_id)
 	char dir[PATH_MAX];
 
 	bpf_map_delete_elem(bpf_map__fd(m->skel->maps.doomed), &cell_id);	/* if it was */
+	forget_rates(m, 0, cell_id);
+	cw_corr_forget(m->corr, 0, cell_id);
 
 	if (m->pin_dir) {
 		cell_pin_dir(m, cell_id, dir, sizeof(dir));

@@ -12,6 +12,7 @@
 #include <seccomp.h>
 
 #include "output.h"
+#include "correlate.h"
 #include "rules.h"
 
 void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
@@ -142,6 +143,20 @@ static int set_id(json_t *doc, const char *path, __u32 id)
 	return set(doc, path, text(buf));
 }
 
+/* A correlation group that fired: its name, its window, the signals it saw. */
+static int set_correlation(json_t *doc, const struct cw_correlation *c)
+{
+	json_t *signals = json_array();
+	int err = 0;
+
+	for (size_t i = 0; signals && i < c->nsignals; i++)
+		err |= json_array_append_new(signals, text(c->signals[i]));
+	err |= set(doc, "cellwatch.correlation.group", text(c->group));
+	err |= set(doc, "cellwatch.correlation.seconds", json_integer(c->seconds));
+	err |= set(doc, "cellwatch.correlation.signals", signals);
+	return err;
+}
+
 static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
 		      const char *type, const char *action)
 {
@@ -192,6 +207,8 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 		for (size_t i = 0; tags && i < r->tags.n; i++)
 			err |= json_array_append_new(tags, text(r->tags.v[i]));
 		err |= set(doc, "tags", tags);
+		if (ev->correlation)
+			err |= set_correlation(doc, ev->correlation);
 	}
 	else if (h->action != CW_ACTION_NONE)
 		/* A cell's network policy acted, no rule: as tail and syslog rank it. */
@@ -288,6 +305,9 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "process.args_count", json_integer(argc));
 	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
 	err |= set_exec_how(doc, ev);
+	err |= set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
+	if (ev->hdr.flags & CW_F_UNRESOLVED)
+		err |= set(doc, "cellwatch.path_resolved", json_false());
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 
@@ -307,6 +327,9 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 		type = "access";
 	err = set_common(doc, ev, "file", type, "open");
 	err |= set(doc, "file.path", text(ev->open.path));
+	/* A failed open's path is canonical; what the caller passed stays beside it. */
+	if (cw_event_requested(ev))
+		err |= set(doc, "cellwatch.path_requested", text(cw_event_requested(ev)));
 	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
 						   json_array());
 	if (failed) {
@@ -598,6 +621,7 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 	const struct cw_rule *r = ev->rule;
 	const char *what = cw_event_path(ev);
 	char ip[INET6_ADDRSTRLEN + 8] = "";
+	size_t n;
 
 	if (ev->hdr.type == CW_EVENT_NET) {
 		char addr[INET6_ADDRSTRLEN] = "?";
@@ -606,9 +630,14 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->net.port);
 		what = ip;
 	}
-	snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s layer=%s",
-		 r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
-		 what ? what : "-", ev->hdr.pid, ev->hdr.comm,
-		 (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
-		 ev->layer ? ev->layer : "kernel");
+	n = snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s layer=%s",
+		     r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
+		     what ? what : "-", ev->hdr.pid, ev->hdr.comm,
+		     (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
+		     ev->layer ? ev->layer : "kernel");
+	/* A sequence is its signals, not the one event that completed it. */
+	if (ev->correlation && n < len)
+		n += snprintf(buf + n, len - n, " group=%s signals=", ev->correlation->group);
+	for (size_t i = 0; ev->correlation && i < ev->correlation->nsignals && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? "," : "", ev->correlation->signals[i]);
 }

@@ -155,7 +155,9 @@ void cw_proctree_update(struct cw_proctree *t, struct cw_event *ev)
 		p = insert(t, ev->hdr.pid);
 		if (p) {
 			p->ppid = ev->hdr.ppid;
-			set_exe(p, ev->exec.data);
+			/* A refused exec, or a mapped image, leaves the process its image. */
+			if (!ev->exec.ret && !(ev->hdr.flags & CW_F_EXEC_MAPPED))
+				set_exe(p, ev->exec.data);
 		}
 		break;
 	default:

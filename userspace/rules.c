@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <seccomp.h>
 
+#include "correlate.h"
 #include "event.h"
 #include "glob.h"
 #include "jsonpos.h"
@@ -375,7 +376,7 @@ enum cond_id {
 #define EV(e) (1U << (e))
 #define EV_ANY (~0U)
 #define EV_PATHS (EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET))
-#define EV_RESULT (EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL))
+#define EV_RESULT (EV(CW_EVENT_EXEC) | EV(CW_EVENT_OPEN) | EV(CW_EVENT_NET) | EV(CW_EVENT_SYSCALL))
 #define C(id) (1U << (id))
 #define KT(t) (1U << (t))
 
@@ -726,6 +727,10 @@ static enum cw_kernel_target kernel_target_of(const struct cw_rule *r, struct wh
 		because(w, "/rate", "a rate is counted in userspace");
 		return CW_KERNEL_NONE;
 	}
+	if (r->corr_group) {
+		because(w, "/correlate", "a correlation is counted in userspace");
+		return CW_KERNEL_NONE;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_targets); i++) {
 		const struct kernel_target *t = &kernel_targets[i];
 
@@ -781,9 +786,11 @@ static int check_syscalls(struct parser *p, const struct cw_strlist *l)
 			if (!strcmp(watched[j].name, l->v[i]))
 				how = watched[j].how;
 		}
-		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET)
+		if (how == CW_WATCH_OPEN || how == CW_WATCH_NET || how == CW_WATCH_EXEC ||
+		    how == CW_WATCH_MMAP || how == CW_WATCH_MPROTECT)
 			return fail(p, "syscall '%s' is reported as an %s event, never as a syscall "
-				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" : "network");
+				    "event", l->v[i], how == CW_WATCH_OPEN ? "open" :
+				    how == CW_WATCH_NET ? "network" : "exec");
 		/* wait4 and waitid end doomed runs but report nothing. */
 		if (how == CW_WATCH_NONE || how == CW_WATCH_REAP)
 			return fail(p, "syscall '%s' is never observed: the monitor watches those "
@@ -915,6 +922,97 @@ static int parse_rate(struct parser *p, json_t *v, struct cw_rule *r)
 	return 0;
 }
 
+#define CORR_SECONDS_MAX	3600	/* a sequence, not a day's history */
+
+/* An integer key of "correlate" in @lo..@hi, with its position on error. */
+static int corr_int(struct parser *p, json_t *obj, const char *key, long lo, long hi, __u32 *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int ret = 0;
+
+	if (!v)
+		return fail(p, "\"correlate\" needs \"%s\" (%ld..%ld)", key, lo, hi);
+	saved = push(p, key);
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		ret = fail(p, "\"%s\" must be an integer in %ld..%ld", key, lo, hi);
+	else
+		*out = json_integer_value(v);
+	pop(p, saved);
+	return ret;
+}
+
+/*
+ * "correlate": {"group": NAME, "distinct": N, "seconds": T, "signal": LABEL}.
+ * The group's threshold is checked against the other rules of the group
+ * once the whole file is read (check_groups()).
+ */
+static int parse_correlate(struct parser *p, json_t *v, struct cw_rule *r)
+{
+	static const char *const keys[] = { "group", "distinct", "seconds", "signal", NULL };
+	size_t saved = push(p, "correlate");
+	const char *group, *signal, *key;
+	json_t *item;
+
+	if (!json_is_object(v))
+		return fail(p, "\"correlate\" is {\"group\": NAME, \"distinct\": N, "
+			    "\"seconds\": T, \"signal\": LABEL (optional)}");
+	json_object_foreach(v, key, item) {
+		if (!in_list(keys, key)) {
+			push(p, key);
+			return fail(p, "unknown key \"%s\" in \"correlate\" (group, distinct, "
+				    "seconds, signal)", key);
+		}
+	}
+	if (get_string(p, v, "group", true, &group) || get_string(p, v, "signal", false, &signal))
+		return -EINVAL;
+	if (corr_int(p, v, "distinct", 2, CW_CORR_SIGNALS_MAX, &r->corr_distinct) ||
+	    corr_int(p, v, "seconds", 1, CORR_SECONDS_MAX, &r->corr_seconds))
+		return -EINVAL;
+	if (strlen(group) >= CW_CORR_SIGNAL_LEN || (signal && strlen(signal) >= CW_CORR_SIGNAL_LEN)) {
+		push(p, strlen(group) >= CW_CORR_SIGNAL_LEN ? "group" : "signal");
+		return fail(p, "at most %d bytes", CW_CORR_SIGNAL_LEN - 1);
+	}
+	r->corr_group = strdup(group);
+	r->corr_signal = signal ? strdup(signal) : NULL;
+	if (!r->corr_group || (signal && !r->corr_signal))
+		return fail(p, "out of memory");
+	pop(p, saved);
+	return 0;
+}
+
+/*
+ * The rules of one group count to one threshold: each must say the same
+ * "distinct" and "seconds" as the group's first rule, or which one counts
+ * would depend on the rule that happened to match last.
+ */
+static int check_group(struct parser *p, const struct cw_ruleset *rs, const struct cw_rule *r)
+{
+	size_t saved;
+
+	for (size_t i = 0; r->corr_group && i < rs->nrules; i++) {
+		const struct cw_rule *first = &rs->rules[i];
+		const char *key;
+		__u32 want;
+
+		if (!first->corr_group || strcmp(first->corr_group, r->corr_group))
+			continue;
+		if (first->corr_distinct == r->corr_distinct &&
+		    first->corr_seconds == r->corr_seconds)
+			return 0;
+		key = first->corr_distinct != r->corr_distinct ? "distinct" : "seconds";
+		want = first->corr_distinct != r->corr_distinct ? first->corr_distinct :
+								  first->corr_seconds;
+		saved = push(p, "correlate");
+		push(p, key);
+		fail(p, "group '%s' counts \"%s\": %u in rule '%s'; its rules share one "
+		     "threshold", r->corr_group, key, want, first->name);
+		pop(p, saved);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* "file:line:col: rule 'name': " at @ptr below the rule, then "@what needs ...: @w". */
 static int refuse(struct parser *p, const char *ptr, const char *what, const struct why *w)
 {
@@ -966,7 +1064,7 @@ static int check_layers(struct parser *p, json_t *obj, struct cw_rule *r)
 
 static const char *const known_rule_keys[] = {
 	"name", "description", "event", "match", "action", "priority", "tags", "enabled", "rate",
-	"layer", NULL,
+	"layer", "correlate", NULL,
 };
 
 static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
@@ -1041,6 +1139,16 @@ static int parse_rule(struct parser *p, json_t *obj, struct cw_rule *r)
 	v = json_object_get(obj, "rate");
 	if (v && parse_rate(p, v, r))
 		return -EINVAL;
+	v = json_object_get(obj, "correlate");
+	if (v && json_object_get(obj, "rate")) {
+		size_t saved = push(p, "correlate");
+
+		ret = fail(p, "a rule counts by \"rate\" or by \"correlate\", not both");
+		pop(p, saved);
+		return ret;
+	}
+	if (v && parse_correlate(p, v, r))
+		return -EINVAL;
 	ret = check_layers(p, obj, r);
 	if (ret)
 		return ret;
@@ -1072,6 +1180,8 @@ static void free_rule(struct cw_rule *r)
 	free_match(&r->match);
 	free(r->name);
 	free(r->description);
+	free(r->corr_group);
+	free(r->corr_signal);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1141,6 +1251,10 @@ static int parse_ruleset(struct parser *p, json_t *root, struct cw_ruleset *rs)
 				push(p, "name");
 				return fail(p, "duplicate rule name");
 			}
+		}
+		if (check_group(p, rs, r)) {
+			free_rule(r);
+			return -EINVAL;
 		}
 		if (ret > 0)	/* disabled: validated, not kept */
 			free_rule(r);

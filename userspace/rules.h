@@ -9,7 +9,8 @@
  * condition lists values, any of which may hold (OR); "not" holds a nested
  * match that must not hold; "@name" in a list inserts the named list.  A
  * "rate" makes the rule fire only past N matches within T seconds in one
- * cell.
+ * cell; a "correlate" makes it fire when the rules of its group have
+ * seen several distinct signals within T seconds in one cell.
  */
 #ifndef CW_RULES_H
 #define CW_RULES_H
@@ -108,6 +109,15 @@ struct cw_rule {
 	struct cw_match match;
 	__u32 rate_count;		/* 0: no rate */
 	__u32 rate_seconds;
+	/*
+	 * "correlate": rules naming the same group count together per cell;
+	 * the rule fires when its group has seen corr_distinct distinct
+	 * signals within corr_seconds (correlate.h).  NULL group: none.
+	 */
+	char *corr_group;
+	char *corr_signal;		/* every match counts as this signal; NULL: its object */
+	__u32 corr_distinct;
+	__u32 corr_seconds;
 	enum cw_kernel_target kernel;	/* how the kernel can decide it, set at load */
 	bool in_kernel;			/* compiled into the kernel's maps: it decides */
 };

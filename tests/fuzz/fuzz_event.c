@@ -54,6 +54,11 @@ static void check_decoded(const struct cw_event *ev)
 	case CW_EVENT_OPEN:
 		FUZZ_CHECK(ev->open.path_len &&
 			   strlen(ev->open.path) == ev->open.path_len - 1);
+		/* A failed open's string is kept beside its canonical path, a string too. */
+		if (cw_event_requested(ev))
+			FUZZ_CHECK(memchr(cw_event_requested(ev), '\0', sizeof(ev->requested)));
+		else
+			FUZZ_CHECK(!(ev->hdr.flags & CW_F_UNRESOLVED));
 		break;
 	case CW_EVENT_NET:
 		/* Rules compare a unix socket's path name as a string. */
@@ -66,6 +71,9 @@ static void check_decoded(const struct cw_event *ev)
 /* Judged as the monitor does: the kernel's verdict names its rule, else the first match. */
 static void judge(const struct cw_ruleset *rs, struct cw_event *ev)
 {
+	/* As the monitor's judge(): what an earlier event was told does not carry over. */
+	ev->layer = NULL;
+	ev->correlation = NULL;
 	ev->rule = cw_rules_by_id(rs, ev->hdr.rule_id);
 	if (ev->hdr.action != CW_ACTION_NONE) {
 		ev->layer = ev->hdr.layer == CW_LAYER_LSM ? "lsm" : "kernel";

@@ -58,6 +58,23 @@ static size_t open_record(struct cw_event *r, const char *path, __u32 flags, int
 	return offsetof(struct cw_open_event, path) + o->path_len;
 }
 
+/* A failed open of @name relative to @base (as the kernel resolved it), as bpf/open.bpf.h sends it. */
+static size_t failed_open_record(struct cw_event *r, const char *name, const char *base,
+				 __u32 kind)
+{
+	struct cw_open_event *o = &r->open;
+	size_t n = open_record(r, name, O_RDONLY, -EACCES);
+
+	o->ns_pid = 3;
+	o->ns_tid = 4;
+	if (!base)
+		return n;
+	o->base = kind;
+	o->base_len = strlen(base) + 1;
+	memcpy(o->path + o->path_len, base, o->base_len);
+	return n + o->base_len;
+}
+
 static size_t net_record(struct cw_event *r, __u32 op, __u16 family, const char *where,
 			 __u16 port, int ret)
 {
@@ -167,6 +184,14 @@ size_t cw_fuzz_sample(size_t i, struct cw_event *r)
 		r->hdr.flags |= CW_F_PATH_TRUNCATED;
 		return n;
 	}
+	case 17:
+		/* Relative to the cwd: canonical /etc/shadow. */
+		return failed_open_record(r, "../..//etc/./shadow", "/tmp/work", CW_BASE_CWD);
+	case 18:
+		/* openat2 RESOLVE_IN_ROOT: an absolute name beneath the dirfd. */
+		return failed_open_record(r, "/../etc/shadow", "/output", CW_BASE_ROOT);
+	case 19:
+		return failed_open_record(r, "/proc/thread-self/root/proc/self/environ", NULL, 0);
 	default:
 		return 0;
 	}

@@ -79,8 +79,10 @@ def parse_case(path):
     for key in ("category", "expect", "goal"):
         if key not in meta:
             die("%s: no '# %s:' header" % (path, key))
-    if meta["expect"] not in ("caught", "benign"):
-        die("%s: expect must be caught or benign" % path)
+    if meta["expect"] not in ("caught", "benign", "alerted"):
+        die("%s: expect must be caught, benign or alerted" % path)
+    if meta["expect"] == "alerted" and not meta.get("alert"):
+        die("%s: expect: alerted needs '# alert: <rule or correlation group>'" % path)
     return meta
 
 
@@ -390,6 +392,8 @@ def judge(c, run):
             j["detail"] = oks[0]
         j["pass"] = j["outcome"] == "ok"
         return j
+    if c["expect"] == "alerted":
+        return judge_alerted(c, run, j, alerts, killed)
     if achieved:
         j["outcome"] = "MISSED (killed late)" if killed else "MISSED"
     elif killed or blocked:
@@ -404,6 +408,27 @@ def judge(c, run):
     if known:
         j["outcome"] += " [open problem]"
     j["pass"] = j["outcome"] == "caught" or bool(known)
+    return j
+
+
+def judge_alerted(c, run, j, alerts, killed):
+    """An alert-only behaviour (discovery): the run goes on, and the named alert is there."""
+    want = c["alert"]
+    named = [e for e in alerts if e.get("rule", {}).get("name") == want or
+             e.get("cellwatch", {}).get("correlation", {}).get("group") == want]
+    if killed:
+        j["outcome"] = "killed (expected an alert only)"
+    elif not named:
+        j["outcome"] = "MISSED (no %s alert)" % want
+    elif len(named) > 1 and named[0].get("cellwatch", {}).get("correlation"):
+        j["outcome"] = "alerted %d times (once per window)" % len(named)
+    else:
+        j["outcome"] = "alerted"
+        signals = named[0].get("cellwatch", {}).get("correlation", {}).get("signals")
+        if signals:
+            j["detail"] = "%s: %s" % (want, ", ".join(signals))
+        j["layers"].append("alerted")
+    j["pass"] = j["outcome"] == "alerted"
     return j
 
 
@@ -460,14 +485,29 @@ def alert_summary(e):
         json.dumps(what)[:200])
 
 
+def has_alert(run):
+    return any(e["event"]["kind"] == "alert" for e in run["events"])
+
+
 def print_totals(rows):
+    attempts = [(c, run) for c, run, _ in rows if c["expect"] in ("caught", "alerted")]
+    silent = [c["name"] for c, run in attempts if not has_alert(run)]
     hostile = [j for c, _, j in rows if c["expect"] == "caught"]
+    alerted = [j for c, _, j in rows if c["expect"] == "alerted"]
     benign = [j for c, _, j in rows if c["expect"] == "benign"]
     caught = sum(j["outcome"] == "caught" for j in hostile)
     missed = sum(j["outcome"].startswith("MISSED") for j in hostile)
     print("\nhostile: %d caught / %d missed%s" % (
         caught, missed, " / %d inconclusive" % (len(hostile) - caught - missed)
         if len(hostile) - caught - missed else ""))
+    if alerted:
+        print("alert-only: %d alerted / %d not" % (
+            sum(j["outcome"] == "alerted" for j in alerted),
+            sum(j["outcome"] != "alerted" for j in alerted)))
+    # Every attempt should be seen, also one a static layer stopped (goal: all of them).
+    print("hostile with an alert: %d/%d%s" % (
+        len(attempts) - len(silent), len(attempts),
+        " (none: %s)" % ", ".join(silent) if silent else ""))
     print("benign:  %d ok / %d false kills / %d false alerts%s" % (
         sum(j["outcome"] == "ok" for j in benign),
         sum(j["outcome"] == "FALSE KILL" for j in benign),
