@@ -294,6 +294,49 @@ struct cw_path_key {
 	char path[CW_LPM_PATH];
 };
 
+/*
+ * glob_rules: a glob of an open rule, compiled to one pattern per path
+ * component (userspace/glob.c says which globs the kernel holds).  Each
+ * component is a literal name, or a literal prefix and suffix around one
+ * '*' ("*" alone, "id_*", "*.pem"), never crossing a '/' (fnmatch(3) with
+ * FNM_PATHNAME).  A glob is found by its anchor: the literal component
+ * nearest the end, with the path's depth, so an open costs one lookup per
+ * component of its path and one for globs without any literal component.
+ */
+#define CW_GLOB_DEPTH	8	/* components of a glob (and of the paths it matches);
+				 * a power of two */
+#define CW_GLOB_CHAIN	8	/* globs of one policy under the same anchor */
+#define CW_GLOB_ANY	0xff	/* cw_glob_key.anchor of a glob without a literal component */
+#define CW_GLOB_MARK	0xfe	/* cw_glob_key.anchor (seq 0, no name) of the marker saying
+				 * that the policy has globs of this depth */
+#define CW_MAX_GLOB_KEYS 4096	/* entries of glob_rules */
+
+struct cw_glob_key {
+	__u32 policy;
+	__u8 depth;		/* components of the glob, 1..CW_GLOB_DEPTH */
+	__u8 anchor;		/* the literal's index, the last component being 0, or CW_GLOB_ANY */
+	__u8 seq;		/* 0..CW_GLOB_CHAIN - 1: the globs sharing this anchor, in rule order */
+	__u8 __pad;
+	char name[CW_NAME_MAX];	/* the anchor's literal, zero-padded ("" for CW_GLOB_ANY) */
+};
+
+/* One component of a compiled glob. */
+struct cw_glob_part {
+	__u8 star;		/* 0: the component is name[0..len); 1: prefix '*' suffix */
+	__u8 len;		/* bytes of the literal, or of the prefix */
+	__u8 suffix_len;	/* star: bytes of the suffix, in name[] after the prefix */
+	__u8 __pad;
+	char name[CW_NAME_MAX];	/* literal, or prefix then suffix; len + suffix_len < CW_NAME_MAX */
+};
+
+/* Value of glob_rules: the rule and its whole pattern, the last component first. */
+struct cw_glob_rule {
+	struct cw_verdict v;
+	__u32 depth;		/* components in parts[] */
+	__u32 __pad;
+	struct cw_glob_part parts[CW_GLOB_DEPTH];
+};
+
 /* net4_rules, net6_rules (LPM tries): a destination CIDR, checked in the cgroup hooks. */
 struct cw_net4_key {
 	__u32 prefixlen;	/* 32 (policy) + CIDR bits */

@@ -64,9 +64,23 @@ union cw_scratch {
 	struct cw_net_event net;
 };
 
+/*
+ * Where the last components of the path resolve_path() built lie, for the
+ * glob matcher (glob.bpf.h), which so matches the string userspace sees.
+ */
+#define CW_PATH_PARTS	(CW_GLOB_DEPTH + 1)
+struct cw_path_parts {
+	__u32 n;			/* components, counted up to CW_PATH_PARTS; more
+					 * (or a truncated path): CW_PATH_PARTS */
+	__u32 base;			/* where the string starts in cw_scratch_buf.path */
+	__u16 slash[CW_PATH_PARTS];	/* the '/' before each in cw_scratch_buf.path,
+					 * the last component first */
+};
+
 struct cw_scratch_buf {
 	union cw_scratch ev;
 	char path[2 * CW_PATH_MAX];	/* path built backwards from the middle */
+	struct cw_path_parts parts;	/* of the last path resolved */
 };
 
 struct {

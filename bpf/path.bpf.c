@@ -9,7 +9,7 @@ __noinline int cw_path_step(struct cw_path_walk *w)
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
 	struct qstr name;
-	__u32 off, len;
+	__u32 off, len, n;
 
 	/* The verifier checks a global function for any argument, NULL included. */
 	if (!w)
@@ -44,6 +44,11 @@ __noinline int cw_path_step(struct cw_path_walk *w)
 	buf->path[off & CW_PATH_MASK] = '/';
 	bpf_probe_read_kernel(&buf->path[(off + 1) & CW_PATH_MASK], len, name.name);
 	w->off = off;
+	n = buf->parts.n;
+	if (n < CW_PATH_PARTS) {
+		buf->parts.slash[n] = off;
+		buf->parts.n = n + 1;
+	}
 
 	parent = BPF_CORE_READ(dentry, d_parent);
 	/* A pseudo dentry (memfd, pipe, socket) is its own parent: its name is all. */

@@ -33,7 +33,8 @@ extern int cw_path_step(struct cw_path_walk *w);
 
 /*
  * Resolve @p into @dst (CW_PATH_MAX bytes) through the scratch buffer @tmp,
- * whose path[] the steps fill.  Returns the string's length with its NUL.
+ * whose path[] the steps fill, and whose parts say where its last
+ * components lie.  Returns the string's length with its NUL.
  */
 static __always_inline __u32 resolve_path(const struct path *p, char *dst,
 					  struct cw_scratch_buf *tmp, __u32 *flags)
@@ -47,18 +48,23 @@ static __always_inline __u32 resolve_path(const struct path *p, char *dst,
 	int i;
 
 	tmp->path[CW_PATH_MAX - 1] = '\0';
+	tmp->parts.n = 0;
 	for (i = 0; i < CW_PATH_DEPTH; i++) {
 		if (cw_path_step(&w))
 			break;
 	}
 	off = w.off;
-	if (i == CW_PATH_DEPTH || w.truncated)
+	if (i == CW_PATH_DEPTH || w.truncated) {
 		*flags |= CW_F_PATH_TRUNCATED;
+		/* Of an unknown depth: no glob matches it. */
+		tmp->parts.n = CW_PATH_PARTS;
+	}
 	if (off >= CW_PATH_MAX - 1) {
 		/* No component: the root itself. */
 		off = CW_PATH_MAX - 2;
 		tmp->path[CW_PATH_MAX - 2] = '/';
 	}
+	tmp->parts.base = off;
 	len = CW_PATH_MAX - off;
 	bpf_probe_read_kernel(dst, len & CW_PATH_MASK, &tmp->path[off & CW_PATH_MASK]);
 	return len & CW_PATH_MASK;

@@ -8,6 +8,7 @@
 #define CW_RULES_BPF_H
 
 #include "common.bpf.h"
+#include "glob.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -101,7 +102,9 @@ static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *
 
 /*
  * The open rule for file @f at resolved @path: the longest prefix (or exact
- * path) listed, else its basename (".env" wherever it lies).
+ * path) listed, else its basename (".env" wherever it lies), else a glob
+ * ("id_*" in any home's .ssh).  @path is the scratch open record's, the
+ * last path resolve_path() built.
  */
 static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *f,
 						     const char *path, __u32 len)
@@ -117,7 +120,9 @@ static __always_inline struct cw_verdict *match_open(__u32 policy, struct file *
 		key.prefixlen = 32 + len * 8;
 		rule = bpf_map_lookup_elem(&open_rules, &key);
 	}
-	return rule ? rule : match_name(&open_name_rules, policy, f);
+	if (!rule)
+		rule = match_name(&open_name_rules, policy, f);
+	return rule ? rule : match_glob(policy, len);
 }
 
 /* The rule for a unix socket path (NUL-terminated, in kernel memory). */

@@ -62,6 +62,9 @@ static const char *deny_rules(void)
 	      "{\"name\": \"no-secret\", \"description\": \"d\", \"event\": \"open\","
 	      " \"match\": {\"path\": [\"/input/secret\"]}, \"action\": \"deny\","
 	      " \"priority\": \"critical\"},"
+	      "{\"name\": \"no-key\", \"description\": \"d\", \"event\": \"open\","
+	      " \"match\": {\"glob\": [\"/input/*.key\"]}, \"action\": \"deny\","
+	      " \"priority\": \"critical\"},"
 	      "{\"name\": \"no-id\", \"description\": \"d\", \"event\": \"exec\","
 	      " \"match\": {\"binary\": [\"id\"]}, \"action\": \"deny\","
 	      " \"priority\": \"critical\"}]}\n", f);
@@ -89,6 +92,10 @@ TEST(lsm_deny_exec_and_open)
 	f = fopen(secret, "w");
 	fputs("s3cr3t\n", f);
 	fclose(f);
+	snprintf(secret, sizeof(secret), "%s/api.key", in);
+	f = fopen(secret, "w");
+	fputs("k3y\n", f);
+	fclose(f);
 	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", (char *)deny_rules(), "--input",
 						       (char *)in, NULL },
 			       (char *[]){ PYTHON, "-c",
@@ -100,6 +107,11 @@ TEST(lsm_deny_exec_and_open)
 				"except OSError as e:\n"
 				"    print('open', e.errno, 'fds', len(os.listdir('/proc/self/fd')) - fds)\n"
 				"try:\n"
+				"    os.open('/input/api.key', os.O_RDONLY)\n"
+				"    print('OPENED')\n"
+				"except OSError as e:\n"
+				"    print('glob', e.errno, 'fds', len(os.listdir('/proc/self/fd')) - fds)\n"
+				"try:\n"
 				"    subprocess.run(['/usr/bin/id'])\n"
 				"except OSError as e:\n"
 				"    print('exec', e.errno)\n", NULL }, &res), "cellrun");
@@ -110,10 +122,14 @@ TEST(lsm_deny_exec_and_open)
 	}
 	ASSERT_EQ(res.status, 0, "the caller lives on");
 	ASSERT_HAS(res.out, "open 1 fds 0\n", "EPERM, and no fd was ever created");
+	ASSERT_HAS(res.out, "glob 1 fds 0\n", "by glob too");
 	ASSERT_HAS(res.out, "exec 1\n", "the exec returned EPERM");
 	log = read_log(test_path(1, "log.json"));
 	ev = find_event(log, "rule.name", "no-secret");
 	if (ASSERT_OK_PTR(ev, "open alert"))
+		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "decided by the LSM");
+	ev = find_event(log, "rule.name", "no-key");
+	if (ASSERT_OK_PTR(ev, "glob alert"))
 		ASSERT_STREQ(jstr(ev, "cellwatch.layer"), "lsm", "decided by the LSM");
 	ev = find_event(log, "rule.name", "no-id");
 	if (ASSERT_OK_PTR(ev, "exec alert")) {

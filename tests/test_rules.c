@@ -161,9 +161,9 @@ TEST(rules_semantic_errors_have_position_and_rule)
 		  ":8:26: rule 'r1': unknown flags 'exec' (read, write, create, truncate)" },
 		{ "syscall", "{\"syscall\": [\"frobnicate\"]}", "kill",
 		  ":8:28: rule 'r1': unknown syscall 'frobnicate'" },
-		{ "open", "{\"glob\": [\"/etc/*\"]}", "deny",
-		  ":8:25: rule 'r1': deny needs a rule the kernel decides: \"glob\" is judged "
-		  "in userspace" },
+		{ "open", "{\"glob\": [\"/etc/*.[ch]\"]}", "deny",
+		  ":8:25: rule 'r1': deny needs a rule the kernel decides: \"glob\" '/etc/*.[ch]': "
+		  "'[' in a component is judged in userspace" },
 		{ "open", "{\"nope\": []}", "alert",
 		  ":8:25: rule 'r1': unknown condition \"nope\"" },
 	};
@@ -375,7 +375,10 @@ TEST(rules_within_the_kernel_limits_load)
 		  CW_KERNEL_NONE },
 		{ "open", "{\"basename\": [\".env\"]}", "deny", "", CW_KERNEL_OPEN_NAME },
 		{ "open", "{\"path_prefix\": [\"/root/.ssh/\"]}", "deny", "", CW_KERNEL_OPEN_PATH },
-		{ "open", "{\"glob\": [\"/etc/*\"]}", "kill", "", CW_KERNEL_NONE },
+		{ "open", "{\"glob\": [\"/etc/*\"]}", "deny", "", CW_KERNEL_OPEN_GLOB },
+		{ "open", "{\"glob\": [\"/home/*/.ssh/id_*\", \"/proc/*/environ\"]}", "kill",
+		  ",\n      \"layer\": \"kernel\"", CW_KERNEL_OPEN_GLOB },
+		{ "open", "{\"glob\": [\"/etc/sha?ow\"]}", "kill", "", CW_KERNEL_NONE },
 		{ "syscall", "{\"syscall\": [\"ptrace\", \"setuid\"]}", "kill", "", CW_KERNEL_SYSCALL },
 		{ "signal", "{}", "deny", "", CW_KERNEL_SIGNAL },
 	};
@@ -471,7 +474,8 @@ TEST(rules_kernel_target_agrees_with_compile)
 	e = compiled(&rs.rules[5]);
 	ASSERT_EQ(e.n[CW_MAP_SYSCALL], 1, "signals out of the cell");
 	e = compiled(&rs.rules[6]);
-	ASSERT_EQ(e.total, 0, "a glob is userspace's");
+	ASSERT_EQ(e.n[CW_MAP_GLOB], 2, "a glob, and the marker of its depth");
+	ASSERT_EQ(e.exceptions, 1, "the marker decides nothing");
 	cw_rules_free(&rs);
 
 	/* The default policy: every rule the table gives the kernel is written. */
@@ -498,25 +502,32 @@ TEST(rules_kernel_judged_by_target)
 		" \"priority\": \"warning\"},"
 		"{\"name\": \"shadow-glob\", \"description\": \"d\", \"event\": \"open\","
 		" \"match\": {\"glob\": [\"/etc/shad*\"]}, \"action\": \"kill\","
+		" \"priority\": \"warning\"},"
+		"{\"name\": \"other-glob\", \"description\": \"d\", \"event\": \"open\","
+		" \"match\": {\"glob\": [\"/etc/sha?ow\"]}, \"action\": \"kill\","
 		" \"priority\": \"warning\"}]}");
-	struct cw_rule *exact, *glob;
+	struct cw_rule *exact, *glob, *other;
 
 	if (!ASSERT_OK(cw_rules_load(&rs, path, err, sizeof(err)), err))
 		return;
 	exact = &rs.rules[0];
 	glob = &rs.rules[1];
+	other = &rs.rules[2];
 	/* As cw_rules_compile() marks what it wrote. */
 	exact->in_kernel = exact->kernel != CW_KERNEL_NONE;
 	glob->in_kernel = glob->kernel != CW_KERNEL_NONE;
+	other->in_kernel = other->kernel != CW_KERNEL_NONE;
 	memset(&ev, 0, sizeof(ev));
 	ev.hdr.type = CW_EVENT_OPEN;
 	strcpy(ev.open.path, "/etc/shadow");
 	ev.open.path_len = strlen(ev.open.path) + 1;
 	ev.open.ret = 3;
 	ASSERT_TRUE(cw_rule_kernel_judged(exact, &ev), "a successful open: the kernel's");
-	ASSERT_FALSE(cw_rule_kernel_judged(glob, &ev), "a glob: userspace's");
+	ASSERT_TRUE(cw_rule_kernel_judged(glob, &ev), "a glob of literals and '*': the kernel's");
+	ASSERT_FALSE(cw_rule_kernel_judged(other, &ev), "a glob with '?': userspace's");
 	ev.open.ret = -EACCES;
 	ASSERT_FALSE(cw_rule_kernel_judged(exact, &ev), "a failed open had no file to look up");
+	ASSERT_FALSE(cw_rule_kernel_judged(glob, &ev), "nor for a glob");
 	cw_rules_free(&rs);
 }
 

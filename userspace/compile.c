@@ -14,6 +14,7 @@
 
 #include "compile.h"
 #include "event.h"
+#include "glob.h"
 
 bool cw_rule_kernel_judged(const struct cw_rule *r, const struct cw_event *ev)
 {
@@ -39,6 +40,7 @@ static const struct {
 			     sizeof(struct cw_syscall_key), 0 },
 	[CW_MAP_SOCKET] = { offsetof(struct cw_rule_maps, socket),
 			    sizeof(struct cw_socket_key), 0 },
+	[CW_MAP_GLOB] = { offsetof(struct cw_rule_maps, glob), sizeof(struct cw_glob_key), 0 },
 };
 
 static int map_fd(const struct cw_rule_maps *maps, enum cw_rule_map map)
@@ -49,9 +51,7 @@ static int map_fd(const struct cw_rule_maps *maps, enum cw_rule_map map)
 /* First rule wins: an entry already written for this policy stays. */
 static int put_fd(void *ctx, enum cw_rule_map map, const void *key, const void *val)
 {
-	if (bpf_map_update_elem(map_fd(ctx, map), key, val, BPF_NOEXIST) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return bpf_map_update_elem(map_fd(ctx, map), key, val, BPF_NOEXIST) ? -errno : 0;
 }
 
 /* Where entries go: the maps through bpf(2), or a test's or the fuzzer's writer. */
@@ -60,9 +60,12 @@ struct writer {
 	void *ctx;
 };
 
+/* An entry; one already there for the key stays, and that is no error. */
 static int put(const struct writer *w, enum cw_rule_map map, const void *key, const void *val)
 {
-	return w->put(w->ctx, map, key, val);
+	int ret = w->put(w->ctx, map, key, val);
+
+	return ret == -EEXIST ? 0 : ret;
 }
 
 
@@ -129,6 +132,50 @@ static int compile_open_names(const struct cw_rule *r, __u32 policy, const struc
 
 		memcpy(nk.name, r->match.basename.v[i], strlen(r->match.basename.v[i]));
 		ret = put(w, CW_MAP_OPEN_NAME, &nk, v);
+	}
+	return ret;
+}
+
+/*
+ * One glob at the first free place of its chain: the kernel tries the
+ * chain in order and keeps the lowest rule id, so the first rule wins.
+ */
+static int put_glob(const struct writer *w, __u32 policy, const struct cw_glob_rule *g)
+{
+	struct cw_glob_key k = { .policy = policy, .depth = g->depth };
+	struct cw_glob_key mark = { .policy = policy, .depth = g->depth, .anchor = CW_GLOB_MARK };
+	struct cw_glob_rule none = { .v = { .rule_id = g->v.rule_id } };
+	int ret;
+
+	k.anchor = cw_glob_anchor(g);
+	if (k.anchor != CW_GLOB_ANY)
+		memcpy(k.name, g->parts[k.anchor].name, g->parts[k.anchor].len);
+	/* The kernel looks for globs only at the depths marked. */
+	ret = put(w, CW_MAP_GLOB, &mark, &none);
+	for (k.seq = 0; !ret && k.seq < CW_GLOB_CHAIN; k.seq++) {
+		ret = w->put(w->ctx, CW_MAP_GLOB, &k, g);
+		if (ret != -EEXIST)
+			return ret;
+		ret = 0;
+	}
+	return ret ? ret : -ENOSPC;
+}
+
+static int compile_globs(const struct cw_rule *r, __u32 policy, const struct writer *w,
+			 const struct cw_verdict *v)
+{
+	char why[160];
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < r->match.glob.n; i++) {
+		struct cw_glob_rule g;
+
+		/* The table of conditions accepted only globs that compile. */
+		ret = cw_glob_compile(r->match.glob.v[i], &g, why, sizeof(why));
+		if (!ret) {
+			g.v = *v;
+			ret = put_glob(w, policy, &g);
+		}
 	}
 	return ret;
 }
@@ -232,6 +279,8 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writ
 		return compile_paths(r, policy, w, CW_MAP_OPEN, &v);
 	case CW_KERNEL_OPEN_NAME:
 		return compile_open_names(r, policy, w, &v);
+	case CW_KERNEL_OPEN_GLOB:
+		return compile_globs(r, policy, w, &v);
 	case CW_KERNEL_NET:
 		return compile_net(r, policy, w, &v);
 	case CW_KERNEL_SOCKET:

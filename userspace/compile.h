@@ -12,18 +12,19 @@
 #include "rules.h"
 
 struct cw_rule_maps {
-	int exec_inode, exec_name, open, open_name, unix_path, net4, net6, syscall, socket;
+	int exec_inode, exec_name, open, open_name, unix_path, net4, net6, syscall, socket, glob;
 };
 
 /* The compiled-rule maps, in the order of struct cw_rule_maps. */
 enum cw_rule_map {
 	CW_MAP_EXEC_INODE, CW_MAP_EXEC_NAME, CW_MAP_OPEN, CW_MAP_OPEN_NAME, CW_MAP_UNIX_PATH,
-	CW_MAP_NET4, CW_MAP_NET6, CW_MAP_SYSCALL, CW_MAP_SOCKET, CW_RULE_MAPS
+	CW_MAP_NET4, CW_MAP_NET6, CW_MAP_SYSCALL, CW_MAP_SOCKET, CW_MAP_GLOB, CW_RULE_MAPS
 };
 
 /*
  * Write one compiled entry (struct cw_*_key @key, its value @val) into
- * @map; an entry already there stays (the first rule wins).  0 or -errno.
+ * @map; an entry already there stays (the first rule wins): -EEXIST then,
+ * which tells a glob to take the next place in its chain.  0 or -errno.
  */
 typedef int (*cw_rule_put_fn)(void *ctx, enum cw_rule_map map, const void *key, const void *val);
 

@@ -44,7 +44,7 @@ static const char *const pinned_maps[] = {
 	"generation", "cells", "doomed", "events", "critical", "counters", "lsm_verdicts",
 	"pending_dest", "cell_loss", "open_watch", "policy_watch",
 	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "unix_rules",
-	"net4_rules", "net6_rules", "syscall_rules", "socket_rules",
+	"net4_rules", "net6_rules", "syscall_rules", "socket_rules", "glob_rules",
 };
 
 /* The cgroup hooks attached to one cell, and what it runs under. */
@@ -895,6 +895,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		.net6 = bpf_map__fd(m->skel->maps.net6_rules),
 		.syscall = bpf_map__fd(m->skel->maps.syscall_rules),
 		.socket = bpf_map__fd(m->skel->maps.socket_rules),
+		.glob = bpf_map__fd(m->skel->maps.glob_rules),
 	};
 	/* Policy ids are never reused, not even those of an earlier monitor. */
 	m->next_policy = max_policy_in_use(m);

@@ -14,6 +14,7 @@
 
 #include "correlate.h"
 #include "event.h"
+#include "glob.h"
 #include "jsonpos.h"
 #include "rules.h"
 
@@ -381,6 +382,9 @@ enum cond_id {
 
 struct parser;
 typedef int (*check_fn)(struct parser *p, const struct cw_strlist *l);
+/* Can the kernel's maps hold value @v?  If not, why (into @why). */
+typedef bool (*shape_fn)(const char *v, char *why, size_t len);
+static bool glob_fits(const char *v, char *why, size_t len);
 static int check_syscalls(struct parser *p, const struct cw_strlist *l);
 static int check_errnos(struct parser *p, const struct cw_strlist *l);
 
@@ -395,6 +399,7 @@ static const struct condition {
 	size_t max_len;			/* kernel: bytes of each value (0: no limit) */
 	bool len_of_basename;		/* ... counted on the value's last component */
 	size_t max_count;		/* kernel: values in one rule (0: no limit) */
+	shape_fn shape;			/* kernel: what each value must look like (NULL: any) */
 } conditions[C_COUNT] = {
 #define S(id, f, ev, vals, chk, kt, len) \
 	[id] = { #f, STRINGS, offsetof(struct cw_match, f), ev, vals, chk, kt, len }
@@ -408,7 +413,9 @@ static const struct condition {
 	S(C_PATH_PREFIX, path_prefix, EV_PATHS, NULL, NULL,
 	  KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX), CW_LPM_PATH),
 	S(C_BASENAME, basename, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_NAME), CW_NAME_MAX - 1),
-	S(C_GLOB, glob, EV_PATHS, NULL, NULL, 0, 0),
+	/* Absolute, per-component literals and one '*' each: userspace/glob.h. */
+	[C_GLOB] = { "glob", STRINGS, offsetof(struct cw_match, glob), EV_PATHS,
+		     .kernel = KT(CW_KERNEL_OPEN_GLOB), .shape = glob_fits },
 	S(C_ARGV_CONTAINS, argv_contains, EV(CW_EVENT_EXEC), NULL, NULL, 0, 0),
 	S(C_PARENT, parent, EV_ANY, NULL, NULL, 0, 0),
 	S(C_ANCESTOR, ancestor, EV_ANY, NULL, NULL, 0, 0),
@@ -484,6 +491,8 @@ static const struct kernel_target {
 	  C(C_PATH) | C(C_PATH_PREFIX), 0, -1, NULL, REFUSES_LSM, "an open by path", "open_rules" },
 	{ CW_KERNEL_OPEN_NAME, CW_EVENT_OPEN, C(C_BASENAME), 0, 0, -1, NULL,
 	  REFUSES_LSM, "an open by basename", "open_name_rules" },
+	{ CW_KERNEL_OPEN_GLOB, CW_EVENT_OPEN, C(C_GLOB), 0, 0, -1, NULL,
+	  REFUSES_LSM, "an open by glob", "glob_rules" },
 	{ CW_KERNEL_NET, CW_EVENT_NET, C(C_CIDR), 0, C(C_CIDR), -1, NULL,
 	  REFUSES_ALWAYS, "a destination", "net4_rules, net6_rules" },
 	/* The socket() refusal is BPF-LSM's, but the monitor gates LSM denies by event kind. */
@@ -514,6 +523,7 @@ bool cw_kernel_target_sees(enum cw_kernel_target t, const struct cw_event *ev)
 		return false;
 	case CW_KERNEL_OPEN_PATH:
 	case CW_KERNEL_OPEN_NAME:
+	case CW_KERNEL_OPEN_GLOB:
 		/* The kernel looks the rule up from the opened file: a failed open has none. */
 		return ev->hdr.type == CW_EVENT_OPEN && ev->open.ret >= 0;
 	case CW_KERNEL_NET:
@@ -595,6 +605,14 @@ static bool within(const struct cw_match *m, __u32 allowed, const char *at, stru
 		if (row->max_count && n > row->max_count)
 			return because(w, ptr, "%zu %s, at most %zu", n,
 				       c == C_PORT ? "port ranges" : "values", row->max_count);
+		for (size_t i = 0; row->shape && i < n; i++) {
+			const char *v = cond_strings(c, m)->v[i];
+			char why[160];
+
+			if (!row->shape(v, why, sizeof(why)))
+				return because(w, ptr, "\"%s\" '%.40s%s': %s", conditions[c].name, v,
+					       strlen(v) > 40 ? "..." : "", why);
+		}
 		for (size_t i = 0; row->max_len && i < n; i++) {
 			const char *v = cond_strings(c, m)->v[i], *slash = strrchr(v, '/');
 			size_t len = strlen(row->len_of_basename && slash ? slash + 1 : v);
@@ -738,6 +756,13 @@ static const struct kernel_target *target_by_id(enum cw_kernel_target id)
 			return &kernel_targets[i];
 	}
 	return NULL;
+}
+
+static bool glob_fits(const char *v, char *why, size_t len)
+{
+	struct cw_glob_rule g;
+
+	return !cw_glob_compile(v, &g, why, len);
 }
 
 /* The syscalls the monitor reports as syscall events (the others as open or network events). */

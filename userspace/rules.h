@@ -89,6 +89,7 @@ enum cw_kernel_target {
 	CW_KERNEL_EXEC,		/* exec_inode_rules, exec_name_rules */
 	CW_KERNEL_OPEN_PATH,	/* open_rules (LPM) */
 	CW_KERNEL_OPEN_NAME,	/* open_name_rules */
+	CW_KERNEL_OPEN_GLOB,	/* glob_rules */
 	CW_KERNEL_NET,		/* net4_rules, net6_rules (LPM) */
 	CW_KERNEL_SOCKET,	/* socket_rules */
 	CW_KERNEL_UNIX,		/* unix_rules (LPM) */

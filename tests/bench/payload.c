@@ -115,7 +115,7 @@ static int kill_run(const char *mode, const char *shm_path)
 		syscall(SYS_setuid, 0);
 	} else if (!strcmp(mode, "kill-open")) {
 		__atomic_store_n(&s->t0_ns, bench_ns(CLOCK_BOOTTIME), __ATOMIC_RELEASE);
-		/* Only the userspace rule engine judges a glob (userspace/compile.c). */
+		/* Only the userspace rule engine judges a glob with '?' (rules/README.md). */
 		fd = open(BENCH_CELL_TRIGGER, O_RDONLY);
 		if (fd < 0)
 			return fail(BENCH_CELL_TRIGGER);
