@@ -72,6 +72,10 @@ struct run {
 	__u64 log_errors;
 	bool timed_out;
 	int fatal_signal;		/* a signal that made cellrun end the run */
+	int tmp_fd;			/* the cell's /tmp, to see whether it was filled */
+	struct bound bounds[MAX_BOUNDS];
+	int nbounds;
+	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
 };
 
 noreturn void die(const char *fmt, ...)
@@ -145,6 +149,15 @@ static void note_alert(struct run *r, const char *line, const char *rule, const 
 	}
 }
 
+static void note_bound(struct run *r, const char *detail, const char *layer)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s: %s (layer: %s)", BOUND_RULE, detail ?: "-",
+		 layer ?: "-");
+	note_alert(r, line, BOUND_RULE, layer, false, false);
+}
+
 static void on_event(void *ctx, const struct cw_event *ev)
 {
 	struct run *r = ctx;
@@ -189,9 +202,17 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 	json_t *proc = json_object_get(doc, "process");
 	json_int_t ppid = json_integer_value(json_object_get(json_object_get(proc, "parent"), "pid"));
 	const char *what = json_string_value(json_object_get(proc, "executable"));
+	json_t *event = json_object_get(doc, "event");
+	const char *event_action = json_string_value(json_object_get(event, "action")) ?: "";
 	char line[512];
 
-	if (!strcmp(json_string_value(json_object_get(json_object_get(doc, "event"), "action")) ?: "", "events-lost")) {
+	if (!strcmp(event_action, BOUND_ACTION)) {
+		/* Ours, logged: the daemon's echo is the acknowledgement. */
+		r->bounds_unacked--;
+		note_bound(r, json_string_value(json_object_get(event, "reason")), layer);
+		return;
+	}
+	if (!strcmp(event_action, "events-lost")) {
 		json_t *lost = json_object_get(cw, "lost");
 
 		note_loss(r, json_integer_value(json_object_get(lost, "total")),
@@ -242,6 +263,34 @@ static void daemon_readable(struct run *r, int ep)
 	json_decref(doc);
 }
 
+/* The bounds the run reached, to the daemon, which logs them and echoes each back. */
+static void send_bounds(struct run *r)
+{
+	for (int i = 0; i < r->nbounds && r->daemon_fd >= 0; i++) {
+		json_t *doc = bound_to_ecs(&r->bounds[i], r->report.cell_id);
+		json_t *msg = doc ? json_pack("{s:s, s:o}", "op", "event", "event", doc) : NULL;
+
+		if (!msg || cw_api_send(r->daemon_fd, msg)) {
+			fprintf(stderr, "cellrun: the daemon was not told of the limit the run "
+				"reached: %s\n", r->bounds[i].detail);
+			note_bound(r, r->bounds[i].detail, r->bounds[i].layer);
+		} else {
+			r->bounds_unacked++;
+		}
+		json_decref(msg);
+	}
+}
+
+/* The embedded monitor's run: the bounds go to the run's log. */
+static void log_bounds(struct run *r)
+{
+	for (int i = 0; i < r->nbounds; i++) {
+		if (r->log_fd >= 0)
+			log_doc(r, bound_to_ecs(&r->bounds[i], r->report.cell_id));
+		note_bound(r, r->bounds[i].detail, r->bounds[i].layer);
+	}
+}
+
 /*
  * The payload is over: empty the cell, then let the daemon reap it, so
  * the alerts it still had for this run arrive before the verdict.
@@ -256,8 +305,9 @@ static void daemon_finish(struct run *r)
 	cg2_wait_empty(r->cell.dir_fd, 5000);
 	/* The proxy's last records go to the daemon before it reaps the cell. */
 	stop_proxy(r);
+	send_bounds(r);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (r->daemon_fd >= 0 && !r->daemon_ended) {
+	while (r->daemon_fd >= 0 && (!r->daemon_ended || r->bounds_unacked > 0)) {
 		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -389,11 +439,26 @@ static int watch_cell(void *ctx)
 	return ret;
 }
 
+/*
+ * The cell's /tmp, set up by now, held so that the run's end can tell
+ * whether it was filled (the mount goes with the cell's namespace).
+ */
+static int open_cell_tmp(struct run *r)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp", r->sp.pid);
+	r->tmp_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return r->tmp_fd < 0 ? -errno : 0;
+}
+
 static int ready(void *ctx)
 {
 	struct run *r = ctx;
 	int ret = watch_cell(r);
 
+	if (!ret)
+		ret = open_cell_tmp(r);
 	if (!ret && r->sp.egress_fd >= 0)
 		ret = start_proxy(r);
 	return ret;
@@ -577,7 +642,7 @@ static int conclude(struct run *r, int status)
 		rep->error = "cellrun was signalled";
 		return 128 + r->fatal_signal;
 	}
-	if (limits_oom_killed(&r->cell)) {
+	if (limits_oom_kills(&r->cell) > 0) {
 		fprintf(stderr, "cellrun: out of memory: the kernel killed a process of the run\n");
 		rep->reason = "oom";
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -620,7 +685,8 @@ static int block_signals(void)
 int main(int argc, char **argv)
 {
 	static struct sock_fprog filter;
-	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1, .output_fd = -1 };
+	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1, .output_fd = -1,
+			 .tmp_fd = -1 };
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
@@ -720,6 +786,13 @@ int main(int argc, char **argv)
 		cw_monitor_drain(r.mon);
 		report_loss(&r);
 	}
+	r.nbounds = bounds_reached(&r.cell, &r.opts, &(struct run_ends){
+		.timed_out = r.timed_out, .out_truncated = r.out.truncated,
+		.err_truncated = r.err.truncated, .tmp_fd = r.tmp_fd,
+		.output_tmpfs = r.output_fd >= 0 ? r.opts.output : NULL,
+	}, r.bounds);
+	if (r.daemon_fd < 0)
+		log_bounds(&r);
 	daemon_finish(&r);
 	status = conclude(&r, payload_status(&r));
 
@@ -780,6 +853,8 @@ cleanup:
 		close(r.daemon_fd);
 	if (r.sp.egress_fd >= 0)
 		close(r.sp.egress_fd);
+	if (r.tmp_fd >= 0)
+		close(r.tmp_fd);
 	options_free(&r.opts);
 	return status;
 }

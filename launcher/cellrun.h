@@ -23,6 +23,7 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <jansson.h>
 
 #include <linux/filter.h>
 
@@ -149,8 +150,12 @@ int cell_destroy(struct cell *c);
 int limits_apply(struct cell *c, const struct cellrun_opts *o);
 /* Put @pid into the cell's v1 controller cgroups (no-op on pure v2). */
 int limits_join_v1(const struct cell *c, pid_t pid);
-/* Did the kernel's OOM killer act inside the cell? */
-bool limits_oom_killed(const struct cell *c);
+/*
+ * Processes the OOM killer ended in the cell; forks the pids limit refused
+ * (at least 1 when the cell reached it); 0: none, -1: unknown.
+ */
+long long limits_oom_kills(const struct cell *c);
+long long limits_pids_refused(const struct cell *c);
 /* Peak memory in bytes, CPU time in microseconds; 0 when unknown. */
 __u64 limits_peak_memory(const struct cell *c);
 __u64 limits_cpu_usec(const struct cell *c);
@@ -226,6 +231,32 @@ pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int 
 		   __u64 cell_id, int *stop_fd);
 
 /* How a run ended, for --result (result.c). */
+/* bounds.c: the limits a run reached, each an alert once the run is over. */
+#define BOUND_RULE	"resource-limit"
+#define BOUND_ACTION	"limit-reached"
+#define MAX_BOUNDS	6
+
+struct bound {
+	const char *name;	/* pids, memory, timeout, tmp, output, output-cap */
+	const char *layer;	/* what held it: cgroup, timeout, mount, launcher */
+	const char *category;	/* ECS event.category */
+	char detail[160];
+};
+
+/* What the run's end showed cellrun, beside the cgroup's counters. */
+struct run_ends {
+	bool timed_out;
+	bool out_truncated, err_truncated;
+	int tmp_fd;		/* the cell's /tmp (O_PATH), or -1 */
+	const char *output_tmpfs;	/* --output under its tmpfs (cellrun's mounts), or NULL */
+};
+
+/* Fill @out (MAX_BOUNDS) with the bounds the run reached; returns how many. */
+int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const struct run_ends *e,
+		   struct bound *out);
+/* @b as an ECS alert of cell @cell_id; NULL on allocation failure. */
+json_t *bound_to_ecs(const struct bound *b, __u64 cell_id);
+
 struct run_report {
 	const char *reason;		/* exited, killed_by_rule, events_lost, timeout, oom,
 					 * launcher_error */

@@ -204,13 +204,40 @@ int limits_join_v1(const struct cell *c, pid_t pid)
 	return 0;
 }
 
-bool limits_oom_killed(const struct cell *c)
+long long limits_oom_kills(const struct cell *c)
 {
 	if (c->v2_memory)
-		return read_key(c->path, "memory.events", "oom_kill") > 0;
+		return read_key(c->path, "memory.events", "oom_kill");
 	if (c->v1_memory[0])
-		return read_key(c->v1_memory, "memory.oom_control", "oom_kill") > 0;
-	return false;
+		return read_key(c->v1_memory, "memory.oom_control", "oom_kill");
+	return -1;
+}
+
+/* The forks pids.max refused (pids.events "max"). */
+static long long pids_refused(const char *dir)
+{
+	long long refused = read_key(dir, "pids.events", "max");
+	char max[32], peak[32];
+
+	/*
+	 * Where the refusal is counted moved between kernels (the forking
+	 * task's cgroup, the limiting one, none under v1 on some): a peak at
+	 * pids.max says it was reached all the same.
+	 */
+	if (refused <= 0 && !read_file(dir, "pids.max", max, sizeof(max)) &&
+	    !read_file(dir, "pids.peak", peak, sizeof(peak)) && strtoll(max, NULL, 10) > 0 &&
+	    strtoll(peak, NULL, 10) >= strtoll(max, NULL, 10))
+		refused = 1;
+	return refused;
+}
+
+long long limits_pids_refused(const struct cell *c)
+{
+	if (c->v2_pids)
+		return pids_refused(c->path);
+	if (c->v1_pids[0])
+		return pids_refused(c->v1_pids);
+	return -1;
 }
 
 __u64 limits_peak_memory(const struct cell *c)

@@ -60,6 +60,9 @@ struct client {
 	struct source src;
 	bool subscriber;
 	__u64 cell;			/* the cell it registered, 0: none */
+	/* Of that cell, for its cellrun's events after the cell was reaped. */
+	char *run_id;
+	json_t *labels;
 	char *queue[QUEUE_LEN];		/* messages the socket could not take yet */
 	unsigned int head, len;
 	__u64 dropped;			/* not queued since the last notice */
@@ -231,6 +234,8 @@ static void client_close(struct daemon *d, struct client *c)
 		c->len--;
 	}
 	close(c->src.fd);
+	free(c->run_id);
+	json_decref(c->labels);
 	free(c);
 }
 
@@ -719,6 +724,8 @@ static int register_cell(struct daemon *d, struct client *cl, json_t *req, char 
 	keeper_hold_cell(d, c->id);
 	c->owner = cl;
 	cl->cell = c->id;
+	cl->run_id = c->run_id ? strdup(c->run_id) : NULL;
+	cl->labels = c->labels ? json_incref(c->labels) : NULL;
 	emit_cell_record(d, c, "cell-registered", "start");
 	client_reply(d, cl, json_pack("{s:s, s:b, s:I, s:b}", "reply", "register", "ok", 1,
 				      "cell_id", (json_int_t)c->id,
@@ -751,28 +758,29 @@ static bool peer_is_root(int fd)
 }
 
 /*
- * An event cellrun saw for its own cell (its egress proxy's decisions): logged
- * like the kernel's, under the cell the connection registered, whatever the
- * document claims.
+ * An event cellrun saw for its own cell (its egress proxy's decisions, the
+ * limits the run reached): logged like the kernel's, under the cell the
+ * connection registered, whatever the document claims, also once the cell
+ * was reaped (cellrun learns of a limit only when its run is over).
  */
 static void cell_event(struct daemon *d, struct client *c, json_t *req)
 {
 	json_t *doc = json_object_get(req, "event");
-	struct cell *cell = cell_by_id(d, c->cell);
 
-	if (!cell || !json_is_object(doc) || !json_is_string(json_object_get(doc, "@timestamp")))
+	if (!c->cell || !json_is_object(doc) ||
+	    !json_is_string(json_object_get(doc, "@timestamp")))
 		return;
 	doc = json_deep_copy(doc);
 	if (!doc)
 		return;
-	cw_json_set(doc, "cellwatch.cell.id", json_integer(cell->id));
-	if (cell->run_id)
-		cw_json_set(doc, "cellwatch.run_id", json_string(cell->run_id));
-	if (cell->labels && json_object_size(cell->labels))
-		cw_json_set(doc, "labels", json_deep_copy(cell->labels));
+	cw_json_set(doc, "cellwatch.cell.id", json_integer(c->cell));
+	if (c->run_id)
+		cw_json_set(doc, "cellwatch.run_id", json_string(c->run_id));
+	if (c->labels && json_object_size(c->labels))
+		cw_json_set(doc, "labels", json_deep_copy(c->labels));
 	cw_metrics_event(d->metrics, json_string_value(json_object_get(
 		json_object_get(doc, "event"), "action")) ?: "?");
-	emit(d, doc, cell->id);
+	emit(d, doc, c->cell);
 	json_decref(doc);
 }
 
