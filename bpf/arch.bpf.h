@@ -28,6 +28,13 @@
 #define CW_NR_pidfd_send_signal	424
 #define syscall_nr(regs) BPF_CORE_READ(regs, orig_ax)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, r9)
+/*
+ * A kernel without IA32 emulation answers an i386 syscall (int 0x80) with
+ * a general protection fault: SIGSEGV, SI_KERNEL, ip on the instruction.
+ */
+#define CW_HAS_INT80	1
+#define user_ip(regs) BPF_CORE_READ(regs, ip)
+#define user_ax(regs) BPF_CORE_READ(regs, ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define CW_NR_open	(-1)	/* arm64 has openat only */
 #define CW_NR_creat	(-1)

@@ -57,6 +57,12 @@ enum cw_layer {
 						 * userland loader runs it */
 #define CW_F_EXEC_FD		(1U << 5)	/* executed through an fd (execveat, fexecve,
 						 * /proc/self/fd/N) */
+/*
+ * On syscall events: the call never returned, its caller was killed
+ * instead; ret holds the signal: SIGSYS, the seccomp filter; SIGSEGV, a
+ * kernel without the call's ABI.
+ */
+#define CW_F_CALLER_KILLED	(1U << 7)
 
 struct cw_event_hdr {
 	__u32 type;		/* enum cw_event_type */
@@ -204,8 +210,9 @@ struct cw_proc_event {
  */
 struct cw_syscall_event {
 	struct cw_event_hdr hdr;
-	__u32 nr;		/* native syscall number */
-	__u32 __pad;
+	__u32 nr;		/* syscall number, of @arch's table */
+	__u32 arch;		/* AUDIT_ARCH_* of a foreign-ABI call (i386 on x86-64),
+				 * 0: the native ABI */
 	__s64 ret;		/* return value, -errno on failure */
 	__u64 args[6];		/* raw arguments (pointers are the caller's) */
 	__u64 clone_flags;	/* clone/clone3/unshare: the flags asked for */
@@ -366,6 +373,15 @@ struct cw_syscall_key {
 
 /* syscall_rules key for signals sent out of the cell (event "signal" rules). */
 #define CW_NR_SIGNAL_OUT 0xffffffffU
+/* syscall_rules keys for a call of a foreign ABI, one per ABI (syscall rules by "abi"). */
+#define CW_NR_ABI_I386	0xfffffffeU
+#define CW_NR_ABI_X32	0xfffffffdU
+#define CW_NR_ABI_ARM	0xfffffffcU
+/* The AUDIT_ARCH_* values that tell them (linux/audit.h), and x32's syscall bit. */
+#define CW_AUDIT_ARCH_I386	0x40000003U
+#define CW_AUDIT_ARCH_X86_64	0xc000003eU
+#define CW_AUDIT_ARCH_ARM	0x40000028U
+#define CW_X32_SYSCALL_BIT	0x40000000U
 
 /* socket_rules: socket() by family and type; 0 in either is "any". */
 struct cw_socket_key {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Signals that leave a cell.  signal_generate names the target task
- * itself, so the check needs no pid arithmetic across pid namespaces.
+ * Signals that leave a cell, and the SIGSYS of the seccomp filter.
+ * signal_generate names the target task itself, so the check needs no pid
+ * arithmetic across pid namespaces.
  */
 #include "arch.bpf.h"
 #include "common.bpf.h"
@@ -29,6 +30,82 @@ static bool sent_by_syscall(void)
 	return false;
 }
 
+#define CW_SIGSEGV	11
+#define CW_SIGSYS	31
+#define CW_SYS_SECCOMP	1	/* si_code of the filter's SIGSYS */
+#define CW_SI_KERNEL	0x80
+
+/* The syscall_rules key of a foreign ABI's call, 0 for the native one. */
+static __always_inline __u32 abi_key(__u32 arch, __u32 nr)
+{
+	if (arch == CW_AUDIT_ARCH_I386)
+		return CW_NR_ABI_I386;
+	if (arch == CW_AUDIT_ARCH_X86_64 && (nr & CW_X32_SYSCALL_BIT))
+		return CW_NR_ABI_X32;
+	if (arch == CW_AUDIT_ARCH_ARM)
+		return CW_NR_ABI_ARM;
+	return 0;
+}
+
+/*
+ * A foreign-ABI call (an i386 call from an x86-64 process, x32) killed its
+ * caller: the seccomp filter kills every one (SIGSYS), and a kernel built
+ * without the ABI faults it (SIGSEGV).  Either stops the call before the
+ * syscall tracepoints, and no rule by name was written for its numbers:
+ * reported here, judged by the "abi" rules.  The caller is dying already;
+ * the rest of the cell goes by the rule's action.
+ */
+static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, int sig,
+						__u32 nr, __u32 arch)
+{
+	struct cw_syscall_key key = { .policy = c->policy, .nr = abi_key(arch, nr) };
+	struct cw_syscall_event e = {};
+	struct cw_verdict *rule = NULL;
+
+	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
+	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.hdr.flags |= CW_F_CALLER_KILLED;
+	e.nr = nr;
+	e.arch = arch;
+	e.ret = sig;
+	if (key.nr)
+		rule = bpf_map_lookup_elem(&syscall_rules, &key);
+	if (rule) {
+		enforce(rule, cell);
+		mark(&e.hdr, rule);
+	}
+	submit_critical(&e, sizeof(e));
+}
+
+/* A kernel SIGSYS or SIGSEGV for a foreign-ABI call: its number and ABI. */
+static __always_inline bool foreign_call(int sig, struct kernel_siginfo *info,
+					 struct task_struct *task, __u32 *nr, __u32 *arch)
+{
+	/* SEND_SIG_PRIV and friends are small constants, not a siginfo. */
+	if ((unsigned long)info < 4096)
+		return false;
+	if (sig == CW_SIGSYS && BPF_CORE_READ(info, si_code) == CW_SYS_SECCOMP) {
+		*nr = BPF_CORE_READ(info, _sifields._sigsys._syscall);
+		*arch = BPF_CORE_READ(info, _sifields._sigsys._arch);
+		return abi_key(*arch, *nr);
+	}
+#ifdef CW_HAS_INT80
+	if (sig == CW_SIGSEGV && BPF_CORE_READ(info, si_code) == CW_SI_KERNEL &&
+	    task == bpf_get_current_task_btf()) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		__u8 insn[2] = {};
+
+		if (bpf_probe_read_user(insn, sizeof(insn), (void *)user_ip(regs)) ||
+		    insn[0] != 0xcd || insn[1] != 0x80)
+			return false;
+		*nr = user_ax(regs);
+		*arch = CW_AUDIT_ARCH_I386;
+		return true;
+	}
+#endif
+	return false;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
@@ -38,12 +115,17 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	struct cw_verdict *rule;
 	struct cw_cell *c;
 	__u64 cell, target;
+	__u32 nr, arch;
 
 	c = current_cell_entry(&cell);
 	if (!c)
 		return 0;
 	reap_doomed(cell);
 	key.policy = c->policy;
+	if (foreign_call(sig, info, task, &nr, &arch)) {
+		foreign_call_killed(c, cell, sig, nr, arch);
+		return 0;
+	}
 	if (!sent_by_syscall())
 		return 0;
 	target = task_cell(task);

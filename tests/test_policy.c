@@ -871,3 +871,50 @@ cleanup:
 	test_cgroup_destroy(&ta);
 	(void)tb;
 }
+
+/*
+ * An i386 syscall (int 0x80) from an x86-64 process: the seccomp filter
+ * kills the caller (SIGSYS), or a kernel without IA32 emulation faults it
+ * (SIGSEGV).  Either way no syscall tracepoint sees it; the kernel's signal
+ * does, names the call in its own table, and the run ends.
+ */
+TEST(policy_foreign_abi_syscall_ends_the_run)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import ctypes, mmap, os\n"
+		/* mov eax, 20 (i386 getpid); int 0x80; ret */
+		"code = b'\\xb8\\x14\\x00\\x00\\x00\\xcd\\x80\\xc3'\n"
+		"mem = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+		"mem.write(code)\n"
+		"f = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(mem)))\n"
+		"if os.fork() == 0:\n"
+		"    f()\n"
+		"    os._exit(0)\n"
+		"os.wait()\n"
+		"print('AFTER')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_STREQ(res.out, "", "the parent went no further");
+	ASSERT_STREQ(jstr(result, "rule"), "foreign-abi-syscall", "result: rule");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "foreign-abi-syscall");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		const char *by = jstr(ev, "cellwatch.syscall.killed_by") ?: "?";
+
+		ASSERT_STREQ(jstr(ev, "event.action"), "getpid", "named in the i386 table");
+		ASSERT_STREQ(jstr(ev, "cellwatch.syscall.abi"), "i386", "its ABI");
+		ASSERT_EQ(jint(ev, "cellwatch.syscall.nr"), 20, "its number");
+		ASSERT_STREQ(jstr(ev, "event.outcome"), "failure", "it never returned");
+		ASSERT_STREQ(jstr(ev, "cellwatch.syscall.signal"),
+			     !strcmp(by, "seccomp") ? "SYS" : "SEGV", "the signal that killed it");
+		ASSERT_TRUE(!strcmp(by, "seccomp") || !strcmp(by, "kernel"), "killed by");
+		ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+	}
+	json_decref(log);
+	json_decref(result);
+}

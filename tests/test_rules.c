@@ -324,6 +324,9 @@ TEST(rules_refused_when_the_layer_is_out_of_reach)
 		{ "syscall", "{\"syscall\": [\"openat\"]}", "alert", "",
 		  ":8:28: rule 'r1': syscall 'openat' is reported as an open event, never as a "
 		  "syscall event" },
+		{ "syscall", "{\"abi\": [\"i386\"]}", "deny", "",
+		  ":9:17: rule 'r1': deny needs a rule the kernel decides: the kernel kills but "
+		  "cannot refuse a syscall of a foreign ABI" },
 	};
 
 	memset(long_path, 'a', 200);
@@ -381,6 +384,9 @@ TEST(rules_within_the_kernel_limits_load)
 		{ "open", "{\"glob\": [\"/etc/sha?ow\"]}", "kill", "", CW_KERNEL_NONE },
 		{ "syscall", "{\"syscall\": [\"ptrace\", \"setuid\"]}", "kill", "", CW_KERNEL_SYSCALL },
 		{ "signal", "{}", "deny", "", CW_KERNEL_SIGNAL },
+		{ "syscall", "{\"abi\": [\"i386\", \"x32\"]}", "kill-run", "", CW_KERNEL_ABI },
+		{ "syscall", "{\"abi\": [\"i386\"], \"syscall\": [\"ptrace\"]}", "kill", "",
+		  CW_KERNEL_NONE },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -266,6 +266,25 @@ static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct w
 	return ret;
 }
 
+static int compile_abi(const struct cw_rule *r, __u32 policy, const struct writer *w,
+		       const struct cw_verdict *v)
+{
+	static const struct { const char *name; __u32 nr; } keys[] = {
+		{ "i386", CW_NR_ABI_I386 }, { "x32", CW_NR_ABI_X32 }, { "arm", CW_NR_ABI_ARM },
+	};
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < r->match.abi.n; i++) {
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			struct cw_syscall_key key = { .policy = policy, .nr = keys[k].nr };
+
+			if (!strcmp(r->match.abi.v[i], keys[k].name))
+				ret = put(w, CW_MAP_SYSCALL, &key, v);
+		}
+	}
+	return ret;
+}
+
 /* The entries of @r, by the kernel target the table of conditions gave it at load. */
 static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writer *w)
 {
@@ -291,6 +310,8 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writ
 		return compile_syscall(r, policy, w, &v);
 	case CW_KERNEL_SIGNAL:
 		return put(w, CW_MAP_SYSCALL, &sig, &v);
+	case CW_KERNEL_ABI:
+		return compile_abi(r, policy, w, &v);
 	case CW_KERNEL_NONE:
 	case CW_KERNEL_TARGETS:
 		break;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <seccomp.h>
 
 #include "correlate.h"
 #include "event.h"
@@ -120,7 +119,7 @@ void cw_corr_signal(const struct cw_rule *r, const struct cw_event *ev, char *bu
 		snprintf(buf, len, "open %s", folded);
 		return;
 	case CW_EVENT_SYSCALL: {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, ev->sys.nr);
+		char *name = cw_syscall_name(ev);
 
 		snprintf(buf, len, "syscall %s", name ? name : "?");
 		free(name);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <seccomp.h>
 
 #include "event.h"
 #include "paths.h"
@@ -218,6 +219,10 @@ const struct cw_name cw_exec_how_names[] = {
 	{ CW_HOW_LOADER, "loader" }, { CW_HOW_MAPPED, "mapped" }, {},
 };
 
+const struct cw_name cw_abi_names[] = {
+	{ CW_ABI_I386, "i386" }, { CW_ABI_X32, "x32" }, { CW_ABI_ARM, "arm" }, {},
+};
+
 const struct cw_name cw_outcome_names[] = { { 0, "success" }, { 1, "failure" }, {} };
 
 const char *cw_name_of(const struct cw_name *t, int value)
@@ -281,4 +286,32 @@ unsigned int cw_exec_how(const struct cw_event *ev)
 	if (!strncmp(base, "ld-", 3) && strstr(base, ".so") && argc > 1)
 		bits |= CW_HOW_LOADER;
 	return bits;
+}
+
+unsigned int cw_syscall_abi(const struct cw_event *ev)
+{
+	if (ev->hdr.type != CW_EVENT_SYSCALL || !ev->sys.arch)
+		return 0;
+	switch (ev->sys.arch) {
+	case CW_AUDIT_ARCH_I386:
+		return CW_ABI_I386;
+	case CW_AUDIT_ARCH_X86_64:
+		return ev->sys.nr & CW_X32_SYSCALL_BIT ? CW_ABI_X32 : 0;
+	case CW_AUDIT_ARCH_ARM:
+		return CW_ABI_ARM;
+	}
+	return 0;
+}
+
+char *cw_syscall_name(const struct cw_event *ev)
+{
+	switch (cw_syscall_abi(ev)) {
+	case CW_ABI_I386:
+		return seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, ev->sys.nr);
+	case CW_ABI_X32:
+		return seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, ev->sys.nr);
+	case CW_ABI_ARM:
+		return seccomp_syscall_resolve_num_arch(SCMP_ARCH_ARM, ev->sys.nr);
+	}
+	return seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, ev->sys.nr);
 }

@@ -78,6 +78,7 @@ extern const struct cw_name cw_socket_type_names[];	/* SOCK_* */
 extern const struct cw_name cw_net_op_names[];		/* enum cw_net_op */
 extern const struct cw_name cw_open_flag_names[];	/* bits of cw_open_access() */
 extern const struct cw_name cw_exec_how_names[];	/* bits of cw_exec_how() */
+extern const struct cw_name cw_abi_names[];		/* bits of cw_syscall_abi() */
 extern const struct cw_name cw_outcome_names[];
 
 /*
@@ -109,5 +110,13 @@ unsigned int cw_open_access(__u32 open_flags);
  * executes a file exec never saw.
  */
 unsigned int cw_exec_how(const struct cw_event *ev);
+
+#define CW_ABI_I386	(1U << 0)	/* int 0x80 or sysenter from an x86-64 process */
+#define CW_ABI_X32	(1U << 1)
+#define CW_ABI_ARM	(1U << 2)	/* AArch32 from an arm64 process */
+/* The foreign ABI of a syscall event's call (0: the native one). */
+unsigned int cw_syscall_abi(const struct cw_event *ev);
+/* A syscall event's syscall name, in its ABI's table (free it), or NULL. */
+char *cw_syscall_name(const struct cw_event *ev);
 
 #endif /* CW_EVENT_H */

@@ -4,7 +4,6 @@
 #include <fnmatch.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <seccomp.h>
 #include <stdlib.h>
 
 #include "event.h"
@@ -174,8 +173,9 @@ static bool result_of(const struct cw_event *ev, long *ret)
 		*ret = ev->net.ret;
 		return true;
 	case CW_EVENT_SYSCALL:
+		/* A call its caller was killed for never returned. */
 		*ret = ev->sys.ret;
-		return true;
+		return !(ev->hdr.flags & CW_F_CALLER_KILLED);
 	default:
 		return false;
 	}
@@ -202,10 +202,12 @@ static bool match_holds(const struct cw_match *m, const struct cw_event *ev)
 		return false;
 	if (m->exec_how.n && !any_bit_named(&m->exec_how, cw_exec_how_names, cw_exec_how(ev)))
 		return false;
+	if (m->abi.n && !any_bit_named(&m->abi, cw_abi_names, cw_syscall_abi(ev)))
+		return false;
 	if (ev->hdr.type == CW_EVENT_NET && !net_matches(m, ev))
 		return false;
 	if (m->syscall.n) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, ev->sys.nr);
+		char *name = cw_syscall_name(ev);
 		bool hit = any_equal(&m->syscall, name);
 
 		free(name);

@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <seccomp.h>
 
 #include "output.h"
 #include "correlate.h"
@@ -451,7 +450,8 @@ static json_t *namespaces(__u64 flags)
 static int encode_syscall(json_t *doc, const struct cw_event *ev)
 {
 	const struct cw_syscall_event *s = &ev->sys;
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, s->nr);
+	const char *abi = cw_name_of(cw_abi_names, cw_syscall_abi(ev));
+	char *name = cw_syscall_name(ev);
 	json_t *args = json_array();
 	char num[32];
 	int err;
@@ -468,6 +468,17 @@ static int encode_syscall(json_t *doc, const struct cw_event *ev)
 	err |= set(doc, "cellwatch.syscall.args", args);
 	if (s->clone_flags)
 		err |= set(doc, "cellwatch.syscall.namespaces", namespaces(s->clone_flags));
+	if (abi)
+		err |= set(doc, "cellwatch.syscall.abi", text(abi));
+	if (ev->hdr.flags & CW_F_CALLER_KILLED) {
+		/* No return: the caller was killed instead, by the filter or the kernel. */
+		err |= set(doc, "event.outcome", text("failure"));
+		err |= set(doc, "cellwatch.syscall.killed_by",
+			   text(s->ret == SIGSYS ? "seccomp" : "kernel"));
+		err |= set(doc, "cellwatch.syscall.signal", text(sigabbrev_np(s->ret) ?: "?"));
+		free(name);
+		return err;
+	}
 	err |= set_outcome(doc, s->ret < 0, s->ret);
 	err |= set(doc, "cellwatch.syscall.ret", json_integer(s->ret));
 	free(name);

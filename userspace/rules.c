@@ -369,7 +369,7 @@ enum cond_kind { STRINGS, UIDS, CIDRS, PORTS, NOT };
 
 enum cond_id {
 	C_BINARY, C_PATH, C_PATH_PREFIX, C_BASENAME, C_GLOB, C_ARGV_CONTAINS, C_PARENT, C_ANCESTOR,
-	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_SYSCALL, C_OUTCOME, C_ERROR,
+	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_SYSCALL, C_ABI, C_OUTCOME, C_ERROR,
 	C_UID, C_CIDR, C_PORT, C_NOT, C_COUNT
 };
 
@@ -427,6 +427,8 @@ static const struct condition {
 	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL,
 	  KT(CW_KERNEL_SOCKET), 0),
 	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0),
+	/* Only the seccomp filter's kills carry an ABI: every value means "foreign". */
+	S(C_ABI, abi, EV(CW_EVENT_SYSCALL), cw_abi_names, NULL, KT(CW_KERNEL_ABI), 0),
 	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, 0, 0),
 	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, 0, 0),
 #undef S
@@ -504,6 +506,9 @@ static const struct kernel_target {
 	  REFUSES_NEVER, "a syscall", "syscall_rules" },
 	{ CW_KERNEL_SIGNAL, CW_EVENT_SIGNAL, 0, 0, 0, -1, NULL,
 	  REFUSES_LSM, "a signal out of the cell", "syscall_rules" },
+	/* The seccomp filter refused it already, by killing the caller. */
+	{ CW_KERNEL_ABI, CW_EVENT_SYSCALL, C(C_ABI), 0, 0, -1, NULL,
+	  REFUSES_NEVER, "a syscall of a foreign ABI", "syscall_rules" },
 };
 
 const char *cw_kernel_target_name(enum cw_kernel_target t)

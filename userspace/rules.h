@@ -58,6 +58,7 @@ struct cw_match {
 	struct cw_strlist op;		/* network: connect, sendto, sendmsg, socket */
 	struct cw_strlist socket_type;	/* network: stream, dgram, raw, ... */
 	struct cw_strlist syscall;	/* syscall: names */
+	struct cw_strlist abi;		/* syscall: a foreign ABI, i386, x32, arm (any) */
 	struct cw_strlist outcome;	/* success, failure */
 	struct cw_strlist error;	/* errno names */
 	__u32 *uids;
@@ -95,6 +96,7 @@ enum cw_kernel_target {
 	CW_KERNEL_UNIX,		/* unix_rules (LPM) */
 	CW_KERNEL_SYSCALL,	/* syscall_rules */
 	CW_KERNEL_SIGNAL,	/* syscall_rules under CW_NR_SIGNAL_OUT */
+	CW_KERNEL_ABI,		/* syscall_rules under CW_NR_FOREIGN_ABI */
 	CW_KERNEL_TARGETS
 };
 
