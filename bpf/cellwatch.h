@@ -57,6 +57,8 @@ enum cw_layer {
 						 * userland loader runs it */
 #define CW_F_EXEC_FD		(1U << 5)	/* executed through an fd (execveat, fexecve,
 						 * /proc/self/fd/N) */
+#define CW_F_EXEC_LOADER	(1U << 8)	/* the dynamic loader run as a program, given
+						 * one to load ("ld-linux-x86-64.so.2 ./tool") */
 /*
  * On syscall events: the call never returned, its caller was killed
  * instead; ret holds the signal: SIGSYS, the seccomp filter; SIGSEGV, a
@@ -377,6 +379,11 @@ struct cw_syscall_key {
 #define CW_NR_ABI_I386	0xfffffffeU
 #define CW_NR_ABI_X32	0xfffffffdU
 #define CW_NR_ABI_ARM	0xfffffffcU
+/* syscall_rules keys for an exec by how it was reached (exec rules by "exec_how"). */
+#define CW_NR_EXEC_MEMFD	0xfffffffbU
+#define CW_NR_EXEC_DELETED	0xfffffffaU
+#define CW_NR_EXEC_FD		0xfffffff9U
+#define CW_NR_EXEC_LOADER	0xfffffff8U
 /* The AUDIT_ARCH_* values that tell them (linux/audit.h), and x32's syscall bit. */
 #define CW_AUDIT_ARCH_I386	0x40000003U
 #define CW_AUDIT_ARCH_X86_64	0xc000003eU

@@ -29,13 +29,35 @@ static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u3
 	return len;
 }
 
-/* How the binary was reached: a memfd, an unlinked file, an fd rather than a path. */
+/*
+ * The dynamic loader run as a program with one to load: "ld-*.so*" exec'd
+ * with more than its own name, which runs a file exec never saw.
+ */
+static __always_inline __u32 loader_flag(struct linux_binprm *bprm, struct file *f)
+{
+	char name[CW_NAME_MAX] = {};
+
+	if (BPF_CORE_READ(bprm, argc) < 2)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (!has_prefix(name, "ld-", 3))
+		return 0;
+	for (int i = 3; i < CW_NAME_MAX - 3; i++) {
+		if (!name[i])
+			break;
+		if (name[i] == '.' && name[i + 1] == 's' && name[i + 2] == 'o')
+			return CW_F_EXEC_LOADER;
+	}
+	return 0;
+}
+
+/* How the binary was reached: a memfd, an unlinked file, an fd rather than a path, ld.so. */
 static __always_inline __u32 exec_flags(struct linux_binprm *bprm, struct file *f)
 {
 	char filename[16] = {};
 
 	bpf_probe_read_kernel_str(filename, sizeof(filename), BPF_CORE_READ(bprm, filename));
-	return fileless_flags(f) | fd_path_flags(filename);
+	return fileless_flags(f) | fd_path_flags(filename) | loader_flag(bprm, f);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -47,7 +69,7 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct cw_cell *c;
 	struct file *f;
 	__u64 cell, dev, ino, size;
-	__u32 path_len, args_len;
+	__u32 path_len, args_len, how;
 
 	c = current_cell_entry(&cell);
 	if (!c)
@@ -56,7 +78,10 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
 	f = BPF_CORE_READ(bprm, file);
 	file_identity(f, &dev, &ino);
+	how = exec_flags(bprm, f);
 	rule = match_exec(c->policy, f, dev, ino);
+	if (!rule)
+		rule = match_exec_how(c->policy, how);
 	if (rule)
 		enforce(rule, cell);
 
@@ -68,7 +93,7 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	if (rule)
 		mark(&e->hdr, rule);
-	e->hdr.flags |= exec_flags(bprm, f);
+	e->hdr.flags |= how;
 	e->dev = dev;
 	e->ino = ino;
 	e->ret = 0;

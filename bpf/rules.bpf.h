@@ -100,6 +100,29 @@ static __always_inline struct cw_verdict *match_exec(__u32 policy, struct file *
 	return rule ? rule : match_name(&exec_name_rules, policy, f);
 }
 
+static __always_inline struct cw_verdict *match_how_key(__u32 policy, __u32 nr)
+{
+	struct cw_syscall_key key = { .policy = policy, .nr = nr };
+
+	return bpf_map_lookup_elem(&syscall_rules, &key);
+}
+
+/* The exec_how rules, by the CW_F_EXEC_* flags of an exec (syscall_rules under CW_NR_EXEC_*). */
+static __always_inline struct cw_verdict *match_exec_how(__u32 policy, __u32 flags)
+{
+	struct cw_verdict *rule = NULL;
+
+	if (flags & CW_F_EXEC_MEMFD)
+		rule = match_how_key(policy, CW_NR_EXEC_MEMFD);
+	if (!rule && (flags & CW_F_EXEC_DELETED))
+		rule = match_how_key(policy, CW_NR_EXEC_DELETED);
+	if (!rule && (flags & CW_F_EXEC_LOADER))
+		rule = match_how_key(policy, CW_NR_EXEC_LOADER);
+	if (!rule && (flags & CW_F_EXEC_FD))
+		rule = match_how_key(policy, CW_NR_EXEC_FD);
+	return rule;
+}
+
 /*
  * The open rule for file @f at resolved @path: the longest prefix (or exact
  * path) listed, else its basename (".env" wherever it lies), else a glob

@@ -62,3 +62,65 @@ cleanup:
 	json_decref(log);
 	test_cgroup_destroy(&tc);
 }
+
+/*
+ * A rule by how the binary was reached is decided at sched_process_exec:
+ * the memfd's or the unlinked file's program dies before its first
+ * instruction (here: the touch it holds never makes its marker), on every
+ * kernel, vm.memfd_noexec or not.
+ */
+TEST(exec_fileless_killed_in_the_kernel)
+{
+	const char *log_path = test_path(1, "log.json"), *rules = test_path(2, "rules.json");
+	const char *marker = test_path(0, "ran");
+	struct test_cgroup tc = {};
+	struct watcher w = {};
+	char extra[4200], payload[2048];
+	json_t *log = NULL, *ev;
+	size_t i;
+	int kills = 0;
+
+	if (!require_root() || !test_cgroup_create(&tc))
+		return;
+	if (!ASSERT_OK(write_text(rules, "{ \"rules\": [ { \"name\": \"fileless\", "
+				  "\"description\": \"d\", \"event\": \"exec\", \"match\": { \"exec_how\": [\"memfd\", "
+				  "\"deleted\"] }, \"action\": \"kill\", \"priority\": \"critical\" "
+				  "} ] }\n"), "rules"))
+		goto cleanup;
+	snprintf(extra, sizeof(extra), "--rules %s", rules);
+	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+		goto cleanup;
+	snprintf(payload, sizeof(payload),
+		 "import os, subprocess, sys\n"
+		 "touch = open('/usr/bin/touch', 'rb').read()\n"
+		 "m = os.memfd_create('implant', 0)\n"
+		 "os.write(m, touch)\n"
+		 "a = subprocess.run(['/proc/self/fd/%%d' %% m, '%s'], pass_fds=[m])\n"
+		 "d = os.open('/dev/shm', os.O_TMPFILE | os.O_WRONLY, 0o700)\n"
+		 "os.write(d, touch)\n"
+		 "x = os.open('/proc/self/fd/%%d' %% d, os.O_RDONLY)\n"
+		 "os.close(d)\n"
+		 "pid = os.fork()\n"
+		 "if pid == 0:\n"
+		 "    os.execve(x, ['tmpfile', '%s'], {})\n"
+		 "_, st = os.waitpid(pid, 0)\n"
+		 "sys.exit(0 if a.returncode == -9 and os.WTERMSIG(st) == 9 else 1)\n",
+		 marker, marker);
+	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c", payload, NULL }), 0,
+		  "both programs were killed");
+	ASSERT_EQ(access(marker, F_OK), -1, "neither ran an instruction of its own");
+	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+	log = read_log(log_path);
+	json_array_foreach(log, i, ev) {
+		if (strcmp(jstr(ev, "rule.name") ?: "", "fileless"))
+			continue;
+		kills++;
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+		ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "at the exec");
+	}
+	ASSERT_EQ(kills, 2, "the memfd and the unlinked file");
+cleanup:
+	stop_watcher(&w);
+	json_decref(log);
+	test_cgroup_destroy(&tc);
+}

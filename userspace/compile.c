@@ -266,23 +266,47 @@ static int compile_syscall(const struct cw_rule *r, __u32 policy, const struct w
 	return ret;
 }
 
-static int compile_abi(const struct cw_rule *r, __u32 policy, const struct writer *w,
-		       const struct cw_verdict *v)
+struct pseudo_key {
+	const char *name;
+	__u32 nr;
+};
+
+/* Each value of @l under its pseudo syscall number in syscall_rules. */
+static int compile_pseudo(const struct cw_strlist *l, const struct pseudo_key *keys, size_t n,
+			  __u32 policy, const struct writer *w, const struct cw_verdict *v)
 {
-	static const struct { const char *name; __u32 nr; } keys[] = {
-		{ "i386", CW_NR_ABI_I386 }, { "x32", CW_NR_ABI_X32 }, { "arm", CW_NR_ABI_ARM },
-	};
 	int ret = 0;
 
-	for (size_t i = 0; !ret && i < r->match.abi.n; i++) {
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+	for (size_t i = 0; !ret && i < l->n; i++) {
+		for (size_t k = 0; k < n; k++) {
 			struct cw_syscall_key key = { .policy = policy, .nr = keys[k].nr };
 
-			if (!strcmp(r->match.abi.v[i], keys[k].name))
+			if (!strcmp(l->v[i], keys[k].name))
 				ret = put(w, CW_MAP_SYSCALL, &key, v);
 		}
 	}
 	return ret;
+}
+
+static int compile_abi(const struct cw_rule *r, __u32 policy, const struct writer *w,
+		       const struct cw_verdict *v)
+{
+	static const struct pseudo_key keys[] = {
+		{ "i386", CW_NR_ABI_I386 }, { "x32", CW_NR_ABI_X32 }, { "arm", CW_NR_ABI_ARM },
+	};
+
+	return compile_pseudo(&r->match.abi, keys, ARRAY_SIZE(keys), policy, w, v);
+}
+
+static int compile_exec_how(const struct cw_rule *r, __u32 policy, const struct writer *w,
+			    const struct cw_verdict *v)
+{
+	static const struct pseudo_key keys[] = {
+		{ "memfd", CW_NR_EXEC_MEMFD }, { "deleted", CW_NR_EXEC_DELETED },
+		{ "fd", CW_NR_EXEC_FD }, { "loader", CW_NR_EXEC_LOADER },
+	};
+
+	return compile_pseudo(&r->match.exec_how, keys, ARRAY_SIZE(keys), policy, w, v);
 }
 
 /* The entries of @r, by the kernel target the table of conditions gave it at load. */
@@ -312,6 +336,8 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writ
 		return put(w, CW_MAP_SYSCALL, &sig, &v);
 	case CW_KERNEL_ABI:
 		return compile_abi(r, policy, w, &v);
+	case CW_KERNEL_EXEC_HOW:
+		return compile_exec_how(r, policy, w, &v);
 	case CW_KERNEL_NONE:
 	case CW_KERNEL_TARGETS:
 		break;

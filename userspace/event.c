@@ -281,6 +281,8 @@ unsigned int cw_exec_how(const struct cw_event *ev)
 		bits |= CW_HOW_MAPPED;
 	if (ev->hdr.flags & CW_F_EXEC_FD)
 		bits |= CW_HOW_FD;
+	if (ev->hdr.flags & CW_F_EXEC_LOADER)
+		bits |= CW_HOW_LOADER;
 	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a));)
 		argc++;
 	if (!strncmp(base, "ld-", 3) && strstr(base, ".so") && argc > 1)

@@ -4,10 +4,11 @@
  * (path, path_prefix, basename, glob) must hold (match.c), so an open can
  * match only beneath one of the literal prefixes of its path, path_prefix
  * and glob conditions, or anywhere when it has none (a basename alone, or
- * no path condition) or a glob with a wildcard at its start.  Everything
- * else a rule asks (flags, ancestry, rates, correlation) only narrows the
- * match, so it is left out: the kernel's test may say "could" too often,
- * never too rarely.
+ * no path condition) or a glob with a wildcard at its start.  A rule that
+ * asks for a failure (an errno, or the outcome "failure") needs no prefix:
+ * every failed open is sent.  Everything else a rule asks (flags, ancestry,
+ * rates, correlation) only narrows the match, so it is left out: the
+ * kernel's test may say "could" too often, never too rarely.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,6 +37,12 @@ static int put_prefix(int fd, __u32 policy, const char *s, size_t len, bool exac
 static size_t literal_prefix(const char *glob)
 {
 	return strcspn(glob, "*?[\\");
+}
+
+/* Only a failed open can match @m. */
+static bool failures_only(const struct cw_match *m)
+{
+	return m->error.n || (m->outcome.n == 1 && !strcmp(m->outcome.v[0], "failure"));
 }
 
 /* The prefixes of one userspace-judged open rule; the whole policy when its path is free. */
@@ -72,7 +79,7 @@ int cw_judged_compile(const struct cw_ruleset *rs, __u32 policy, int trie_fd, in
 		/* The kernel never sees a failed open's file: userspace judges those. */
 		flags |= CW_PW_FAILED_OPENS;
 		/* A successful open of a rule the kernel decides is sent with its verdict. */
-		if (!r->in_kernel)
+		if (!r->in_kernel && !failures_only(&r->match))
 			ret = put_rule(trie_fd, policy, &r->match);
 	}
 	if (!ret && flags && bpf_map_update_elem(policy_fd, &policy, &flags, BPF_ANY))

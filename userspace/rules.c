@@ -18,7 +18,6 @@
 #include "jsonpos.h"
 #include "rules.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const prio_names[] = {
 	[CW_PRIO_EMERGENCY] = "emergency",	[CW_PRIO_ALERT] = "alert",
@@ -385,6 +384,7 @@ typedef int (*check_fn)(struct parser *p, const struct cw_strlist *l);
 /* Can the kernel's maps hold value @v?  If not, why (into @why). */
 typedef bool (*shape_fn)(const char *v, char *why, size_t len);
 static bool glob_fits(const char *v, char *why, size_t len);
+static bool how_fits(const char *v, char *why, size_t len);
 static int check_syscalls(struct parser *p, const struct cw_strlist *l);
 static int check_errnos(struct parser *p, const struct cw_strlist *l);
 
@@ -420,7 +420,9 @@ static const struct condition {
 	S(C_PARENT, parent, EV_ANY, NULL, NULL, 0, 0),
 	S(C_ANCESTOR, ancestor, EV_ANY, NULL, NULL, 0, 0),
 	S(C_FLAGS, flags, EV(CW_EVENT_OPEN), cw_open_flag_names, NULL, 0, 0),
-	S(C_EXEC_HOW, exec_how, EV(CW_EVENT_EXEC), cw_exec_how_names, NULL, 0, 0),
+	[C_EXEC_HOW] = { "exec_how", STRINGS, offsetof(struct cw_match, exec_how),
+			 EV(CW_EVENT_EXEC), cw_exec_how_names, .kernel = KT(CW_KERNEL_EXEC_HOW),
+			 .shape = how_fits },
 	S(C_FAMILY, family, EV(CW_EVENT_NET), cw_net_family_names, NULL,
 	  KT(CW_KERNEL_SOCKET) | KT(CW_KERNEL_UNIX), 0),
 	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0),
@@ -506,6 +508,8 @@ static const struct kernel_target {
 	  REFUSES_NEVER, "a syscall", "syscall_rules" },
 	{ CW_KERNEL_SIGNAL, CW_EVENT_SIGNAL, 0, 0, 0, -1, NULL,
 	  REFUSES_LSM, "a signal out of the cell", "syscall_rules" },
+	{ CW_KERNEL_EXEC_HOW, CW_EVENT_EXEC, C(C_EXEC_HOW), 0, 0, -1, NULL,
+	  REFUSES_NEVER, "an exec by how it was reached", "syscall_rules" },
 	/* The seccomp filter refused it already, by killing the caller. */
 	{ CW_KERNEL_ABI, CW_EVENT_SYSCALL, C(C_ABI), 0, 0, -1, NULL,
 	  REFUSES_NEVER, "a syscall of a foreign ABI", "syscall_rules" },
@@ -531,6 +535,10 @@ bool cw_kernel_target_sees(enum cw_kernel_target t, const struct cw_event *ev)
 	case CW_KERNEL_OPEN_GLOB:
 		/* The kernel looks the rule up from the opened file: a failed open has none. */
 		return ev->hdr.type == CW_EVENT_OPEN && ev->open.ret >= 0;
+	case CW_KERNEL_EXEC_HOW:
+		/* Judged at sched_process_exec: an exec that happened. */
+		return ev->hdr.type == CW_EVENT_EXEC && ev->exec.ret == 0 &&
+		       !(ev->hdr.flags & (CW_F_EXEC_MAPPED | CW_F_UNRESOLVED));
 	case CW_KERNEL_NET:
 		/* The cgroup hooks see inet destinations only. */
 		return ev->hdr.type == CW_EVENT_NET &&
@@ -761,6 +769,15 @@ static const struct kernel_target *target_by_id(enum cw_kernel_target id)
 			return &kernel_targets[i];
 	}
 	return NULL;
+}
+
+/* The exec's own flags say all but "mapped", which only a binary rule's mapping reports. */
+static bool how_fits(const char *v, char *why, size_t len)
+{
+	if (strcmp(v, "mapped"))
+		return true;
+	snprintf(why, len, "a mapped binary is judged by the binary rules");
+	return false;
 }
 
 static bool glob_fits(const char *v, char *why, size_t len)

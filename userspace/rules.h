@@ -20,6 +20,10 @@
 #include <linux/types.h>
 #include "cellwatch.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 struct cw_event;
 
 enum cw_priority {
@@ -96,7 +100,8 @@ enum cw_kernel_target {
 	CW_KERNEL_UNIX,		/* unix_rules (LPM) */
 	CW_KERNEL_SYSCALL,	/* syscall_rules */
 	CW_KERNEL_SIGNAL,	/* syscall_rules under CW_NR_SIGNAL_OUT */
-	CW_KERNEL_ABI,		/* syscall_rules under CW_NR_FOREIGN_ABI */
+	CW_KERNEL_ABI,		/* syscall_rules under CW_NR_ABI_* */
+	CW_KERNEL_EXEC_HOW,	/* syscall_rules under CW_NR_EXEC_* */
 	CW_KERNEL_TARGETS
 };
 
