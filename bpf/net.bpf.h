@@ -19,6 +19,15 @@
 #define CW_AF_NETLINK	16
 #define CW_AF_PACKET	17
 #define CW_AF_VSOCK	40
+#define CW_IPPROTO_ICMP		1
+#define CW_IPPROTO_ICMPV6	58
+
+/* An ICMP datagram socket: the unprivileged "ping" socket, echo requests as a channel. */
+static __always_inline bool is_ping_socket(__u32 family, __u32 protocol)
+{
+	return (family == CW_AF_INET && protocol == CW_IPPROTO_ICMP) ||
+	       (family == CW_AF_INET6 && protocol == CW_IPPROTO_ICMPV6);
+}
 #define CW_SOCK_RAW	3
 
 struct {
@@ -231,9 +240,11 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	if (nr == CW_NR_socket) {
 		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
+		__u32 protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
 
-		/* Raw, packet and vsock sockets: forged packets, frames, the hypervisor. */
-		if (type != CW_SOCK_RAW && family != CW_AF_PACKET && family != CW_AF_VSOCK)
+		/* Raw, packet, vsock and ping sockets: forged packets, frames, the hypervisor, ICMP. */
+		if (type != CW_SOCK_RAW && family != CW_AF_PACKET && family != CW_AF_VSOCK &&
+		    !is_ping_socket(family, protocol))
 			return 0;
 		struct cw_verdict *rule;
 
@@ -246,7 +257,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 			enforce(rule, cell);
 			mark(&e->hdr, rule);
 		}
-		e->protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		e->protocol = protocol;
 		goto emit;
 	}
 	if (nr == CW_NR_connect) {

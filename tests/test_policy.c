@@ -918,3 +918,68 @@ TEST(policy_foreign_abi_syscall_ends_the_run)
 	json_decref(log);
 	json_decref(result);
 }
+
+/*
+ * The unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP): refused or not
+ * by ping_group_range, asking for one ends the run.
+ */
+TEST(policy_icmp_socket_ends_the_run)
+{
+	static const char *const payloads[] = {
+		"import socket\n"
+		"try:\n"
+		"    socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)\n"
+		"except OSError:\n"
+		"    pass\n"
+		"print('AFTER')\n",
+		"import socket\n"
+		"try:\n"
+		"    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_ICMPV6)\n"
+		"except OSError:\n"
+		"    pass\n"
+		"print('AFTER')\n",
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		unlink(test_path(1, "log.json"));	/* cellrun appends */
+		result = run_default((char *[]){ PYTHON, "-c", (char *)payloads[i], NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+		ASSERT_STREQ(res.out, "", "before it went on");
+		ASSERT_STREQ(jstr(result, "rule"), "icmp-socket", "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, "icmp-socket");
+		if (ASSERT_OK_PTR(ev, "alert")) {
+			ASSERT_STREQ(jstr(ev, "event.action"), "socket", "a socket() event");
+			ASSERT_EQ(jint(ev, "cellwatch.net.protocol"), i ? 58 : 1, "its protocol");
+		}
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
+/* A name lookup in a cell with no network is an attempt to reach out: alerted, not ended. */
+TEST(policy_name_lookup_alerted)
+{
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import socket\n"
+		"try:\n"
+		"    socket.getaddrinfo('example.com', 443)\n"
+		"except OSError as e:\n"
+		"    print('lookup failed')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the run went on");
+	ASSERT_STREQ(res.out, "lookup failed\n", "no name resolves in a cell");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_OK_PTR(alert_of(log, "name-lookup"), "alert");
+	json_decref(log);
+	json_decref(result);
+}

@@ -204,6 +204,12 @@ const struct cw_name cw_socket_type_names[] = {
 	{ SOCK_SEQPACKET, "seqpacket" }, {},
 };
 
+/* IPPROTO_* of the inet families. */
+const struct cw_name cw_ip_protocol_names[] = {
+	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 58, "icmpv6" }, { 132, "sctp" },
+	{ 136, "udplite" }, {},
+};
+
 const struct cw_name cw_net_op_names[] = {
 	{ CW_NET_CONNECT, "connect" }, { CW_NET_SENDTO, "sendto" },
 	{ CW_NET_SENDMSG, "sendmsg" }, { CW_NET_SOCKET, "socket" }, {},

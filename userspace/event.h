@@ -75,6 +75,7 @@ struct cw_name {
 
 extern const struct cw_name cw_net_family_names[];	/* AF_* */
 extern const struct cw_name cw_socket_type_names[];	/* SOCK_* */
+extern const struct cw_name cw_ip_protocol_names[];	/* IPPROTO_* (inet families) */
 extern const struct cw_name cw_net_op_names[];		/* enum cw_net_op */
 extern const struct cw_name cw_open_flag_names[];	/* bits of cw_open_access() */
 extern const struct cw_name cw_exec_how_names[];	/* bits of cw_exec_how() */

@@ -137,6 +137,9 @@ static bool net_matches(const struct cw_match *m, const struct cw_event *ev)
 		return false;
 	if (m->op.n && !any_equal(&m->op, cw_name_of(cw_net_op_names, n->op)))
 		return false;
+	if (m->protocol.n && !((n->family == AF_INET || n->family == AF_INET6) &&
+			       any_equal(&m->protocol, cw_name_of(cw_ip_protocol_names, n->protocol))))
+		return false;
 	if (m->socket_type.n &&
 	    !any_equal(&m->socket_type, cw_name_of(cw_socket_type_names, n->sock_type)))
 		return false;

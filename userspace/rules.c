@@ -368,7 +368,7 @@ enum cond_kind { STRINGS, UIDS, CIDRS, PORTS, NOT };
 
 enum cond_id {
 	C_BINARY, C_PATH, C_PATH_PREFIX, C_BASENAME, C_GLOB, C_ARGV_CONTAINS, C_PARENT, C_ANCESTOR,
-	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_SYSCALL, C_ABI, C_OUTCOME, C_ERROR,
+	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_PROTOCOL, C_SYSCALL, C_ABI, C_OUTCOME, C_ERROR,
 	C_UID, C_CIDR, C_PORT, C_NOT, C_COUNT
 };
 
@@ -428,6 +428,7 @@ static const struct condition {
 	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0),
 	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL,
 	  KT(CW_KERNEL_SOCKET), 0),
+	S(C_PROTOCOL, protocol, EV(CW_EVENT_NET), cw_ip_protocol_names, NULL, 0, 0),
 	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0),
 	/* Only the seccomp filter's kills carry an ABI: every value means "foreign". */
 	S(C_ABI, abi, EV(CW_EVENT_SYSCALL), cw_abi_names, NULL, KT(CW_KERNEL_ABI), 0),

@@ -61,6 +61,7 @@ struct cw_match {
 	struct cw_strlist family;	/* network: ipv4, ipv6, unix, netlink, packet */
 	struct cw_strlist op;		/* network: connect, sendto, sendmsg, socket */
 	struct cw_strlist socket_type;	/* network: stream, dgram, raw, ... */
+	struct cw_strlist protocol;	/* network, inet families: tcp, udp, icmp, icmpv6, ... */
 	struct cw_strlist syscall;	/* syscall: names */
 	struct cw_strlist abi;		/* syscall: a foreign ABI, i386, x32, arm (any) */
 	struct cw_strlist outcome;	/* success, failure */
