@@ -441,15 +441,18 @@ static int watch_cell(void *ctx)
 
 /*
  * The cell's /tmp, set up by now, held so that the run's end can tell
- * whether it was filled (the mount goes with the cell's namespace).
+ * whether it was filled (the mount goes with the cell's namespace).  Not
+ * worth refusing the run for: without it, a full /tmp goes unreported.
  */
-static int open_cell_tmp(struct run *r)
+static void open_cell_tmp(struct run *r)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/root/tmp", r->sp.pid);
 	r->tmp_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return r->tmp_fd < 0 ? -errno : 0;
+	if (r->tmp_fd < 0)
+		fprintf(stderr, "cellrun: open the cell's /tmp: %m: a full /tmp will not be "
+			"reported\n");
 }
 
 static int ready(void *ctx)
@@ -457,8 +460,7 @@ static int ready(void *ctx)
 	struct run *r = ctx;
 	int ret = watch_cell(r);
 
-	if (!ret)
-		ret = open_cell_tmp(r);
+	open_cell_tmp(r);
 	if (!ret && r->sp.egress_fd >= 0)
 		ret = start_proxy(r);
 	return ret;
