@@ -19,6 +19,7 @@
 #define CW_AF_NETLINK	16
 #define CW_AF_PACKET	17
 #define CW_AF_VSOCK	40
+#define CW_SOCK_RAW	3
 #define CW_IPPROTO_ICMP		1
 #define CW_IPPROTO_ICMPV6	58
 
@@ -28,7 +29,6 @@ static __always_inline bool is_ping_socket(__u32 family, __u32 protocol)
 	return (family == CW_AF_INET && protocol == CW_IPPROTO_ICMP) ||
 	       (family == CW_AF_INET6 && protocol == CW_IPPROTO_ICMPV6);
 }
-#define CW_SOCK_RAW	3
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

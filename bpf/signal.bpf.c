@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Signals that leave a cell, and the SIGSYS of the seccomp filter.
+ * Signals that leave a cell, and those that kill a foreign-ABI call.
  * signal_generate names the target task itself, so the check needs no pid
  * arithmetic across pid namespaces.
  */
@@ -60,7 +60,7 @@ static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, i
 {
 	struct cw_syscall_key key = { .policy = c->policy, .nr = abi_key(arch, nr) };
 	struct cw_syscall_event e = {};
-	struct cw_verdict *rule = NULL;
+	struct cw_verdict *rule;
 
 	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
 	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
@@ -68,8 +68,7 @@ static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, i
 	e.nr = nr;
 	e.arch = arch;
 	e.ret = sig;
-	if (key.nr)
-		rule = bpf_map_lookup_elem(&syscall_rules, &key);
+	rule = bpf_map_lookup_elem(&syscall_rules, &key);
 	if (rule) {
 		enforce(rule, cell);
 		mark(&e.hdr, rule);
@@ -77,7 +76,7 @@ static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, i
 	submit_critical(&e, sizeof(e));
 }
 
-/* A kernel SIGSYS or SIGSEGV for a foreign-ABI call: its number and ABI. */
+/* A kernel SIGSYS or SIGSEGV for a foreign-ABI call: its number and ABI (abi_key() not 0). */
 static __always_inline bool foreign_call(int sig, struct kernel_siginfo *info,
 					 struct task_struct *task, __u32 *nr, __u32 *arch)
 {

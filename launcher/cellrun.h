@@ -230,7 +230,6 @@ int egress_recv_fd(int sock);
 pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int daemon_fd,
 		   __u64 cell_id, int *stop_fd);
 
-/* How a run ended, for --result (result.c). */
 /* bounds.c: the limits a run reached, each an alert once the run is over. */
 #define BOUND_RULE	"resource-limit"
 #define BOUND_ACTION	"limit-reached"
@@ -257,6 +256,7 @@ int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const str
 /* @b as an ECS alert of cell @cell_id; NULL on allocation failure. */
 json_t *bound_to_ecs(const struct bound *b, __u64 cell_id);
 
+/* How a run ended, for --result (result.c). */
 struct run_report {
 	const char *reason;		/* exited, killed_by_rule, events_lost, timeout, oom,
 					 * launcher_error */
