@@ -208,13 +208,15 @@ struct cw_proc_event {
  * A watched syscall returned: the ways out of a cell (ptrace, mount,
  * namespaces, bpf, modules, id changes, capset, memfd_create, signals,
  * chroot, pivot_root, keyrings, personality, ...).  Emitted at exit, so
- * calls a seccomp filter refused are reported too, with their -EPERM.
+ * calls a seccomp filter refused are reported too, with their -EPERM; a
+ * call that killed its caller at entry (CW_F_CALLER_KILLED) comes from
+ * signal_generate instead.
  */
 struct cw_syscall_event {
 	struct cw_event_hdr hdr;
 	__u32 nr;		/* syscall number, of @arch's table */
-	__u32 arch;		/* AUDIT_ARCH_* of a foreign-ABI call (i386 on x86-64),
-				 * 0: the native ABI */
+	__u32 arch;		/* AUDIT_ARCH_* of a call that killed its caller
+				 * (CW_F_CALLER_KILLED), else 0: the native ABI */
 	__s64 ret;		/* return value, -errno on failure */
 	__u64 args[6];		/* raw arguments (pointers are the caller's) */
 	__u64 clone_flags;	/* clone/clone3/unshare: the flags asked for */

@@ -14,6 +14,8 @@
 #include "cellwatch.h"
 
 #define SIGKILL 9
+#define CW_SIGSEGV	11
+#define CW_SIGSYS	31
 
 /* File types of i_mode (vmlinux.h has no macros). */
 #define CW_S_IFMT	0170000

@@ -20,6 +20,8 @@
 #define CW_AF_PACKET	17
 #define CW_AF_VSOCK	40
 #define CW_SOCK_RAW	3
+#define CW_ECONNREFUSED	111
+#define CW_EINPROGRESS	115
 #define CW_IPPROTO_ICMP		1
 #define CW_IPPROTO_ICMPV6	58
 
@@ -147,6 +149,18 @@ static __always_inline bool take_stash(struct cw_net_event *e)
 	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
 	bpf_map_delete_elem(&pending_dest, &key);
 	return true;
+}
+
+/*
+ * A non-blocking connect returns EINPROGRESS before the peer answers; on
+ * loopback the reset that refuses it is taken in the same call, as the
+ * socket lock is released, so at the exit the socket knows already.
+ */
+static __always_inline long connect_result(struct sock *sk, long ret)
+{
+	if (ret == -CW_EINPROGRESS && sk && BPF_CORE_READ(sk, sk_err) == CW_ECONNREFUSED)
+		return -CW_ECONNREFUSED;
+	return ret;
 }
 
 /* The peer of a connected inet socket. */
@@ -278,6 +292,8 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	if (!uaddr && e->op != CW_NET_CONNECT)
 		return 0;
 	sk = fd_sock(fd_file(PT_REGS_PARM1_CORE_SYSCALL(regs)));
+	if (e->op == CW_NET_CONNECT)
+		ret = connect_result(sk, ret);
 	if (sk) {
 		e->sock_type = BPF_CORE_READ(sk, sk_type);
 		if (!stashed) {

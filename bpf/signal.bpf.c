@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Signals that leave a cell, and those that kill a foreign-ABI call.
+ * Signals that leave a cell, and those that kill a call at its entry.
  * signal_generate names the target task itself, so the check needs no pid
  * arithmetic across pid namespaces.
  */
@@ -30,13 +30,11 @@ static bool sent_by_syscall(void)
 	return false;
 }
 
-#define CW_SIGSEGV	11
-#define CW_SIGSYS	31
 #define CW_SYS_SECCOMP	1	/* si_code of the filter's SIGSYS */
 #define CW_SI_KERNEL	0x80
 
-/* The syscall_rules key of a foreign ABI's call, 0 for the native one. */
-static __always_inline __u32 abi_key(__u32 arch, __u32 nr)
+/* The syscall_rules key of a call of @arch: its number, or one key per foreign ABI. */
+static __always_inline __u32 call_key(__u32 arch, __u32 nr)
 {
 	if (arch == CW_AUDIT_ARCH_I386)
 		return CW_NR_ABI_I386;
@@ -44,21 +42,22 @@ static __always_inline __u32 abi_key(__u32 arch, __u32 nr)
 		return CW_NR_ABI_X32;
 	if (arch == CW_AUDIT_ARCH_ARM)
 		return CW_NR_ABI_ARM;
-	return 0;
+	return nr;
 }
 
 /*
- * A foreign-ABI call (an i386 call from an x86-64 process, x32) killed its
- * caller: the seccomp filter kills every one (SIGSYS), and a kernel built
- * without the ABI faults it (SIGSEGV).  Either stops the call before the
- * syscall tracepoints, and no rule by name was written for its numbers:
- * reported here, judged by the "abi" rules.  The caller is dying already;
- * the rest of the cell goes by the rule's action.
+ * A call that killed its caller before the syscall tracepoints could see
+ * it refused: the seccomp filter kills every foreign-ABI call (an i386 call
+ * from an x86-64 process, x32) and the native calls only an attack on the
+ * kernel makes (SIGSYS); a kernel built without the i386 ABI faults it
+ * (SIGSEGV).  No rule by name was written for a foreign ABI's numbers:
+ * those are judged by the "abi" rules, native ones by their name.  The
+ * caller is dying already; the rest of the cell goes by the rule's action.
  */
-static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, int sig,
-						__u32 nr, __u32 arch)
+static __always_inline void call_killed(struct cw_cell *c, __u64 cell, int sig, __u32 nr,
+					__u32 arch)
 {
-	struct cw_syscall_key key = { .policy = c->policy, .nr = abi_key(arch, nr) };
+	struct cw_syscall_key key = { .policy = c->policy, .nr = call_key(arch, nr) };
 	struct cw_syscall_event e = {};
 	struct cw_verdict *rule;
 
@@ -76,8 +75,8 @@ static __always_inline void foreign_call_killed(struct cw_cell *c, __u64 cell, i
 	submit_critical(&e, sizeof(e));
 }
 
-/* A kernel SIGSYS or SIGSEGV for a foreign-ABI call: its number and ABI (abi_key() not 0). */
-static __always_inline bool foreign_call(int sig, struct kernel_siginfo *info,
+/* A kernel SIGSYS or SIGSEGV that kills a call: its number and ABI. */
+static __always_inline bool killing_call(int sig, struct kernel_siginfo *info,
 					 struct task_struct *task, __u32 *nr, __u32 *arch)
 {
 	/* SEND_SIG_PRIV and friends are small constants, not a siginfo. */
@@ -86,7 +85,7 @@ static __always_inline bool foreign_call(int sig, struct kernel_siginfo *info,
 	if (sig == CW_SIGSYS && BPF_CORE_READ(info, si_code) == CW_SYS_SECCOMP) {
 		*nr = BPF_CORE_READ(info, _sifields._sigsys._syscall);
 		*arch = BPF_CORE_READ(info, _sifields._sigsys._arch);
-		return abi_key(*arch, *nr);
+		return true;
 	}
 #ifdef CW_HAS_INT80
 	if (sig == CW_SIGSEGV && BPF_CORE_READ(info, si_code) == CW_SI_KERNEL &&
@@ -121,8 +120,8 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 		return 0;
 	reap_doomed(cell);
 	key.policy = c->policy;
-	if (foreign_call(sig, info, task, &nr, &arch)) {
-		foreign_call_killed(c, cell, sig, nr, arch);
+	if (killing_call(sig, info, task, &nr, &arch)) {
+		call_killed(c, cell, sig, nr, arch);
 		return 0;
 	}
 	if (!sent_by_syscall())

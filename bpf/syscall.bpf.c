@@ -53,6 +53,18 @@ static __always_inline bool makes_device(long nr, struct pt_regs *regs)
 	return (mode & CW_S_IFMT) == CW_S_IFCHR || (mode & CW_S_IFMT) == CW_S_IFBLK;
 }
 
+/*
+ * The seccomp filter killed the call at its entry: the exit still passes
+ * the tracepoint, with the call rolled back, while the SIGSYS waits to be
+ * delivered.  signal_generate reported it already (signal.bpf.c).
+ */
+static __always_inline bool killed_at_entry(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1UL << (CW_SIGSYS - 1));
+}
+
 static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __u8 how)
 {
 	struct cw_syscall_key key = { .nr = nr };
@@ -65,6 +77,8 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 	if (!c)
 		return 0;
 	reap_doomed(cell);
+	if (killed_at_entry())
+		return 0;
 	key.policy = c->policy;
 	if (how == CW_WATCH_KILL) {
 		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);	/* pid_t: the low 32 bits */
@@ -72,6 +86,12 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 		/* Signals within the cell are its own business; these are probes. */
 		if (target > 0 && (ret == 0 || ret == -3 /* ESRCH */))
 			return 0;
+		/*
+		 * kill(-1): every process the caller may signal, which outside
+		 * a pid namespace is the host's; the "signal" rules decide.
+		 */
+		if (nr == CW_NR_kill && target == -1)
+			key.nr = CW_NR_SIGNAL_OUT;
 	} else if (how == CW_WATCH_MKNOD) {
 		/* FIFOs and sockets are ordinary files. */
 		if (!makes_device(nr, regs))

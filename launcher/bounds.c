@@ -8,8 +8,10 @@
  * "resource-limit", action alert), so a tenant exhausting its cell is seen,
  * not only contained.
  *
- * CPU throttling is not a bound reached: a quota throttles every parallel
- * job, benign or not, and the timeout ends one that runs on.
+ * A CPU quota throttles every parallel job now and then, benign or not:
+ * only a run held back for at least half of its time, over a second or
+ * more, counts as one that ran into it (a spin on every CPU the cell can
+ * see); the timeout ends one that runs on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include "cellrun.h"
 #include "monitor.h"
 #include "output.h"
+
+#define CPU_BOUND_MIN_MS	1000
 
 static struct bound *add(struct bound *b, int *n, const char *name, const char *layer,
 			 const char *category)
@@ -48,7 +52,7 @@ static bool tmpfs_full(int fd, const char *path, unsigned long long *size)
 int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const struct run_ends *e,
 		   struct bound *out)
 {
-	unsigned long long size;
+	unsigned long long size, throttled_ms;
 	long long count;
 	struct bound *b;
 	int n = 0;
@@ -65,6 +69,14 @@ int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const str
 		snprintf(b->detail, sizeof(b->detail),
 			 "%lld processes killed by the OOM killer at the cell's %llu bytes", count,
 			 (unsigned long long)o->memory_bytes);
+	}
+	throttled_ms = limits_cpu_throttled_usec(c) / 1000;
+	if (e->wall_ms >= CPU_BOUND_MIN_MS && throttled_ms * 2 >= e->wall_ms) {
+		b = add(out, &n, "cpu", "cgroup", "process");
+		snprintf(b->detail, sizeof(b->detail),
+			 "held back by the cell's %u.%03u CPU quota for %llu ms of a %llu ms run",
+			 o->cpu_millis / 1000, o->cpu_millis % 1000, throttled_ms,
+			 (unsigned long long)e->wall_ms);
 	}
 	if (e->timed_out) {
 		b = add(out, &n, "timeout", "timeout", "process");

@@ -46,6 +46,7 @@ enum {
 #define MAX_LABELS	32
 #define MAX_ALLOW	32
 #define EGRESS_PORT	3128	/* the proxy's port on the cell's loopback */
+#define CELL_RESOLVER	"192.0.2.53"	/* the cell's resolv.conf: TEST-NET-1, routed nowhere */
 #define MAX_SHELLS	64	/* shell names masked in the cell */
 
 struct cellrun_opts {
@@ -159,6 +160,8 @@ long long limits_pids_refused(const struct cell *c);
 /* Peak memory in bytes, CPU time in microseconds; 0 when unknown. */
 __u64 limits_peak_memory(const struct cell *c);
 __u64 limits_cpu_usec(const struct cell *c);
+/* How long the CPU quota held the cell's tasks back, summed over CPUs, in microseconds. */
+__u64 limits_cpu_throttled_usec(const struct cell *c);
 /* Remove the v1 directories (the names stay, for the report). */
 int limits_remove(const struct cell *c);
 
@@ -233,7 +236,7 @@ pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int 
 /* bounds.c: the limits a run reached, each an alert once the run is over. */
 #define BOUND_RULE	"resource-limit"
 #define BOUND_ACTION	"limit-reached"
-#define MAX_BOUNDS	6
+#define MAX_BOUNDS	7
 
 struct bound {
 	const char *name;	/* pids, memory, timeout, tmp, output, output-cap */
@@ -244,6 +247,7 @@ struct bound {
 
 /* What the run's end showed cellrun, beside the cgroup's counters. */
 struct run_ends {
+	__u64 wall_ms;
 	bool timed_out;
 	bool out_truncated, err_truncated;
 	int tmp_fd;		/* the cell's /tmp (O_PATH), or -1 */

@@ -260,6 +260,17 @@ __u64 limits_cpu_usec(const struct cell *c)
 	return usec > 0 ? usec : 0;
 }
 
+__u64 limits_cpu_throttled_usec(const struct cell *c)
+{
+	long long v = -1;
+
+	if (c->v2_cpu)
+		v = read_key(c->path, "cpu.stat", "throttled_usec");
+	else if (c->v1_cpu[0] && (v = read_key(c->v1_cpu, "cpu.stat", "throttled_time")) > 0)
+		v /= 1000;	/* v1 counts nanoseconds */
+	return v > 0 ? v : 0;
+}
+
 int limits_remove(const struct cell *c)
 {
 	const char *dirs[] = { c->v1_memory, c->v1_pids, c->v1_cpu };

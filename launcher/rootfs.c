@@ -172,7 +172,12 @@ static int setup_sys_dirs(struct ctx *c)
 	return 0;
 }
 
-/* A minimal /etc: who exists in the cell, its name, and the loader's cache. */
+/*
+ * A minimal /etc: who exists in the cell, its name, and the loader's cache.
+ * The resolver is an address no route reaches (TEST-NET-1): a name lookup
+ * becomes a query the kernel refuses at once, an attempt the monitor sees,
+ * instead of a lookup the C library gives up on without a syscall.
+ */
 static int setup_etc(struct ctx *c)
 {
 	static const struct { const char *name, *text; } files[] = {
@@ -181,8 +186,8 @@ static int setup_etc(struct ctx *c)
 		{ "group", "root:x:0:\nnogroup:x:65534:\n" },
 		{ "hostname", "cell\n" },
 		{ "hosts", "127.0.0.1\tlocalhost cell\n::1\tlocalhost ip6-localhost\n" },
-		{ "nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n" },
-		{ "resolv.conf", "" },
+		{ "nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n" },
+		{ "resolv.conf", "nameserver " CELL_RESOLVER "\noptions attempts:1 timeout:1\n" },
 	};
 	char host[128], dst[128];
 	int ret;

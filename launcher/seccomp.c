@@ -4,7 +4,8 @@
  * every way out of the cell's namespaces, every kernel interface an escape
  * goes through (bpf, perf, modules, keyrings, io_uring, userfaultfd) and
  * TIOCSTI.  Denied calls fail with EPERM, so programs see an ordinary error;
- * syscalls of a foreign ABI (i386 through int 0x80, x32) kill the process.
+ * calls that only an attack on the kernel makes and syscalls of a foreign
+ * ABI (i386 through int 0x80, x32) kill the process.
  */
 #include <errno.h>
 #include <sched.h>
@@ -29,8 +30,7 @@
 static const char *const denied[] = {
 	/* Docker's default profile */
 	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-	"delete_module", "finit_module", "get_kernel_syms", "get_mempolicy", "init_module",
-	"ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+	"get_kernel_syms", "get_mempolicy", "ioperm", "iopl", "kcmp", "keyctl", "lookup_dcookie",
 	"mbind", "mount", "move_pages", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
 	"perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace",
 	"query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "set_mempolicy",
@@ -42,6 +42,16 @@ static const char *const denied[] = {
 	/* kernel state and other processes */
 	"syslog", "vhangup", "pidfd_getfd", "fanotify_init", "io_uring_setup",
 	"io_uring_enter", "io_uring_register", "memfd_secret", "lsm_set_self_attr",
+};
+
+/*
+ * Loading or unloading a module, booting another kernel: no program probes
+ * for these, only an attack on the kernel calls them.  The caller dies with
+ * SIGSYS at the call, which the monitor sees in signal_generate, also on a
+ * kernel built without modules or kexec, which has no tracepoint for them.
+ */
+static const char *const killed[] = {
+	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
 };
 
 static const unsigned long ns_flags[] = {
@@ -56,19 +66,28 @@ static const unsigned long ns_flags[] = {
 #define PERSONALITY_OK_BITS	0x20008UL
 #define PERSONALITY_QUERY_BIT	0x80000000UL
 
-static int deny_names(scmp_filter_ctx ctx)
+static int refuse_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
+			uint32_t action)
 {
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
 		int ret;
 
 		if (nr == __NR_SCMP_ERROR)
 			continue;	/* unknown to this libseccomp or arch */
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		ret = seccomp_rule_add(ctx, action, nr, 0);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+static int deny_names(scmp_filter_ctx ctx)
+{
+	return refuse_names(ctx, denied, sizeof(denied) / sizeof(denied[0]),
+			    SCMP_ACT_ERRNO(EPERM)) ?:
+	       refuse_names(ctx, killed, sizeof(killed) / sizeof(killed[0]),
+			    SCMP_ACT_KILL_PROCESS);
 }
 
 static int deny_namespaces(scmp_filter_ctx ctx)

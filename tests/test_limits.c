@@ -148,6 +148,27 @@ TEST(limits_filled_mounts_alerted)
 	assert_bound_alert(test_path(1, "log.json"), "output", "mount");
 }
 
+/* Two processes spinning in a one-CPU cell: held back by the quota most of the run. */
+TEST(limits_cpu_hog_alerted)
+{
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--cpus", "1", NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os, time\n"
+				"child = os.fork()\n"
+				"end = time.time() + 1.5\n"
+				"while time.time() < end:\n"
+				"    pass\n"
+				"if child == 0:\n"
+				"    os._exit(0)\n"
+				"os.wait()\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	assert_bound_alert(test_path(1, "log.json"), "cpu", "cgroup");
+}
+
 /* A run within every bound raises none. */
 TEST(limits_within_bounds_no_alert)
 {
@@ -160,7 +181,10 @@ TEST(limits_within_bounds_no_alert)
 	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--tmp-size", "2M", "--output",
 						       (char *)out, "--output-size", "2M", NULL },
 			       (char *[]){ PYTHON, "-c",
-				"import os\n"
+				"import os, time\n"
+				"end = time.time() + 1.5\n"	/* one CPU, busy: never throttled */
+				"while time.time() < end:\n"
+				"    pass\n"
 				"open('/tmp/a', 'wb').write(b'x' * (1 << 20))\n"
 				"open('/output/a', 'wb').write(b'x' * (1 << 20))\n"
 				"for _ in range(8):\n"

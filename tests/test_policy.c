@@ -920,6 +920,132 @@ TEST(policy_foreign_abi_syscall_ends_the_run)
 }
 
 /*
+ * Loading a kernel module: the filter kills the caller at the call (SIGSYS),
+ * so it is seen also on a kernel built without modules, which has no
+ * tracepoint for the syscall, and seen once where it has one.
+ */
+TEST(policy_module_load_dies_at_the_call)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import ctypes, os\n"
+		"open('/tmp/evil.ko', 'wb').write(b'\\x7fELF' + bytes(60))\n"
+		"fd = os.open('/tmp/evil.ko', os.O_RDONLY)\n"
+		"if os.fork() == 0:\n"
+		"    ctypes.CDLL(None).syscall(313, fd, b'', 0)\n"	/* finit_module */
+		"    print('LOADED', flush=True)\n"
+		"    os._exit(0)\n"
+		"os.wait()\n"
+		"print('AFTER')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_STREQ(res.out, "", "neither the caller nor its parent went on");
+	ASSERT_STREQ(jstr(result, "rule"), "escape-syscall", "result: rule");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "escape-syscall");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "event.action"), "finit_module", "the call");
+		ASSERT_STREQ(jstr(ev, "cellwatch.syscall.killed_by"), "seccomp", "killed by");
+		ASSERT_STREQ(jstr(ev, "cellwatch.syscall.signal"), "SYS", "with");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+	}
+	ASSERT_EQ(count_events(log, "event.action", "finit_module"), 1, "one event for one call");
+	json_decref(log);
+	json_decref(result);
+}
+
+/* kill(-1): every process the caller may signal; a probe with signal 0 is enough. */
+TEST(policy_signal_to_everything_ends_the_run)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import os\n"
+		"try:\n"
+		"    os.kill(-1, 0)\n"
+		"except OSError:\n"
+		"    pass\n"
+		"print('AFTER')\n", NULL }, &res);
+	ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+	ASSERT_STREQ(res.out, "", "the caller went no further");
+	ASSERT_STREQ(jstr(result, "rule"), "signal-outside-cell", "result: rule");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "signal-outside-cell");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "event.action"), "kill", "the call");
+		ASSERT_STREQ(json_string_value(json_array_get(jget(ev, "cellwatch.syscall.args"), 0)),
+			     "0xffffffff", "pid -1");
+		ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "decided in the kernel");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
+ * A non-blocking connect returns EINPROGRESS; on loopback the refusal is
+ * already known at the call's exit, and is the event's result.
+ */
+TEST(policy_nonblocking_refused_connect_alerted)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import errno, socket\n"
+		"s = socket.socket()\n"
+		"s.setblocking(False)\n"
+		"print(errno.errorcode[s.connect_ex(('127.0.0.1', 9))])\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "alert only");
+	ASSERT_STREQ(res.out, "EINPROGRESS\n", "the call said nothing yet");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "local-service-probe");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_STREQ(jstr(ev, "error.code"), "ECONNREFUSED", "the refusal");
+		ASSERT_EQ(jint(ev, "destination.port"), 9, "the port");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
+ * A name lookup: the cell's resolver is an address nothing routes to, so
+ * the C library's query is refused at once by the egress rule, and seen.
+ */
+TEST(policy_name_lookup_refused_and_alerted)
+{
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import socket\n"
+		"try:\n"
+		"    socket.getaddrinfo('example.com', 443)\n"
+		"except socket.gaierror as e:\n"
+		"    print('gaierror', e.errno == socket.EAI_AGAIN)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "deny only");
+	ASSERT_STREQ(res.out, "gaierror True\n", "the lookup failed, as a resolver failure");
+	ASSERT_TRUE(jint(result, "wall_ms") < 3000, "at once, no resolver timeout");
+	log = read_log(test_path(1, "log.json"));
+	ev = alert_of(log, "egress");
+	if (ASSERT_OK_PTR(ev, "alert")) {
+		ASSERT_EQ(jint(ev, "destination.port"), 53, "a DNS query");
+		ASSERT_STREQ(jstr(ev, "error.code"), "EPERM", "refused by the cgroup hook");
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
  * The unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP): refused or not
  * by ping_group_range, asking for one ends the run, a moment after the call
  * (socket_rules key by family and type only: the protocol is judged in

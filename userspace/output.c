@@ -663,8 +663,11 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 	const struct cw_rule *r = ev->rule;
 	const char *what = cw_event_path(ev);
 	char ip[INET6_ADDRSTRLEN + 8] = "";
+	char *syscall = NULL;
 	size_t n;
 
+	if (ev->hdr.type == CW_EVENT_SYSCALL)
+		what = syscall = cw_syscall_name(ev);
 	if (ev->hdr.type == CW_EVENT_NET) {
 		char addr[INET6_ADDRSTRLEN] = "?";
 
@@ -677,6 +680,7 @@ void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 		     what ? what : "-", ev->hdr.pid, ev->hdr.comm,
 		     (unsigned long long)ev->hdr.cell_id, cw_action_name(ev->hdr.action),
 		     ev->layer ? ev->layer : "kernel");
+	free(syscall);
 	/* A sequence is its signals, not the one event that completed it. */
 	if (ev->correlation && n < len)
 		n += snprintf(buf + n, len - n, " group=%s signals=", ev->correlation->group);
