@@ -141,12 +141,12 @@ static __always_inline bool inet_dest(struct sockaddr *addr, struct cw_dest *d)
 	return false;
 }
 
-static __always_inline int net_verdict(struct sockaddr *addr)
+static __always_inline int net_verdict(struct socket *sock, struct sockaddr *addr)
 {
+	__u64 cell, key = bpf_get_current_pid_tgid();
 	struct cw_dest d = {};
 	struct cw_net_rule *r;
 	struct cw_cell *c;
-	__u64 cell;
 	int refuse;
 
 	c = lsm_cell(&cell, &refuse);
@@ -154,6 +154,13 @@ static __always_inline int net_verdict(struct sockaddr *addr)
 		return refuse;
 	if (!addr || !inet_dest(addr, &d))
 		return 0;
+	/*
+	 * A refusal here stops the call before the cgroup hook, which would
+	 * stash the destination for the exit's event: stash it here, without
+	 * a verdict (lsm_verdicts carries that).
+	 */
+	d.protocol = BPF_CORE_READ(sock, sk, sk_protocol);
+	bpf_map_update_elem(&pending_dest, &key, &d, BPF_ANY);
 	r = match_net(c->policy, &d);
 	return r ? lsm_verdict(&r->v, cell) : 0;
 }
@@ -161,13 +168,13 @@ static __always_inline int net_verdict(struct sockaddr *addr)
 SEC("lsm/socket_connect")
 int BPF_PROG(cw_lsm_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	return ret ?: net_verdict(address);
+	return ret ?: net_verdict(sock, address);
 }
 
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(cw_lsm_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
-	return ret ?: net_verdict((struct sockaddr *)BPF_CORE_READ(msg, msg_name));
+	return ret ?: net_verdict(sock, (struct sockaddr *)BPF_CORE_READ(msg, msg_name));
 }
 
 SEC("lsm/socket_create")

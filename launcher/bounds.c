@@ -9,9 +9,10 @@
  * not only contained.
  *
  * A CPU quota throttles every parallel job now and then, benign or not:
- * only a run held back for at least half of its time, over a second or
- * more, counts as one that ran into it (a spin on every CPU the cell can
- * see); the timeout ends one that runs on.
+ * only a cell held back for a second or more, and for at least half as
+ * long as it ran on a CPU, counts as one that ran into it (it asked for
+ * well over its CPUs: a spin on every CPU it can see); the timeout ends
+ * one that runs on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static bool tmpfs_full(int fd, const char *path, unsigned long long *size)
 int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const struct run_ends *e,
 		   struct bound *out)
 {
-	unsigned long long size, throttled_ms;
+	unsigned long long size, throttled_ms, cpu_ms;
 	long long count;
 	struct bound *b;
 	int n = 0;
@@ -71,12 +72,13 @@ int bounds_reached(const struct cell *c, const struct cellrun_opts *o, const str
 			 (unsigned long long)o->memory_bytes);
 	}
 	throttled_ms = limits_cpu_throttled_usec(c) / 1000;
-	if (e->wall_ms >= CPU_BOUND_MIN_MS && throttled_ms * 2 >= e->wall_ms) {
+	cpu_ms = limits_cpu_usec(c) / 1000;
+	if (throttled_ms >= CPU_BOUND_MIN_MS && throttled_ms * 2 >= cpu_ms) {
 		b = add(out, &n, "cpu", "cgroup", "process");
 		snprintf(b->detail, sizeof(b->detail),
-			 "held back by the cell's %u.%03u CPU quota for %llu ms of a %llu ms run",
-			 o->cpu_millis / 1000, o->cpu_millis % 1000, throttled_ms,
-			 (unsigned long long)e->wall_ms);
+			 "held back by the cell's %u.%03u CPU quota for %llu ms (summed over CPUs) "
+			 "while it ran %llu ms", o->cpu_millis / 1000, o->cpu_millis % 1000,
+			 throttled_ms, cpu_ms);
 	}
 	if (e->timed_out) {
 		b = add(out, &n, "timeout", "timeout", "process");

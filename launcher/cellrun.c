@@ -789,7 +789,7 @@ int main(int argc, char **argv)
 		report_loss(&r);
 	}
 	r.nbounds = bounds_reached(&r.cell, &r.opts, &(struct run_ends){
-		.wall_ms = (mono_ns() - r.start_ns) / 1000000, .timed_out = r.timed_out, .out_truncated = r.out.truncated,
+		.timed_out = r.timed_out, .out_truncated = r.out.truncated,
 		.err_truncated = r.err.truncated, .tmp_fd = r.tmp_fd,
 		.output_tmpfs = r.output_fd >= 0 ? r.opts.output : NULL,
 	}, r.bounds);

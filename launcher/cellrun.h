@@ -247,7 +247,6 @@ struct bound {
 
 /* What the run's end showed cellrun, beside the cgroup's counters. */
 struct run_ends {
-	__u64 wall_ms;
 	bool timed_out;
 	bool out_truncated, err_truncated;
 	int tmp_fd;		/* the cell's /tmp (O_PATH), or -1 */

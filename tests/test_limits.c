@@ -159,7 +159,7 @@ TEST(limits_cpu_hog_alerted)
 			       (char *[]){ PYTHON, "-c",
 				"import os, time\n"
 				"child = os.fork()\n"
-				"end = time.time() + 1.5\n"
+				"end = time.time() + 2\n"
 				"while time.time() < end:\n"
 				"    pass\n"
 				"if child == 0:\n"
