@@ -8,9 +8,16 @@
  * writes there, and the files are copied to the directory when the run has
  * ended and nothing of the cell can change them any more.  The tmpfs's
  * pages are charged to the cell's memory limit as they are written.
+ *
+ * The copy takes no more of the host's disk than the run took of the
+ * tmpfs: holes stay holes (a sparse file is not written out as zeros),
+ * hardlinks stay links (one file under many names is copied once), and the
+ * tmpfs holds one file per 4 KiB of its size, so a run cannot spend the
+ * host's inodes either.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -24,6 +31,21 @@
 #include "cellrun.h"
 
 #define MAX_DEPTH 32
+#define BYTES_PER_INODE 4096
+#define MIN_INODES 1024
+
+/* A copy in progress: what it may still write, and the files it copied that have other names. */
+struct copy {
+	int root;			/* --output on the host */
+	unsigned long long budget;	/* data bytes left to write: the tmpfs's size */
+	struct linked {
+		dev_t dev;
+		ino_t ino;
+		char *path;		/* its first copy, relative to @root */
+	} *links;
+	size_t nlinks;
+	char *path;			/* the entry's path in the cell: "/output/..." */
+};
 
 int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen)
 {
@@ -42,8 +64,10 @@ int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t er
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(-ret));
 		return ret;
 	}
-	snprintf(data, sizeof(data), "size=%llu,mode=0755,uid=%d,gid=%d",
-		 (unsigned long long)o->output_bytes, CELL_UID, CELL_GID);
+	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
+		 (unsigned long long)o->output_bytes,
+		 (unsigned long long)o->output_bytes / BYTES_PER_INODE + MIN_INODES, CELL_UID,
+		 CELL_GID);
 	if (mount("tmpfs", o->output, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data)) {
 		ret = -errno;
 		snprintf(err, errlen, "--output %s: mount a tmpfs of --output-size: %s", o->output,
@@ -55,12 +79,76 @@ int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t er
 	return 0;
 }
 
-/* One regular file, by fd on both sides: no path the cell made is followed. */
-static int copy_file(int src_dir, int dst_dir, const char *name, const struct stat *st)
+/* The data of @in, hole by hole: what the run wrote and nothing more. */
+static int copy_data(int in, int out, off_t size, unsigned long long *budget)
 {
-	int in, out, ret = 0;
-	off_t off = 0;
+	off_t data = 0, hole;
 
+	while (data < size) {
+		data = lseek(in, data, SEEK_DATA);
+		if (data < 0)
+			return errno == ENXIO ? 0 : -errno;	/* a hole to the end */
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		/* The tmpfs held no more than this: more would be a bug, not a file. */
+		if ((unsigned long long)(hole - data) > *budget)
+			return -EFBIG;
+		*budget -= hole - data;
+		if (lseek(out, data, SEEK_SET) < 0)
+			return -errno;
+		while (data < hole) {
+			ssize_t n = sendfile(out, in, &data, hole - data);
+
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+		}
+	}
+	return 0;
+}
+
+/* The host path of an earlier copy of the file @st names, or NULL. */
+static const char *copied_before(const struct copy *cp, const struct stat *st)
+{
+	for (size_t i = 0; i < cp->nlinks; i++) {
+		if (cp->links[i].ino == st->st_ino && cp->links[i].dev == st->st_dev)
+			return cp->links[i].path;
+	}
+	return NULL;
+}
+
+static int remember_copy(struct copy *cp, const struct stat *st, const char *path)
+{
+	struct linked *links = reallocarray(cp->links, cp->nlinks + 1, sizeof(*links));
+
+	if (!links)
+		return -ENOMEM;
+	cp->links = links;
+	links[cp->nlinks].path = strdup(path);
+	if (!links[cp->nlinks].path)
+		return -ENOMEM;
+	links[cp->nlinks].dev = st->st_dev;
+	links[cp->nlinks++].ino = st->st_ino;
+	return 0;
+}
+
+/* One more name of a file copied already: a link on the host too. */
+static int link_copy(const struct copy *cp, const char *first, int dst_dir, const char *name)
+{
+	if (unlinkat(dst_dir, name, 0) && errno != ENOENT)
+		return -errno;
+	return linkat(cp->root, first, dst_dir, name, 0) ? -errno : 0;
+}
+
+/* One regular file, by fd on both sides: no path the cell made is followed. */
+static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name,
+		     const struct stat *st)
+{
+	const char *rel = cp->path + strlen("/output/"), *first;
+	int in, out, ret = 0;
+
+	if (st->st_nlink > 1 && (first = copied_before(cp, st)))
+		return link_copy(cp, first, dst_dir, name);
 	in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
@@ -71,26 +159,23 @@ static int copy_file(int src_dir, int dst_dir, const char *name, const struct st
 		close(in);
 		return ret;
 	}
-	while (off < st->st_size) {
-		ssize_t n = sendfile(out, in, &off, st->st_size - off);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			break;
-		}
-	}
+	ret = copy_data(in, out, st->st_size, &cp->budget);
+	if (!ret && ftruncate(out, st->st_size))
+		ret = -errno;
 	/* Owned as if the cell had written it there, as it would have. */
 	if (!ret && fchown(out, CELL_UID, CELL_GID))
 		ret = -errno;
 	close(in);
 	close(out);
+	if (!ret && st->st_nlink > 1)
+		ret = remember_copy(cp, st, rel);
 	return ret;
 }
 
-static int copy_tree(int src_dir, int dst_dir, char *path, size_t len, int depth);
+static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int depth);
 
-static int copy_dir(int src_dir, int dst_dir, const char *name, const struct stat *st,
-		    char *path, size_t len, int depth)
+static int copy_dir(struct copy *cp, int src_dir, int dst_dir, const char *name,
+		    const struct stat *st, size_t len, int depth)
 {
 	int in, out, ret;
 
@@ -104,7 +189,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *name, const struct sta
 	out = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	ret = out < 0 || fchown(out, CELL_UID, CELL_GID) ? -errno : 0;
 	if (!ret)
-		ret = copy_tree(in, out, path, len, depth + 1);
+		ret = copy_tree(cp, in, out, len, depth + 1);
 	close(in);
 	if (out >= 0)
 		close(out);
@@ -113,10 +198,11 @@ static int copy_dir(int src_dir, int dst_dir, const char *name, const struct sta
 
 /*
  * Directories and regular files; anything else is named and left behind.
- * @path holds the entry's path in the cell: on an error, the one that failed.
+ * cp->path holds the entry's path in the cell: on an error, the one that failed.
  */
-static int copy_tree(int src_dir, int dst_dir, char *path, size_t len, int depth)
+static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int depth)
 {
+	char *path = cp->path;
 	int fd = dup(src_dir), ret = 0;
 	struct dirent *de;
 	DIR *d;
@@ -138,9 +224,9 @@ static int copy_tree(int src_dir, int dst_dir, char *path, size_t len, int depth
 		else if (fstatat(src_dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			ret = -errno;
 		else if (S_ISDIR(st.st_mode))
-			ret = copy_dir(src_dir, dst_dir, de->d_name, &st, path, n, depth);
+			ret = copy_dir(cp, src_dir, dst_dir, de->d_name, &st, n, depth);
 		else if (S_ISREG(st.st_mode))
-			ret = copy_file(src_dir, dst_dir, de->d_name, &st);
+			ret = copy_file(cp, src_dir, dst_dir, de->d_name, &st);
 		else
 			fprintf(stderr, "cellrun: %s: not a regular file or directory: not copied\n",
 				path);
@@ -155,13 +241,17 @@ static int copy_tree(int src_dir, int dst_dir, char *path, size_t len, int depth
 
 int output_collect(const struct cellrun_opts *o, int dir_fd, char *path)
 {
+	struct copy cp = { .root = dir_fd, .budget = o->output_bytes, .path = path };
 	int src, ret;
 
 	strcpy(path, "/output");
 	src = open(o->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
 		return -errno;
-	ret = copy_tree(src, dir_fd, path, strlen(path), 0);
+	ret = copy_tree(&cp, src, dir_fd, strlen(path), 0);
 	close(src);
+	for (size_t i = 0; i < cp.nlinks; i++)
+		free(cp.links[i].path);
+	free(cp.links);
 	return ret;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Integration: the cell's filesystem, as the payload sees it. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -151,6 +153,90 @@ TEST(fs_output_bounded_and_copied_at_the_end)
 	ASSERT_TRUE(lstat(path, &st) && errno == ENOENT, "a symbolic link is not copied");
 	ASSERT_HAS(res.err, "/output/link: not a regular file or directory: not copied",
 		   "and cellrun says so");
+}
+
+/* Disk used by the files of @dir, each inode counted once. */
+static long long disk_used(const char *dir, int *files)
+{
+	ino_t seen[64];
+	int nseen = 0;
+	long long bytes = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	*files = 0;
+	while (d && (de = readdir(d))) {
+		char path[4400];
+		struct stat st;
+		bool dup = false;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.' || lstat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		(*files)++;
+		for (int i = 0; i < nseen; i++)
+			dup |= seen[i] == st.st_ino;
+		if (!dup && nseen < 64)
+			seen[nseen++] = st.st_ino;
+		if (!dup)
+			bytes += (long long)st.st_blocks * 512;
+	}
+	if (d)
+		closedir(d);
+	return bytes;
+}
+
+/*
+ * The copy to the host takes no more disk than the run took of its tmpfs:
+ * a sparse file stays sparse, forty names of one file stay one file, and
+ * the tmpfs runs out of inodes long before the host would.
+ */
+TEST(fs_output_copy_takes_no_more_than_the_run_wrote)
+{
+	const char *out = make_output_dir("out");
+	char path[4200], byte = 0;
+	struct cmd_result res;
+	struct stat one, link, sparse;
+	int fd, files = 0;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out,
+			       "--output-size", "8M", NULL }, (char *[]){ PYTHON, "-c",
+		"import errno, os\n"
+		"with open('/output/sparse', 'wb') as f:\n"
+		"    f.truncate(48 << 20); f.seek(32 << 20); f.write(b'x')\n"
+		"open('/output/one', 'wb').write(b'y' * (1 << 20))\n"
+		"for i in range(40):\n"
+		"    os.link('/output/one', '/output/link%d' % i)\n"
+		"os.mkdir('/output/many')\n"
+		"n = 0\n"
+		"try:\n"
+		"    while n < 100000:\n"
+		"        open('/output/many/%d' % n, 'w').close(); n += 1\n"
+		"except OSError as e:\n"
+		"    print('files stopped by', errno.errorcode[e.errno])\n"
+		"print('files', n)\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "files stopped by ENOSPC", "the tmpfs's inodes are bounded");
+	ASSERT_TRUE(atoi(strstr(res.out, "files ") ? strrchr(res.out, ' ') + 1 : "0") < 4000,
+		    "one file per 4 KiB of --output-size (and some)");
+	ASSERT_TRUE(disk_used(out, &files) < (4 << 20), "the host's disk: about what the run wrote");
+	ASSERT_EQ(files, 42, "every name copied");
+	snprintf(path, sizeof(path), "%s/one", out);
+	ASSERT_OK(stat(path, &one), "one");
+	snprintf(path, sizeof(path), "%s/link39", out);
+	ASSERT_OK(stat(path, &link), "link39");
+	ASSERT_EQ(link.st_ino, one.st_ino, "a link on the host too");
+	snprintf(path, sizeof(path), "%s/sparse", out);
+	ASSERT_OK(stat(path, &sparse), "sparse");
+	ASSERT_EQ(sparse.st_size, 48 << 20, "its size");
+	ASSERT_TRUE(sparse.st_blocks * 512 < (1 << 20), "its holes");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(pread(fd, &byte, 1, 32 << 20), 1, "read the written byte");
+	ASSERT_EQ(byte, 'x', "its data");
+	if (fd >= 0)
+		close(fd);
 }
 
 TEST(fs_output_size_zero_binds_the_directory_live)
