@@ -822,7 +822,8 @@ cleanup:
 	if (r.output_fd >= 0) {
 		char path[PATH_MAX];
 
-		ret = output_collect(&r.opts, r.output_fd, path);
+		rep->left_out = json_array();
+		ret = output_collect(&r.opts, r.output_fd, path, rep->left_out);
 		if (ret) {
 			fprintf(stderr, "cellrun: --output: copy %s: %s\n", path, strerror(-ret));
 			rep->error = "the output could not be copied";
@@ -840,6 +841,7 @@ cleanup:
 		fprintf(stderr, "cellrun: write %s: failed\n", r.opts.result_path);
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
+	json_decref(rep->left_out);
 	cw_monitor_close(r.mon);
 	cw_rules_free(&r.rules);
 	free(filter.filter);

@@ -69,6 +69,7 @@ struct cellrun_opts {
 	__u64 memory_bytes;
 	__u64 tmp_bytes;		/* size of /tmp */
 	__u64 output_bytes;		/* size of /output; 0: DIR bound live, unbounded */
+	unsigned int output_files;	/* inodes of /output */
 	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
 	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
 	unsigned int pids;
@@ -124,13 +125,15 @@ int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
 
 /*
  * --output (output.c): cover the directory with a tmpfs of --output-size,
- * in a mount namespace of cellrun's own, before the cell is made; *dir_fd
- * keeps the directory itself.  When the run has ended, copy what the cell
- * left there into it: 0, or negative errno with the failed entry's path in
- * @path (PATH_MAX bytes).
+ * and --output-files inodes, in a mount namespace of cellrun's own, before
+ * the cell is made; *dir_fd keeps the directory itself.  When the run has
+ * ended, copy what the cell left there into it: 0, or negative errno with
+ * the failed entry's path in @path (PATH_MAX bytes); what is not copied (not
+ * a regular file or directory, or in the way on the host) is named in
+ * @left_out ({path, why}) and on stderr.
  */
 int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen);
-int output_collect(const struct cellrun_opts *o, int dir_fd, char *path);
+int output_collect(const struct cellrun_opts *o, int dir_fd, char *path, json_t *left_out);
 
 /* A cell: its cgroup v2 directory and, on hybrid hosts, its v1 controller directories. */
 struct cell {
@@ -282,6 +285,7 @@ struct run_report {
 	__u64 cell_id;			/* the cell's cgroup id, as in every event */
 	const char *lsm_why;		/* why BPF-LSM is not active, NULL if it is */
 	bool v1;			/* limits from cgroup v1 controllers */
+	json_t *left_out;		/* [{path, why}]: entries of /output not copied */
 };
 
 /* Write @r as JSON to @path, listing the files in @output_dir; 0 or negative errno. */

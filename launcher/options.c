@@ -26,7 +26,7 @@ enum {
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
-	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_KEEP_SHELLS,
+	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
 	{ "output-size", required_argument, NULL, OPT_OUTPUT_SIZE },
+	{ "output-files", required_argument, NULL, OPT_OUTPUT_FILES },
 	{ "output-cap", required_argument, NULL, OPT_OUTPUT_CAP },
 	{ "fsize", required_argument, NULL, OPT_FSIZE },
 	{ "nofile", required_argument, NULL, OPT_NOFILE },
@@ -96,6 +97,8 @@ void options_usage(FILE *f)
 "                       65534 (created so when missing)\n"
 "      --output-size SIZE  size of /output (default 64M); 0: bind DIR itself,\n"
 "                       live and unbounded\n"
+"      --output-files N  names (files, links, directories) /output may hold\n"
+"                       (default 4096)\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --keep-shells    leave the shells in the cell's root (by default every\n"
 "                       shell of the rule file's \"shells\" list and of a\n"
@@ -306,6 +309,8 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 			return 0;
 		}
 		return parse_size(at, val, &o->output_bytes);
+	case OPT_OUTPUT_FILES:
+		return parse_count(at, val, 1 << 20, &o->output_files);
 	case OPT_OUTPUT_CAP:
 		return parse_size(at, val, &o->output_cap);
 	case OPT_FSIZE:
@@ -462,6 +467,7 @@ static void set_defaults(struct cellrun_opts *o)
 	o->memory_bytes = 256ULL << 20;
 	o->tmp_bytes = 64ULL << 20;
 	o->output_bytes = 64ULL << 20;
+	o->output_files = 4096;
 	o->output_cap = 1ULL << 20;
 	o->fsize_bytes = 64ULL << 20;
 	o->pids = 64;

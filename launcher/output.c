@@ -12,8 +12,10 @@
  * The copy takes no more of the host's disk than the run took of the
  * tmpfs: holes stay holes (a sparse file is not written out as zeros),
  * hardlinks stay links (one file under many names is copied once), and the
- * tmpfs holds one file per 4 KiB of its size, so a run cannot spend the
- * host's inodes either.
+ * tmpfs holds --output-files inodes, so a run cannot spend the host's
+ * inodes either.  Nothing on the host is opened that could block the copy
+ * (a FIFO the directory held already) or lead it elsewhere (a symlink):
+ * such a name is left out, and said so.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,8 +33,7 @@
 #include "cellrun.h"
 
 #define MAX_DEPTH 32
-#define BYTES_PER_INODE 4096
-#define MIN_INODES 1024
+#define MAX_LEFT_OUT 100
 
 /* A copy in progress: what it may still write, and the files it copied that have other names. */
 struct copy {
@@ -45,7 +46,17 @@ struct copy {
 	} *links;
 	size_t nlinks;
 	char *path;			/* the entry's path in the cell: "/output/..." */
+	json_t *left_out;		/* [{path, why}] */
 };
+
+/* An entry not copied: said on stderr, and listed in the result. */
+static void leave_out(struct copy *cp, const char *why)
+{
+	fprintf(stderr, "cellrun: %s: %s: not copied\n", cp->path, why);
+	if (cp->left_out && json_array_size(cp->left_out) < MAX_LEFT_OUT)
+		json_array_append_new(cp->left_out,
+				      json_pack("{s:s, s:s}", "path", cp->path, "why", why));
+}
 
 int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen)
 {
@@ -64,10 +75,9 @@ int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t er
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(-ret));
 		return ret;
 	}
-	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
-		 (unsigned long long)o->output_bytes,
-		 (unsigned long long)o->output_bytes / BYTES_PER_INODE + MIN_INODES, CELL_UID,
-		 CELL_GID);
+	/* One inode more: the tmpfs's root. */
+	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%u,mode=0755,uid=%d,gid=%d",
+		 (unsigned long long)o->output_bytes, o->output_files + 1, CELL_UID, CELL_GID);
 	if (mount("tmpfs", o->output, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data)) {
 		ret = -errno;
 		snprintf(err, errlen, "--output %s: mount a tmpfs of --output-size: %s", o->output,
@@ -140,6 +150,22 @@ static int link_copy(const struct copy *cp, const char *first, int dst_dir, cons
 	return linkat(cp->root, first, dst_dir, name, 0) ? -errno : 0;
 }
 
+/*
+ * Does the host's directory hold something other than a @type (S_IFREG,
+ * S_IFDIR) under @name?  Never opened: a FIFO would block the copy, a
+ * device would be written to, a symlink would lead it elsewhere.
+ */
+static bool in_the_way(int dst_dir, const char *name, mode_t type)
+{
+	struct stat st;
+
+	if (fstatat(dst_dir, name, &st, AT_SYMLINK_NOFOLLOW))
+		return false;
+	return (st.st_mode & S_IFMT) != type;
+}
+
+#define IN_THE_WAY "the host's directory has something else of that name"
+
 /* One regular file, by fd on both sides: no path the cell made is followed. */
 static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name,
 		     const struct stat *st)
@@ -147,6 +173,10 @@ static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name
 	const char *rel = cp->path + strlen("/output/"), *first;
 	int in, out, ret = 0;
 
+	if (in_the_way(dst_dir, name, S_IFREG)) {
+		leave_out(cp, IN_THE_WAY);
+		return 0;
+	}
 	if (st->st_nlink > 1 && (first = copied_before(cp, st)))
 		return link_copy(cp, first, dst_dir, name);
 	in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -181,6 +211,10 @@ static int copy_dir(struct copy *cp, int src_dir, int dst_dir, const char *name,
 
 	if (depth == MAX_DEPTH)
 		return -ELOOP;
+	if (in_the_way(dst_dir, name, S_IFDIR)) {
+		leave_out(cp, IN_THE_WAY);
+		return 0;
+	}
 	if (mkdirat(dst_dir, name, st->st_mode & 0777) && errno != EEXIST)
 		return -errno;
 	in = openat(src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -228,8 +262,7 @@ static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int 
 		else if (S_ISREG(st.st_mode))
 			ret = copy_file(cp, src_dir, dst_dir, de->d_name, &st);
 		else
-			fprintf(stderr, "cellrun: %s: not a regular file or directory: not copied\n",
-				path);
+			leave_out(cp, "not a regular file or directory");
 	}
 	if (!ret && errno)
 		ret = -errno;
@@ -239,9 +272,11 @@ static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int 
 	return ret;
 }
 
-int output_collect(const struct cellrun_opts *o, int dir_fd, char *path)
+int output_collect(const struct cellrun_opts *o, int dir_fd, char *path, json_t *left_out)
 {
-	struct copy cp = { .root = dir_fd, .budget = o->output_bytes, .path = path };
+	struct copy cp = {
+		.root = dir_fd, .budget = o->output_bytes, .path = path, .left_out = left_out,
+	};
 	int src, ret;
 
 	strcpy(path, "/output");

@@ -38,7 +38,7 @@ static json_t *artifacts(const char *dir)
 
 static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 {
-	return json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i}",
+	return json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:i}",
 			 "memory_bytes", (json_int_t)o->memory_bytes,
 			 "memory_via", c->v2_memory ? "cgroup2" : c->v1_memory[0] ? "cgroup1" : "none",
 			 "pids", o->pids,
@@ -47,6 +47,7 @@ static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 			 "cpu_via", c->v2_cpu ? "cgroup2" : c->v1_cpu[0] ? "cgroup1" : "none",
 			 "tmp_bytes", (json_int_t)o->tmp_bytes,
 			 "output_bytes", (json_int_t)o->output_bytes,
+			 "output_files", o->output_files,
 			 "fsize_bytes", (json_int_t)o->fsize_bytes,
 			 "output_cap_bytes", (json_int_t)o->output_cap,
 			 "nofile", o->nofile,
@@ -113,6 +114,8 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		json_object_set_new(doc, "run_id", json_string(o->run_id));
 	if (r->error)
 		json_object_set_new(doc, "error", json_string(r->error));
+	if (r->left_out)
+		json_object_set(json_object_get(doc, "output"), "left_out", r->left_out);
 	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS))
 		ret = -EIO;
 	json_decref(doc);
