@@ -16,9 +16,6 @@
 #define CW_AF_UNIX	1
 #define CW_AF_INET	2
 #define CW_AF_INET6	10
-#define CW_AF_NETLINK	16
-#define CW_AF_PACKET	17
-#define CW_AF_VSOCK	40
 #define CW_SOCK_RAW	3
 #define CW_ECONNREFUSED	111
 #define CW_EINPROGRESS	115
@@ -256,9 +253,13 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
 		__u32 protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
 
-		/* Raw, packet, vsock and ping sockets: forged packets, frames, the hypervisor, ICMP. */
-		if (type != CW_SOCK_RAW && family != CW_AF_PACKET && family != CW_AF_VSOCK &&
-		    !is_ping_socket(family, protocol))
+		/*
+		 * Raw and ping sockets (forged packets, ICMP) and every family
+		 * but unix and IP: frames, the hypervisor, netlink, the crypto
+		 * API and the rest of the kernel's socket code.
+		 */
+		if (type != CW_SOCK_RAW && !is_ping_socket(family, protocol) &&
+		    (family == CW_AF_UNIX || family == CW_AF_INET || family == CW_AF_INET6))
 			return 0;
 		struct cw_verdict *rule;
 

@@ -2,10 +2,11 @@
 /*
  * The syscall filter: everything Docker's default profile refuses, plus
  * every way out of the cell's namespaces, every kernel interface an escape
- * goes through (bpf, perf, modules, keyrings, io_uring, userfaultfd) and
- * TIOCSTI.  Denied calls fail with EPERM, so programs see an ordinary error;
- * calls that only an attack on the kernel makes and syscalls of a foreign
- * ABI (i386 through int 0x80, x32) kill the process.
+ * goes through (bpf, perf, modules, keyrings, io_uring, userfaultfd),
+ * TIOCSTI and every socket family but unix, IPv4 and IPv6.  Denied calls
+ * fail with EPERM (EAFNOSUPPORT for a family), so programs see an ordinary
+ * error; calls that only an attack on the kernel makes and syscalls of a
+ * foreign ABI (i386 through int 0x80, x32) kill the process.
  */
 #include <errno.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -120,6 +122,38 @@ static int deny_shared_fd_table(scmp_filter_ctx ctx)
 				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD, CLONE_FILES));
 }
 
+/*
+ * Sockets of the families a payload needs: unix, IPv4, IPv6.  The others
+ * reach kernel code no sandboxed job uses and many exploits do (vsock to
+ * the hypervisor, AF_ALG, netlink, packet, TIPC, RDS, ...): each fails
+ * with EAFNOSUPPORT, as on a kernel built without it.  One rule per family
+ * number: a filter compares an argument once per rule.
+ */
+#define MAX_FAMILY 64
+
+static int deny_socket_families(scmp_filter_ctx ctx)
+{
+	int ret = 0;
+
+	for (int f = 0; !ret && f < MAX_FAMILY; f++) {
+		if (f == AF_UNIX || f == AF_INET || f == AF_INET6)
+			continue;
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, f));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
+					       SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, f));
+	}
+	/* The family is an int: a filter sees its 32 bits zero-extended. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_GE, MAX_FAMILY));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
+				       SCMP_A0(SCMP_CMP_GE, MAX_FAMILY));
+	return ret;
+}
+
 static int deny_misc(scmp_filter_ctx ctx)
 {
 	int ret;
@@ -183,7 +217,7 @@ int seccomp_prepare(struct sock_fprog *prog)
 	/* Only the native ABI: an i386 or x32 syscall kills the process. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_shared_fd_table(ctx) ?:
-	      deny_misc(ctx);
+	      deny_socket_families(ctx) ?: deny_misc(ctx);
 	ret = ret ?: export_program(ctx, prog);
 	seccomp_release(ctx);
 	return ret;

@@ -25,6 +25,8 @@
 
 #define ORIGIN_ADDR	"10.200.0.1"
 #define ORIGIN_PORT	8080
+#define SELF_ADDR	"11.22.33.44"	/* global addresses, on the test's own namespace */
+#define SELF2_ADDR	"11.22.33.45"
 #define IO_TIMEOUT_S	5
 #define MAX_SEEN	64
 
@@ -36,7 +38,10 @@
 	"fd00:ec2::254 metadata6.test\n"					\
 	"::ffff:127.0.0.1 mapped.test\n"					\
 	ORIGIN_ADDR " mixed.test\n"						\
-	"127.0.0.1 mixed.test\n"
+	"127.0.0.1 mixed.test\n"							\
+	SELF_ADDR " self.test\n"						\
+	SELF2_ADDR " self2.test\n"						\
+	"198.18.0.7 bench.test\n"
 
 /* ---- the events the proxy reported ---- */
 
@@ -742,6 +747,25 @@ TEST(egress_refused_addresses)
 		{ "fc00::1", "private range not allowed", false },
 		{ "fd12::1", "private range not allowed", false },
 		{ "::ffff:10.200.0.7", "private range not allowed", false },
+		{ "168.63.129.16", "resolves to a metadata address", false },
+		{ "192.0.0.192", "special-purpose range not allowed", false },
+		{ "192.0.2.1", "special-purpose range not allowed", false },
+		{ "192.88.99.1", "special-purpose range not allowed", false },
+		{ "198.18.0.1", "special-purpose range not allowed", false },
+		{ "198.19.255.255", "special-purpose range not allowed", false },
+		{ "198.51.100.7", "special-purpose range not allowed", false },
+		{ "203.0.113.9", "special-purpose range not allowed", false },
+		{ "::ffff:203.0.113.9", "special-purpose range not allowed", false },
+		{ "64:ff9b:1::1", "special-purpose range not allowed", false },
+		{ "100::1", "special-purpose range not allowed", false },
+		{ "2001::1", "special-purpose range not allowed", false },
+		{ "2001:1ff::1", "special-purpose range not allowed", false },
+		{ "2001:db8::1", "special-purpose range not allowed", false },
+		{ "2002:c000:204::1", "special-purpose range not allowed", false },
+		{ "3fff::1", "special-purpose range not allowed", false },
+		{ "5f00::1", "special-purpose range not allowed", false },
+		{ "198.20.0.1", NULL, false },
+		{ "2001:4860::8888", NULL, false },
 		{ "172.32.0.1", NULL, false },
 		{ "100.128.0.1", NULL, false },
 		{ "93.184.216.34", NULL, false },
@@ -753,6 +777,8 @@ TEST(egress_refused_addresses)
 		{ "10.200.0.7", NULL, true },
 		{ "::ffff:10.200.0.7", NULL, true },
 		{ "fd12::1", NULL, true },
+		{ "198.18.0.1", NULL, true },
+		{ "198.20.0.1", NULL, true },
 		{ "10.200.1.1", "private range not allowed", true },
 		{ "192.168.1.1", "private range not allowed", true },
 		{ "127.0.0.1", "loopback", true },
@@ -765,7 +791,8 @@ TEST(egress_refused_addresses)
 	proxy_init(&some);
 	/* Even ranges that hold loopback and metadata addresses open nothing but private ones. */
 	if (!proxy_private_ok(&some, "10.200.0.0/24") || !proxy_private_ok(&some, "fd12::/16") ||
-	    !proxy_private_ok(&some, "127.0.0.0/8") || !proxy_private_ok(&some, "169.254.0.0/16"))
+	    !proxy_private_ok(&some, "127.0.0.0/8") || !proxy_private_ok(&some, "169.254.0.0/16") ||
+	    !proxy_private_ok(&some, "198.18.0.0/15"))
 		return;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct cw_egress_opts *o = cases[i].with_ok ? &some.opts : &none.opts;
@@ -974,6 +1001,43 @@ TEST(egress_refuses_allowed_names_on_internal_addresses)
 		}
 	}
 	ASSERT_EQ(origin_accepted(&o), 0, "nothing reached the origin");
+cleanup:
+	proxy_stop(&p);
+	origin_stop(&o);
+}
+
+/*
+ * An allowed name resolving to an address of the host itself, or to a
+ * special-purpose range, is refused: the host's services listen there.
+ * --allow-private grants the host's address as it grants a private range.
+ */
+TEST(egress_refuses_the_hosts_own_addresses)
+{
+	struct proxy p;
+	struct origin o = { .listen_fd = -1, .stop_fd = -1 };
+	char buf[4096];
+
+	proxy_init(&p);
+	if (!enter_netns() || !origin_start(&o, 0))
+		goto cleanup;
+	if (!ASSERT_TRUE(ip("addr", "add", SELF_ADDR "/32", "dev", "lo", NULL), "add " SELF_ADDR) ||
+	    !ASSERT_TRUE(ip("addr", "add", SELF2_ADDR "/32", "dev", "lo", NULL), "add " SELF2_ADDR))
+		goto cleanup;
+	if (!proxy_allow(&p, "self.test:8080") || !proxy_allow(&p, "self2.test:8080") ||
+	    !proxy_allow(&p, "bench.test:8080") || !proxy_private_ok(&p, SELF2_ADDR "/32") ||
+	    !write_hosts(&p) || !proxy_start(&p))
+		goto cleanup;
+	exchange(&p, "CONNECT self.test:8080 HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	ASSERT_HAS(buf, "HTTP/1.1 403 Forbidden\r\n", "refused");
+	ASSERT_HAS(buf, "self.test:8080 refused (" SELF_ADDR ": an address of the host)", "why");
+	expect_event(1, "CONNECT", "self.test", false, "an address of the host");
+	exchange(&p, "GET http://bench.test:8080/ HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	ASSERT_HAS(buf, "bench.test:8080 refused (198.18.0.7: special-purpose range not allowed)",
+		   "a benchmarking address");
+	expect_event(2, "GET", "bench.test", false, "special-purpose range not allowed");
+	/* Granted: the proxy goes on to connect (nothing listens there: 502). */
+	exchange(&p, "CONNECT self2.test:8080 HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	ASSERT_HAS(buf, "HTTP/1.1 502 ", "granted, then refused by the empty port");
 cleanup:
 	proxy_stop(&p);
 	origin_stop(&o);

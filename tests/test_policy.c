@@ -1048,6 +1048,43 @@ TEST(policy_name_lookup_refused_and_alerted)
 }
 
 /*
+ * Every socket family but unix, IPv4 and IPv6 is refused by the filter
+ * (EAFNOSUPPORT), seen, and alerted; the run goes on.
+ */
+TEST(policy_socket_families_refused_and_alerted)
+{
+	static const char *const families[] = { "netlink", "alg", "tipc", "xdp" };
+	struct cmd_result res;
+	json_t *result, *log, *ev;
+	size_t i;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import errno, socket\n"
+		"for family, kind in ((16, 3), (38, 5), (30, 4), (44, 3)):\n"
+		"    try:\n"
+		"        socket.socket(family, kind, 0)\n"
+		"        print(family, 'OPENED')\n"
+		"    except OSError as e:\n"
+		"        print(family, errno.errorcode[e.errno])\n"
+		"a, b = socket.socketpair()\n"
+		"print('unix pair', a.family == socket.AF_UNIX)\n", NULL }, &res);
+	ASSERT_EQ(res.status, 0, "alert only: the run went on");
+	ASSERT_STREQ(res.out, "16 EAFNOSUPPORT\n38 EAFNOSUPPORT\n30 EAFNOSUPPORT\n"
+		     "44 EAFNOSUPPORT\nunix pair True\n", "refused by the filter, unix kept");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_EQ(count_events(log, "rule.name", "socket-family"), 4, "one alert per family");
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		ev = find_event(log, "network.type", families[i]);
+		if (ASSERT_OK_PTR(ev, families[i]))
+			ASSERT_STREQ(jstr(ev, "error.code"), "EAFNOSUPPORT", families[i]);
+	}
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
  * The unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP): refused or not
  * by ping_group_range, asking for one ends the run, a moment after the call
  * (socket_rules key by family and type only: the protocol is judged in

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -36,6 +37,8 @@
 #define R_MULTICAST	"multicast"
 #define R_BROADCAST	"broadcast"
 #define R_RESERVED	"reserved"
+#define R_SPECIAL	"special-purpose range not allowed"
+#define R_HOST		"an address of the host"
 #define R_BAD_REQUEST	"bad request"
 #define R_REQ_TIMEOUT	"request timeout"
 #define R_NO_RESOLVE	"cannot resolve"
@@ -368,12 +371,52 @@ static bool in4(uint32_t x, uint32_t net, unsigned int bits)
 	return ((x ^ net) >> (32 - bits)) == 0;
 }
 
+/*
+ * An address of one of the host's interfaces, as they are now (read at
+ * each check: addresses come and go, and a check is one per connection).
+ * A name resolving there would reach the host's own services.
+ */
+static bool host_address(int family, const unsigned char *a)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifs))
+		return true;	/* cannot tell: the safe side */
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != family)
+			continue;
+		if (family == AF_INET)
+			found = !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, a, 4);
+		else
+			found = !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, a, 16);
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/*
+ * IANA's IPv4 special-purpose ranges that are not globally reachable, and
+ * are neither loopback, link-local nor private (those have reasons of
+ * their own): nothing an allowed name should resolve to.
+ */
+static const struct { uint32_t net; unsigned int bits; } special4[] = {
+	{ 0xc0000000, 24 },	/* 192.0.0.0/24: IETF protocol assignments (OCI's 192.0.0.192) */
+	{ 0xc0000200, 24 },	/* 192.0.2.0/24: TEST-NET-1 */
+	{ 0xc0586300, 24 },	/* 192.88.99.0/24: 6to4 relay anycast, deprecated */
+	{ 0xc6120000, 15 },	/* 198.18.0.0/15: benchmarking */
+	{ 0xc6336400, 24 },	/* 198.51.100.0/24: TEST-NET-2 */
+	{ 0xcb007100, 24 },	/* 203.0.113.0/24: TEST-NET-3 */
+};
+
 static const char *refused_v4(const unsigned char *a, const struct cw_egress_opts *o)
 {
 	uint32_t x = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
 
-	/* AWS, GCP, Azure, OpenStack and others; Alibaba Cloud. */
-	if (x == 0xa9fea9fe || x == 0x646464c8)
+	/* AWS, GCP, Azure, OpenStack and others; Alibaba Cloud; Azure's WireServer. */
+	if (x == 0xa9fea9fe || x == 0x646464c8 || x == 0xa83f8110)
 		return R_METADATA;
 	if (in4(x, 0x7f000000, 8))
 		return R_LOOPBACK;
@@ -390,8 +433,34 @@ static const char *refused_v4(const unsigned char *a, const struct cw_egress_opt
 	if (in4(x, 0x0a000000, 8) || in4(x, 0xac100000, 12) || in4(x, 0xc0a80000, 16) ||
 	    in4(x, 0x64400000, 10))
 		return private_unless_allowed(AF_INET, a, o);
+	for (size_t i = 0; i < sizeof(special4) / sizeof(special4[0]); i++)
+		if (in4(x, special4[i].net, special4[i].bits))
+			return private_unless_allowed(AF_INET, a, o) ? R_SPECIAL : NULL;
+	if (host_address(AF_INET, a))
+		return private_unless_allowed(AF_INET, a, o) ? R_HOST : NULL;
 	return NULL;
 }
+
+/* Is IPv6 address @a inside @net/@bits? */
+static bool in6(const unsigned char *a, const unsigned char *net, unsigned int bits)
+{
+	unsigned int whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, whole))
+		return false;
+	return !rest || ((a[whole] ^ net[whole]) & (0xff << (8 - rest))) == 0;
+}
+
+/* The IPv6 registry's not-global ranges, as special4 for IPv4. */
+static const struct { unsigned char net[16]; unsigned int bits; } special6[] = {
+	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 },	/* 64:ff9b:1::/48: local NAT64 */
+	{ { 0x01, 0x00 }, 64 },				/* 100::/64: discard-only */
+	{ { 0x20, 0x01, 0x00, 0x00 }, 23 },		/* 2001::/23: IETF (Teredo, ORCHID) */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },		/* 2001:db8::/32: documentation */
+	{ { 0x20, 0x02 }, 16 },				/* 2002::/16: 6to4, an IPv4 inside */
+	{ { 0x3f, 0xff, 0x00 }, 20 },			/* 3fff::/20: documentation */
+	{ { 0x5f, 0x00 }, 16 },				/* 5f00::/16: SRv6 SIDs */
+};
 
 static const char *refused_v6(const unsigned char *a, const struct cw_egress_opts *o)
 {
@@ -409,6 +478,9 @@ static const char *refused_v6(const unsigned char *a, const struct cw_egress_opt
 		return R_UNSPECIFIED;
 	if (!memcmp(a, zero, 15) && a[15] == 1)
 		return R_LOOPBACK;
+	for (size_t i = 0; i < sizeof(special6) / sizeof(special6[0]); i++)
+		if (in6(a, special6[i].net, special6[i].bits))
+			return private_unless_allowed(AF_INET6, a, o) ? R_SPECIAL : NULL;
 	/* ::/8, the rest of it: IPv4-compatible and other deprecated forms. */
 	if (a[0] == 0)
 		return R_RESERVED;
@@ -419,6 +491,8 @@ static const char *refused_v6(const unsigned char *a, const struct cw_egress_opt
 	/* fc00::/7 unique local, and fec0::/10, the site-local addresses they replaced. */
 	if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0))
 		return private_unless_allowed(AF_INET6, a, o);
+	if (host_address(AF_INET6, a))
+		return private_unless_allowed(AF_INET6, a, o) ? R_HOST : NULL;
 	return NULL;
 }
 

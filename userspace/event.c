@@ -196,7 +196,9 @@ const char *cw_exec_next_arg(const struct cw_event *ev, const char *prev)
 
 const struct cw_name cw_net_family_names[] = {
 	{ AF_INET, "ipv4" }, { AF_INET6, "ipv6" }, { AF_UNIX, "unix" },
-	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" }, { AF_VSOCK, "vsock" }, {},
+	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" }, { AF_VSOCK, "vsock" },
+	{ AF_ALG, "alg" }, { AF_TIPC, "tipc" }, { AF_RDS, "rds" }, { AF_XDP, "xdp" },
+	{ AF_BLUETOOTH, "bluetooth" }, { AF_CAN, "can" }, { AF_KEY, "key" }, {},
 };
 
 const struct cw_name cw_socket_type_names[] = {

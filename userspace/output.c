@@ -360,16 +360,15 @@ static const char *transport_name(__u32 proto)
 	}
 }
 
-/* "unix" path or "@abstract" name, as ss(8) shows them. */
-static json_t *unix_name(const struct cw_net_event *n)
+/* "unix" path or "@abstract" name, as ss(8) shows them, in @buf; false if none. */
+static bool unix_name_text(const struct cw_net_event *n, char buf[CW_UNIX_PATH_MAX + 2])
 {
-	char buf[CW_UNIX_PATH_MAX + 2];
 	__u32 len = n->path_len;
 
 	if (!len)
-		return NULL;
+		return false;
 	if (n->path[0]) {
-		snprintf(buf, sizeof(buf), "%.*s", (int)len, n->path);
+		snprintf(buf, CW_UNIX_PATH_MAX + 2, "%.*s", (int)len, n->path);
 	} else {
 		buf[0] = '@';
 		for (__u32 i = 1; i < len; i++)
@@ -379,7 +378,14 @@ static json_t *unix_name(const struct cw_net_event *n)
 		while (len > 1 && buf[len - 1] == '@' && !n->path[len - 1])
 			buf[--len] = '\0';
 	}
-	return text(buf);
+	return true;
+}
+
+static json_t *unix_name(const struct cw_net_event *n)
+{
+	char buf[CW_UNIX_PATH_MAX + 2];
+
+	return unix_name_text(n, buf) ? text(buf) : NULL;
 }
 
 static int encode_net(json_t *doc, const struct cw_event *ev)
@@ -658,23 +664,37 @@ int cw_write_json_line(int fd, json_t *doc)
 	return err;
 }
 
+/* Where a network event went, for an alert line: socket(family), a unix name, or addr:port. */
+static const char *net_where(const struct cw_net_event *n, char where[CW_UNIX_PATH_MAX + 16])
+{
+	const char *family = cw_name_of(cw_net_family_names, n->family);
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (n->op == CW_NET_SOCKET && family)
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(%s)", family);
+	else if (n->op == CW_NET_SOCKET)
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(family %u)", n->family);
+	else if (n->family == AF_UNIX && !unix_name_text(n, where))
+		strcpy(where, "unix");
+	else if (n->family != AF_UNIX) {
+		inet_ntop(n->family, n->addr, addr, sizeof(addr));
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "%s:%u", addr, n->port);
+	}
+	return where;
+}
+
 void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 {
 	const struct cw_rule *r = ev->rule;
 	const char *what = cw_event_path(ev);
-	char ip[INET6_ADDRSTRLEN + 8] = "";
+	char where[CW_UNIX_PATH_MAX + 16];
 	char *syscall = NULL;
 	size_t n;
 
 	if (ev->hdr.type == CW_EVENT_SYSCALL)
 		what = syscall = cw_syscall_name(ev);
-	if (ev->hdr.type == CW_EVENT_NET) {
-		char addr[INET6_ADDRSTRLEN] = "?";
-
-		inet_ntop(ev->net.family, ev->net.addr, addr, sizeof(addr));
-		snprintf(ip, sizeof(ip), "%s:%u", addr, ev->net.port);
-		what = ip;
-	}
+	if (ev->hdr.type == CW_EVENT_NET)
+		what = net_where(&ev->net, where);
 	n = snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s layer=%s",
 		     r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
 		     what ? what : "-", ev->hdr.pid, ev->hdr.comm,

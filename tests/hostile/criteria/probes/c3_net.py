@@ -48,9 +48,15 @@ def routes_off_loopback(path, iface_field):
     return [r for r in rows if len(r) > iface_field and r[iface_field] not in ('lo', 'Iface')]
 
 
+def interfaces():
+    """The network devices the cell sees: /proc/net/dev, which needs no netlink socket."""
+    rows = read_text('/proc/net/dev').splitlines()[2:]
+    return sorted(row.split(':')[0].strip() for row in rows if ':' in row)
+
+
 def main():
     bound(40)
-    report('interfaces', lambda: [name for _, name in socket.if_nameindex()])
+    report('interfaces', interfaces)
     report('routes4', lambda: routes_off_loopback('/proc/net/route', 0))
     report('routes6', lambda: routes_off_loopback('/proc/net/ipv6_route', -1))
     report('loopback', loopback_control)
