@@ -12,7 +12,7 @@
 #define CW_COMM_LEN	16
 #define CW_PATH_MAX	4096	/* bytes of a resolved path, NUL included */
 #define CW_PATH_DEPTH	64	/* dentries walked before a path is truncated */
-#define CW_ARGS_MAX	1024	/* bytes of argv kept, each argument NUL-terminated */
+#define CW_ARGS_MAX	4096	/* bytes of argv kept, each argument NUL-terminated */
 #define CW_NAME_MAX	32	/* basename bytes compared by name rules, NUL included */
 #define CW_MAX_CELLS	4096
 #define CW_MAX_RULE_KEYS 16384	/* entries of each compiled-rule map */
@@ -102,7 +102,8 @@ struct cw_exec_event {
 	__s32 ret;		/* 0, or the -errno of a refused exec */
 	__u32 path_len;
 	__u32 args_len;
-	__u32 __pad;
+	__u32 args_total;	/* bytes of the whole argv, NULs included; 0: not known
+				 * (a refused exec's argv, read from the caller) */
 	char data[CW_PATH_MAX + CW_ARGS_MAX];
 };
 

@@ -82,6 +82,7 @@ struct cw_path_parts {
 struct cw_scratch_buf {
 	union cw_scratch ev;
 	char path[2 * CW_PATH_MAX];	/* path built backwards from the middle */
+	char args[2 * CW_ARGS_MAX];	/* a refused exec's argv, from the caller */
 	struct cw_path_parts parts;	/* of the last path resolved */
 };
 

@@ -10,7 +10,8 @@
 #include "path.bpf.h"
 #include "exec.bpf.h"
 
-static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags)
+static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags,
+				       __u32 *total)
 {
 	__u64 start = BPF_CORE_READ(task, mm, arg_start);
 	__u64 end = BPF_CORE_READ(task, mm, arg_end);
@@ -18,6 +19,7 @@ static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u3
 
 	if (end <= start)
 		return 0;
+	*total = end - start > 0xffffffff ? 0xffffffff : end - start;
 	len = end - start > CW_ARGS_MAX ? CW_ARGS_MAX : end - start;
 	if (len == CW_ARGS_MAX && end - start > CW_ARGS_MAX)
 		*flags |= CW_F_ARGS_TRUNCATED;
@@ -97,9 +99,10 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->dev = dev;
 	e->ino = ino;
 	e->ret = 0;
-	e->__pad = 0;
+	e->args_total = 0;
 	path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
-	args_len = read_args(task, &e->data[path_len & (CW_PATH_MAX - 1)], &e->hdr.flags);
+	args_len = read_args(task, &e->data[path_len & (CW_PATH_MAX - 1)], &e->hdr.flags,
+			     &e->args_total);
 	e->path_len = path_len;
 	e->args_len = args_len;
 	size = offsetof(struct cw_exec_event, data) + path_len + args_len;

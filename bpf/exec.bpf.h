@@ -51,7 +51,8 @@ static __always_inline __u32 fd_path_flags(const char *filename)
 /*
  * argv of an exec that makes no new image, from the arguments in the
  * caller's memory (its mm is still current).  Written into @dst (scratch,
- * 2 * CW_ARGS_MAX bytes).
+ * 2 * CW_ARGS_MAX bytes: an argument starts before CW_ARGS_MAX and may run
+ * CW_ARGS_MAX past it, as far as the verifier can tell).
  */
 static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 {
@@ -82,21 +83,19 @@ static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 }
 
 /*
- * The caller's argv, read into the upper half of the scratch path buffer,
- * where resolve_path() (which builds in the lower half) leaves it alone.
+ * The caller's argv, read into the scratch buffer's own area for it.
  * Read before a record's path is known, so the verifier walks it once.
  */
 static __always_inline __u32 stash_caller_argv(struct cw_scratch_buf *buf, __u32 *flags)
 {
-	return caller_argv(&buf->path[CW_PATH_MAX], flags) & (CW_ARGS_MAX - 1);
+	return caller_argv(buf->args, flags) & (CW_ARGS_MAX - 1);
 }
 
 /* Append the stashed argv to @e after its path; the record's size. */
 static __always_inline __u64 append_argv(struct cw_exec_event *e, struct cw_scratch_buf *buf,
 					 __u32 path_len, __u32 args_len)
 {
-	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len,
-			      &buf->path[CW_PATH_MAX]);
+	bpf_probe_read_kernel(&e->data[path_len & (CW_PATH_MAX - 1)], args_len, buf->args);
 	e->path_len = path_len;
 	e->args_len = args_len;
 	return offsetof(struct cw_exec_event, data) + path_len + args_len;
@@ -161,7 +160,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
 	e->dev = e->ino = 0;
 	e->ret = ret;
-	e->__pad = 0;
+	e->args_total = 0;
 	n = bpf_probe_read_user_str(e->data, CW_PATH_MAX, name);
 	if (n <= 0) {
 		e->data[0] = '\0';
@@ -223,7 +222,7 @@ static __always_inline int judge_mapped(struct file *f, long ret, __u64 cell, __
 	e->dev = dev;
 	e->ino = ino;
 	e->ret = ret < 0 ? ret : 0;
-	e->__pad = 0;
+	e->args_total = 0;
 	e->path_len = resolve_path(&f->f_path, e->data, buf, &e->hdr.flags);
 	e->args_len = 0;
 	size = offsetof(struct cw_exec_event, data) + e->path_len;

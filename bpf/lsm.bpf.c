@@ -89,7 +89,7 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 	e->dev = dev;
 	e->ino = ino;
 	e->ret = verdict;
-	e->__pad = 0;
+	e->args_total = 0;
 	size = append_argv(e, buf, resolve_path(&f->f_path, e->data, buf, &e->hdr.flags),
 			   stash_caller_argv(buf, &e->hdr.flags));
 	if (size <= sizeof(*e))

@@ -110,6 +110,7 @@ TEST(ecs_exec_truncated_args)
 	args[10] = '\0';
 	size = make_exec(&raw, "/usr/bin/python3", args, sizeof(args));
 	raw.hdr.flags = CW_F_ARGS_TRUNCATED;
+	raw.args_total = CW_ARGS_MAX + 500;	/* the kernel's copy was this long */
 	if (!ASSERT_OK(cw_event_decode(&ev, &raw, size), "decode"))
 		return;
 	doc = cw_event_to_ecs(&ev);
@@ -119,6 +120,7 @@ TEST(ecs_exec_truncated_args)
 	ASSERT_EQ(strlen(json_string_value(json_array_get(jget(doc, "process.args"), 1))),
 		  CW_ARGS_MAX - 11, "last argument cut at the buffer's end");
 	ASSERT_TRUE(json_is_true(jget(doc, "cellwatch.truncated.args")), "truncation flagged");
+	ASSERT_EQ(jint(doc, "cellwatch.truncated.args_bytes"), 500, "and how much was cut");
 	ASSERT_STREQ(jstr(doc, "event.kind"), "event", "no rule: plain event");
 	json_decref(doc);
 }

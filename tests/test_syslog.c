@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "syslog5424.h"
 #include "test.h"
 
@@ -82,6 +83,41 @@ TEST(syslog_sends_one_rfc5424_datagram)
 	back = msg ? json_loads(msg + 2, 0, NULL) : NULL;
 	ASSERT_TRUE(back && json_equal(back, doc), "the message parses back to the document");
 	ASSERT_EQ(recv_dgram(fd, buf, sizeof(buf)), -1, "exactly one datagram");
+cleanup:
+	json_decref(back);
+	json_decref(doc);
+	cw_syslog_close(s);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A cell's bidi override or zero-width space reaches the log escaped, the message ASCII. */
+TEST(syslog_message_is_ascii)
+{
+	const char *path = test_path(0, "log.sock");
+	json_t *doc = alert_doc(), *back = NULL;
+	struct cw_syslog *s = NULL;
+	char buf[8192];
+	int fd, n;
+
+	fd = listen_dgram(path);
+	if (fd < 0 || !ASSERT_OK_PTR(doc, "doc"))
+		goto cleanup;
+	cw_json_set(doc, "file.path", json_string("/tmp/report\xe2\x80\xaetxt.exe\xe2\x80\x8b"));
+	s = cw_syslog_open(path, LOG_AUTHPRIV, buf, sizeof(buf));
+	if (!ASSERT_OK_PTR(s, buf) ||
+	    !ASSERT_OK(cw_syslog_send(s, cw_syslog_severity(doc), doc), "send"))
+		goto cleanup;
+	n = recv_dgram(fd, buf, sizeof(buf));
+	if (!ASSERT_TRUE(n > 0, "the daemon got a datagram"))
+		goto cleanup;
+	buf[n] = '\0';
+	for (int i = 0; i < n; i++)
+		if (!ASSERT_TRUE((unsigned char)buf[i] < 0x80, "an ASCII byte"))
+			break;
+	ASSERT_HAS(buf, "/tmp/report\\u202Etxt.exe\\u200B", "escaped as JSON does");
+	back = json_loads(strstr(buf, "] {") + 2, 0, NULL);
+	ASSERT_TRUE(back && json_equal(back, doc), "and parses back to the document");
 cleanup:
 	json_decref(back);
 	json_decref(doc);

@@ -259,8 +259,12 @@ static json_t *make_doc(int i)
 	else if (i == 1)
 		set_args(doc, "/bin/sh", (const char *[]){ "sh", "-c", "echo hi", NULL });
 	else if (i == 4)
-		/* A payload trying to forge a line and colour the terminal. */
-		set_args(doc, "/tmp/x", (const char *[]){ "x", "a\nb\033[31m", NULL });
+		/*
+		 * A payload trying to forge a line and colour the terminal, to
+		 * turn "exe.txt" around (U+202E) and to hide a space (U+200B).
+		 */
+		set_args(doc, "/tmp/x", (const char *[]){ "x", "a\nb\033[31m",
+			 "report\xe2\x80\xaetxt.exe", "rm\xe2\x80\x8b-rf", NULL });
 	else if (!strcmp(d->action, "open"))
 		cw_json_set(doc, "file.path", json_string(i == 2 ? "/etc/shadow" : "/etc/passwd"));
 	else if (!strcmp(d->action, "connect"))
@@ -402,7 +406,8 @@ TEST(tail_human_lines)
 	ASSERT_HAS(lines[2], "alert/kernel", "action and layer");
 	ASSERT_HAS(lines[2], "open /etc/shadow run=d3", "open: the path");
 	ASSERT_HAS(lines[3], "connect 169.254.169.254:80 run=d4", "connect: the destination");
-	ASSERT_HAS(lines[4], "exec /tmp/x 'a\\x0ab\\x1b[31m' run=d5", "control characters escaped");
+	ASSERT_HAS(lines[4], "exec /tmp/x 'a\\x0ab\\x1b[31m' report\\u202etxt.exe rm\\u200b-rf "
+		   "run=d5", "control and invisible characters escaped");
 	ASSERT_HAS(lines[5], "warning   cell=5   -  ", "a policy's verdict: warning, no rule");
 	ASSERT_HAS(lines[6], "cell-registered run=d7", "other events: the action");
 	ASSERT_HAS(lines[6], "pid=-", "no pid");

@@ -307,6 +307,10 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	err |= set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
 	if (ev->hdr.flags & CW_F_UNRESOLVED)
 		err |= set(doc, "cellwatch.path_resolved", json_false());
+	/* How much a long argv hid: a padding argument must not hide the rest unsaid. */
+	if (ev->exec.args_total > ev->exec.args_len)
+		err |= set(doc, "cellwatch.truncated.args_bytes",
+			   json_integer(ev->exec.args_total - ev->exec.args_len));
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 

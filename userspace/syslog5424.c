@@ -121,8 +121,13 @@ static void put_param(char *buf, size_t len, size_t *n, const char *name, json_t
 	if (!s)
 		return;
 	put(buf, len, n, " %s=\"", name);
-	for (; *s; s++)
-		put(buf, len, n, "%s%c", strchr("\"\\]", *s) ? "\\" : "", *s);
+	for (; *s; s++) {
+		/* Names, ids and labels are the operator's, yet nothing of them forges a line. */
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			put(buf, len, n, "?");
+		else
+			put(buf, len, n, "%s%c", strchr("\"\\]", *s) ? "\\" : "", *s);
+	}
 	put(buf, len, n, "\"");
 }
 
@@ -131,7 +136,8 @@ int cw_syslog_format(char *buf, size_t len, int facility, int severity, const ch
 {
 	const char *ts = json_string_value(json_object_get(doc, "@timestamp"));
 	const char *msgid = json_string_value(field(doc, "event", "action", NULL));
-	char *msg = json_dumps(doc, JSON_COMPACT);
+	/* ASCII only: a bidi override or zero-width character from a cell shows escaped. */
+	char *msg = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	size_t n = 0;
 
 	if (!msg)

@@ -202,24 +202,59 @@ static bool wanted(const struct tail *t, json_t *doc)
 /* ---- human lines ---- */
 
 /*
+ * Characters that change how the rest of a line shows without showing
+ * themselves: bidirectional overrides and isolates (U+202E turns
+ * "exe.txt" into "txt.exe"), zero-width ones, the BOM, soft hyphen.
+ */
+static bool invisible(unsigned int cp)
+{
+	return cp == 0x00ad || cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+/* The code point of the UTF-8 sequence at @p (@len bytes), or -1 if malformed. */
+static int utf8_decode(const unsigned char *p, int *len)
+{
+	int n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+	unsigned int cp = n == 1 ? *p : *p & (0x7f >> n);
+
+	if (*p >= 0x80 && n == 1)
+		return -1;	/* a continuation byte out of place */
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	*len = n;
+	return cp;
+}
+
+/*
  * Paths and arguments come from the cell: a control character in them
  * must not reach the terminal (it could forge or hide lines), nor a C1
- * control in its UTF-8 form.  Returns the columns written.
+ * control in its UTF-8 form, nor a character that reorders or hides what
+ * follows it.  Returns the columns written.
  */
 static int put_clean(FILE *f, const char *s, bool quoted)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	int n = 0;
+	int n = 0, len, cp;
 
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
+	for (; *p; p += len) {
+		len = 1;
+		cp = utf8_decode(p, &len);
+		if (cp < 0) {
 			n += fprintf(f, "\\x%02x", *p);
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			n += fprintf(f, "\\u%04x", *++p);
-		} else if (*p == '\\' || (quoted && *p == '\'')) {
-			n += fprintf(f, "\\%c", *p);
+			len = 1;
+		} else if (cp < 0x20 || cp == 0x7f) {
+			n += fprintf(f, "\\x%02x", cp);
+		} else if ((cp >= 0x80 && cp <= 0x9f) || invisible(cp)) {
+			n += fprintf(f, "\\u%04x", cp);
+		} else if (cp == '\\' || (quoted && cp == '\'')) {
+			n += fprintf(f, "\\%c", cp);
 		} else {
-			fputc(*p, f);
+			fwrite(p, 1, len, f);
 			n++;
 		}
 	}
