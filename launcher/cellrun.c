@@ -48,6 +48,19 @@ struct stream {
 	const char *name;
 };
 
+/*
+ * Alert lines on stderr, per rule: the first ALERT_LINES_PER_RULE are
+ * printed, the rest counted, so a cell's flood cannot flood the terminal
+ * or the job log that keeps cellrun's stderr (--log keeps every alert).
+ */
+#define ALERT_LINES_PER_RULE	10
+#define MAX_ALERT_RULES		32
+
+struct alert_tally {
+	char rule[64];
+	__u64 shown, hidden;
+};
+
 struct run {
 	struct cellrun_opts opts;
 	struct cell cell;
@@ -70,9 +83,13 @@ struct run {
 	bool daemon_ended;		/* the daemon reaped the cell: every alert is in */
 	bool lost_critical;		/* records a rule may have judged were lost: run ended */
 	__u64 log_errors;
+	__u64 log_start;		/* --log's size when the run began: it appends */
+	__u64 log_dropped;		/* lines not written: --log-max-bytes */
 	bool timed_out;
 	int fatal_signal;		/* a signal that made cellrun end the run */
 	int tmp_fd;			/* the cell's /tmp, to see whether it was filled */
+	struct alert_tally tally[MAX_ALERT_RULES];	/* the last one: every other rule */
+	size_t ntally;
 	struct bound bounds[MAX_BOUNDS];
 	int nbounds;
 	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
@@ -124,21 +141,76 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static bool is_alert(json_t *doc)
+{
+	const char *kind = json_string_value(json_object_get(json_object_get(doc, "event"), "kind"));
+
+	return kind && !strcmp(kind, "alert");
+}
+
+/*
+ * One line to --log.  Past --log-max-bytes of this run (the proxy writes
+ * there too: the file's size tells) only alerts are written, past twice
+ * that nothing; each line left out is counted and said at the end.
+ */
 static void log_doc(struct run *r, json_t *doc)
 {
-	if (r->log_fd >= 0 && (!doc || cw_write_json_line(r->log_fd, doc)))
+	__u64 cap = r->opts.log_max_bytes;
+	struct stat st;
+
+	if (r->log_fd < 0) {
+		json_decref(doc);
+		return;
+	}
+	if (doc && cap && !fstat(r->log_fd, &st) && (__u64)st.st_size >= r->log_start + cap &&
+	    (!is_alert(doc) || (__u64)st.st_size >= r->log_start + 2 * cap)) {
+		r->log_dropped++;
+		json_decref(doc);
+		return;
+	}
+	if (!doc || cw_write_json_line(r->log_fd, doc))
 		r->log_errors++;
 	json_decref(doc);
 }
 
 static void stop_proxy(struct run *r);
 
+static struct alert_tally *tally_of(struct run *r, const char *rule)
+{
+	rule = rule ?: "cell-policy";
+	for (size_t i = 0; i < r->ntally; i++)
+		if (!strcmp(r->tally[i].rule, rule))
+			return &r->tally[i];
+	if (r->ntally == MAX_ALERT_RULES)
+		return &r->tally[MAX_ALERT_RULES - 1];
+	snprintf(r->tally[r->ntally].rule, sizeof(r->tally[0].rule), "%s",
+		 r->ntally == MAX_ALERT_RULES - 1 ? "other rules" : rule);
+	return &r->tally[r->ntally++];
+}
+
+/* How many alert lines each rule had that stderr did not show. */
+static void report_hidden_alerts(const struct run *r)
+{
+	for (size_t i = 0; i < r->ntally; i++)
+		if (r->tally[i].hidden)
+			fprintf(stderr, "cellrun: ALERT %s: %llu more not shown%s\n",
+				r->tally[i].rule, (unsigned long long)r->tally[i].hidden,
+				r->log_fd >= 0 || r->opts.daemon ? " (all are in the log)" : "");
+}
+
 /* An alert of the run, from the embedded monitor or the daemon. */
 static void note_alert(struct run *r, const char *line, const char *rule, const char *layer,
 		       bool kill, bool ends_cmd)
 {
+	struct alert_tally *t = tally_of(r, rule);
+
 	r->report.alerts++;
-	fprintf(stderr, "cellrun: ALERT %s\n", line);
+	if (t->shown < ALERT_LINES_PER_RULE) {
+		fprintf(stderr, "cellrun: ALERT %s\n", line);
+		t->shown++;
+	} else {
+		t->hidden++;
+	}
 	if (!kill || !rule)
 		return;
 	if (!r->kill_rule[0])
@@ -706,9 +778,12 @@ int main(int argc, char **argv)
 	}
 	r.opts.seccomp = &filter;
 	if (r.opts.log_path) {
+		struct stat st;
+
 		r.log_fd = open(r.opts.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (r.log_fd < 0)
 			die("open %s: %m", r.opts.log_path);
+		r.log_start = fstat(r.log_fd, &st) ? 0 : st.st_size;
 	}
 	/* Signals become events of the loop, so every exit path cleans up. */
 	sig_fd = block_signals();
@@ -796,6 +871,7 @@ int main(int argc, char **argv)
 	if (r.daemon_fd < 0)
 		log_bounds(&r);
 	daemon_finish(&r);
+	report_hidden_alerts(&r);
 	status = conclude(&r, payload_status(&r));
 
 cleanup:
@@ -816,6 +892,10 @@ cleanup:
 		cw_monitor_drain(r.mon);
 		report_loss(&r);
 	}
+	if (r.log_dropped)
+		fprintf(stderr, "cellrun: %llu events not written to %s: the run reached "
+			"--log-max-bytes (%llu)\n", (unsigned long long)r.log_dropped,
+			r.opts.log_path, (unsigned long long)r.opts.log_max_bytes);
 	if (r.log_errors)
 		fprintf(stderr, "cellrun: %llu events could not be written to %s\n",
 			(unsigned long long)r.log_errors, r.opts.log_path);
@@ -833,6 +913,7 @@ cleanup:
 	}
 	rep->status = status;
 	rep->wall_ms = (mono_ns() - r.start_ns) / 1000000;
+	rep->events_not_logged = r.log_dropped;
 	rep->out_bytes = r.out.bytes;
 	rep->err_bytes = r.err.bytes;
 	rep->out_truncated = r.out.truncated;

@@ -70,6 +70,7 @@ struct cellrun_opts {
 	__u64 tmp_bytes;		/* size of /tmp */
 	__u64 output_bytes;		/* size of /output; 0: DIR bound live, unbounded */
 	unsigned int output_files;	/* inodes of /output */
+	__u64 log_max_bytes;		/* what the run may add to --log; 0: no bound */
 	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
 	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
 	unsigned int pids;
@@ -280,6 +281,7 @@ struct run_report {
 	__u64 alerts;
 	__u64 events_lost;		/* this cell's records the rings refused, both rings */
 	__u64 events_lost_critical;	/* of which security-relevant: the run was ended */
+	__u64 events_not_logged;	/* left out of --log past --log-max-bytes */
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
 	const char *monitor;		/* "lsm+tracepoint", "tracepoint", "daemon" or "none" */
 	__u64 cell_id;			/* the cell's cgroup id, as in every event */

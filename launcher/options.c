@@ -26,13 +26,14 @@ enum {
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
-	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS,
+	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
 };
 
 static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "rules", required_argument, NULL, 'r' },
 	{ "log", required_argument, NULL, 'l' },
+	{ "log-max-bytes", required_argument, NULL, OPT_LOG_MAX },
 	{ "result", required_argument, NULL, OPT_RESULT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -80,6 +81,9 @@ void options_usage(FILE *f)
 "  --profile FILE       JSON defaults for the options below (long names as keys)\n"
 "  -r, --rules FILE     rule file (default %s)\n"
 "  -l, --log FILE       append every event as an ECS JSON line to FILE\n"
+"      --log-max-bytes SIZE  what one run may add to FILE (default 64M; 0: no\n"
+"                       bound): past it only alerts, past twice it nothing;\n"
+"                       what is left out is counted and said\n"
 "      --result FILE    write how the run ended as JSON to FILE\n"
 "  -t, --timeout SECS   kill the whole cell after SECS seconds (default 10; 0: none)\n"
 "      --memory SIZE    memory limit, no swap (default 256M)\n"
@@ -287,6 +291,12 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case 'l':
 		o->log_path = val;
 		return 0;
+	case OPT_LOG_MAX:
+		if (!strcmp(val, "0")) {
+			o->log_max_bytes = 0;
+			return 0;
+		}
+		return parse_size(at, val, &o->log_max_bytes);
 	case OPT_RESULT:
 		o->result_path = val;
 		return 0;
@@ -468,6 +478,7 @@ static void set_defaults(struct cellrun_opts *o)
 	o->tmp_bytes = 64ULL << 20;
 	o->output_bytes = 64ULL << 20;
 	o->output_files = 4096;
+	o->log_max_bytes = 64ULL << 20;
 	o->output_cap = 1ULL << 20;
 	o->fsize_bytes = 64ULL << 20;
 	o->pids = 64;

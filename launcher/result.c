@@ -84,7 +84,7 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 	int ret = 0;
 
 	doc = json_pack("{s:s, s:i, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:b, s:I, s:b},"
-			" s:I, s:I, s:I, s:o}",
+			" s:I, s:I, s:I, s:I, s:o}",
 			"reason", r->reason,
 			"status", r->status,
 			"exit_code", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null(),
@@ -101,6 +101,7 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 			"alerts", (json_int_t)r->alerts,
 			"events_lost", (json_int_t)r->events_lost,
 			"events_lost_critical", (json_int_t)r->events_lost_critical,
+			"events_not_logged", (json_int_t)r->events_not_logged,
 			"artifacts", artifacts(o->output));
 	if (!doc)
 		return -ENOMEM;

@@ -257,3 +257,82 @@ TEST(cell_lifecycle_and_ancestry)
 	}
 	json_decref(log);
 }
+
+static int count_lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * A cell raising the same alert thirty times: stderr shows the first ten
+ * of that rule and says how many more there were; the log keeps them all.
+ */
+TEST(cell_alert_lines_bounded_per_rule)
+{
+	char rules[4096];
+	struct cmd_result res;
+	json_t *log;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", default_rules(rules, sizeof(rules)),
+						       NULL },
+			       (char *[]){ "/usr/bin/python3", "-c",
+				"import socket\n"
+				"for _ in range(30):\n"
+				"    try:\n"
+				"        socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)\n"
+				"    except OSError:\n"
+				"        pass\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "alert only");
+	ASSERT_EQ(count_lines_with(res.err, "cellrun: ALERT warning  socket-family:"), 10,
+		  "ten lines of the rule on stderr");
+	ASSERT_HAS(res.err, "cellrun: ALERT socket-family: 20 more not shown (all are in the log)",
+		   "and how many more");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_EQ(count_events(log, "rule.name", "socket-family"), 30, "the log has every one");
+	json_decref(log);
+}
+
+/*
+ * --log-max-bytes: a run flooding its log is cut at the bound, alerts
+ * still written up to twice it, and what was left out is counted.
+ */
+TEST(cell_log_bounded_per_run)
+{
+	const char *log_path = test_path(1, "log.json");
+	const char *result = test_path(2, "result.json");
+	char rules[4096];
+	struct cmd_result res;
+	struct stat st;
+	json_t *log, *doc;
+
+	if (!require_root())
+		return;
+	unlink(log_path);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", default_rules(rules, sizeof(rules)),
+						       "--log-max-bytes", "64K", "--result",
+						       (char *)result, NULL },
+			       (char *[]){ "/usr/bin/python3", "-c",
+				"import socket\n"
+				"for _ in range(3000):\n"
+				"    open('/dev/null').close()\n"
+				"try:\n"
+				"    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)\n"
+				"except OSError:\n"
+				"    pass\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_OK(stat(log_path, &st), "the log");
+	ASSERT_TRUE(st.st_size <= 2 * 64 * 1024 + 8192, "bounded at twice --log-max-bytes");
+	ASSERT_HAS(res.err, "events not written to", "what was left out is said");
+	doc = read_json(result);
+	ASSERT_TRUE(jint(doc, "events_not_logged") > 1000, "and counted in the result");
+	json_decref(doc);
+	log = read_log(log_path);
+	ASSERT_OK_PTR(find_event(log, "rule.name", "socket-family"), "the alert past the bound");
+	json_decref(log);
+}

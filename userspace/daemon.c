@@ -1360,7 +1360,8 @@ static void usage(FILE *f)
 "  -r, --rules FILE         the policy \"default\" (default %s)\n"
 "  -p, --policy NAME=FILE   another named policy (repeatable)\n"
 "  -o, --log FILE           JSON lines (ECS), one whole line per write(2)\n"
-"      --log-max-bytes N    rotate before FILE passes N bytes\n"
+"      --log-max-bytes N    rotate before FILE passes N bytes (default 100M;\n"
+"                           0: never)\n"
 "      --log-keep K         rotated files kept (default 5)\n"
 "      --fsync              fsync FILE after every line\n"
 "      --stdout             JSON lines on stdout too\n"
@@ -1525,7 +1526,8 @@ int cw_daemon_main(int argc, char **argv)
 		.socket_path = CW_SOCKET_DEFAULT,
 		.state_dir = CW_STATE_DIR_DEFAULT,
 		.pin_dir = CW_PIN_DIR_DEFAULT,
-		.log_opts = { .keep = 5, .sole_writer = true },
+		/* A flooding cell must not fill the disk before an operator configures rotation. */
+		.log_opts = { .max_bytes = 100 << 20, .keep = 5, .sole_writer = true },
 		.backlog_len = 4096,
 		.ep = -1,
 		.keeper_fd = -1,
