@@ -12,6 +12,7 @@
 #define CW_COMM_LEN	16
 #define CW_PATH_MAX	4096	/* bytes of a resolved path, NUL included */
 #define CW_PATH_DEPTH	64	/* dentries walked before a path is truncated */
+#define CW_USER_HZ	100	/* the clock ticks of /proc/PID/stat's starttime */
 #define CW_ARGS_MAX	4096	/* bytes of argv kept, each argument NUL-terminated */
 #define CW_NAME_MAX	32	/* basename bytes compared by name rules, NUL included */
 #define CW_MAX_CELLS	4096
@@ -80,7 +81,8 @@ struct cw_event_hdr {
 	__u32 action;		/* enum cw_action taken in the kernel */
 	__u32 euid;		/* effective uid, as seen from the initial user namespace */
 	__u32 layer;		/* enum cw_layer: where the verdict (action) was taken */
-	__u32 __pad;
+	__u32 start_ticks;	/* when the process started: clock ticks (USER_HZ) since
+				 * boot, mod 2^32, as /proc/PID/stat says; tells a reused pid */
 	char comm[CW_COMM_LEN];	/* task comm, NUL-terminated */
 };
 

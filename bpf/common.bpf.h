@@ -183,7 +183,8 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	hdr->action = CW_ACTION_NONE;
 	hdr->euid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
 	hdr->layer = CW_LAYER_NONE;
-	hdr->__pad = 0;
+	hdr->start_ticks = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader,
+					 start_boottime) / (1000000000ULL / CW_USER_HZ);
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 

@@ -1085,6 +1085,37 @@ TEST(policy_socket_families_refused_and_alerted)
 }
 
 /*
+ * A kill judged in userspace reaches the process that acted, checked by
+ * its start time through a pidfd (a reused pid would be spared): under
+ * rules/lenient.json the ping socket's child dies, its parent goes on.
+ */
+TEST(policy_userspace_kill_reaches_the_offender)
+{
+	char rules[4096];
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	snprintf(rules, sizeof(rules), "%s/rules/lenient.json", src_dir);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--rules", rules, NULL },
+			       (char *[]){ PYTHON, "-c",
+		"import os, socket, time\n"
+		"pid = os.fork()\n"
+		"if pid == 0:\n"
+		"    try:\n"
+		"        socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)\n"
+		"    except OSError:\n"
+		"        pass\n"
+		"    time.sleep(3)\n"
+		"    print('child survived')\n"
+		"    os._exit(0)\n"
+		"print('child', os.waitpid(pid, 0)[1])\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "the parent went on");
+	ASSERT_STREQ(res.out, "child 9\n", "the child was killed, by its own pid");
+	ASSERT_HAS(res.err, "icmp-socket", "the rule");
+}
+
+/*
  * The unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP): refused or not
  * by ping_group_range, asking for one ends the run, a moment after the call
  * (socket_rules key by family and type only: the protocol is judged in

@@ -333,14 +333,46 @@ static void forget_rates(struct cw_monitor *m, __u32 policy, __u64 cell)
 	}
 }
 
-/* Kill one process by pid, through a pidfd so a signal never lands on a reused pid later. */
-static int kill_process(__u32 pid)
+/* starttime of /proc/@pid/stat (field 22), mod 2^32; -1 if unreadable. */
+static long long start_ticks(__u32 pid)
 {
-	int fd = syscall(SYS_pidfd_open, pid, 0), ret = 0;
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &ticks) != 1)
+		return -1;
+	return (__u32)ticks;
+}
+
+/*
+ * Kill the process an event came from.  Judged a moment after the event,
+ * its pid may by now name another process: the pidfd pins the pid while
+ * its start time is compared with the event's, and the signal goes through
+ * it, so only the process that acted is ever hit.
+ */
+static int kill_process(const struct cw_event_hdr *hdr)
+{
+	int fd = syscall(SYS_pidfd_open, hdr->pid, 0), ret = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0))
+	if (start_ticks(hdr->pid) != hdr->start_ticks)
+		ret = -ESRCH;	/* gone, and its pid reused */
+	else if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0))
 		ret = -errno;
 	close(fd);
 	return ret;
@@ -363,7 +395,7 @@ static void act(struct cw_monitor *m, struct cw_cell_links *cell, struct cw_even
 	int ret = 0;
 
 	if (action == CW_ACTION_KILL)
-		ret = kill_process(ev->hdr.pid);
+		ret = kill_process(&ev->hdr);
 	else if (action == CW_ACTION_KILL_RUN && cell && cell->cgroup_fd >= 0)
 		ret = kill_run(m, cell, ev->rule ? ev->rule->id : 0);
 	else
