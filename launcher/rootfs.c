@@ -14,7 +14,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cellrun.h"
@@ -40,6 +42,23 @@ static const char *const proc_masked[] = {
 };
 static const char *const proc_readonly[] = { "sys", "irq", "bus", "fs" };
 static const char *const proc_emptied[] = { "acpi", "scsi", "asound", "driver" };
+
+/*
+ * Host-wide figures a job has no use for, shown as an idle machine's: the
+ * host's load, pressure, disks, interrupts, boot and kernel build say who
+ * else runs there and on what.  Programs that read them still get a
+ * well-formed answer (os.getloadavg() works).  NULL: made per cell.
+ */
+#define PSI_IDLE "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" \
+		 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+static const struct { const char *entry, *text; } proc_virtual[] = {
+	{ "loadavg", "0.00 0.00 0.00 1/1 1\n" },
+	{ "pressure/cpu", PSI_IDLE }, { "pressure/memory", PSI_IDLE },
+	{ "pressure/io", PSI_IDLE }, { "pressure/irq", "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" },
+	{ "diskstats", "" }, { "partitions", "major minor  #blocks  name\n\n" },
+	{ "interrupts", "" }, { "softirqs", "" },
+	{ "sys/kernel/random/boot_id", NULL }, { "version", NULL },
+};
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
 
@@ -273,11 +292,72 @@ static int setup_dev(struct ctx *c, const struct cellrun_opts *o)
 	      tmpfs(c, NEWROOT "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
 	if (ret)
 		return ret;
-	/* The /dev tmpfs itself turns read-only: nothing new appears in it. */
+	return 0;
+}
+
+/* The /dev tmpfs itself turns read-only: nothing new appears in it. */
+static int seal_dev(struct ctx *c)
+{
 	if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
 		  "mode=0755,size=64k"))
 		return fail(c, -errno, "remount /dev read-only");
 	return 0;
+}
+
+/* A cell's own text for a proc_virtual entry made per cell. */
+static void virtual_text(const char *entry, char *buf, size_t len)
+{
+	unsigned char id[16] = {};
+	struct utsname u;
+
+	if (!strcmp(entry, "version")) {
+		/* The release stays (uname says it anyway); the builder and compiler go. */
+		snprintf(buf, len, "Linux version %s #1 SMP\n", uname(&u) ? "?" : u.release);
+		return;
+	}
+	/* boot_id: a random UUID of the cell's own, the shape programs parse. */
+	if (getrandom(id, sizeof(id), 0) != sizeof(id))
+		memset(id, 0, sizeof(id));
+	id[6] = (id[6] & 0x0f) | 0x40;
+	id[8] = (id[8] & 0x3f) | 0x80;
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+		 id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10],
+		 id[11], id[12], id[13], id[14], id[15]);
+}
+
+/*
+ * Each proc_virtual entry: a file on a small tmpfs of its own, bound
+ * read-only over the entry; the tmpfs is then detached and its mountpoint
+ * removed, so nothing of it shows anywhere but in the entries.
+ */
+#define VIRT_DIR NEWROOT "/dev/.cellrun-proc"
+
+static int virtualise_proc(struct ctx *c)
+{
+	char src[128], dst[160], text[128];
+	int ret;
+
+	ret = make_dir(c, VIRT_DIR, 0700) ?:
+	      tmpfs(c, VIRT_DIR, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=64k");
+	for (size_t i = 0; !ret && i < sizeof(proc_virtual) / sizeof(proc_virtual[0]); i++) {
+		const char *body = proc_virtual[i].text;
+
+		snprintf(dst, sizeof(dst), NEWROOT "/proc/%s", proc_virtual[i].entry);
+		if (access(dst, F_OK))
+			continue;	/* not on this kernel */
+		if (!body) {
+			virtual_text(proc_virtual[i].entry, text, sizeof(text));
+			body = text;
+		}
+		snprintf(src, sizeof(src), VIRT_DIR "/%zu", i);
+		ret = make_file(c, src, body) ?:
+		      bind_mount(c, src, dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, dst);
+	}
+	if (umount2(VIRT_DIR, MNT_DETACH) && !ret)
+		ret = fail(c, -errno, "detach " VIRT_DIR);
+	if (rmdir(VIRT_DIR) && !ret)
+		ret = fail(c, -errno, "rmdir " VIRT_DIR);
+	return ret;
 }
 
 static int setup_rw(struct ctx *c, const struct cellrun_opts *o)
@@ -355,7 +435,8 @@ int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen)
 		ret = tmpfs(&c, NEWROOT, MS_NOSUID | MS_NODEV, "mode=0755,size=1m") ?:
 		      setup_sys_dirs(&c) ?: setup_etc(&c);
 	}
-	ret = ret ?: setup_proc(&c) ?: setup_dev(&c, o) ?: setup_rw(&c, o);
+	ret = ret ?: setup_proc(&c) ?: setup_dev(&c, o) ?: virtualise_proc(&c) ?: seal_dev(&c) ?:
+	      setup_rw(&c, o);
 	if (ret)
 		goto out;
 	/* The root itself turns read-only once its mountpoints exist. */

@@ -119,6 +119,50 @@ TEST(fs_host_paths_and_boot_line_hidden)
 	ASSERT_HAS(res.out, "boot line bytes 0\n", "the host's kernel command line masked");
 }
 
+/*
+ * The host's load, pressure, disks, interrupts, boot id and kernel build
+ * string read as an idle machine's, well-formed; each cell gets a boot id
+ * of its own.
+ */
+TEST(fs_host_figures_virtualised)
+{
+	static const char *const script =
+		"import os\n"
+		"def show(path):\n"
+		"    if os.path.exists(path):\n"
+		"        print(path, repr(open(path).read()))\n"
+		"for p in ('/proc/loadavg', '/proc/pressure/cpu', '/proc/diskstats',\n"
+		"          '/proc/interrupts', '/proc/version',\n"
+		"          '/proc/sys/kernel/random/boot_id'):\n"
+		"    show(p)\n";
+	char host_boot[64] = "", first[4096] = "", *id;
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	read_text("/proc/sys/kernel/random/boot_id", host_boot, sizeof(host_boot));
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", (char *)script, NULL }, &res),
+		  "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_HAS(res.out, "/proc/loadavg '0.00 0.00 0.00 1/1 1\\n'", "an idle machine's load");
+	if (!access("/proc/pressure/cpu", F_OK))
+		ASSERT_HAS(res.out, "/proc/pressure/cpu 'some avg10=0.00 avg60=0.00 avg300=0.00 "
+			   "total=0", "no pressure");
+	ASSERT_HAS(res.out, "/proc/diskstats ''", "no disks");
+	ASSERT_HAS(res.out, "/proc/interrupts ''", "no interrupts");
+	ASSERT_HAS(res.out, " #1 SMP\\n'", "the release only");
+	ASSERT_FALSE(strstr(res.out, "gcc"), "no compiler or builder");
+	host_boot[36] = '\0';
+	id = strstr(res.out, "boot_id '");
+	if (ASSERT_OK_PTR(id, "a boot id")) {
+		ASSERT_FALSE(strstr(id, host_boot), "not the host's");
+		snprintf(first, sizeof(first), "%.45s", id);
+	}
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", (char *)script, NULL }, &res),
+		  "cellrun again");
+	ASSERT_FALSE(first[0] && strstr(res.out, first), "each cell its own");
+}
+
 TEST(fs_output_bounded_and_copied_at_the_end)
 {
 	const char *out = make_output_dir("out");
