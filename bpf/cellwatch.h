@@ -12,6 +12,12 @@
 #define CW_COMM_LEN	16
 #define CW_PATH_MAX	4096	/* bytes of a resolved path, NUL included */
 #define CW_PATH_DEPTH	64	/* dentries walked before a path is truncated */
+/*
+ * Bulk records (plain opens) one cell may send per second: a cell that
+ * floods costs its own telemetry, not another cell's room in the ring nor
+ * the consumer's time.  Verdicts and what rules judge are never budgeted.
+ */
+#define CW_BULK_PER_SEC	20000
 #define CW_USER_HZ	100	/* the clock ticks of /proc/PID/stat's starttime */
 #define CW_ARGS_MAX	4096	/* bytes of argv kept, each argument NUL-terminated */
 #define CW_NAME_MAX	32	/* basename bytes compared by name rules, NUL included */
@@ -415,8 +421,9 @@ struct cw_socket_key {
  * counters below cannot say whose records were lost; these can.
  */
 struct cw_cell_loss {
-	__u64 bulk;		/* records of the cell the bulk ring refused: opens that no
-				 * rule of its policy could judge (telemetry; the run goes on) */
+	__u64 bulk;		/* records of the cell the bulk ring refused, or its budget
+				 * (CW_BULK_PER_SEC): opens that no rule of its policy could
+				 * judge (telemetry; the run goes on) */
 	__u64 critical;		/* records of the cell the critical ring refused: execs,
 				 * lifecycle, network, watched syscalls, signals, verdicts and
 				 * opens a userspace rule could judge.  The first one ends the
@@ -451,7 +458,7 @@ struct cw_cell_loss {
 /* Index of the per-CPU counters array, summed by userspace. */
 enum cw_counter {
 	CW_CNT_EVENTS = 0,	/* records submitted to either ring buffer */
-	CW_CNT_DROPS = 1,	/* records lost because the bulk ring was full */
+	CW_CNT_DROPS = 1,	/* bulk records lost: the ring was full or the cell spent its budget */
 	CW_CNT_KILLS = 2,	/* SIGKILLs sent by kernel rules */
 	CW_CNT_DROPS_CRITICAL = 3, /* records lost because the critical ring was full */
 	CW_CNT_MAX,

@@ -334,10 +334,46 @@ static __always_inline void lose(void *ev, bool critical)
 		doom_for_loss(cell);
 }
 
+/* A cell's bulk records in the current second (CW_BULK_PER_SEC). */
+struct bulk_window {
+	__u64 second;
+	__u64 count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);			/* cell id */
+	__type(value, struct bulk_window);
+} bulk_budget SEC(".maps") __weak;
+
+/*
+ * Within @cell's budget for this second?  Racy across CPUs by a few
+ * records at a window's turn, which a budget can afford.
+ */
+static __always_inline bool within_budget(__u64 cell)
+{
+	__u64 second = bpf_ktime_get_boot_ns() / 1000000000ULL;
+	struct bulk_window *w = bpf_map_lookup_elem(&bulk_budget, &cell);
+
+	if (!w) {
+		struct bulk_window fresh = { .second = second, .count = 1 };
+
+		bpf_map_update_elem(&bulk_budget, &cell, &fresh, BPF_ANY);
+		return true;
+	}
+	if (w->second != second) {
+		w->second = second;
+		w->count = 0;
+	}
+	return __sync_fetch_and_add(&w->count, 1) < CW_BULK_PER_SEC;
+}
+
 /* Copy a record into the bulk ring buffer: opens no rule could judge. */
 static __always_inline void submit(void *ev, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, ev, size, 0)) {
+	if (!within_budget(((struct cw_event_hdr *)ev)->cell_id) ||
+	    bpf_ringbuf_output(&events, ev, size, 0)) {
 		lose(ev, false);
 		return;
 	}

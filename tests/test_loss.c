@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
+#include "cellwatch.h"
 #include "test.h"
 
 #define OPENS 3000
@@ -274,6 +277,77 @@ TEST(loss_flood_in_one_cell_spares_another)
 		    "no loss logged for the victim");
 	ASSERT_OK_PTR(cell_loss_record(log, jint(flooder, "cell_id")),
 		      "the flooder's losses logged for it");
+cleanup:
+	if (vpid > 0)
+		wait_cellrun(vpid, 0);
+	json_decref(victim);
+	json_decref(flooder);
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
+/*
+ * The per-cell budget of bulk records: a cell flooding plain opens gets
+ * CW_BULK_PER_SEC of them a second into the log, the rest counted in its
+ * result; another cell's opens meanwhile all arrive, none lost.
+ */
+TEST(loss_budget_bounds_a_flooding_cell)
+{
+	const char *vres = test_path(0, "victim.json"), *fres = test_path(1, "flooder.json");
+	const char *vout = test_path(2, "victim.out");
+	char *vopts[] = { "--result", (char *)vres, NULL };
+	char *fopts[] = { "--result", (char *)fres, NULL };
+	char *vargv[] = { "/usr/bin/python3", "-c",
+			  "import os, time\n"
+			  "open('/tmp/victim-file', 'w').close()\n"
+			  "print('ready', flush=True)\n"
+			  "time.sleep(0.5)\n"
+			  "for _ in range(200):\n"
+			  "    os.close(os.open('/tmp/victim-file', os.O_RDONLY))\n"
+			  "    time.sleep(0.005)\n"
+			  "print('victim-done', flush=True)\n", NULL };
+	char *fargv[] = { "/usr/bin/python3", "-c", FLOOD_OPENS(2), NULL };
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	json_t *victim = NULL, *flooder = NULL, *log = NULL, *ev;
+	long long fcell, flood_logged = 0, victim_logged = 0;
+	char buf[4096] = "";
+	pid_t vpid = 0;
+	size_t i;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	vpid = cellrun_daemon_start(&d, vopts, vargv, vout);
+	for (long end = now_ms() + 20000; now_ms() < end && !strstr(buf, "ready"); usleep(20000))
+		read_text(vout, buf, sizeof(buf));
+	if (!ASSERT_HAS(buf, "ready", "the victim started"))
+		goto cleanup;
+	cellrun_daemon(&d, fopts, fargv, &res);
+	ASSERT_HAS(res.out, "flood-done", "the flood ran to its end");
+	ASSERT_EQ(wait_cellrun(vpid, 30000), 0, "the victim ran to its end");
+	vpid = 0;
+	stop_daemon(&d, SIGTERM);
+	victim = read_json(vres);
+	flooder = read_json(fres);
+	log = read_log(d.log);
+	if (!ASSERT_OK_PTR(victim, "the victim's result") ||
+	    !ASSERT_OK_PTR(flooder, "the flooder's result") || !ASSERT_OK_PTR(log, "the log"))
+		goto cleanup;
+	fcell = jint(flooder, "cell_id");
+	json_array_foreach(log, i, ev) {
+		const char *path = jstr(ev, "file.path");
+
+		if (path && !strcmp(path, "/dev/null") && jint(ev, "cellwatch.cell.id") == fcell)
+			flood_logged++;
+		if (path && !strcmp(path, "/tmp/victim-file"))
+			victim_logged++;
+	}
+	/* Two seconds of flood touch at most three one-second windows. */
+	ASSERT_TRUE(flood_logged <= 3LL * CW_BULK_PER_SEC, "the flood is held to its budget");
+	ASSERT_TRUE(jint(flooder, "events_lost") > 0, "the rest counted in its result");
+	ASSERT_STREQ(jstr(flooder, "reason"), "exited", "the flooder is not ended for it");
+	ASSERT_EQ(victim_logged, 201, "every open of the other cell arrived (and its create)");
+	ASSERT_EQ(jint(victim, "events_lost"), 0, "none of them lost");
 cleanup:
 	if (vpid > 0)
 		wait_cellrun(vpid, 0);
