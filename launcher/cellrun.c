@@ -758,7 +758,7 @@ static int block_signals(void)
 
 int main(int argc, char **argv)
 {
-	static struct sock_fprog filter;
+	static struct sock_fprog filter[SECCOMP_FILTERS];
 	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1, .output_fd = -1,
 			 .tmp_fd = -1 };
 	struct run_report *rep = &r.report;
@@ -771,12 +771,12 @@ int main(int argc, char **argv)
 	parse_options(&r.opts, argc, argv);
 	if (shells_load_names(&r.opts))
 		die("more than %d shell names to mask", MAX_SHELLS - 1);
-	ret = seccomp_prepare(&filter);
+	ret = seccomp_prepare(filter);
 	if (ret) {
 		errno = -ret;
 		die("build the seccomp filter: %m");
 	}
-	r.opts.seccomp = &filter;
+	r.opts.seccomp = filter;
 	if (r.opts.log_path) {
 		struct stat st;
 
@@ -925,7 +925,8 @@ cleanup:
 	json_decref(rep->left_out);
 	cw_monitor_close(r.mon);
 	cw_rules_free(&r.rules);
-	free(filter.filter);
+	for (int i = 0; i < SECCOMP_FILTERS; i++)
+		free(filter[i].filter);
 	if (r.sp.pidfd > 0)
 		close(r.sp.pidfd);
 	if (r.sp.status_fd > 0)

@@ -93,7 +93,8 @@ struct cellrun_opts {
 	unsigned int egress_conns;
 	__u64 egress_bytes;
 	unsigned int egress_seconds;
-	struct sock_fprog *seccomp;	/* compiled by cellrun, installed by the payload */
+	struct sock_fprog *seccomp;	/* SECCOMP_FILTERS, compiled by cellrun, installed
+					 * by the payload */
 	bool keep_shells;		/* --keep-shells: no mask over the shells */
 	const char *shells[MAX_SHELLS];	/* names (or paths) masked in the cell (shells.c) */
 	int nshells;

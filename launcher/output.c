@@ -182,7 +182,13 @@ static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name
 	in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
-	out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	/* A new file, not one truncated in place: an old one may have other names. */
+	if (unlinkat(dst_dir, name, 0) && errno != ENOENT) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		     st->st_mode & 0777);
 	if (out < 0) {
 		ret = -errno;

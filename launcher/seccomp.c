@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The syscall filter: everything Docker's default profile refuses, plus
- * every way out of the cell's namespaces, every kernel interface an escape
- * goes through (bpf, perf, modules, keyrings, io_uring, userfaultfd),
- * TIOCSTI and every socket family but unix, IPv4 and IPv6.  Denied calls
- * fail with EPERM (EAFNOSUPPORT for a family), so programs see an ordinary
- * error; calls that only an attack on the kernel makes and syscalls of a
- * foreign ABI (i386 through int 0x80, x32) kill the process.
+ * The syscall filters (their lists: seccomp_lists.h).  The first, an
+ * allow-list, makes every syscall Docker's default profile does not allow
+ * fail with ENOSYS, also those newer than this code.  The second, installed
+ * after it (among equal actions the kernel takes the later filter's
+ * errno), refuses by name everything Docker's default profile refuses,
+ * plus every way out of the cell's namespaces, every kernel interface an
+ * escape goes through (bpf, perf, modules, keyrings, io_uring,
+ * userfaultfd), TIOCSTI and every socket family but unix, IPv4 and IPv6.
+ * Those fail with EPERM (EAFNOSUPPORT for a family), so programs see an
+ * ordinary error; calls that only an attack on the kernel makes and
+ * syscalls of a foreign ABI (i386 through int 0x80, x32) kill the process.
  */
 #include <errno.h>
 #include <sched.h>
@@ -23,38 +27,12 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "seccomp_lists.h"
 #include "steps.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-static const char *const denied[] = {
-	/* Docker's default profile */
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-	"get_kernel_syms", "get_mempolicy", "ioperm", "iopl", "kcmp", "keyctl", "lookup_dcookie",
-	"mbind", "mount", "move_pages", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
-	"perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace",
-	"query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "set_mempolicy",
-	"setns", "settimeofday", "stime", "swapon", "swapoff", "sysfs", "_sysctl", "umount",
-	"umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
-	/* the new mount API and other ways to change the filesystem view */
-	"fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount", "mount_setattr",
-	"chroot",
-	/* kernel state and other processes */
-	"syslog", "vhangup", "pidfd_getfd", "fanotify_init", "io_uring_setup",
-	"io_uring_enter", "io_uring_register", "memfd_secret", "lsm_set_self_attr",
-};
-
-/*
- * Loading or unloading a module, booting another kernel: no program probes
- * for these, only an attack on the kernel calls them.  The caller dies with
- * SIGSYS at the call, which the monitor sees in signal_generate, also on a
- * kernel built without modules or kexec, which has no tracepoint for them.
- */
-static const char *const killed[] = {
-	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
-};
 
 static const unsigned long ns_flags[] = {
 	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
@@ -86,9 +64,9 @@ static int refuse_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
 
 static int deny_names(scmp_filter_ctx ctx)
 {
-	return refuse_names(ctx, denied, sizeof(denied) / sizeof(denied[0]),
+	return refuse_names(ctx, seccomp_denied, sizeof(seccomp_denied) / sizeof(seccomp_denied[0]),
 			    SCMP_ACT_ERRNO(EPERM)) ?:
-	       refuse_names(ctx, killed, sizeof(killed) / sizeof(killed[0]),
+	       refuse_names(ctx, seccomp_killed, sizeof(seccomp_killed) / sizeof(seccomp_killed[0]),
 			    SCMP_ACT_KILL_PROCESS);
 }
 
@@ -206,7 +184,24 @@ static int export_program(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return ret;
 }
 
-int seccomp_prepare(struct sock_fprog *prog)
+/* The allow-list: ENOSYS for every syscall it does not name. */
+static int build_allow_list(struct sock_fprog *prog)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+	int ret;
+
+	if (!ctx)
+		return -ENOMEM;
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ?:
+	      refuse_names(ctx, seccomp_allowed, sizeof(seccomp_allowed) / sizeof(seccomp_allowed[0]),
+			   SCMP_ACT_ALLOW) ?:
+	      export_program(ctx, prog);
+	seccomp_release(ctx);
+	return ret;
+}
+
+/* What is refused by name and argument, with its own errno (or a kill). */
+static int build_refusals(struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
 	int ret;
@@ -223,10 +218,16 @@ int seccomp_prepare(struct sock_fprog *prog)
 	return ret;
 }
 
+int seccomp_prepare(struct sock_fprog *prog)
+{
+	return build_allow_list(&prog[0]) ?: build_refusals(&prog[1]);
+}
+
 int seccomp_apply(const struct sock_fprog *prog)
 {
 	/* no_new_privs is set (caps.c): an unprivileged process may install a filter. */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog))
-		return -errno;
+	for (int i = 0; i < SECCOMP_FILTERS; i++)
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog[i]))
+			return -errno;
 	return 0;
 }

@@ -35,11 +35,12 @@ int landlock_apply(const struct landlock_paths *p, int *abi);
 struct sock_fprog;
 
 /*
- * Compile the syscall filter (in cellrun, before the cell exists, so the
- * payload's start does not pay for it), then install it: the last step
- * before execve.
+ * Compile the syscall filters, the allow-list and the refusals (in cellrun,
+ * before the cell exists, so the payload's start does not pay for it), then
+ * install them in that order: the last step before execve.
  */
-int seccomp_prepare(struct sock_fprog *prog);
+#define SECCOMP_FILTERS 2
+int seccomp_prepare(struct sock_fprog *prog);	/* SECCOMP_FILTERS of them */
 int seccomp_apply(const struct sock_fprog *prog);
 
 #endif /* CELLRUN_STEPS_H */

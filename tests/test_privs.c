@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Integration: who the payload is and what it may no longer do. */
+#include <dirent.h>
+#include <seccomp.h>
+#include <stdlib.h>
+
+#include "../launcher/seccomp_lists.h"
 #include "test.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -113,4 +118,82 @@ TEST(privs_landlock_confines_filesystem)
 	ASSERT_HAS(res.out, "write-tmp ALLOWED\n", "/tmp writable");
 	ASSERT_TRUE(jint(doc, "layers.landlock.abi") >= 1, "the result names the ABI");
 	json_decref(doc);
+}
+
+static bool listed(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+#define LISTED(list, name) listed(list, sizeof(list) / sizeof(list[0]), name)
+#define SYSCALL_EVENTS "/sys/kernel/tracing/events/syscalls"
+
+/*
+ * Every syscall of the running kernel (its sys_enter tracepoints) that the
+ * allow-list does not name is refused in the cell: ENOSYS, or EPERM for
+ * one refused by name.  Each is called, with zero arguments, from inside.
+ * The module and kexec calls, which kill, are test_policy.c's.
+ */
+TEST(privs_syscalls_off_the_allow_list_refused)
+{
+	char script[65536], name[64], want[96], got[96];
+	int n = 0, called = 0, unnamed = 0;
+	struct cmd_result res;
+	struct dirent *de;
+	DIR *d;
+
+	if (!require_root())
+		return;
+	d = opendir(SYSCALL_EVENTS);
+	if (!ASSERT_OK_PTR(d, "the kernel's syscall tracepoints"))
+		return;
+	n = snprintf(script, sizeof(script), "import ctypes, errno\n"
+		     "libc = ctypes.CDLL(None, use_errno=True)\n"
+		     "def call(name, nr):\n"
+		     "    r = libc.syscall(nr, 0, 0, 0, 0, 0, 0)\n"
+		     "    e = ctypes.get_errno()\n"
+		     "    print(name, 'RAN' if r >= 0 else errno.errorcode.get(e, e))\n"
+		     "print()\n");	/* every line follows a newline */
+	while ((de = readdir(d))) {
+		int nr;
+
+		if (strncmp(de->d_name, "sys_enter_", 10))
+			continue;
+		snprintf(name, sizeof(name), "%s", de->d_name + 10);
+		if (LISTED(seccomp_allowed, name) || LISTED(seccomp_killed, name))
+			continue;
+		nr = seccomp_syscall_resolve_name(name);
+		if (nr < 0) {
+			unnamed++;	/* libseccomp cannot name it: the filter cannot allow it */
+			continue;
+		}
+		n += snprintf(script + n, sizeof(script) - n, "call('%s', %d)\n", name, nr);
+		called++;
+	}
+	closedir(d);
+	if (!ASSERT_TRUE(n < (int)sizeof(script), "the script fits") ||
+	    !ASSERT_TRUE(called > 20, "the kernel has syscalls off the list"))
+		return;
+	fprintf(stderr, "note: %d syscalls called, %d unknown to libseccomp\n", called, unnamed);
+	ASSERT_OK(cellrun("log.json", (char *[]){ PYTHON, "-c", script, NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "the payload called them all");
+	d = opendir(SYSCALL_EVENTS);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "sys_enter_", 10))
+			continue;
+		snprintf(name, sizeof(name), "%s", de->d_name + 10);
+		if (LISTED(seccomp_allowed, name) || LISTED(seccomp_killed, name) ||
+		    seccomp_syscall_resolve_name(name) < 0)
+			continue;
+		snprintf(want, sizeof(want), "\n%s %s\n", name,
+			 LISTED(seccomp_denied, name) ? "EPERM" : "ENOSYS");
+		snprintf(got, sizeof(got), "\n%s ", name);
+		if (!strstr(res.out, want) && ASSERT_HAS(res.out, got, name))
+			ASSERT_HAS(res.out, want, "refused by the filter");
+	}
+	if (d)
+		closedir(d);
 }
