@@ -441,26 +441,18 @@ static const char *refused_v4(const unsigned char *a, const struct cw_egress_opt
 	return NULL;
 }
 
-/* Is IPv6 address @a inside @net/@bits? */
-static bool in6(const unsigned char *a, const unsigned char *net, unsigned int bits)
-{
-	unsigned int whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, net, whole))
-		return false;
-	return !rest || ((a[whole] ^ net[whole]) & (0xff << (8 - rest))) == 0;
-}
-
 /* The IPv6 registry's not-global ranges, as special4 for IPv4. */
-static const struct { unsigned char net[16]; unsigned int bits; } special6[] = {
-	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 },	/* 64:ff9b:1::/48: local NAT64 */
-	{ { 0x01, 0x00 }, 64 },				/* 100::/64: discard-only */
-	{ { 0x20, 0x01, 0x00, 0x00 }, 23 },		/* 2001::/23: IETF (Teredo, ORCHID) */
-	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },		/* 2001:db8::/32: documentation */
-	{ { 0x20, 0x02 }, 16 },				/* 2002::/16: 6to4, an IPv4 inside */
-	{ { 0x3f, 0xff, 0x00 }, 20 },			/* 3fff::/20: documentation */
-	{ { 0x5f, 0x00 }, 16 },				/* 5f00::/16: SRv6 SIDs */
+#define V6(bits, ...) { AF_INET6, bits, { __VA_ARGS__ } }
+static const struct cw_egress_cidr special6[] = {
+	V6(48, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01),	/* 64:ff9b:1::/48: local NAT64 */
+	V6(64, 0x01, 0x00),				/* 100::/64: discard-only */
+	V6(23, 0x20, 0x01, 0x00, 0x00),			/* 2001::/23: IETF (Teredo, ORCHID) */
+	V6(32, 0x20, 0x01, 0x0d, 0xb8),			/* 2001:db8::/32: documentation */
+	V6(16, 0x20, 0x02),				/* 2002::/16: 6to4, an IPv4 inside */
+	V6(20, 0x3f, 0xff, 0x00),			/* 3fff::/20: documentation */
+	V6(16, 0x5f, 0x00),				/* 5f00::/16: SRv6 SIDs */
 };
+#undef V6
 
 static const char *refused_v6(const unsigned char *a, const struct cw_egress_opts *o)
 {
@@ -479,7 +471,7 @@ static const char *refused_v6(const unsigned char *a, const struct cw_egress_opt
 	if (!memcmp(a, zero, 15) && a[15] == 1)
 		return R_LOOPBACK;
 	for (size_t i = 0; i < sizeof(special6) / sizeof(special6[0]); i++)
-		if (in6(a, special6[i].net, special6[i].bits))
+		if (in_cidr(AF_INET6, a, &special6[i]))
 			return private_unless_allowed(AF_INET6, a, o) ? R_SPECIAL : NULL;
 	/* ::/8, the rest of it: IPv4-compatible and other deprecated forms. */
 	if (a[0] == 0)
