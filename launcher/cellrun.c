@@ -365,11 +365,14 @@ static void log_bounds(struct run *r)
 
 /*
  * The payload is over: empty the cell, then let the daemon reap it, so
- * the alerts it still had for this run arrive before the verdict.
+ * the alerts it still had for this run arrive before the verdict.  The
+ * daemon reaps once it has read the rings past the cell's last record,
+ * which a backlog of other cells' records can delay beyond an ack: the
+ * wait is five times --daemon-timeout.
  */
 static void daemon_finish(struct run *r)
 {
-	struct timespec start, now;
+	__u64 deadline;
 
 	if (r->daemon_fd < 0)
 		return;
@@ -378,15 +381,15 @@ static void daemon_finish(struct run *r)
 	/* The proxy's last records go to the daemon before it reaps the cell. */
 	stop_proxy(r);
 	send_bounds(r);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = mono_ns() + 5ULL * r->opts.daemon_timeout_ms * 1000000;
 	while (r->daemon_fd >= 0 && (!r->daemon_ended || r->bounds_unacked > 0)) {
 		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
-		    (long)r->opts.daemon_timeout_ms) {
+		if (mono_ns() > deadline) {
 			fprintf(stderr, "cellrun: the daemon did not confirm the end of the cell; "
-				"its last alerts may be missing here (not from its log)\n");
+				"its last alerts and losses may be missing here (not from its "
+				"log)\n");
+			r->report.daemon_unconfirmed = true;
 			return;
 		}
 		if (poll(&pfd, 1, 100) > 0)

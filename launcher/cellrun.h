@@ -282,6 +282,7 @@ struct run_report {
 	__u64 alerts;
 	__u64 events_lost;		/* this cell's records the rings refused, both rings */
 	__u64 events_lost_critical;	/* of which security-relevant: the run was ended */
+	bool daemon_unconfirmed;	/* the daemon never confirmed the end: counts may be short */
 	__u64 events_not_logged;	/* left out of --log past --log-max-bytes */
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
 	const char *monitor;		/* "lsm+tracepoint", "tracepoint", "daemon" or "none" */

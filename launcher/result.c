@@ -117,6 +117,8 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		json_object_set_new(doc, "error", json_string(r->error));
 	if (r->left_out)
 		json_object_set(json_object_get(doc, "output"), "left_out", r->left_out);
+	if (o->daemon)
+		json_object_set_new(doc, "daemon_confirmed_end", json_boolean(!r->daemon_unconfirmed));
 	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS))
 		ret = -EIO;
 	json_decref(doc);

@@ -70,6 +70,17 @@ extern const char *src_dir;
 	___ok;									\
 })
 
+#define ASSERT_GE(actual, least, what) ({					\
+	long long ___a = (actual), ___l = (least);				\
+	bool ___ok = ___a >= ___l;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected at least %lld, got %lld\n",	\
+			__FILE__, __LINE__, what, ___l, ___a);			\
+	}									\
+	___ok;									\
+})
+
 #define ASSERT_OK(err, what) ({							\
 	long long ___e = (err);							\
 	bool ___ok = ___e == 0;							\

@@ -78,6 +78,9 @@ struct cell {
 	char *policy;
 	json_t *labels;
 	struct client *owner;		/* the registering cellrun, while connected */
+	bool emptied;			/* no task left: done once the rings pass @mark */
+	bool told;			/* its owner has its end: the critical ring passed @mark */
+	struct cw_ring_mark mark;
 	struct cell *next;
 };
 
@@ -554,20 +557,41 @@ static int track_cell(struct daemon *d, struct cell *c)
 }
 
 /*
- * The cell has emptied: every event it caused is in the rings by now, so
- * drain them, tell its cellrun, forget it.
+ * Every alert of the emptied cell has been read (only the critical ring
+ * carries records a rule judges): its cellrun may write the verdict, with
+ * the cell's losses, final since no task of it is left.
  */
-static void reap_cell(struct daemon *d, struct cell *c)
+static void tell_end(struct daemon *d, struct cell *c)
 {
 	struct cw_cell_loss lost;
+	int ret;
+
+	c->told = true;
+	if (!c->owner)
+		return;
+	/* Unanswered, its cellrun says the end was never confirmed: no count made up. */
+	ret = cw_monitor_cell_loss(d->mon, c->id, &lost);
+	if (ret) {
+		warn("cell %llu: its losses: %s", (unsigned long long)c->id, strerror(-ret));
+		return;
+	}
+	client_reply(d, c->owner, json_pack("{s:s, s:I, s:{s:I, s:I}}", "reply", "end",
+					    "cell_id", (json_int_t)c->id, "events_lost",
+					    "bulk", (json_int_t)lost.bulk,
+					    "critical", (json_int_t)lost.critical));
+}
+
+/* Every record of the emptied cell has been read: log its end, forget it. */
+static void reap_cell(struct daemon *d, struct cell *c)
+{
 	struct cell **pp;
 	char path[PATH_MAX];
 	int ret;
 
-	cw_monitor_drain(d->mon);
+	if (!c->told)
+		tell_end(d, c);
 	/* Its losses before the kernel forgets them with the cell. */
 	cw_monitor_cell_losses(d->mon, c->id, on_cell_loss, d);
-	cw_monitor_cell_loss(d->mon, c->id, &lost);
 	if (d->keeper_fd >= 0)
 		cw_keeper_drop(d->keeper_fd, c->id);
 	ret = cw_monitor_remove_cell(d->mon, c->id);
@@ -576,11 +600,6 @@ static void reap_cell(struct daemon *d, struct cell *c)
 	state_path(d, c->id, path, sizeof(path));
 	unlink(path);
 	emit_cell_record(d, c, "cell-ended", "end");
-	if (c->owner)
-		client_reply(d, c->owner, json_pack("{s:s, s:I, s:{s:I, s:I}}", "reply", "end",
-						    "cell_id", (json_int_t)c->id, "events_lost",
-						    "bulk", (json_int_t)lost.bulk,
-						    "critical", (json_int_t)lost.critical));
 	for (pp = &d->cells; *pp && *pp != c; pp = &(*pp)->next)
 		;
 	if (*pp)
@@ -589,13 +608,39 @@ static void reap_cell(struct daemon *d, struct cell *c)
 	free_cell(c);
 }
 
+/*
+ * An emptied cell caused every event it will: they lie in the rings before
+ * where the producers stand now.  It is reaped once the daemon has read
+ * that far (reap_delivered()), never by draining the rings at once, which
+ * another cell's flood would make endless.
+ */
 static void check_cell(struct daemon *d, struct cell *c)
 {
-	int ret = populated(c->src.fd);
+	int ret;
 
+	if (c->emptied)
+		return;
+	ret = populated(c->src.fd);
 	/* ENODEV: the cgroup was removed, so empty too. */
-	if (ret == 0 || ret == -ENODEV)
-		reap_cell(d, c);
+	if (ret == 0 || ret == -ENODEV) {
+		c->emptied = true;
+		cw_monitor_ring_mark(d->mon, &c->mark);
+	}
+}
+
+static void reap_delivered(struct daemon *d)
+{
+	struct cell *c = d->cells, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!c->emptied)
+			continue;
+		if (!c->told && cw_monitor_delivered(d->mon, &c->mark, CW_RING_CRITICAL))
+			tell_end(d, c);
+		if (cw_monitor_delivered(d->mon, &c->mark, CW_RING_BULK))
+			reap_cell(d, c);
+	}
 }
 
 /* The cgroup @req names, if it is a direct child of the cells' parent. */
@@ -1258,7 +1303,7 @@ static int serve(struct daemon *d)
 
 			switch (src->kind) {
 			case SRC_RINGS:
-				cw_monitor_drain(d->mon);
+				cw_monitor_consume(d->mon);
 				break;
 			case SRC_LISTEN:
 				accept_client(d);
@@ -1280,6 +1325,7 @@ static int serve(struct daemon *d)
 				break;
 			}
 		}
+		reap_delivered(d);
 		if (d->http)
 			cw_http_run(d->http);
 		report_loss(d);
@@ -1293,6 +1339,7 @@ static void shut_down(struct daemon *d)
 
 	if (d->mon) {
 		cw_monitor_drain(d->mon);
+		reap_delivered(d);
 		report_loss(d);
 	}
 	for (struct cell *c = d->cells; c; c = c->next)

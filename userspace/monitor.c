@@ -72,13 +72,15 @@ struct rate {
 
 /* Bulk records handled between two looks at the critical ring. */
 #define BULK_SLICE 64
+/* Records of each ring one cw_monitor_consume() delivers at most. */
+#define CONSUME_SLICE 256
 
 struct cw_monitor {
 	struct cellwatch_bpf *skel;
 	struct ring_buffer *rb;		/* bulk: opens */
 	struct ring_buffer *rb_critical;	/* execs, connects, verdicts */
 	int epfd;			/* both rings */
-	unsigned int slice;		/* bulk records handled in this slice */
+	unsigned int slice, slice_max;	/* records handled in this slice, and its end */
 	struct cw_proctree *tree;
 	struct cw_rule_maps maps;
 	struct policy policies[MAX_POLICIES];
@@ -105,8 +107,8 @@ struct cw_monitor {
 	bool links_unpinnable;		/* the kernel refused to pin a tracing link */
 	bool cell_links_unpinnable;	/* ... or a cgroup link */
 	/* Read-only views of the rings' consumer and producer positions. */
-	const unsigned long *ring_pos[2][2];
-	__u64 ring_size[2];
+	const unsigned long *ring_pos[CW_RINGS][2];
+	__u64 ring_size[CW_RINGS];
 };
 
 static bool verbose;
@@ -469,13 +471,13 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* A bulk record; after a slice of them, back to the critical ring (cw_monitor_drain()). */
-static int handle_bulk_record(void *ctx, void *data, size_t size)
+/* A record of a slice: after slice_max of them, ring_buffer__consume() stops. */
+static int handle_slice_record(void *ctx, void *data, size_t size)
 {
 	struct cw_monitor *m = ctx;
 
 	handle_record(ctx, data, size);
-	return ++m->slice == BULK_SLICE ? -EAGAIN : 0;
+	return ++m->slice >= m->slice_max ? -EAGAIN : 0;
 }
 
 /* The syscalls reported, from the list the BPF side is built from. */
@@ -634,11 +636,11 @@ static int open_rings(struct cw_monitor *m)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	m->rb_critical = ring_buffer__new(bpf_map__fd(m->skel->maps.critical), handle_record,
-					  m, NULL);
+	m->rb_critical = ring_buffer__new(bpf_map__fd(m->skel->maps.critical),
+					  handle_slice_record, m, NULL);
 	if (!m->rb_critical)
 		return -errno;
-	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_bulk_record, m, NULL);
+	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), handle_slice_record, m, NULL);
 	if (!m->rb)
 		return -errno;
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -824,7 +826,10 @@ static __u32 max_policy_in_use(struct cw_monitor *m)
 /* Map the rings' position pages read-only, for their fill level; best effort. */
 static void map_rings(struct cw_monitor *m)
 {
-	struct bpf_map *rings[2] = { m->skel->maps.events, m->skel->maps.critical };
+	struct bpf_map *rings[CW_RINGS] = {
+		[CW_RING_BULK] = m->skel->maps.events,
+		[CW_RING_CRITICAL] = m->skel->maps.critical,
+	};
 	long page = getpagesize();
 
 	for (int i = 0; i < 2; i++) {
@@ -1210,9 +1215,9 @@ int cw_monitor_unpinned_links(struct cw_monitor *m, __u64 cell_id, int *fds, int
 	return n;
 }
 
-void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[2], __u64 size[2])
+void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[CW_RINGS], __u64 size[CW_RINGS])
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < CW_RINGS; i++) {
 		const unsigned long *cons = m->ring_pos[i][0], *prod = m->ring_pos[i][1];
 
 		size[i] = m->ring_size[i];
@@ -1235,6 +1240,19 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms)
 	return cw_monitor_drain(m);
 }
 
+/* Up to @max records of @rb; *more: it stopped at @max, so more may wait. */
+static int consume_slice(struct cw_monitor *m, struct ring_buffer *rb, unsigned int max,
+			 bool *more)
+{
+	int ret;
+
+	m->slice = 0;
+	m->slice_max = max;
+	ret = ring_buffer__consume(rb);
+	*more = ret == -EAGAIN;
+	return ret < 0 && ret != -EAGAIN ? ret : (int)m->slice;
+}
+
 /*
  * Verdicts first: a flood of opens in the bulk ring must not hold back the
  * kill-run that ends the rest of a cell, so the critical ring is read
@@ -1243,18 +1261,56 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms)
 int cw_monitor_drain(struct cw_monitor *m)
 {
 	int n = 0, ret;
+	bool more;
 
 	for (;;) {
-		ret = ring_buffer__consume(m->rb_critical);
+		ret = consume_slice(m, m->rb_critical, UINT_MAX, &more);
 		if (ret < 0)
 			return ret;
 		n += ret;
-		m->slice = 0;
-		ret = ring_buffer__consume(m->rb);
-		if (ret != -EAGAIN)
-			return ret < 0 ? ret : n + ret;
-		n += m->slice;
+		ret = consume_slice(m, m->rb, BULK_SLICE, &more);
+		if (ret < 0)
+			return ret;
+		n += ret;
+		if (!more)
+			return n;
 	}
+}
+
+int cw_monitor_consume(struct cw_monitor *m)
+{
+	int crit, bulk;
+	bool more;
+
+	crit = consume_slice(m, m->rb_critical, CONSUME_SLICE, &more);
+	if (crit < 0)
+		return crit;
+	bulk = consume_slice(m, m->rb, CONSUME_SLICE, &more);
+	return bulk < 0 ? bulk : crit + bulk;
+}
+
+void cw_monitor_ring_mark(struct cw_monitor *m, struct cw_ring_mark *mark)
+{
+	for (int i = 0; i < CW_RINGS; i++) {
+		const unsigned long *prod = m->ring_pos[i][1];
+
+		mark->pos[i] = prod ? __atomic_load_n(prod, __ATOMIC_ACQUIRE) : 0;
+		mark->known[i] = prod && m->ring_pos[i][0];
+	}
+}
+
+bool cw_monitor_delivered(struct cw_monitor *m, const struct cw_ring_mark *mark,
+			  enum cw_ring ring)
+{
+	const unsigned long *cons = m->ring_pos[ring][0];
+
+	/* Without a view of the positions, deliver everything to be sure. */
+	if (!mark->known[ring]) {
+		cw_monitor_drain(m);
+		return true;
+	}
+	/* Positions only grow. */
+	return (long)(__atomic_load_n(cons, __ATOMIC_ACQUIRE) - mark->pos[ring]) >= 0;
 }
 
 int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)

@@ -117,8 +117,14 @@ int cw_monitor_activate(struct cw_monitor *m);
 /* Remove every pin: the kernel stops enforcing when this monitor closes. */
 void cw_monitor_unpin(struct cw_monitor *m);
 
-/* Bytes waiting in the two rings (events, critical) and their sizes. */
-void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[2], __u64 size[2]);
+/*
+ * The rings: bulk records (opens no rule judges) and critical ones (every
+ * record a rule judges, hence every alert).
+ */
+enum cw_ring { CW_RING_BULK, CW_RING_CRITICAL, CW_RINGS };
+
+/* Bytes waiting in the two rings (by enum cw_ring) and their sizes. */
+void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[CW_RINGS], __u64 size[CW_RINGS]);
 
 /* An fd that becomes readable when events are pending (for epoll). */
 int cw_monitor_fd(struct cw_monitor *m);
@@ -128,6 +134,25 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms);
 
 /* Deliver every event already in the ring buffer without waiting. */
 int cw_monitor_drain(struct cw_monitor *m);
+
+/*
+ * Deliver a bounded slice of each ring (the critical one first) and return,
+ * so a caller with other work (a daemon's clients) is never held by a
+ * flood.  The fd of cw_monitor_fd() stays readable while records wait.
+ */
+int cw_monitor_consume(struct cw_monitor *m);
+
+/* Where the rings' producers stand: every record reserved so far lies before it. */
+struct cw_ring_mark {
+	__u64 pos[CW_RINGS];
+	bool known[CW_RINGS];
+};
+
+void cw_monitor_ring_mark(struct cw_monitor *m, struct cw_ring_mark *mark);
+
+/* Has every record of @ring before @mark been delivered? */
+bool cw_monitor_delivered(struct cw_monitor *m, const struct cw_ring_mark *mark,
+			  enum cw_ring ring);
 
 int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st);
 

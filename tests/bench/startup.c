@@ -4,15 +4,20 @@
  * measured in the same run, reported as median and p95 and as ratios to
  * bubblewrap.  cellrun --daemon is measured last, with a daemon of our own
  * started just for it (its tracepoints stay out of the other runs), then
- * again while another cell of that daemon floods it with opens: how long a
- * registration waits for its ack when a tenant misbehaves.
+ * again while another cell of that daemon floods it with opens.  Then the
+ * daemon's side alone: how long a registration waits for its ack, quiet and
+ * while a tenant floods, registrations 20 ms apart as launches arrive.
  * Usage: bench_startup BUILD_DIR RULES [RUNS]
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +75,89 @@ static void measure(struct subject *s, int runs)
 	free(t);
 }
 
+/* Where cgroup2 is mounted: the daemon's cells are children of its "cellwatch". */
+static int cgroup2_root(char *buf, size_t len)
+{
+	char dev[64], dir[256], type[64];
+	FILE *f = fopen("/proc/self/mounts", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (ret && fscanf(f, "%63s %255s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * One registration, as cellrun makes it, timed from the request to the
+ * ack (ms; negative: it failed): an empty cgroup of our own, which the
+ * daemon reaps as soon as it has read the rings past it.
+ */
+static double ack_once(const char *sock, const char *cell)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[1024], reply[4096];
+	double ms = -1;
+	int fd, len;
+
+	if (mkdir(cell, 0755))
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	len = snprintf(msg, sizeof(msg), "{\"op\":\"register\",\"cgroup\":\"%s\","
+		       "\"policy\":\"default\"}", cell);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		uint64_t t0 = bench_ns(CLOCK_MONOTONIC);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n = send(fd, msg, len, MSG_NOSIGNAL);
+
+		while (n == len && poll(&pfd, 1, 5000) == 1) {
+			ssize_t got = recv(fd, reply, sizeof(reply) - 1, 0);
+
+			if (got <= 0)
+				break;
+			reply[got] = '\0';
+			if (strstr(reply, "\"reply\":\"register\"")) {
+				if (strstr(reply, "\"ok\":true"))
+					ms = (bench_ns(CLOCK_MONOTONIC) - t0) / 1e6;
+				break;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	rmdir(cell);
+	return ms;
+}
+
+/* p99 of @runs acks 20 ms apart (negative: too many failed). */
+static double ack_p99(const char *sock, const char *parent, int runs)
+{
+	double *t = calloc(runs, sizeof(*t)), p99 = -1;
+	char cell[512];
+	int n = 0;
+
+	for (int i = 0; t && i < runs; i++) {
+		double ms;
+
+		snprintf(cell, sizeof(cell), "%s/bench-ack-%d-%d", parent, (int)getpid(), i);
+		ms = ack_once(sock, cell);
+		if (ms >= 0)
+			t[n++] = ms;
+		usleep(20000);
+	}
+	if (n == runs)
+		p99 = bench_percentile(t, n, 99);
+	free(t);
+	return p99;
+}
+
 static void row(const struct subject *s, const struct subject *bwrap)
 {
 	char name[64], value[64], baseline[64], ratio[16];
@@ -116,6 +204,8 @@ int main(int argc, char **argv)
 	const size_t n = sizeof(subjects) / sizeof(subjects[0]);
 	const struct subject *bwrap = &subjects[2];
 	struct subject *daemon = &subjects[5], *flooded = &subjects[6];
+	double ack_quiet = -1, ack_flood = -1;
+	char parent[300];
 	pid_t flooder;
 	int status;
 
@@ -124,13 +214,21 @@ int main(int argc, char **argv)
 		if (!access(subjects[i].argv[0], X_OK))
 			measure(&subjects[i], runs);
 	}
-	if (!bench_daemon_start(&d, argv[1], argv[2], dir, false)) {
+	if (cgroup2_root(parent, sizeof(parent) - 10)) {
+		fprintf(stderr, "bench_startup: no cgroup2 hierarchy\n");
+		return 1;
+	}
+	strcat(parent, "/cellwatch");
+	/* With its log, as a production daemon runs: each record costs what it would. */
+	if (!bench_daemon_start(&d, argv[1], argv[2], dir, true)) {
 		measure(daemon, runs);
+		ack_quiet = ack_p99(d.sock, parent, runs);
 		flooder = bench_spawn(flood, -1, -1);
 		usleep(500000);		/* the flood under way */
-		if (flooder > 0)
+		if (flooder > 0) {
 			measure(flooded, runs);
-		else
+			ack_flood = ack_p99(d.sock, parent, runs);
+		} else
 			flooded->failures = runs;
 		/* cellrun ends its run on SIGTERM, cell and all. */
 		if (flooder > 0 && !kill(flooder, SIGTERM))
@@ -174,7 +272,19 @@ int main(int argc, char **argv)
 		snprintf(ratio, sizeof(ratio), "%.2fx", flooded->p99_ms / daemon->p99_ms);
 		bench_row("cellrun --daemon while a cell floods", value, baseline, ratio);
 	}
+	if (ack_quiet > 0 && ack_flood > 0) {
+		char value[64], baseline[64], ratio[16];
+
+		printf("%-28s %10.2f ms p99, quiet %.2f ms p99\n", "daemon ack under a flood",
+		       ack_flood, ack_quiet);
+		snprintf(value, sizeof(value), "%.1f ms p99", ack_flood);
+		snprintf(baseline, sizeof(baseline), "quiet daemon %.1f ms p99", ack_quiet);
+		snprintf(ratio, sizeof(ratio), "%.2fx", ack_flood / ack_quiet);
+		bench_row("registration ack while a cell floods", value, baseline, ratio);
+	} else {
+		printf("%-28s %10s (registrations failed)\n", "daemon ack under a flood", "-");
+	}
 	printf("goals: cellrun --no-monitor <= 10 ms median and <= 1.0x bwrap; "
-	       "with a running daemon <= 1.5x bwrap; while another cell floods, <= 50 ms p99\n");
+	       "with a running daemon <= 1.5x bwrap; while another cell floods, its ack <= 50 ms p99\n");
 	return bench_rmtree(dir) ? 1 : 0;
 }
