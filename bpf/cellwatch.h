@@ -395,17 +395,21 @@ struct cw_syscall_key {
 #define CW_NR_EXEC_DELETED	0xfffffffaU
 #define CW_NR_EXEC_FD		0xfffffff9U
 #define CW_NR_EXEC_LOADER	0xfffffff8U
+/* syscall_rules keys for an exec the kernel refused, by errno (exec rules by "error"). */
+#define CW_NR_EXEC_REFUSED_BASE	0xffff0000U
+#define CW_EXEC_REFUSED_ERRNO_MAX 4095
 /* The AUDIT_ARCH_* values that tell them (linux/audit.h), and x32's syscall bit. */
 #define CW_AUDIT_ARCH_I386	0x40000003U
 #define CW_AUDIT_ARCH_X86_64	0xc000003eU
 #define CW_AUDIT_ARCH_ARM	0x40000028U
 #define CW_X32_SYSCALL_BIT	0x40000000U
 
-/* socket_rules: socket() by family and type; 0 in either is "any". */
+/* socket_rules: socket() by family, type and protocol; 0 in any is "any". */
 struct cw_socket_key {
 	__u32 policy;
 	__u16 family;
 	__u16 type;
+	__u32 protocol;
 };
 
 /*

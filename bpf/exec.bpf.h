@@ -133,8 +133,9 @@ static __always_inline struct cw_verdict *match_exec_name(__u32 policy, const ch
 /*
  * An exec the kernel refused (@ret < 0).  The binary is known when the
  * caller named it by fd; otherwise only by the name it passed.  A rule
- * that matches acts as on a successful exec: the caller dies before the
- * syscall returns and, for kill-run, the cell is doomed.
+ * that matches (by binary, else by the errno) acts as on a successful
+ * exec: the caller dies before the syscall returns and, for kill-run, the
+ * cell is doomed.
  */
 static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long ret, __u64 cell,
 					  __u32 policy)
@@ -180,6 +181,8 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 		e->hdr.flags |= CW_F_UNRESOLVED | fd_path_flags(e->data);
 		rule = match_exec_name(policy, e->data, path_len);
 	}
+	if (!rule && -ret <= CW_EXEC_REFUSED_ERRNO_MAX)
+		rule = match_how_key(policy, CW_NR_EXEC_REFUSED_BASE + (__u32)-ret);
 	if (rule) {
 		enforce(rule, cell);
 		mark(&e->hdr, rule);

@@ -189,7 +189,7 @@ int BPF_PROG(cw_lsm_socket, int family, int type, int protocol, int kern, int re
 	c = lsm_cell(&cell, &refuse);
 	if (!c || refuse)
 		return refuse;
-	return lsm_verdict(match_socket(c->policy, family, type & 0xf), cell);
+	return lsm_verdict(match_socket(c->policy, family, type & 0xf, protocol), cell);
 }
 
 /* The hooks behind the escape syscalls: the rules name the syscalls. */

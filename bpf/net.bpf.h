@@ -36,21 +36,27 @@ struct {
 	__type(value, struct cw_dest);
 } pending_dest SEC(".maps") __weak;
 
-/* socket(): the most specific of (family, type), (any, type), (family, any). */
-static __always_inline struct cw_verdict *match_socket(__u32 policy, __u16 family, __u16 type)
+/*
+ * socket(): of the rules naming this family, type and protocol, each or
+ * "any" (0), the first in the rule file, as userspace would pick it.  Bits
+ * of each lookup: 4 keeps the family, 2 the type, 1 the protocol.
+ */
+static __always_inline struct cw_verdict *match_socket(__u32 policy, __u16 family, __u16 type,
+						       __u32 protocol)
 {
-	struct cw_socket_key key = { .policy = policy, .family = family, .type = type };
-	struct cw_verdict *v = bpf_map_lookup_elem(&socket_rules, &key);
+	struct cw_socket_key key = { .policy = policy };
+	struct cw_verdict *v, *first = NULL;
 
-	if (v)
-		return v;
-	key.family = 0;
-	v = bpf_map_lookup_elem(&socket_rules, &key);
-	if (v)
-		return v;
-	key.family = family;
-	key.type = 0;
-	return bpf_map_lookup_elem(&socket_rules, &key);
+#pragma unroll
+	for (int keep = 7; keep > 0; keep--) {
+		key.family = keep & 4 ? family : 0;
+		key.type = keep & 2 ? type : 0;
+		key.protocol = keep & 1 ? protocol : 0;
+		v = bpf_map_lookup_elem(&socket_rules, &key);
+		if (v && (!first || v->rule_id < first->rule_id))
+			first = v;
+	}
+	return first;
 }
 
 /* The longest listed prefix for the destination, if its ports match. */
@@ -267,7 +273,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		e->op = CW_NET_SOCKET;
 		e->family = family;
 		e->sock_type = type;
-		rule = match_socket(policy, family, type);
+		rule = match_socket(policy, family, type, protocol);
 		if (rule) {
 			enforce(rule, cell);
 			mark(&e->hdr, rule);

@@ -238,8 +238,9 @@ TEST(policy_shell_ends_the_run)
  * An exec the kernel refuses is an attempt all the same: a shell by a name
  * the cell does not have, a file the payload wrote (noexec /tmp), a memfd
  * (vm.memfd_noexec=2 refuses it).  Each is seen with its errno and ends the
- * run.  Before Linux 6.3 nothing refuses the memfd: the exec succeeds and
- * fileless-exec ends the run instead.
+ * run in the kernel, at the execve's exit, before the payload can handle
+ * the error.  Before Linux 6.3 nothing refuses the memfd: the exec succeeds
+ * and fileless-exec ends the run instead.
  */
 TEST(policy_refused_exec_ends_the_run)
 {
@@ -277,6 +278,8 @@ TEST(policy_refused_exec_ends_the_run)
 			if (cases[i][2])
 				ASSERT_STREQ(jstr(ev, "error.code"), cases[i][2], "its errno");
 			ASSERT_STREQ(jstr(ev, "cellwatch.action"), "kill-run", "action");
+			ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
+			ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
 		}
 		json_decref(log);
 		json_decref(result);
@@ -1117,9 +1120,8 @@ TEST(policy_userspace_kill_reaches_the_offender)
 
 /*
  * The unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP): refused or not
- * by ping_group_range, asking for one ends the run, a moment after the call
- * (socket_rules key by family and type only: the protocol is judged in
- * userspace).
+ * by ping_group_range, asking for one ends the run at the call (socket_rules
+ * key by protocol too), before the payload's next line.
  */
 TEST(policy_icmp_socket_ends_the_run)
 {
@@ -1146,8 +1148,8 @@ TEST(policy_icmp_socket_ends_the_run)
 
 		unlink(test_path(1, "log.json"));	/* cellrun appends */
 		result = run_default((char *[]){ PYTHON, "-c", (char *)payloads[i], NULL }, &res);
-		/* Judged in userspace (by protocol): the payload may print before the kill. */
 		ASSERT_EQ(res.status, 128 + 9, "the run was killed");
+		ASSERT_FALSE(strstr(res.out, "AFTER"), "before its next line");
 		ASSERT_STREQ(jstr(result, "reason"), "killed_by_rule", "result: reason");
 		ASSERT_STREQ(jstr(result, "rule"), "icmp-socket", "result: rule");
 		log = read_log(test_path(1, "log.json"));
@@ -1155,6 +1157,8 @@ TEST(policy_icmp_socket_ends_the_run)
 		if (ASSERT_OK_PTR(ev, "alert")) {
 			ASSERT_STREQ(jstr(ev, "event.action"), "socket", "a socket() event");
 			ASSERT_EQ(jint(ev, "cellwatch.net.protocol"), i ? 58 : 1, "its protocol");
+			ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
+			ASSERT_EQ(jint(ev, "cellwatch.kill_latency_us"), 0, "in the same syscall");
 		}
 		json_decref(log);
 		json_decref(result);

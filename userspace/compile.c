@@ -226,25 +226,26 @@ static int number_of(const struct cw_name *t, const char *name)
 	return value;
 }
 
+/* One entry per (family, type, protocol) the rule names; an absent condition is "any" (0). */
 static int compile_socket(const struct cw_rule *r, __u32 policy, const struct writer *w,
 			  const struct cw_verdict *v)
 {
 	const struct cw_match *m = &r->match;
-	size_t nf = m->family.n ?: 1, nt = m->socket_type.n ?: 1;
+	size_t nf = m->family.n ?: 1, nt = m->socket_type.n ?: 1, np = m->protocol.n ?: 1;
 	int ret = 0;
 
-	for (size_t i = 0; !ret && i < nf; i++) {
-		for (size_t j = 0; !ret && j < nt; j++) {
-			struct cw_socket_key k = {
-				.policy = policy,
-				.family = m->family.n ?
-					  number_of(cw_net_family_names, m->family.v[i]) : 0,
-				.type = m->socket_type.n ?
-					number_of(cw_socket_type_names, m->socket_type.v[j]) : 0,
-			};
+	for (size_t i = 0; !ret && i < nf * nt * np; i++) {
+		size_t f = i / (nt * np), t = i / np % nt, p = i % np;
+		struct cw_socket_key k = {
+			.policy = policy,
+			.family = m->family.n ? number_of(cw_net_family_names, m->family.v[f]) : 0,
+			.type = m->socket_type.n ?
+				number_of(cw_socket_type_names, m->socket_type.v[t]) : 0,
+			.protocol = m->protocol.n ?
+				    number_of(cw_ip_protocol_names, m->protocol.v[p]) : 0,
+		};
 
-			ret = put(w, CW_MAP_SOCKET, &k, v);
-		}
+		ret = put(w, CW_MAP_SOCKET, &k, v);
 	}
 	return ret;
 }
@@ -309,6 +310,23 @@ static int compile_exec_how(const struct cw_rule *r, __u32 policy, const struct 
 	return compile_pseudo(&r->match.exec_how, keys, ARRAY_SIZE(keys), policy, w, v);
 }
 
+static int compile_exec_refused(const struct cw_rule *r, __u32 policy, const struct writer *w,
+				const struct cw_verdict *v)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < r->match.error.n; i++) {
+		struct cw_syscall_key k = { .policy = policy };
+		int e = cw_errno_number(r->match.error.v[i]);
+
+		if (e <= 0 || e > CW_EXEC_REFUSED_ERRNO_MAX)
+			return -EINVAL;
+		k.nr = CW_NR_EXEC_REFUSED_BASE + e;
+		ret = put(w, CW_MAP_SYSCALL, &k, v);
+	}
+	return ret;
+}
+
 /* The entries of @r, by the kernel target the table of conditions gave it at load. */
 static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writer *w)
 {
@@ -338,6 +356,8 @@ static int compile_rule(const struct cw_rule *r, __u32 policy, const struct writ
 		return compile_abi(r, policy, w, &v);
 	case CW_KERNEL_EXEC_HOW:
 		return compile_exec_how(r, policy, w, &v);
+	case CW_KERNEL_EXEC_REFUSED:
+		return compile_exec_refused(r, policy, w, &v);
 	case CW_KERNEL_NONE:
 	case CW_KERNEL_TARGETS:
 		break;

@@ -274,6 +274,15 @@ const char *cw_errno_name(long long ret)
 	return ret < 0 && ret >= -4095 ? strerrorname_np(-ret) : NULL;
 }
 
+int cw_errno_number(const char *name)
+{
+	for (int e = 1; e < 256; e++) {
+		if (strerrorname_np(e) && !strcmp(strerrorname_np(e), name))
+			return e;
+	}
+	return -ENOENT;
+}
+
 unsigned int cw_exec_how(const struct cw_event *ev)
 {
 	const char *slash = strrchr(ev->exec.data, '/');

@@ -87,6 +87,8 @@ extern const struct cw_name cw_outcome_names[];
  * @ret is no error number (the kernel's are -4095..-1).
  */
 const char *cw_errno_name(long long ret);
+/* The errno an E* name stands for (1..255), or -ENOENT. */
+int cw_errno_number(const char *name);
 
 /* The name of @value in @t, NULL when it has none. */
 const char *cw_name_of(const struct cw_name *t, int value);

@@ -428,12 +428,13 @@ static const struct condition {
 	S(C_OP, op, EV(CW_EVENT_NET), cw_net_op_names, NULL, KT(CW_KERNEL_SOCKET), 0),
 	S(C_SOCKET_TYPE, socket_type, EV(CW_EVENT_NET), cw_socket_type_names, NULL,
 	  KT(CW_KERNEL_SOCKET), 0),
-	S(C_PROTOCOL, protocol, EV(CW_EVENT_NET), cw_ip_protocol_names, NULL, 0, 0),
+	S(C_PROTOCOL, protocol, EV(CW_EVENT_NET), cw_ip_protocol_names, NULL,
+	  KT(CW_KERNEL_SOCKET), 0),
 	S(C_SYSCALL, syscall, EV(CW_EVENT_SYSCALL), NULL, check_syscalls, KT(CW_KERNEL_SYSCALL), 0),
 	/* Only the seccomp filter's kills carry an ABI: every value means "foreign". */
 	S(C_ABI, abi, EV(CW_EVENT_SYSCALL), cw_abi_names, NULL, KT(CW_KERNEL_ABI), 0),
-	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, 0, 0),
-	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, 0, 0),
+	S(C_OUTCOME, outcome, EV_RESULT, cw_outcome_names, NULL, KT(CW_KERNEL_EXEC_REFUSED), 0),
+	S(C_ERROR, error, EV_RESULT, NULL, check_errnos, KT(CW_KERNEL_EXEC_REFUSED), 0),
 #undef S
 	[C_UID] = { "uid", UIDS, .events = EV_ANY },
 	[C_CIDR] = { "cidr", CIDRS, .events = EV(CW_EVENT_NET), .kernel = KT(CW_KERNEL_NET) },
@@ -501,8 +502,9 @@ static const struct kernel_target {
 	{ CW_KERNEL_NET, CW_EVENT_NET, C(C_CIDR), 0, C(C_CIDR), -1, NULL,
 	  REFUSES_ALWAYS, "a destination", "net4_rules, net6_rules" },
 	/* The socket() refusal is BPF-LSM's, but the monitor gates LSM denies by event kind. */
-	{ CW_KERNEL_SOCKET, CW_EVENT_NET, C(C_FAMILY) | C(C_SOCKET_TYPE), 0, 0, C_OP, "socket",
-	  REFUSES_NEVER, "a socket() by family and type", "socket_rules" },
+	{ CW_KERNEL_SOCKET, CW_EVENT_NET, C(C_FAMILY) | C(C_SOCKET_TYPE) | C(C_PROTOCOL), 0, 0,
+	  C_OP, "socket", REFUSES_NEVER, "a socket() by family, type and protocol",
+	  "socket_rules" },
 	{ CW_KERNEL_UNIX, CW_EVENT_NET, C(C_PATH) | C(C_PATH_PREFIX), C(C_PATH) | C(C_PATH_PREFIX),
 	  0, C_FAMILY, "unix", REFUSES_NEVER, "a unix socket by path", "unix_rules" },
 	{ CW_KERNEL_SYSCALL, CW_EVENT_SYSCALL, C(C_SYSCALL), 0, 0, -1, NULL,
@@ -511,6 +513,9 @@ static const struct kernel_target {
 	  REFUSES_LSM, "a signal out of the cell", "syscall_rules" },
 	{ CW_KERNEL_EXEC_HOW, CW_EVENT_EXEC, C(C_EXEC_HOW), 0, 0, -1, NULL,
 	  REFUSES_NEVER, "an exec by how it was reached", "syscall_rules" },
+	/* Judged at the execve's exit, after the kernel refused it. */
+	{ CW_KERNEL_EXEC_REFUSED, CW_EVENT_EXEC, C(C_ERROR), 0, 0, C_OUTCOME, "failure",
+	  REFUSES_NEVER, "a refused exec by errno", "syscall_rules" },
 	/* The seccomp filter refused it already, by killing the caller. */
 	{ CW_KERNEL_ABI, CW_EVENT_SYSCALL, C(C_ABI), 0, 0, -1, NULL,
 	  REFUSES_NEVER, "a syscall of a foreign ABI", "syscall_rules" },
@@ -540,6 +545,8 @@ bool cw_kernel_target_sees(enum cw_kernel_target t, const struct cw_event *ev)
 		/* Judged at sched_process_exec: an exec that happened. */
 		return ev->hdr.type == CW_EVENT_EXEC && ev->exec.ret == 0 &&
 		       !(ev->hdr.flags & (CW_F_EXEC_MAPPED | CW_F_UNRESOLVED));
+	case CW_KERNEL_EXEC_REFUSED:
+		return ev->hdr.type == CW_EVENT_EXEC && ev->exec.ret < 0;
 	case CW_KERNEL_NET:
 		/* The cgroup hooks see inet destinations only. */
 		return ev->hdr.type == CW_EVENT_NET &&
@@ -825,11 +832,7 @@ static int check_syscalls(struct parser *p, const struct cw_strlist *l)
 static int check_errnos(struct parser *p, const struct cw_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		bool known = false;
-
-		for (int e = 1; e < 256 && !known; e++)
-			known = strerrorname_np(e) && !strcmp(strerrorname_np(e), l->v[i]);
-		if (!known)
+		if (cw_errno_number(l->v[i]) < 0)
 			return fail(p, "unknown errno name '%s'", l->v[i]);
 	}
 	return 0;

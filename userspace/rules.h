@@ -103,6 +103,7 @@ enum cw_kernel_target {
 	CW_KERNEL_SIGNAL,	/* syscall_rules under CW_NR_SIGNAL_OUT */
 	CW_KERNEL_ABI,		/* syscall_rules under CW_NR_ABI_* */
 	CW_KERNEL_EXEC_HOW,	/* syscall_rules under CW_NR_EXEC_* */
+	CW_KERNEL_EXEC_REFUSED,	/* syscall_rules under CW_NR_EXEC_REFUSED_BASE + errno */
 	CW_KERNEL_TARGETS
 };
 
