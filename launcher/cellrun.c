@@ -76,7 +76,8 @@ struct run {
 	char cmd_kill_rule[128];
 	char cmd_kill_layer[16];
 	int daemon_fd;			/* --daemon: the registration's connection */
-	int output_fd;			/* --output: the directory under the tmpfs */
+	int output_fd;			/* --output: the directory (under the tmpfs) */
+	struct stat output_owner;	/* its owner and group before the run */
 	pid_t proxy;			/* --allow-host: the egress proxy */
 	int proxy_stop;
 	bool daemon_refused;		/* no ack: CELLRUN_EXIT_NO_ACK */
@@ -762,8 +763,8 @@ static int block_signals(void)
 int main(int argc, char **argv)
 {
 	static struct sock_fprog filter[SECCOMP_FILTERS];
-	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .daemon_fd = -1, .output_fd = -1,
-			 .tmp_fd = -1 };
+	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .cell.uid_lock_fd = -1, .daemon_fd = -1,
+			 .output_fd = -1, .tmp_fd = -1 };
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
@@ -792,11 +793,19 @@ int main(int argc, char **argv)
 	sig_fd = block_signals();
 	if (sig_fd < 0)
 		die("signalfd: %m");
+	{
+		char err[256];
+
+		if (host_uid_range(&r.opts, err, sizeof(err)) ||
+		    host_uid_claim(&r.opts, &r.cell, err, sizeof(err)))
+			die("the cell's host uid: %s", err);
+	}
 	/* --output-size 0: the directory itself, live and unbounded, as asked. */
-	if (r.opts.output && r.opts.output_bytes) {
+	if (r.opts.output) {
 		char err[4200];
 
-		if (output_cover(&r.opts, &r.output_fd, err, sizeof(err)))
+		if (output_cover(&r.opts, r.cell.host_uid, &r.output_fd, &r.output_owner, err,
+				 sizeof(err)))
 			die("%s", err);
 	}
 
@@ -869,7 +878,7 @@ int main(int argc, char **argv)
 	r.nbounds = bounds_reached(&r.cell, &r.opts, &(struct run_ends){
 		.timed_out = r.timed_out, .out_truncated = r.out.truncated,
 		.err_truncated = r.err.truncated, .tmp_fd = r.tmp_fd,
-		.output_tmpfs = r.output_fd >= 0 ? r.opts.output : NULL,
+		.output_tmpfs = r.output_fd >= 0 && r.opts.output_bytes ? r.opts.output : NULL,
 	}, r.bounds);
 	if (r.daemon_fd < 0)
 		log_bounds(&r);
@@ -906,7 +915,8 @@ cleanup:
 		char path[PATH_MAX];
 
 		rep->left_out = json_array();
-		ret = output_collect(&r.opts, r.output_fd, path, rep->left_out);
+		ret = output_collect(&r.opts, r.cell.host_uid, r.output_fd, &r.output_owner, path,
+				     rep->left_out);
 		if (ret) {
 			fprintf(stderr, "cellrun: --output: copy %s: %s\n", path, strerror(-ret));
 			rep->error = "the output could not be copied";
@@ -914,6 +924,8 @@ cleanup:
 		}
 		close(r.output_fd);
 	}
+	/* The cell is empty (cell_destroy()) and its output handed back: the uid is free. */
+	host_uid_release(&r.cell);
 	rep->status = status;
 	rep->wall_ms = (mono_ns() - r.start_ns) / 1000000;
 	rep->events_not_logged = r.log_dropped;

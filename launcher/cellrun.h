@@ -3,9 +3,12 @@
  * cellrun: run one command in a fresh cell, watched by an embedded monitor.
  *
  * The cell's isolation steps, one file each, in the order they apply:
- *   cell.c     cgroup v2 cell directory            (host, before clone)
+ *   hostuid.c  the cell's own host uid, claimed       (host, before clone)
+ *   output.c   /output's tmpfs, owned by that uid     (host, before clone)
+ *   cell.c     cgroup v2 cell directory               (host, before clone)
  *   limits.c   memory, pids and CPU limits, v2 or v1  (host, before clone)
- *   spawn.c    clone3 into the cell with new namespaces; uid/gid maps (host)
+ *   spawn.c    clone3 into the cell with new namespaces, as its host uid;
+ *              uid/gid maps; memfds made non-executable (host)
  *   init.c     the cell's pid 1: hostname, loopback, root, then the payload
  *   net.c      loopback up in the empty network namespace
  *   rootfs.c   the new read-only root and pivot_root
@@ -21,6 +24,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include <jansson.h>
@@ -40,8 +44,11 @@ enum {
 	CELLRUN_EXIT_NOT_FOUND = 127,	/* the command was not found */
 };
 
-#define CELL_UID	65534
+#define CELL_UID	65534	/* the only uid and gid in the cell; the host's differ (hostuid.c) */
 #define CELL_GID	65534
+/* The host uids cells run as, unless --uid-range or /etc/subuid say otherwise. */
+#define HOST_UID_FIRST	1879048192U	/* 0x70000000: above what systemd gives containers */
+#define HOST_UID_COUNT	65536U
 #define MAX_ENV		64
 #define MAX_LABELS	32
 #define MAX_ALLOW	32
@@ -70,6 +77,7 @@ struct cellrun_opts {
 	__u64 tmp_bytes;		/* size of /tmp */
 	__u64 output_bytes;		/* size of /output; 0: DIR bound live, unbounded */
 	unsigned int output_files;	/* inodes of /output */
+	unsigned int uid_first, uid_count;	/* --uid-range; 0 count: not given (hostuid.c) */
 	__u64 log_max_bytes;		/* what the run may add to --log; 0: no bound */
 	__u64 output_cap;		/* bytes of stdout and of stderr passed on */
 	__u64 fsize_bytes;		/* RLIMIT_FSIZE */
@@ -127,15 +135,20 @@ int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
 
 /*
  * --output (output.c): cover the directory with a tmpfs of --output-size,
- * and --output-files inodes, in a mount namespace of cellrun's own, before
- * the cell is made; *dir_fd keeps the directory itself.  When the run has
- * ended, copy what the cell left there into it: 0, or negative errno with
- * the failed entry's path in @path (PATH_MAX bytes); what is not copied (not
- * a regular file or directory, or in the way on the host) is named in
- * @left_out ({path, why}) and on stderr.
+ * and --output-files inodes, owned by the cell's host uid @uid, in a mount
+ * namespace of cellrun's own, before the cell is made; *dir_fd keeps the
+ * directory itself and *owner its owner.  When the run has ended, copy
+ * what the cell left there into it, owned by the directory's owner: 0, or
+ * negative errno with the failed entry's path in @path (PATH_MAX bytes);
+ * what is not copied (not a regular file or directory, or in the way on
+ * the host) is named in @left_out ({path, why}) and on stderr.  With
+ * --output-size 0 the directory itself is lent to @uid for the run, and
+ * what @uid owns in it handed back to its owner at the end.
  */
-int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen);
-int output_collect(const struct cellrun_opts *o, int dir_fd, char *path, json_t *left_out);
+int output_cover(const struct cellrun_opts *o, uid_t uid, int *dir_fd, struct stat *owner,
+		 char *err, size_t errlen);
+int output_collect(const struct cellrun_opts *o, uid_t uid, int dir_fd, const struct stat *owner,
+		   char *path, json_t *left_out);
 
 /* A cell: its cgroup v2 directory and, on hybrid hosts, its v1 controller directories. */
 struct cell {
@@ -146,11 +159,25 @@ struct cell {
 	/* limits.c */
 	bool v2_memory, v2_pids, v2_cpu;
 	char v1_memory[512], v1_pids[512], v1_cpu[512];	/* "" when not used */
+	/* hostuid.c: its uid and gid on the host, and the lock that makes it the cell's */
+	uid_t host_uid;
+	int uid_lock_fd;
 };
 
 int cell_create(struct cell *c);
 /* Kill what is left in the cell, wait for it to empty, remove it. */
 int cell_destroy(struct cell *c);
+
+/* options.c: is [@first, @first + @count) a range cells may run as?  0, or -ERANGE with @err. */
+int host_uid_range_check(unsigned long first, unsigned long count, char *err, size_t errlen);
+/*
+ * hostuid.c: the range of host uids (from --uid-range, /etc/subuid's
+ * "cellwatch" entry or the default), checked; then one uid of it claimed
+ * for @c, held until host_uid_release().  0, or negative errno with @err.
+ */
+int host_uid_range(struct cellrun_opts *o, char *err, size_t errlen);
+int host_uid_claim(const struct cellrun_opts *o, struct cell *c, char *err, size_t errlen);
+void host_uid_release(struct cell *c);
 
 /* Apply memory, pids and CPU limits to @c, by v2 controllers or v1 hierarchies. */
 int limits_apply(struct cell *c, const struct cellrun_opts *o);

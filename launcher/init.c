@@ -49,21 +49,6 @@ static noreturn void cell_fail(int fd, int code, const char *fmt, ...)
 }
 
 /*
- * A memfd is a file no mount option governs: written and executed, it would
- * run any binary despite the noexec /tmp.  vm.memfd_noexec=2 (Linux 6.3,
- * per pid namespace, and only ever tightened) makes every memfd in the cell
- * non-executable.  Older kernels lack it; the monitor still flags memfd execs.
- * Written while init still has the host's root uid, which procfs's sysctl
- * permissions want; it applies to init's (the cell's) pid namespace.
- */
-static int memfd_noexec(void)
-{
-	int ret = cw_write_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", "2");
-
-	return ret == -ENOENT ? 0 : ret;
-}
-
-/*
  * Become uid/gid 65534 but keep the user namespace's capabilities for the
  * setup: only 65534 is mapped, and files (mountpoints, /etc) can be created
  * only by a mapped id.
@@ -328,9 +313,6 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 
 	if (rootfs_open_sources(o, err, sizeof(err)))
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
-	ret = memfd_noexec();
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "vm.memfd_noexec: %s", strerror(-ret));
 	ret = become_cell_owner();
 	if (ret)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "set cell ids: %s", strerror(-ret));

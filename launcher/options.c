@@ -27,6 +27,7 @@ enum {
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
 	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
+	OPT_UID_RANGE,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "output-cap", required_argument, NULL, OPT_OUTPUT_CAP },
 	{ "fsize", required_argument, NULL, OPT_FSIZE },
 	{ "nofile", required_argument, NULL, OPT_NOFILE },
+	{ "uid-range", required_argument, NULL, OPT_UID_RANGE },
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
@@ -103,6 +105,9 @@ void options_usage(FILE *f)
 "                       live and unbounded\n"
 "      --output-files N  names (files, links, directories) /output may hold\n"
 "                       (default 4096)\n"
+"      --uid-range FIRST:COUNT  host uids the cells run as, one per running\n"
+"                       cell (default: /etc/subuid's \"cellwatch\" entry, else\n"
+"                       %u:%u)\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --keep-shells    leave the shells in the cell's root (by default every\n"
 "                       shell of the rule file's \"shells\" list and of a\n"
@@ -136,8 +141,8 @@ void options_usage(FILE *f)
 "  %d CMD not found.\n"
 "\n"
 "Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
-		CW_DEFAULT_RULES, EGRESS_PORT, CELLRUN_EXIT_NO_ACK, CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT,
-		CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
+		CW_DEFAULT_RULES, HOST_UID_FIRST, HOST_UID_COUNT, EGRESS_PORT, CELLRUN_EXIT_NO_ACK,
+		CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
 /* @ret, with the message in @err (%m: errno as it is). */
@@ -279,6 +284,32 @@ static int add_allow_private(const struct origin *at, struct cellrun_opts *o, co
 	return 0;
 }
 
+int host_uid_range_check(unsigned long first, unsigned long count, char *err, size_t errlen)
+{
+	/* Above every account's uid and nobody's, and below (uid_t)-1, which means "none". */
+	if (first < 65536 || count == 0 || count > 0xffffffffUL - 1 - first)
+		return fail(-ERANGE, err, errlen, "uid range %lu:%lu: must lie in [65536, "
+			    "4294967294] and hold at least one uid", first, count);
+	return 0;
+}
+
+/* FIRST:COUNT, the host uids cells run as. */
+static int parse_uid_range(const struct origin *at, const char *s, struct cellrun_opts *o)
+{
+	unsigned long first, count;
+	char why[160];
+	int n = -1;
+
+	if (sscanf(s, "%lu:%lu%n", &first, &count, &n) != 2 || n < 0 || s[n] || *s == '-' ||
+	    strchr(s, '-'))
+		return bad(at, "'%s' is not FIRST:COUNT", s);
+	if (host_uid_range_check(first, count, why, sizeof(why)))
+		return bad(at, "%s", why);
+	o->uid_first = first;
+	o->uid_count = count;
+	return 0;
+}
+
 /* Apply one option, from the command line or a profile; 0 or -EINVAL with the message. */
 static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
 {
@@ -321,6 +352,8 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 		return parse_size(at, val, &o->output_bytes);
 	case OPT_OUTPUT_FILES:
 		return parse_count(at, val, 1 << 20, &o->output_files);
+	case OPT_UID_RANGE:
+		return parse_uid_range(at, val, o);
 	case OPT_OUTPUT_CAP:
 		return parse_size(at, val, &o->output_cap);
 	case OPT_FSIZE:

@@ -38,6 +38,8 @@
 /* A copy in progress: what it may still write, and the files it copied that have other names. */
 struct copy {
 	int root;			/* --output on the host */
+	uid_t uid;			/* what the copies are owned by: --output's owner */
+	gid_t gid;
 	unsigned long long budget;	/* data bytes left to write: the tmpfs's size */
 	struct linked {
 		dev_t dev;
@@ -58,26 +60,51 @@ static void leave_out(struct copy *cp, const char *why)
 				      json_pack("{s:s, s:s}", "path", cp->path, "why", why));
 }
 
-int output_cover(const struct cellrun_opts *o, int *dir_fd, char *err, size_t errlen)
+/* --output-size 0: the cell writes the directory itself, as its host uid, for the run. */
+static int lend_dir(const struct cellrun_opts *o, uid_t uid, int fd, char *err, size_t errlen)
+{
+	if (fchown(fd, uid, uid)) {
+		snprintf(err, errlen, "--output %s: lend it to the cell's uid %u: %s", o->output,
+			 (unsigned int)uid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int output_cover(const struct cellrun_opts *o, uid_t uid, int *dir_fd, struct stat *owner,
+		 char *err, size_t errlen)
 {
 	char data[128];
 	int fd, ret;
 
 	*dir_fd = -1;
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+	if (o->output_bytes &&
+	    (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))) {
 		ret = -errno;
 		snprintf(err, errlen, "--output: a mount namespace for the tmpfs: %s", strerror(-ret));
 		return ret;
 	}
 	fd = open(o->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, owner)) {
 		ret = -errno;
 		snprintf(err, errlen, "--output %s: %s", o->output, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
 		return ret;
 	}
+	if (!o->output_bytes) {
+		ret = lend_dir(o, uid, fd, err, errlen);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+		*dir_fd = fd;
+		return 0;
+	}
 	/* One inode more: the tmpfs's root. */
-	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%u,mode=0755,uid=%d,gid=%d",
-		 (unsigned long long)o->output_bytes, o->output_files + 1, CELL_UID, CELL_GID);
+	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%u,mode=0755,uid=%u,gid=%u",
+		 (unsigned long long)o->output_bytes, o->output_files + 1, (unsigned int)uid,
+		 (unsigned int)uid);
 	if (mount("tmpfs", o->output, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data)) {
 		ret = -errno;
 		snprintf(err, errlen, "--output %s: mount a tmpfs of --output-size: %s", o->output,
@@ -198,8 +225,8 @@ static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name
 	ret = copy_data(in, out, st->st_size, &cp->budget);
 	if (!ret && ftruncate(out, st->st_size))
 		ret = -errno;
-	/* Owned as if the cell had written it there, as it would have. */
-	if (!ret && fchown(out, CELL_UID, CELL_GID))
+	/* Handed back: the directory's owner's, not the cell's uid, which the next cell gets. */
+	if (!ret && fchown(out, cp->uid, cp->gid))
 		ret = -errno;
 	close(in);
 	close(out);
@@ -227,7 +254,7 @@ static int copy_dir(struct copy *cp, int src_dir, int dst_dir, const char *name,
 	if (in < 0)
 		return -errno;
 	out = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	ret = out < 0 || fchown(out, CELL_UID, CELL_GID) ? -errno : 0;
+	ret = out < 0 || fchown(out, cp->uid, cp->gid) ? -errno : 0;
 	if (!ret)
 		ret = copy_tree(cp, in, out, len, depth + 1);
 	close(in);
@@ -236,14 +263,16 @@ static int copy_dir(struct copy *cp, int src_dir, int dst_dir, const char *name,
 	return ret;
 }
 
+typedef int (*visit_fn)(void *ctx, int dir, const char *name, const struct stat *st, size_t len);
+
 /*
- * Directories and regular files; anything else is named and left behind.
- * cp->path holds the entry's path in the cell: on an error, the one that failed.
+ * @visit each entry of @dir but "." and "..", with its lstat and @path
+ * (PATH_MAX bytes, @len used) extended to name it: on an error, the path
+ * of the entry that failed stays there.
  */
-static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int depth)
+static int for_each_entry(int dir, char *path, size_t len, visit_fn visit, void *ctx)
 {
-	char *path = cp->path;
-	int fd = dup(src_dir), ret = 0;
+	int fd = dup(dir), ret = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -261,14 +290,10 @@ static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int 
 			continue;
 		if (n >= PATH_MAX)
 			ret = -ENAMETOOLONG;
-		else if (fstatat(src_dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+		else if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			ret = -errno;
-		else if (S_ISDIR(st.st_mode))
-			ret = copy_dir(cp, src_dir, dst_dir, de->d_name, &st, n, depth);
-		else if (S_ISREG(st.st_mode))
-			ret = copy_file(cp, src_dir, dst_dir, de->d_name, &st);
 		else
-			leave_out(cp, "not a regular file or directory");
+			ret = visit(ctx, dir, de->d_name, &st, n);
 	}
 	if (!ret && errno)
 		ret = -errno;
@@ -278,14 +303,94 @@ static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int 
 	return ret;
 }
 
-int output_collect(const struct cellrun_opts *o, int dir_fd, char *path, json_t *left_out)
+/* Where a copy_tree() level writes, and how deep it is. */
+struct copy_level {
+	struct copy *cp;
+	int dst_dir, depth;
+};
+
+/* Directories and regular files; anything else is named and left behind. */
+static int copy_entry(void *ctx, int src_dir, const char *name, const struct stat *st, size_t len)
+{
+	struct copy_level *l = ctx;
+
+	if (S_ISDIR(st->st_mode))
+		return copy_dir(l->cp, src_dir, l->dst_dir, name, st, len, l->depth);
+	if (S_ISREG(st->st_mode))
+		return copy_file(l->cp, src_dir, l->dst_dir, name, st);
+	leave_out(l->cp, "not a regular file or directory");
+	return 0;
+}
+
+/* cp->path holds the entry's path in the cell: on an error, the one that failed. */
+static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int depth)
+{
+	struct copy_level l = { cp, dst_dir, depth };
+
+	return for_each_entry(src_dir, cp->path, len, copy_entry, &l);
+}
+
+/* What the cell's uid made in --output (size 0), and the owner it goes back to. */
+struct hand_back {
+	uid_t uid;
+	const struct stat *owner;
+	char *path;
+	int depth;
+};
+
+static int hand_back(struct hand_back *h, int dir, size_t len);
+
+/* Symlinks are changed, never followed. */
+static int hand_back_entry(void *ctx, int dir, const char *name, const struct stat *st, size_t len)
+{
+	struct hand_back *h = ctx;
+	int sub, ret;
+
+	if (st->st_uid == h->uid &&
+	    fchownat(dir, name, h->owner->st_uid, h->owner->st_gid, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISDIR(st->st_mode))
+		return 0;
+	sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return -errno;
+	h->depth++;
+	ret = hand_back(h, sub, len);
+	h->depth--;
+	close(sub);
+	return ret;
+}
+
+/*
+ * --output-size 0: what the cell made in the directory, owned by its host
+ * uid, goes to the directory's owner.  The cell is gone: nothing changes
+ * the tree meanwhile.
+ */
+static int hand_back(struct hand_back *h, int dir, size_t len)
+{
+	if (h->depth == MAX_DEPTH)
+		return -ELOOP;
+	return for_each_entry(dir, h->path, len, hand_back_entry, h);
+}
+
+int output_collect(const struct cellrun_opts *o, uid_t uid, int dir_fd, const struct stat *owner,
+		   char *path, json_t *left_out)
 {
 	struct copy cp = {
-		.root = dir_fd, .budget = o->output_bytes, .path = path, .left_out = left_out,
+		.root = dir_fd, .uid = owner->st_uid, .gid = owner->st_gid,
+		.budget = o->output_bytes, .path = path, .left_out = left_out,
 	};
 	int src, ret;
 
 	strcpy(path, "/output");
+	if (!o->output_bytes) {
+		struct hand_back h = { .uid = uid, .owner = owner, .path = path };
+
+		ret = hand_back(&h, dir_fd, strlen(path));
+		if (!ret && fchown(dir_fd, owner->st_uid, owner->st_gid))
+			ret = -errno;
+		return ret;
+	}
 	src = open(o->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
 		return -errno;

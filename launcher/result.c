@@ -111,6 +111,8 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		json_object_set_new(doc, "layer", json_string(r->layer));
 	if (r->cell_id)
 		json_object_set_new(doc, "cell_id", json_integer(r->cell_id));
+	if (c->host_uid)
+		json_object_set_new(doc, "host_uid", json_integer(c->host_uid));
 	if (o->run_id)
 		json_object_set_new(doc, "run_id", json_string(o->run_id));
 	if (r->error)

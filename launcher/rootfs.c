@@ -360,6 +360,33 @@ static int virtualise_proc(struct ctx *c)
 	return ret;
 }
 
+/*
+ * --input, read-only, through an overlay: /proc/self/mountinfo shows a
+ * bind's root, its path in the host's file system, while an overlay shows
+ * its layers as they were named, here by fd.  Overlay wants two lower
+ * layers when it has no upper one: the other is an empty tmpfs beneath.
+ * Where overlay cannot be had, a bind does, path and all.
+ */
+static int mount_input(struct ctx *c, int input_fd)
+{
+	const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	char opts[96];
+	int empty, ret;
+
+	ret = make_dir(c, NEWROOT "/input", 0755) ?:
+	      tmpfs(c, NEWROOT "/input", flags, "mode=0755,size=4k");
+	if (ret)
+		return ret;
+	empty = open(NEWROOT "/input", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (empty < 0)
+		return fail(c, -errno, "open %s", NEWROOT "/input");
+	snprintf(opts, sizeof(opts), "lowerdir=%s:%s", fd_path(input_fd), fd_path(empty));
+	if (mount("overlay", NEWROOT "/input", "overlay", flags, opts))
+		ret = bind_mount(c, fd_path(input_fd), NEWROOT "/input", flags, "--input");
+	close(empty);
+	return ret;
+}
+
 static int setup_rw(struct ctx *c, const struct cellrun_opts *o)
 {
 	char opts[64];
@@ -370,9 +397,7 @@ static int setup_rw(struct ctx *c, const struct cellrun_opts *o)
 	ret = make_dir(c, NEWROOT "/tmp", 01777) ?:
 	      tmpfs(c, NEWROOT "/tmp", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
 	if (!ret && o->input_fd >= 0)
-		ret = make_dir(c, NEWROOT "/input", 0755) ?:
-		      bind_mount(c, fd_path(o->input_fd), NEWROOT "/input",
-			   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "--input");
+		ret = mount_input(c, o->input_fd);
 	if (!ret && o->output_fd >= 0)
 		ret = make_dir(c, NEWROOT "/output", 0755) ?:
 		      bind_mount(c, fd_path(o->output_fd), NEWROOT "/output",

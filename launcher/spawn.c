@@ -3,8 +3,10 @@
  * Start the cell.  One clone3() creates every namespace and puts the child
  * in the cell's cgroup atomically (CLONE_INTO_CGROUP), so the monitor sees
  * it from its first instruction and there is no window in which it runs
- * outside.  The host side then maps uid/gid 65534, joins the v1 limit
- * cgroups on hybrid hosts, and lets the child go on.
+ * outside.  It is made under the cell's host uid, which so owns the user
+ * namespace (hostuid.c).  The host side then maps uid/gid 65534 to that
+ * uid, makes memfds non-executable in the cell, joins the v1 limit cgroups
+ * on hybrid hosts, and lets the child go on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +14,15 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/sched.h>
+#include <linux/securebits.h>
 
 #include "cellrun.h"
 #include "cgroup.h"
@@ -36,6 +42,39 @@ static pid_t clone_cell(int cgroup_fd, int *pidfd)
 	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/*
+ * clone3 with @uid as this thread's effective uid, which makes it the new
+ * user namespace's owner.  The file system uid stays 0, so the cell's init
+ * opens its bind sources as before (rootfs_open_sources()), and
+ * SECBIT_NO_SETUID_FIXUP keeps the capabilities CLONE_INTO_CGROUP needs.
+ * Raw syscalls: this thread only, not glibc's every-thread setxid.  Both
+ * are back as they were before anything else runs here; if they cannot
+ * be, cellrun cannot go on as itself.
+ */
+static pid_t clone_cell_as(uid_t uid, int cgroup_fd, int *pidfd)
+{
+	int bits = prctl(PR_GET_SECUREBITS), err;
+	pid_t pid;
+
+	if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP))
+		return -1;
+	if (syscall(SYS_setresuid, -1, uid, -1)) {
+		err = errno;
+		prctl(PR_SET_SECUREBITS, bits);
+		errno = err;
+		return -1;
+	}
+	syscall(SYS_setfsuid, 0);
+	pid = clone_cell(cgroup_fd, pidfd);
+	if (pid == 0)
+		return 0;
+	err = errno;
+	if (syscall(SYS_setresuid, -1, 0, -1) || prctl(PR_SET_SECUREBITS, bits))
+		die("restore uid 0 after clone3: %m");
+	errno = err;
+	return pid;
+}
+
 static int write_proc(pid_t pid, const char *file, const char *val)
 {
 	char path[64];
@@ -45,26 +84,88 @@ static int write_proc(pid_t pid, const char *file, const char *val)
 }
 
 /*
- * Only uid and gid 65534 exist in the cell, mapped to the host's nobody:
- * a file the payload creates in /output belongs to nobody, and no id in the
- * cell is the host's root.
+ * Only uid and gid 65534 exist in the cell, mapped to the cell's host uid
+ * (and the same number as its gid): a file the payload creates in /output
+ * belongs to it, and no id in the cell is the host's root.
  */
-static int map_ids(pid_t pid, char *err, size_t errlen)
+static int map_ids(pid_t pid, uid_t host, char *err, size_t errlen)
 {
 	char map[64];
 	int ret;
 
-	snprintf(map, sizeof(map), "%d %d 1\n", CELL_UID, CELL_UID);
+	snprintf(map, sizeof(map), "%d %u 1\n", CELL_UID, (unsigned int)host);
 	ret = write_proc(pid, "uid_map", map);
 	if (ret) {
 		snprintf(err, errlen, "write uid_map: %s", strerror(-ret));
 		return ret;
 	}
-	snprintf(map, sizeof(map), "%d %d 1\n", CELL_GID, CELL_GID);
+	snprintf(map, sizeof(map), "%d %u 1\n", CELL_GID, (unsigned int)host);
 	ret = write_proc(pid, "gid_map", map);
 	if (ret)
 		snprintf(err, errlen, "write gid_map: %s", strerror(-ret));
 	return ret;
+}
+
+/*
+ * A memfd is a file no mount option governs: written and executed, it would
+ * run any binary despite the noexec /tmp.  vm.memfd_noexec=2 (Linux 6.3,
+ * per pid namespace, only ever tightened, inherited by pid namespaces made
+ * below) makes every memfd in the cell non-executable.  The sysctl acts on
+ * its writer's pid namespace and procfs lets only uid 0 write it, which the
+ * cell's init is not: a child of ours enters the cell's pid namespace to
+ * fork the writer.  Older kernels lack it; the monitor still flags memfd
+ * execs.
+ */
+/*
+ * A child in the pid namespace setns() chose, under its last pid, so that
+ * the cell's own processes number 1, 2, ... as in any fresh namespace.
+ */
+static pid_t fork_last_pid(void)
+{
+	char text[32] = "";
+	pid_t tid;
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&tid,
+		.set_tid_size = 1,
+	};
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	pid_t pid;
+
+	if (fd >= 0)
+		close(fd);
+	tid = n > 0 ? atoi(text) - 1 : 0;
+	pid = tid > 1 ? syscall(SYS_clone3, &args, sizeof(args)) : -1;
+	return pid < 0 ? fork() : pid;
+}
+
+static int memfd_noexec(int cell_pidfd)
+{
+	int status, ret;
+	pid_t helper = fork();
+
+	if (helper < 0)
+		return -errno;
+	if (helper == 0) {
+		pid_t writer;
+
+		if (setns(cell_pidfd, CLONE_NEWPID))
+			_exit(errno);
+		writer = fork_last_pid();
+		if (writer < 0)
+			_exit(errno);
+		if (writer == 0) {
+			ret = cw_write_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", "2");
+			_exit(ret == -ENOENT ? 0 : -ret);
+		}
+		if (waitpid(writer, &status, 0) < 0)
+			_exit(errno);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EINTR);
+	}
+	if (waitpid(helper, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
 }
 
 static void close_pair(int p[2])
@@ -140,7 +241,7 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
 		snprintf(s->error, sizeof(s->error), "pipe: %s", strerror(-ret));
 		goto out;
 	}
-	s->pid = clone_cell(c->dir_fd, &s->pidfd);
+	s->pid = clone_cell_as(c->host_uid, c->dir_fd, &s->pidfd);
 	if (s->pid < 0) {
 		ret = -errno;
 		snprintf(s->error, sizeof(s->error), "clone3 into the cell: %s", strerror(-ret));
@@ -163,7 +264,13 @@ int spawn_cell(const struct cell *c, struct cellrun_opts *o, struct spawn *s,
 	s->egress_fd = p.egress[0];
 	p.egress[0] = -1;
 
-	ret = map_ids(s->pid, s->error, sizeof(s->error));
+	ret = map_ids(s->pid, c->host_uid, s->error, sizeof(s->error));
+	if (!ret) {
+		ret = memfd_noexec(s->pidfd);
+		if (ret)
+			snprintf(s->error, sizeof(s->error), "vm.memfd_noexec in the cell: %s",
+				 strerror(-ret));
+	}
 	if (!ret) {
 		ret = limits_join_v1(c, s->pid);
 		if (ret)

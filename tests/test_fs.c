@@ -335,6 +335,7 @@ TEST(fs_output_size_zero_binds_the_directory_live)
 	const char *out = make_output_dir("out");
 	char path[4200];
 	struct cmd_result res;
+	struct stat st;
 
 	if (!require_root())
 		return;
@@ -355,6 +356,13 @@ TEST(fs_output_size_zero_binds_the_directory_live)
 	ASSERT_EQ(res.status, 0, "exit status");
 	ASSERT_TRUE(strstr(res.out, "before: host"), "the host's file seen in the cell");
 	ASSERT_EQ(access(path, F_OK), 0, "the file is there");
+	/* Lent to the cell's host uid for the run, handed back with what it made. */
+	if (ASSERT_OK(stat(path, &st), "stat the file")) {
+		ASSERT_EQ(st.st_uid, 65534, "the file is the directory owner's");
+		ASSERT_EQ(st.st_gid, 65534, "and its group's");
+	}
+	if (ASSERT_OK(stat(out, &st), "stat the directory"))
+		ASSERT_EQ(st.st_uid, 65534, "the directory is its owner's again");
 }
 
 TEST(fs_root_readonly_tmp_noexec_and_bounded)
@@ -437,4 +445,39 @@ TEST(fs_rootfs_option)
 	ASSERT_HAS(res.out, "from the given rootfs\n", "/etc comes from the rootfs");
 	ASSERT_HAS(res.out, "root EROFS\n", "the rootfs is read-only");
 	ASSERT_HAS(res.out, "hostname cell\n", "the rest of the cell is as usual");
+}
+
+/*
+ * --input is read-only and its host path shows nowhere in the cell: not
+ * as a mount's root in /proc/self/mountinfo nor /proc/self/mounts (as a
+ * bind's would), whatever the directory is called on the host.
+ */
+TEST(fs_input_host_path_hidden)
+{
+	const char *in = test_path(0, "host-input-name-9f3c");
+	char file[4200];
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	snprintf(file, sizeof(file), "%s/data.csv", in);
+	if (!ASSERT_OK(mkdir(in, 0755), "mkdir input") ||
+	    !ASSERT_OK(write_text(file, "a,b\n1,2\n"), "write input"))
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--input", (char *)in, NULL },
+			       (char *[]){ PYTHON, "-c",
+				"import os\n"
+				"print(open('/input/data.csv').read().splitlines()[1])\n"
+				"try:\n"
+				"    open('/input/new', 'w')\n"
+				"except OSError as e:\n"
+				"    print('write', e.errno == 30)\n"
+				"for f in ('/proc/self/mountinfo', '/proc/self/mounts'):\n"
+				"    print(f, 'host-input-name' in open(f).read())\n"
+				"print('input mounted', any(' /input ' in l for l in open('/proc/self/mountinfo')))\n",
+				NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	ASSERT_STREQ(res.out, "1,2\nwrite True\n/proc/self/mountinfo False\n"
+		     "/proc/self/mounts False\ninput mounted True\n",
+		     "readable, read-only, and no host path");
 }
