@@ -9,14 +9,15 @@
  *   limits.c   memory, pids and CPU limits, v2 or v1  (host, before clone)
  *   spawn.c    clone3 into the cell with new namespaces, as its host uid;
  *              uid/gid maps; memfds made non-executable (host)
- *   init.c     the cell's pid 1: hostname, loopback, root, then the payload
+ *   init.c     the cell's pid 1 and the payload's process: their steps are
+ *              the tables init_steps and payload_steps, run in order
  *   net.c      loopback up in the empty network namespace
  *   rootfs.c   the new read-only root and pivot_root
  *   shells.c   every shell of the rule set's list covered with an empty file
  *   rlimits.c  resource limits                      (payload, privileged)
  *   caps.c     uid/gid 65534, no capability, no_new_privs, locked securebits
  *   landlock.c filesystem access rules
- *   seccomp.c  the syscall filter, last before execve
+ *   seccomp.c  the syscall filter, the last step that confines
  */
 #ifndef CELLRUN_H
 #define CELLRUN_H
@@ -43,6 +44,10 @@ enum {
 	CELLRUN_EXIT_CANNOT_EXEC = 126,	/* the command exists but could not be executed */
 	CELLRUN_EXIT_NOT_FOUND = 127,	/* the command was not found */
 };
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define CELL_UID	65534	/* the only uid and gid in the cell; the host's differ (hostuid.c) */
 #define CELL_GID	65534

@@ -182,41 +182,164 @@ static const char *const landlock_read_only[] = { "/etc", "/proc", "/input", NUL
 static const char *const landlock_read_write[] = { "/tmp", "/output", "/dev", NULL };
 
 /*
- * Drop everything, in an order where each step still has what it needs.
- * Done by init before the payload exists: the payload inherits a confined
- * process, and the monitor, which starts watching only after this, does
- * not report the launcher's own steps as the payload's.
+ * If cellrun dies, the cell dies with it: init's death ends the pid
+ * namespace.  Set after the uid change, which clears the parent-death
+ * signal; cellrun holding the sync pipe open shows it was alive when it was set.
  */
-static void confine(const struct cellrun_opts *o, int err_fd)
+static int die_with_cellrun(int sync_fd)
+{
+	struct pollfd pfd = { .fd = sync_fd, .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -errno;
+	if (poll(&pfd, 1, 0) != 0)
+		return -ESRCH;	/* EOF (hang-up) or data: cellrun is gone or confused */
+	return 0;
+}
+
+/* What the steps of the cell's side work on, and where a step puts more than an errno. */
+struct step_ctx {
+	struct cellrun_opts *o;
+	struct cell_pipes *p;
+	char err[512];
+};
+
+static int step_cgroup_ns(struct step_ctx *s)
+{
+	(void)s;
+	return root_cgroup_namespace();
+}
+
+static int step_bind_sources(struct step_ctx *s)
+{
+	return rootfs_open_sources(s->o, s->err, sizeof(s->err));
+}
+
+static int step_cell_ids(struct step_ctx *s)
+{
+	(void)s;
+	return become_cell_owner();
+}
+
+static int step_die_with_cellrun(struct step_ctx *s)
+{
+	return die_with_cellrun(s->p->sync[0]);
+}
+
+static int step_hostname(struct step_ctx *s)
+{
+	(void)s;
+	return sethostname("cell", 4) ? -errno : 0;
+}
+
+static int step_loopback(struct step_ctx *s)
+{
+	(void)s;
+	return net_loopback_up();
+}
+
+static int step_egress(struct step_ctx *s)
+{
+	return s->p->egress[1] >= 0 ? hand_over_egress(s->p->egress[1]) : 0;
+}
+
+static int step_root(struct step_ctx *s)
+{
+	return rootfs_setup(s->o, s->err, sizeof(s->err));
+}
+
+static int step_shells(struct step_ctx *s)
+{
+	return shells_mask(s->o, s->err, sizeof(s->err));
+}
+
+static int step_command_line(struct step_ctx *s)
+{
+	return hide_command_line(s->o);
+}
+
+static int step_rlimits(struct step_ctx *s)
 {
 	struct rlimit_set rl = {
-		.nofile = o->nofile, .nproc = o->pids, .fsize = o->fsize_bytes,
+		.nofile = s->o->nofile, .nproc = s->o->pids, .fsize = s->o->fsize_bytes,
 	};
+
+	return rlimits_apply(&rl);
+}
+
+static int step_privileges(struct step_ctx *s)
+{
+	(void)s;
+	return privileges_drop(CELL_UID, CELL_GID);
+}
+
+static int step_not_dumpable(struct step_ctx *s)
+{
+	(void)s;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ? -errno : 0;
+}
+
+static int step_landlock(struct step_ctx *s)
+{
 	struct landlock_paths lp = {
 		.read_exec = landlock_read_exec,
 		.read_only = landlock_read_only,
 		.read_write = landlock_read_write,
 	};
-	int ret, abi;
+	int abi;
 
-	ret = rlimits_apply(&rl);
-	if (ret)
-		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "rlimits: %s", strerror(-ret));
-	/* Capabilities go before Landlock and seccomp: both want no_new_privs, which this sets. */
-	ret = privileges_drop(CELL_UID, CELL_GID);
-	if (ret)
-		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "drop privileges: %s", strerror(-ret));
-	/* The payload runs as the same uid: keep it out of init's memory (/proc/1/mem). */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
-		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "dumpable: %m");
-	ret = landlock_apply(&lp, &abi);
-	if (ret)
-		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "landlock: %s", strerror(-ret));
-	/* Last: the filter also denies what the steps above needed. */
-	ret = seccomp_apply(o->seccomp);
-	if (ret)
-		cell_fail(err_fd, CELLRUN_EXIT_LAUNCHER, "seccomp: %s", strerror(-ret));
+	(void)s;
+	return landlock_apply(&lp, &abi);
 }
+
+static int step_seccomp(struct step_ctx *s)
+{
+	return seccomp_apply(s->o->seccomp);
+}
+
+struct cell_step {
+	const char *name;
+	int (*run)(struct step_ctx *s);
+};
+
+/*
+ * The cell's init, once cellrun has mapped its ids, in this order, each
+ * step having what it needs from those before.  Done before the payload
+ * exists: it inherits a confined process, and the monitor, which starts
+ * watching only after, does not report the launcher's own steps as the
+ * payload's.
+ */
+static const struct cell_step init_steps[] = {
+	{ "cgroup namespace", step_cgroup_ns },
+	/* While the file system uid is still the host's root, which may reach them. */
+	{ "bind sources", step_bind_sources },
+	{ "cell ids", step_cell_ids },
+	/* After the uid change, which clears the parent-death signal. */
+	{ "die with cellrun", step_die_with_cellrun },
+	{ "hostname", step_hostname },
+	{ "loopback", step_loopback },
+	{ "egress listener", step_egress },
+	{ "root", step_root },
+	/*
+	 * The monitor kills a shell's exec, not a shell's code mapped by the
+	 * payload itself: take the files away.  After pivot_root, so the names
+	 * resolve in the root the payload gets.
+	 */
+	{ "shells", step_shells },
+	{ "command line", step_command_line },
+	{ "rlimits", step_rlimits },
+	/* Before Landlock and seccomp: both want no_new_privs, which this sets. */
+	{ "privileges", step_privileges },
+	/* The payload runs as the same uid: keep it out of init's memory (/proc/1/mem). */
+	{ "not dumpable", step_not_dumpable },
+	{ "landlock", step_landlock },
+	/*
+	 * The last that confines: the filter refuses what the steps above
+	 * needed.  What still runs after it (the payload's steps below, then
+	 * execve) is what the filter allows every payload.
+	 */
+	{ "seccomp", step_seccomp },
+};
 
 /*
  * Every signal at its default, none blocked: cellrun blocks SIGTERM and the
@@ -236,45 +359,82 @@ static int reset_signals(void)
 	return sigprocmask(SIG_SETMASK, &none, NULL) ? -errno : 0;
 }
 
-/* The payload: its own session, stdio and environment, then the command. */
-static noreturn void payload_exec(const struct cellrun_opts *o, struct cell_pipes *p)
+static int step_session(struct step_ctx *s)
 {
-	int fd = p->error[1], devnull;
-
+	(void)s;
 	/* A new session: no controlling terminal to push input into. */
-	if (setsid() < 0)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "setsid: %m");
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p->out[1], 1) < 0 ||
-	    dup2(p->err[1], 2) < 0)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "stdio: %m");
-	if (chdir("/tmp"))
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "chdir /tmp: %m");
-	set_env(o);
-	if (reset_signals())
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "signal mask: %m");
-	/* Nothing of cellrun's open files leaks into the payload. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
-		cell_fail(fd, CELLRUN_EXIT_LAUNCHER, "close_range: %m");
-	execvp(o->argv[0], o->argv);
-	cell_fail(fd, errno == ENOENT ? CELLRUN_EXIT_NOT_FOUND : CELLRUN_EXIT_CANNOT_EXEC,
-		  "%s: %m", o->argv[0]);
+	return setsid() < 0 ? -errno : 0;
 }
 
-/*
- * If cellrun dies, the cell dies with it: init's death ends the pid
- * namespace.  Set after the uid change, which clears the parent-death
- * signal; cellrun holding the sync pipe open shows it was alive when it was set.
- */
-static int die_with_cellrun(int sync_fd)
+static int step_stdio(struct step_ctx *s)
 {
-	struct pollfd pfd = { .fd = sync_fd, .events = POLLIN };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(s->p->out[1], 1) < 0 ||
+	    dup2(s->p->err[1], 2) < 0)
 		return -errno;
-	if (poll(&pfd, 1, 0) != 0)
-		return -ESRCH;	/* EOF (hang-up) or data: cellrun is gone or confused */
 	return 0;
+}
+
+static int step_workdir(struct step_ctx *s)
+{
+	(void)s;
+	return chdir("/tmp") ? -errno : 0;
+}
+
+static int step_environment(struct step_ctx *s)
+{
+	set_env(s->o);
+	return 0;
+}
+
+static int step_signals(struct step_ctx *s)
+{
+	(void)s;
+	return reset_signals();
+}
+
+/* Nothing of cellrun's open files leaks into the payload. */
+static int step_descriptors(struct step_ctx *s)
+{
+	(void)s;
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
+		return -errno;
+	return 0;
+}
+
+/* The payload's process, forked by init once cellrun watches the cell, then execve. */
+static const struct cell_step payload_steps[] = {
+	{ "session", step_session },
+	{ "stdio", step_stdio },
+	{ "working directory", step_workdir },
+	{ "environment", step_environment },
+	{ "signals", step_signals },
+	{ "descriptors", step_descriptors },
+};
+
+/* Run @n steps in order; the first that fails ends the cell, named with why. */
+static void run_steps(const struct cell_step *steps, size_t n, struct step_ctx *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ret;
+
+		s->err[0] = '\0';
+		ret = steps[i].run(s);
+		if (ret)
+			cell_fail(s->p->error[1], CELLRUN_EXIT_LAUNCHER, "%s: %s", steps[i].name,
+				  s->err[0] ? s->err : strerror(-ret));
+	}
+}
+
+static noreturn void payload_exec(struct step_ctx *s)
+{
+	const struct cellrun_opts *o = s->o;
+
+	run_steps(payload_steps, ARRAY_SIZE(payload_steps), s);
+	execvp(o->argv[0], o->argv);
+	cell_fail(s->p->error[1], errno == ENOENT ? CELLRUN_EXIT_NOT_FOUND :
+		  CELLRUN_EXIT_CANNOT_EXEC, "%s: %m", o->argv[0]);
 }
 
 /* Reap until the payload ends; orphans re-parented to us are reaped on the way. */
@@ -293,9 +453,10 @@ static int reap(pid_t payload)
 
 noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 {
-	char err[512], go;
+	struct step_ctx s = { .o = o, .p = p };
 	pid_t payload;
-	int ret, status;
+	int status;
+	char go;
 
 	close(p->sync[1]);
 	close(p->ready[0]);
@@ -307,40 +468,7 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 		close(p->egress[0]);
 	if (read(p->sync[0], &go, 1) != 1)
 		_exit(CELLRUN_EXIT_LAUNCHER);	/* cellrun gave up on us */
-	ret = root_cgroup_namespace();
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "cgroup namespace: %s", strerror(-ret));
-
-	if (rootfs_open_sources(o, err, sizeof(err)))
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
-	ret = become_cell_owner();
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "set cell ids: %s", strerror(-ret));
-	ret = die_with_cellrun(p->sync[0]);
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "tie to cellrun: %s", strerror(-ret));
-	if (sethostname("cell", 4))
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "sethostname: %m");
-	ret = net_loopback_up();
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "loopback up: %s", strerror(-ret));
-	ret = p->egress[1] >= 0 ? hand_over_egress(p->egress[1]) : 0;
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "egress listener: %s", strerror(-ret));
-	if (rootfs_setup(o, err, sizeof(err)))
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
-	/*
-	 * The monitor kills a shell's exec, not a shell's code mapped by the
-	 * payload itself: take the files away.  After pivot_root, so the names
-	 * resolve in the root the payload gets.
-	 */
-	if (shells_mask(o, err, sizeof(err)))
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "%s", err);
-	ret = hide_command_line(o);
-	if (ret)
-		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "hide the command line: %s",
-			  strerror(-ret));
-	confine(o, p->error[1]);
+	run_steps(init_steps, ARRAY_SIZE(init_steps), &s);
 	/* Set up: cellrun starts watching the cell now, then lets the payload go. */
 	if (write(p->ready[1], &go, 1) != 1 || read(p->sync[0], &go, 1) != 1)
 		_exit(CELLRUN_EXIT_LAUNCHER);
@@ -351,7 +479,7 @@ noreturn void cell_init(struct cellrun_opts *o, struct cell_pipes *p)
 	if (payload < 0)
 		cell_fail(p->error[1], CELLRUN_EXIT_LAUNCHER, "fork the payload: %m");
 	if (payload == 0)
-		payload_exec(o, p);
+		payload_exec(&s);
 
 	close(p->error[1]);
 	close(p->out[1]);

@@ -53,8 +53,6 @@ static const char *const bin_dirs[] = {
 #define MASK_FLAGS	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 #define MAX_MASKED	64
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 struct ctx {
 	char *err;
 	size_t errlen;

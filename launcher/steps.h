@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The payload's last steps before execve, in the order they apply:
- * rlimits, privileges, Landlock, seccomp.  Each returns 0 or negative errno.
+ * The steps that confine the cell's init before it forks the payload, in
+ * the order init_steps (init.c) applies them: rlimits, privileges,
+ * Landlock, seccomp.  Each returns 0 or negative errno.
  */
 #ifndef CELLRUN_STEPS_H
 #define CELLRUN_STEPS_H
@@ -37,7 +38,7 @@ struct sock_fprog;
 /*
  * Compile the syscall filters, the allow-list and the refusals (in cellrun,
  * before the cell exists, so the payload's start does not pay for it), then
- * install them in that order: the last step before execve.
+ * install them in that order: the last step that confines.
  */
 #define SECCOMP_FILTERS 2
 int seccomp_prepare(struct sock_fprog *prog);	/* SECCOMP_FILTERS of them */

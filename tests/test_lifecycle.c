@@ -251,3 +251,24 @@ TEST(lifecycle_profile_sets_defaults_and_is_validated)
 	ASSERT_EQ(res.status, 125, "malformed profile refused");
 	ASSERT_HAS(res.err, "bad.json:3:1:", "file:line:column");
 }
+
+/*
+ * A cell whose setup fails says which step failed and why (here the root:
+ * a --rootfs the cell's uid cannot add its mountpoints to), exits 125, and
+ * the payload never runs.
+ */
+TEST(lifecycle_failed_step_is_named)
+{
+	const char *root = test_path(0, "bare-root");
+	char bin[4096];
+	struct cmd_result res;
+
+	if (!require_root() || !ASSERT_OK(mkdir(root, 0755), "an empty root, root's"))
+		return;
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	run_cmd((char *[]){ bin, "--no-monitor", "--rootfs", (char *)root, "--", "/bin/echo",
+			    "RAN", NULL }, 60, &res);
+	ASSERT_EQ(res.status, 125, "a launcher error");
+	ASSERT_HAS(res.err, "cellrun: root: mkdir ", "the step named, then why");
+	ASSERT_FALSE(strstr(res.out, "RAN"), "the payload never ran");
+}
