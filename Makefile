@@ -60,7 +60,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test fresh-test vmtest bench scorecard fuzz fuzz-seeds deps clean FORCE
+.PHONY: all run check test fresh-test vmtest bench scorecard fuzz fuzz-seeds deps clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -165,6 +165,10 @@ bench: deps
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo/run.sh $(OUT)
+
+# The unit tests alone (UNIT_TEST in tests/): no root, no apt, no BPF; seconds.
+check: all
+	$(Q)$(OUT)/test_runner --unit
 
 # Both backends: the tracepoint one here, the BPF-LSM one in a VM.
 test: deps

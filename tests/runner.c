@@ -27,6 +27,7 @@ struct test {
 	const char *name;
 	const char *file;
 	test_fn fn;
+	bool unit;
 };
 
 static struct test tests[MAX_TESTS];
@@ -38,13 +39,13 @@ const char *test_dir;
 const char *build_dir;
 const char *src_dir;
 
-void test__register(const char *name, const char *file, test_fn fn)
+void test__register(const char *name, const char *file, test_fn fn, bool unit)
 {
 	if (ntests == MAX_TESTS) {
 		fprintf(stderr, "test_runner: more than %d tests\n", MAX_TESTS);
 		exit(2);
 	}
-	tests[ntests++] = (struct test){ .name = name, .file = file, .fn = fn };
+	tests[ntests++] = (struct test){ .name = name, .file = file, .fn = fn, .unit = unit };
 }
 
 void test__fail(void)
@@ -139,16 +140,21 @@ static int run_one(const struct test *t, bool verbose)
 	return ret;
 }
 
-static bool selected(const char *name, int argc, char **argv)
+/* By name (a substring, or ^prefix); --unit: of the unit tests only. */
+static bool selected(const struct test *t, int argc, char **argv)
 {
 	bool any = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-v"))
+		if (!strcmp(argv[i], "--unit") && !t->unit)
+			return false;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--unit"))
 			continue;
 		any = true;
-		if (argv[i][0] == '^' ? !strncmp(name, argv[i] + 1, strlen(argv[i] + 1))
-				      : !!strstr(name, argv[i]))
+		if (argv[i][0] == '^' ? !strncmp(t->name, argv[i] + 1, strlen(argv[i] + 1))
+				      : !!strstr(t->name, argv[i]))
 			return true;
 	}
 	return !any;
@@ -178,7 +184,7 @@ int main(int argc, char **argv)
 		const struct test *t = &tests[i];
 		int ret;
 
-		if (!selected(t->name, argc, argv))
+		if (!selected(t, argc, argv))
 			continue;
 		ret = run_one(t, verbose);
 		n++;

@@ -16,7 +16,7 @@
 
 typedef void (*test_fn)(void);
 
-void test__register(const char *name, const char *file, test_fn fn);
+void test__register(const char *name, const char *file, test_fn fn, bool unit);
 void test__fail(void);
 /* Mark the running test skipped, saying why; the caller returns. */
 void test__skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -28,13 +28,21 @@ extern const char *build_dir;
 /* The project's root, for rules/ and the like. */
 extern const char *src_dir;
 
-#define TEST(name)								\
+#define TEST__DEFINE(name, unit)						\
 	static void test_##name(void);						\
 	__attribute__((constructor)) static void register_##name(void)		\
 	{									\
-		test__register(#name, __FILE__, test_##name);			\
+		test__register(#name, __FILE__, test_##name, unit);		\
 	}									\
 	static void test_##name(void)
+
+/* A test of the whole: root, BPF, cells. */
+#define TEST(name) TEST__DEFINE(name, false)
+/*
+ * A unit test: no root, no BPF, no cell, no network; seconds.  `make check`
+ * and the valgrind stage of `make test` run these (test_runner --unit).
+ */
+#define UNIT_TEST(name) TEST__DEFINE(name, true)
 
 #define ASSERT_TRUE(cond, what) ({						\
 	bool ___ok = (cond);							\

@@ -238,7 +238,7 @@ cleanup:
 	origin_destroy(&o);
 }
 
-TEST(allow_host_bad_spec_refused)
+UNIT_TEST(allow_host_bad_spec_refused)
 {
 	char *argv[] = { "/bin/true", NULL };
 	struct cmd_result res;

@@ -70,7 +70,7 @@ static void open_of(struct cw_event *ev, __u64 cell, __u64 t, const char *path)
 	ev->open.path_len = strlen(path) + 1;
 }
 
-TEST(correlate_parses)
+UNIT_TEST(correlate_parses)
 {
 	struct cw_ruleset rs;
 
@@ -87,7 +87,7 @@ TEST(correlate_parses)
 }
 
 /* Each refusal says file:line:column at the key that is wrong, and the rule. */
-TEST(correlate_refusals_have_position)
+UNIT_TEST(correlate_refusals_have_position)
 {
 	static const struct {
 		const char *corr, *want;
@@ -120,7 +120,7 @@ TEST(correlate_refusals_have_position)
 	}
 }
 
-TEST(correlate_refused_with_rate_deny_or_another_threshold)
+UNIT_TEST(correlate_refused_with_rate_deny_or_another_threshold)
 {
 	char err[512];
 
@@ -153,7 +153,7 @@ TEST(correlate_refused_with_rate_deny_or_another_threshold)
 }
 
 /* Distinct signals of several rules add up; repeats and other pids of one probe do not. */
-TEST(correlate_counts_distinct_signals_of_the_group)
+UNIT_TEST(correlate_counts_distinct_signals_of_the_group)
 {
 	static struct cw_event ev;
 	struct cw_corr_table *t = cw_corr_new();
@@ -193,7 +193,7 @@ cleanup_table:
 }
 
 /* A signal older than the window is forgotten; after a quiet window the group counts again. */
-TEST(correlate_window_expires_and_rearms)
+UNIT_TEST(correlate_window_expires_and_rearms)
 {
 	static struct cw_event ev;
 	struct cw_corr_table *t = cw_corr_new();
@@ -234,7 +234,7 @@ cleanup_table:
 	cw_corr_free(t);
 }
 
-TEST(correlate_signal_names)
+UNIT_TEST(correlate_signal_names)
 {
 	static struct cw_event ev;
 	struct cw_ruleset rs;

@@ -34,7 +34,7 @@ static size_t make_exec(struct cw_exec_event *e, const char *path, const char *a
 	return offsetof(struct cw_exec_event, data) + e->path_len + e->args_len;
 }
 
-TEST(ecs_exec_fields)
+UNIT_TEST(ecs_exec_fields)
 {
 	static struct cw_exec_event raw;
 	static struct cw_event ev;
@@ -78,7 +78,7 @@ TEST(ecs_exec_fields)
 }
 
 /* A payload cannot hide an event behind bytes that are not UTF-8. */
-TEST(ecs_non_utf8_is_escaped_not_lost)
+UNIT_TEST(ecs_non_utf8_is_escaped_not_lost)
 {
 	static struct cw_exec_event raw;
 	static struct cw_event ev;
@@ -97,7 +97,7 @@ TEST(ecs_non_utf8_is_escaped_not_lost)
 	json_decref(doc);
 }
 
-TEST(ecs_exec_truncated_args)
+UNIT_TEST(ecs_exec_truncated_args)
 {
 	static struct cw_exec_event raw;
 	static struct cw_event ev;
@@ -125,7 +125,7 @@ TEST(ecs_exec_truncated_args)
 	json_decref(doc);
 }
 
-TEST(ecs_decode_rejects_malformed)
+UNIT_TEST(ecs_decode_rejects_malformed)
 {
 	static struct cw_exec_event raw;
 	static struct cw_open_event op;
@@ -148,7 +148,7 @@ TEST(ecs_decode_rejects_malformed)
 	ASSERT_EQ(cw_event_decode(&ev, &op, sizeof(op)), -EINVAL, "path_len beyond the buffer");
 }
 
-TEST(ecs_open_flags)
+UNIT_TEST(ecs_open_flags)
 {
 	static struct cw_open_event raw;
 	static struct cw_event ev;
@@ -177,7 +177,7 @@ TEST(ecs_open_flags)
 	json_decref(doc);
 }
 
-TEST(ecs_connect_v4_v6)
+UNIT_TEST(ecs_connect_v4_v6)
 {
 	static struct cw_net_event raw;
 	static struct cw_event ev;
@@ -211,7 +211,7 @@ TEST(ecs_connect_v4_v6)
 	json_decref(doc);
 }
 
-TEST(ecs_json_line_written_whole)
+UNIT_TEST(ecs_json_line_written_whole)
 {
 	const char *path = test_path(0, "log.json");
 	json_t *doc = json_pack("{s:s, s:s}", "a", "line\nbreak", "b", "\xc3\xa9");
@@ -235,7 +235,7 @@ TEST(ecs_json_line_written_whole)
 	json_decref(doc);
 }
 
-TEST(ecs_json_line_full_disk)
+UNIT_TEST(ecs_json_line_full_disk)
 {
 	json_t *doc = json_pack("{s:s}", "k", "v");
 	int fd = open("/dev/full", O_WRONLY);

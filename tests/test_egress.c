@@ -557,7 +557,7 @@ static int threads_left(int want)
 
 /* ---- parsing ---- */
 
-TEST(egress_parse_allow)
+UNIT_TEST(egress_parse_allow)
 {
 	static const struct {
 		const char *spec, *host;
@@ -628,7 +628,7 @@ TEST(egress_parse_allow)
 	ASSERT_OK(cw_egress_parse_allow(spec, &a, err, sizeof(err)), "253 chars");
 }
 
-TEST(egress_parse_cidr)
+UNIT_TEST(egress_parse_cidr)
 {
 	static const unsigned char net[4] = { 10, 200, 0, 0 };
 	struct cw_egress_cidr c;
@@ -663,7 +663,7 @@ TEST(egress_parse_cidr)
 	ASSERT_HAS(err, "\"intranet/8\": not an IPv4 or IPv6 address", "name message");
 }
 
-TEST(egress_host_matching)
+UNIT_TEST(egress_host_matching)
 {
 	static const struct {
 		const char *host;
@@ -712,7 +712,7 @@ static const char *refused(const char *text, const struct cw_egress_opts *o)
 	return cw_egress_refused_addr((struct sockaddr *)&ss, o);
 }
 
-TEST(egress_refused_addresses)
+UNIT_TEST(egress_refused_addresses)
 {
 	static const struct {
 		const char *addr, *reason;	/* NULL: allowed */
@@ -909,7 +909,7 @@ cleanup:
 	origin_stop(&o);
 }
 
-TEST(egress_denies_names_off_the_list)
+UNIT_TEST(egress_denies_names_off_the_list)
 {
 	struct proxy p;
 	char buf[4096];
@@ -1232,7 +1232,7 @@ cleanup:
 	origin_stop(&o);
 }
 
-TEST(egress_bad_requests)
+UNIT_TEST(egress_bad_requests)
 {
 	static const struct {
 		const char *req, *why;
@@ -1307,7 +1307,7 @@ cleanup:
 	proxy_stop(&p);
 }
 
-TEST(egress_stop_ends_open_connections)
+UNIT_TEST(egress_stop_ends_open_connections)
 {
 	struct proxy p;
 	char buf[256];

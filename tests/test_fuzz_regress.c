@@ -73,7 +73,7 @@ static void replay_target(const char *target, int (*fn)(const uint8_t *, size_t)
 	replay("regressions", target, fn);
 }
 
-TEST(fuzz_rules_seeds_and_regressions)
+UNIT_TEST(fuzz_rules_seeds_and_regressions)
 {
 	char path[4096];
 	uint8_t *data;
@@ -88,12 +88,12 @@ TEST(fuzz_rules_seeds_and_regressions)
 	free(data);
 }
 
-TEST(fuzz_event_seeds_and_regressions)
+UNIT_TEST(fuzz_event_seeds_and_regressions)
 {
 	replay_target("event", cw_fuzz_event);
 }
 
-TEST(fuzz_options_seeds_and_regressions)
+UNIT_TEST(fuzz_options_seeds_and_regressions)
 {
 	replay_target("options", cw_fuzz_options);
 }
@@ -117,13 +117,13 @@ static int decode_all(const uint8_t *data, size_t size)
 	return size ? -EINVAL : 0;
 }
 
-TEST(fuzz_event_seeds_decode)
+UNIT_TEST(fuzz_event_seeds_decode)
 {
 	ASSERT_TRUE(replay("corpus", "event", decode_all) > 0, "seeds found");
 }
 
 /* Found reading the rules parser for its target: a CIDR too long for its buffer was cut short. */
-TEST(fuzz_rules_long_cidr_refused_not_cut)
+UNIT_TEST(fuzz_rules_long_cidr_refused_not_cut)
 {
 	char text[512], err[512] = "";
 	struct cw_ruleset rs;
@@ -151,7 +151,7 @@ TEST(fuzz_rules_long_cidr_refused_not_cut)
  * numbers took slots of one fixed pool (overflowed past 31) and every
  * profile but the last leaked.  Now each document keeps its own.
  */
-TEST(fuzz_options_profiles_given_thrice)
+UNIT_TEST(fuzz_options_profiles_given_thrice)
 {
 	const char *path = test_path(0, "numbers.json");
 	char *argv[] = { "cellrun", "--profile", (char *)path, "--profile", (char *)path,

@@ -29,7 +29,7 @@ static int parse_glob_rule(struct cw_ruleset *rs, const char *glob, const char *
 	return cw_rules_parse(rs, "g.json", text, strlen(text), err, errlen);
 }
 
-TEST(rules_glob_shapes_the_kernel_holds)
+UNIT_TEST(rules_glob_shapes_the_kernel_holds)
 {
 	static const struct {
 		const char *glob, *why;	/* why: NULL when the kernel holds it */
@@ -120,7 +120,7 @@ static const struct cw_glob_rule *stored(const struct store *s, __u8 depth, __u8
 	return NULL;
 }
 
-TEST(rules_glob_compiles_by_anchor_in_rule_order)
+UNIT_TEST(rules_glob_compiles_by_anchor_in_rule_order)
 {
 	static struct store st;
 	const struct cw_glob_rule *g;
@@ -174,7 +174,7 @@ TEST(rules_glob_compiles_by_anchor_in_rule_order)
 }
 
 /* The kernel's algorithm (mirrored in cw_glob_rule_matches) is fnmatch's on what it holds. */
-TEST(rules_glob_matcher_agrees_with_fnmatch)
+UNIT_TEST(rules_glob_matcher_agrees_with_fnmatch)
 {
 	static const char *const globs[] = {
 		"/proc/*/environ", "/home/*/.ssh/id_*", "/home/*/.aws/*", "/home/*/.kube/config",

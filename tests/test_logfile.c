@@ -14,7 +14,7 @@ static long file_size(const char *path)
 	return stat(path, &st) ? -1 : st.st_size;
 }
 
-TEST(logfile_rotates_between_whole_lines)
+UNIT_TEST(logfile_rotates_between_whole_lines)
 {
 	struct cw_logfile_opts opts = { .max_bytes = 200, .keep = 2 };
 	const char *path = test_path(0, "events.json");
@@ -67,7 +67,7 @@ TEST(logfile_rotates_between_whole_lines)
 }
 
 /* The bytes of @path, NUL-terminated, in @buf. */
-TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
+UNIT_TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
 {
 	struct cw_logfile_opts shared = { .keep = 1 }, sole = { .keep = 1, .sole_writer = true };
 	const char *path = test_path(0, "events.json");

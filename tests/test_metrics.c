@@ -13,7 +13,7 @@
 #include "prom.h"
 #include "test.h"
 
-TEST(metrics_counters_and_histogram)
+UNIT_TEST(metrics_counters_and_histogram)
 {
 	struct cw_metrics_gauges g = { .drops = 4, .drops_critical = 1, .subscribers = 2,
 				       .kernel_events = 99, .ring_size = { 1 << 20, 1 << 16 } };
@@ -178,7 +178,7 @@ static const char *status_line(const char *reply)
 #define REQ(method, path) \
 	method " " path " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 
-TEST(metrics_http_serves_get_metrics)
+UNIT_TEST(metrics_http_serves_get_metrics)
 {
 	struct scrape s = { .m = cw_metrics_new() };
 	static char reply[65536];
@@ -214,7 +214,7 @@ cleanup:
 	cw_metrics_free(s.m);
 }
 
-TEST(metrics_http_refuses_bad_addresses)
+UNIT_TEST(metrics_http_refuses_bad_addresses)
 {
 	static const char *const bad[] = {
 		"9464", ":9464", "localhost:9464", "127.0.0.1:", "127.0.0.1:http",
@@ -230,7 +230,7 @@ TEST(metrics_http_refuses_bad_addresses)
 	}
 }
 
-TEST(metrics_http_port_in_use)
+UNIT_TEST(metrics_http_port_in_use)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };

@@ -75,7 +75,7 @@ static const struct {
 	{ "/tmp/proc/self/environ", NULL, false, "/tmp/proc/self/environ" },
 };
 
-TEST(paths_canonical_table)
+UNIT_TEST(paths_canonical_table)
 {
 	char out[CW_PATH_MAX], what[256];
 
@@ -93,7 +93,7 @@ TEST(paths_canonical_table)
 	}
 }
 
-TEST(paths_unknown_pid_keeps_self)
+UNIT_TEST(paths_unknown_pid_keeps_self)
 {
 	struct cw_path_in in = { .name = "/proc/self/environ" };
 	char out[64];
@@ -105,7 +105,7 @@ TEST(paths_unknown_pid_keeps_self)
 	ASSERT_STREQ(out, "/etc/shadow", "the root is the root whoever asks");
 }
 
-TEST(paths_too_long)
+UNIT_TEST(paths_too_long)
 {
 	struct cw_path_in in = { .name = "/etc/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/../shadow" };
 	char out[16];
@@ -141,7 +141,7 @@ static size_t failed_open(struct cw_open_event *e, const char *name, const char 
 	return offsetof(struct cw_open_event, path) + e->path_len + e->base_len;
 }
 
-TEST(paths_decode_failed_open)
+UNIT_TEST(paths_decode_failed_open)
 {
 	static struct cw_open_event raw;
 	static struct cw_event ev;
@@ -177,7 +177,7 @@ TEST(paths_decode_failed_open)
 	}
 }
 
-TEST(paths_decode_rejects_bad_base)
+UNIT_TEST(paths_decode_rejects_bad_base)
 {
 	static struct cw_open_event raw;
 	static struct cw_event ev;
@@ -201,7 +201,7 @@ TEST(paths_decode_rejects_bad_base)
 }
 
 /* The default policy's secret rule sees through every spelling of /etc/shadow. */
-TEST(paths_default_rules_match_canonical)
+UNIT_TEST(paths_default_rules_match_canonical)
 {
 	static const struct {
 		const char *name, *base;
@@ -243,7 +243,7 @@ TEST(paths_default_rules_match_canonical)
  * A process's environment by any /proc spelling: thread-self names the
  * thread's directory, whose environ is the process's.
  */
-TEST(paths_default_rules_match_environ)
+UNIT_TEST(paths_default_rules_match_environ)
 {
 	static const char *const forms[] = {
 		"/proc/self/environ", "/proc/thread-self/environ", "/proc/1/../1/environ",

@@ -23,7 +23,7 @@ static const char *write_file(const char *name, const char *text)
 	return path;
 }
 
-TEST(rules_default_loads)
+UNIT_TEST(rules_default_loads)
 {
 	struct cw_ruleset rs;
 	char path[4096], err[512] = "";
@@ -53,7 +53,7 @@ TEST(rules_default_loads)
  * offender: the same lists and rules, each with the same action, except
  * that a kill-run of the default may be a kill there.
  */
-TEST(rules_lenient_is_default_killing_only_the_offender)
+UNIT_TEST(rules_lenient_is_default_killing_only_the_offender)
 {
 	char path[4096];
 	json_t *def, *len, *rd, *rl;
@@ -98,7 +98,7 @@ cleanup:
 	json_decref(len);
 }
 
-TEST(rules_syntax_error_has_position)
+UNIT_TEST(rules_syntax_error_has_position)
 {
 	struct cw_ruleset rs;
 	char err[512] = "";
@@ -142,7 +142,7 @@ static const char *one_rule(const char *event, const char *match, const char *ac
 	return one_rule_with(event, match, action, "");
 }
 
-TEST(rules_semantic_errors_have_position_and_rule)
+UNIT_TEST(rules_semantic_errors_have_position_and_rule)
 {
 	static const struct {
 		const char *event, *match, *action, *want;
@@ -181,7 +181,7 @@ TEST(rules_semantic_errors_have_position_and_rule)
 	}
 }
 
-TEST(rules_duplicate_and_missing)
+UNIT_TEST(rules_duplicate_and_missing)
 {
 	struct cw_ruleset rs;
 	char err[512] = "";
@@ -198,7 +198,7 @@ TEST(rules_duplicate_and_missing)
 	ASSERT_HAS(err, "rule 'b': missing \"description\"", "missing field named");
 }
 
-TEST(rules_match_semantics)
+UNIT_TEST(rules_match_semantics)
 {
 	static struct cw_event ev;
 	struct cw_ruleset rs;
@@ -248,7 +248,7 @@ TEST(rules_match_semantics)
 	cw_rules_free(&rs);
 }
 
-TEST(rules_disabled_rule_not_kept)
+UNIT_TEST(rules_disabled_rule_not_kept)
 {
 	struct cw_ruleset rs;
 	char err[512] = "";
@@ -263,7 +263,7 @@ TEST(rules_disabled_rule_not_kept)
 	cw_rules_free(&rs);
 }
 
-TEST(rules_check_command)
+UNIT_TEST(rules_check_command)
 {
 	char bin[4096], good[4096];
 	struct cmd_result res;
@@ -282,7 +282,7 @@ TEST(rules_check_command)
 }
 
 /* A deny the kernel would not enforce, or a layer it cannot have, is refused where it is written. */
-TEST(rules_refused_when_the_layer_is_out_of_reach)
+UNIT_TEST(rules_refused_when_the_layer_is_out_of_reach)
 {
 	char long_path[256], match[512];
 	static const struct {
@@ -358,7 +358,7 @@ TEST(rules_refused_when_the_layer_is_out_of_reach)
 }
 
 /* The same rules within the kernel's limits load, and say how the kernel decides them. */
-TEST(rules_within_the_kernel_limits_load)
+UNIT_TEST(rules_within_the_kernel_limits_load)
 {
 	static const struct {
 		const char *event, *match, *action, *extra;
@@ -429,7 +429,7 @@ static struct entries compiled(const struct cw_rule *r)
 }
 
 /* The table and the compiler agree: a rule the table gives the kernel is written, deny included. */
-TEST(rules_kernel_target_agrees_with_compile)
+UNIT_TEST(rules_kernel_target_agrees_with_compile)
 {
 	struct cw_ruleset rs;
 	char path[4096], err[512] = "";
@@ -496,7 +496,7 @@ TEST(rules_kernel_target_agrees_with_compile)
 }
 
 /* What the kernel judges, userspace does not judge again: from the rule's target. */
-TEST(rules_kernel_judged_by_target)
+UNIT_TEST(rules_kernel_judged_by_target)
 {
 	static struct cw_event ev;
 	struct cw_ruleset rs;
@@ -538,7 +538,7 @@ TEST(rules_kernel_judged_by_target)
 }
 
 /* rules/README.md states the limits the table enforces. */
-TEST(rules_readme_states_the_kernel_limits)
+UNIT_TEST(rules_readme_states_the_kernel_limits)
 {
 	static char text[65536];
 	char path[4096], want[64];

@@ -49,7 +49,7 @@ static json_t *alert_doc(void)
 			 "cellwatch", "cell", "id", 7, "action", "kill", "layer", "kernel");
 }
 
-TEST(syslog_sends_one_rfc5424_datagram)
+UNIT_TEST(syslog_sends_one_rfc5424_datagram)
 {
 	const char *path = test_path(0, "log.sock");
 	char buf[8192], host[256] = "", want[512], head[512];
@@ -92,7 +92,7 @@ cleanup:
 }
 
 /* A cell's bidi override or zero-width space reaches the log escaped, the message ASCII. */
-TEST(syslog_message_is_ascii)
+UNIT_TEST(syslog_message_is_ascii)
 {
 	const char *path = test_path(0, "log.sock");
 	json_t *doc = alert_doc(), *back = NULL;
@@ -126,7 +126,7 @@ cleanup:
 		close(fd);
 }
 
-TEST(syslog_without_fields_uses_nil_values)
+UNIT_TEST(syslog_without_fields_uses_nil_values)
 {
 	json_t *doc = json_pack("{s:s}", "message", "hello");
 	char buf[512];
@@ -140,7 +140,7 @@ TEST(syslog_without_fields_uses_nil_values)
 	json_decref(doc);
 }
 
-TEST(syslog_severity_from_log_level)
+UNIT_TEST(syslog_severity_from_log_level)
 {
 	static const struct {
 		const char *level;
@@ -163,7 +163,7 @@ TEST(syslog_severity_from_log_level)
 	json_decref(doc);
 }
 
-TEST(syslog_never_cuts_a_message)
+UNIT_TEST(syslog_never_cuts_a_message)
 {
 	const char *path = test_path(0, "log.sock");
 	char tiny[64], buf[256];
@@ -195,7 +195,7 @@ cleanup:
 		close(fd);
 }
 
-TEST(syslog_reconnects_after_daemon_restart)
+UNIT_TEST(syslog_reconnects_after_daemon_restart)
 {
 	const char *path = test_path(0, "log.sock");
 	char buf[8192];
@@ -233,7 +233,7 @@ cleanup:
 		close(fd);
 }
 
-TEST(syslog_open_names_the_path)
+UNIT_TEST(syslog_open_names_the_path)
 {
 	const char *path = test_path(0, "missing.sock");
 	char err[256] = "";

@@ -317,7 +317,7 @@ static void output_tags(const char *out, bool json, char *tags, size_t len)
 
 /* ---- tests ---- */
 
-TEST(tail_filters)
+UNIT_TEST(tail_filters)
 {
 	static const struct {
 		char *args[6];
@@ -378,7 +378,7 @@ cleanup:
 		close(lfd);
 }
 
-TEST(tail_human_lines)
+UNIT_TEST(tail_human_lines)
 {
 	struct tail_child *tc = &the_tail;
 	char *lines[8] = {};
@@ -418,7 +418,7 @@ cleanup:
 }
 
 /* Colours only on a terminal: a pty as tail's stdout. */
-TEST(tail_colors_on_a_terminal)
+UNIT_TEST(tail_colors_on_a_terminal)
 {
 	struct tail_child *tc = &the_tail;
 	int lfd = -1, master = -1, slave = -1;
@@ -477,7 +477,7 @@ static int count(const char *haystack, const char *needle)
  * after the daemon goes and comes back it subscribes again with since 0
  * and goes on printing, having said once that the daemon was away.
  */
-TEST(tail_reconnects)
+UNIT_TEST(tail_reconnects)
 {
 	struct tail_child *tc = &the_tail;
 	long long since = -1;
@@ -529,7 +529,7 @@ cleanup:
 		close(lfd);
 }
 
-TEST(tail_subscribe_refused)
+UNIT_TEST(tail_subscribe_refused)
 {
 	struct tail_child *tc = &the_tail;
 	long long since;
@@ -552,7 +552,7 @@ cleanup:
 		close(lfd);
 }
 
-TEST(tail_bad_options)
+UNIT_TEST(tail_bad_options)
 {
 	static const struct {
 		char *args[3];
@@ -591,7 +591,7 @@ TEST(tail_bad_options)
 }
 
 /* The reader leaving (`cellwatch tail | head -1`) ends tail: exit 0, no signal. */
-TEST(tail_exits_when_stdout_closes)
+UNIT_TEST(tail_exits_when_stdout_closes)
 {
 	struct tail_child *tc = &the_tail;
 	long long since;

@@ -233,7 +233,7 @@ out:
 	ASSERT_EQ(res.status, 0, "the uid is free once its cell ended");
 }
 
-TEST(tenants_uid_range_option_checked)
+UNIT_TEST(tenants_uid_range_option_checked)
 {
 	static const char *const bad[] = { "5:10", "65536:0", "4294967290:100", "70000", "1:x",
 					   "-1:5", "70000:5x" };
