@@ -96,20 +96,6 @@ struct run {
 	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
 };
 
-noreturn void die(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	fprintf(stderr, "cellrun: ");
-	va_start(ap, fmt);
-	errno = saved;
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(CELLRUN_EXIT_LAUNCHER);
-}
-
 /* The command line, or the message and exit status that go with its mistakes. */
 static void parse_options(struct cellrun_opts *o, int argc, char **argv)
 {
@@ -194,7 +180,7 @@ static void report_hidden_alerts(const struct run *r)
 {
 	for (size_t i = 0; i < r->ntally; i++)
 		if (r->tally[i].hidden)
-			fprintf(stderr, "cellrun: ALERT %s: %llu more not shown%s\n",
+			cw_warn("ALERT %s: %llu more not shown%s",
 				r->tally[i].rule, (unsigned long long)r->tally[i].hidden,
 				r->log_fd >= 0 || r->opts.daemon ? " (all are in the log)" : "");
 }
@@ -207,7 +193,7 @@ static void note_alert(struct run *r, const char *line, const char *rule, const 
 
 	r->report.alerts++;
 	if (t->shown < ALERT_LINES_PER_RULE) {
-		fprintf(stderr, "cellrun: ALERT %s\n", line);
+		cw_warn("ALERT %s", line);
 		t->shown++;
 	} else {
 		t->hidden++;
@@ -259,8 +245,8 @@ static void note_loss(struct run *r, __u64 total, __u64 critical)
 	if (critical && !r->lost_critical) {
 		r->lost_critical = true;
 		r->report.alerts++;
-		fprintf(stderr, "cellrun: ALERT events-lost: %llu security-relevant records of "
-			"this run were lost (ring buffer full): run ended\n",
+		cw_warn("ALERT events-lost: %llu security-relevant records of "
+			"this run were lost (ring buffer full): run ended",
 			(unsigned long long)critical);
 	}
 }
@@ -314,8 +300,8 @@ static void daemon_readable(struct run *r, int ep)
 		return;
 	if (ret || !doc) {
 		/* Pinned in the kernel, the cell's kill and deny rules outlive the daemon. */
-		fprintf(stderr, "cellrun: lost the daemon: the kernel's rules stay in force; "
-			"alerts of this run go to the daemon's log from its restart\n");
+		cw_warn("lost the daemon: the kernel's rules stay in force; "
+			"alerts of this run go to the daemon's log from its restart");
 		if (ep >= 0)
 			epoll_ctl(ep, EPOLL_CTL_DEL, r->daemon_fd, NULL);
 		close(r->daemon_fd);
@@ -344,8 +330,8 @@ static void send_bounds(struct run *r)
 		json_t *msg = doc ? json_pack("{s:s, s:o}", "op", "event", "event", doc) : NULL;
 
 		if (!msg || cw_api_send(r->daemon_fd, msg)) {
-			fprintf(stderr, "cellrun: the daemon was not told of the limit the run "
-				"reached: %s\n", r->bounds[i].detail);
+			cw_warn("the daemon was not told of the limit the run "
+				"reached: %s", r->bounds[i].detail);
 			note_bound(r, r->bounds[i].detail, r->bounds[i].layer);
 		} else {
 			r->bounds_unacked++;
@@ -387,9 +373,9 @@ static void daemon_finish(struct run *r)
 		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };
 
 		if (mono_ns() > deadline) {
-			fprintf(stderr, "cellrun: the daemon did not confirm the end of the cell; "
+			cw_warn("the daemon did not confirm the end of the cell; "
 				"its last alerts and losses may be missing here (not from its "
-				"log)\n");
+				"log)");
 			r->report.daemon_unconfirmed = true;
 			return;
 		}
@@ -404,7 +390,7 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 {
 	struct run *r = ctx;
 
-	fprintf(stderr, "cellrun: %llu events lost (ring buffer full)\n",
+	cw_warn("%llu events lost (ring buffer full)",
 		(unsigned long long)(fresh->bulk + fresh->critical));
 	if (r->log_fd >= 0)
 		log_doc(r, cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total));
@@ -442,12 +428,12 @@ static int load_monitor(struct run *r)
 	int ret;
 
 	if (cw_rules_load(&r->rules, r->opts.rules_path, err, sizeof(err))) {
-		fprintf(stderr, "cellrun: %s\n", err);
+		cw_warn("%s", err);
 		return -EINVAL;
 	}
 	ret = cw_monitor_open(&r->mon, &mo, err, sizeof(err));
 	if (ret)
-		fprintf(stderr, "cellrun: monitor: %s\n", err);
+		cw_warn("monitor: %s", err);
 	return ret;
 }
 
@@ -459,14 +445,14 @@ static int start_proxy(struct run *r)
 	close(r->sp.egress_fd);
 	r->sp.egress_fd = -1;
 	if (fd < 0) {
-		fprintf(stderr, "cellrun: egress: no listener from the cell: %s\n", strerror(-fd));
+		cw_warn("egress: no listener from the cell: %s", strerror(-fd));
 		return fd;
 	}
 	r->proxy = egress_start(&r->opts, fd, r->log_fd, r->daemon_fd, r->report.cell_id,
 				&r->proxy_stop);
 	close(fd);
 	if (r->proxy < 0) {
-		fprintf(stderr, "cellrun: egress proxy: %s\n", strerror(-r->proxy));
+		cw_warn("egress proxy: %s", strerror(-r->proxy));
 		return r->proxy;
 	}
 	return 0;
@@ -495,7 +481,7 @@ static int watch_cell(void *ctx)
 		ret = daemon_register(r->daemon_fd, &r->opts, &r->cell, &r->report.cell_id, &lsm,
 				      err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "cellrun: %s: refusing to run\n", err);
+			cw_warn("%s: refusing to run", err);
 			r->daemon_refused = true;
 			return ret;
 		}
@@ -509,7 +495,7 @@ static int watch_cell(void *ctx)
 	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd, 1,
 				  CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW, &id);
 	if (ret)
-		fprintf(stderr, "cellrun: monitor: watch %s: %s\n", r->cell.path, strerror(-ret));
+		cw_warn("monitor: watch %s: %s", r->cell.path, strerror(-ret));
 	else
 		r->report.cell_id = id;
 	return ret;
@@ -527,8 +513,8 @@ static void open_cell_tmp(struct run *r)
 	snprintf(path, sizeof(path), "/proc/%d/root/tmp", r->sp.pid);
 	r->tmp_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->tmp_fd < 0)
-		fprintf(stderr, "cellrun: open the cell's /tmp: %m: a full /tmp will not be "
-			"reported\n");
+		cw_warn("open the cell's /tmp: %m: a full /tmp will not be "
+			"reported");
 }
 
 static int ready(void *ctx)
@@ -589,7 +575,7 @@ static bool pump(struct stream *s, __u64 cap)
 	s->bytes += n;
 	if (s->bytes > cap && !s->truncated) {
 		s->truncated = true;
-		fprintf(stderr, "cellrun: %s truncated at %llu bytes\n", s->name,
+		cw_warn("%s truncated at %llu bytes", s->name,
 			(unsigned long long)cap);
 	}
 	return true;
@@ -702,44 +688,44 @@ static int conclude(struct run *r, int status)
 	 * judged: the run's verdict is unknown.  That comes first.
 	 */
 	if (r->lost_critical) {
-		fprintf(stderr, "cellrun: %llu security-relevant events of the run were lost: "
-			"run ended\n", (unsigned long long)rep->events_lost_critical);
+		cw_warn("%llu security-relevant events of the run were lost: "
+			"run ended", (unsigned long long)rep->events_lost_critical);
 		rep->reason = "events_lost";
 		rep->rule = "events-lost";
 		rep->layer = "kernel";
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
 	if (r->timed_out) {
-		fprintf(stderr, "cellrun: timeout after %u ms: cell killed\n", r->opts.timeout_ms);
+		cw_warn("timeout after %u ms: cell killed", r->opts.timeout_ms);
 		rep->reason = "timeout";
 		return CELLRUN_EXIT_TIMEOUT;
 	}
 	if (r->fatal_signal) {
-		fprintf(stderr, "cellrun: %s: cell killed\n", strsignal(r->fatal_signal));
+		cw_warn("%s: cell killed", strsignal(r->fatal_signal));
 		rep->reason = "launcher_error";
 		rep->error = "cellrun was signalled";
 		return 128 + r->fatal_signal;
 	}
 	if (limits_oom_kills(&r->cell) > 0) {
-		fprintf(stderr, "cellrun: out of memory: the kernel killed a process of the run\n");
+		cw_warn("out of memory: the kernel killed a process of the run");
 		rep->reason = "oom";
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
 	if (WIFEXITED(status)) {
 		if (r->kill_rule[0])
-			fprintf(stderr, "cellrun: rule '%s' killed a process of the run\n",
+			cw_warn("rule '%s' killed a process of the run",
 				r->kill_rule);
 		rep->reason = "exited";
 		return WEXITSTATUS(status);
 	}
 	if (r->cmd_kill_rule[0] && WTERMSIG(status) == SIGKILL) {
-		fprintf(stderr, "cellrun: killed by rule '%s' (layer: %s)\n",
+		cw_warn("killed by rule '%s' (layer: %s)",
 			r->cmd_kill_rule, r->cmd_kill_layer);
 		rep->reason = "killed_by_rule";
 		rep->rule = r->cmd_kill_rule;
 		rep->layer = r->cmd_kill_layer;
 	} else {
-		fprintf(stderr, "cellrun: command killed by signal %d (%s)\n", WTERMSIG(status),
+		cw_warn("command killed by signal %d (%s)", WTERMSIG(status),
 			strsignal(WTERMSIG(status)));
 		rep->reason = "exited";
 	}
@@ -768,6 +754,7 @@ int main(int argc, char **argv)
 	struct run_report *rep = &r.report;
 	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
 
+	cw_log_program("cellrun");
 	r.start_ns = mono_ns();
 	rep->reason = "launcher_error";
 	rep->exit_code = -1;
@@ -816,14 +803,14 @@ int main(int argc, char **argv)
 	}
 	ret = limits_apply(&r.cell, &r.opts);
 	if (ret) {
-		fprintf(stderr, "cellrun: limits: %s\n", strerror(-ret));
+		cw_warn("limits: %s", strerror(-ret));
 		rep->error = "limits could not be applied";
 		goto cleanup;
 	}
 	rep->v1 = r.cell.v1_memory[0] || r.cell.v1_pids[0] || r.cell.v1_cpu[0];
 	rep->landlock_abi = landlock_abi_version();
 	if (!rep->landlock_abi)
-		fprintf(stderr, "cellrun: Landlock unavailable in this kernel: not applied\n");
+		cw_warn("Landlock unavailable in this kernel: not applied");
 
 	if (r.opts.daemon) {
 		char err[512];
@@ -831,15 +818,15 @@ int main(int argc, char **argv)
 		/* Before the cell starts: an absent daemon is found out at once. */
 		r.daemon_fd = daemon_connect(&r.opts, err, sizeof(err));
 		if (r.daemon_fd < 0) {
-			fprintf(stderr, "cellrun: %s: refusing to run\n", err);
+			cw_warn("%s: refusing to run", err);
 			rep->error = "daemon unavailable";
 			status = CELLRUN_EXIT_NO_ACK;
 			goto cleanup;
 		}
 	} else if (!r.opts.no_monitor) {
 		if (load_monitor(&r)) {
-			fprintf(stderr, "cellrun: refusing to run without the monitor "
-				"(--no-monitor to override)\n");
+			cw_warn("refusing to run without the monitor "
+				"(--no-monitor to override)");
 			rep->error = "monitor unavailable";
 			status = CELLRUN_EXIT_NO_MONITOR;
 			goto cleanup;
@@ -858,7 +845,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (ret) {
-		fprintf(stderr, "cellrun: %s\n", r.sp.error);
+		cw_warn("%s", r.sp.error);
 		rep->error = r.sp.error;
 		if (r.sp.exit_hint == CELLRUN_EXIT_NOT_FOUND ||
 		    r.sp.exit_hint == CELLRUN_EXIT_CANNOT_EXEC)
@@ -867,7 +854,7 @@ int main(int argc, char **argv)
 	}
 	ret = supervise(&r, sig_fd);
 	if (ret) {
-		fprintf(stderr, "cellrun: supervise: %s\n", strerror(-ret));
+		cw_warn("supervise: %s", strerror(-ret));
 		goto cleanup;
 	}
 	/* Every event of the run is in the ring by now: the cell's processes are gone. */
@@ -892,12 +879,12 @@ cleanup:
 	rep->peak_memory = limits_peak_memory(&r.cell);
 	ret = cell_destroy(&r.cell);
 	if (ret) {
-		fprintf(stderr, "cellrun: remove cell %s: %s\n", r.cell.path, strerror(-ret));
+		cw_warn("remove cell %s: %s", r.cell.path, strerror(-ret));
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
 	ret = limits_remove(&r.cell);
 	if (ret) {
-		fprintf(stderr, "cellrun: remove v1 limit cgroups: %s\n", strerror(-ret));
+		cw_warn("remove v1 limit cgroups: %s", strerror(-ret));
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
 	if (r.mon) {
@@ -905,11 +892,11 @@ cleanup:
 		report_loss(&r);
 	}
 	if (r.log_dropped)
-		fprintf(stderr, "cellrun: %llu events not written to %s: the run reached "
-			"--log-max-bytes (%llu)\n", (unsigned long long)r.log_dropped,
+		cw_warn("%llu events not written to %s: the run reached "
+			"--log-max-bytes (%llu)", (unsigned long long)r.log_dropped,
 			r.opts.log_path, (unsigned long long)r.opts.log_max_bytes);
 	if (r.log_errors)
-		fprintf(stderr, "cellrun: %llu events could not be written to %s\n",
+		cw_warn("%llu events could not be written to %s",
 			(unsigned long long)r.log_errors, r.opts.log_path);
 	if (r.output_fd >= 0) {
 		char path[PATH_MAX];
@@ -918,7 +905,7 @@ cleanup:
 		ret = output_collect(&r.opts, r.cell.host_uid, r.output_fd, &r.output_owner, path,
 				     rep->left_out);
 		if (ret) {
-			fprintf(stderr, "cellrun: --output: copy %s: %s\n", path, strerror(-ret));
+			cw_warn("--output: copy %s: %s", path, strerror(-ret));
 			rep->error = "the output could not be copied";
 			status = CELLRUN_EXIT_LAUNCHER;
 		}
@@ -934,7 +921,7 @@ cleanup:
 	rep->out_truncated = r.out.truncated;
 	rep->err_truncated = r.err.truncated;
 	if (r.opts.result_path && result_write(r.opts.result_path, rep, &r.cell, &r.opts)) {
-		fprintf(stderr, "cellrun: write %s: failed\n", r.opts.result_path);
+		cw_warn("write %s: failed", r.opts.result_path);
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
 	json_decref(rep->left_out);

@@ -33,6 +33,7 @@
 #include <linux/filter.h>
 
 #include "egress.h"
+#include "log.h"
 #include "steps.h"
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
@@ -331,6 +332,7 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 /* The Landlock ABI the running kernel offers, 0 if none. */
 int landlock_abi_version(void);
 
-noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cellrun: the message, then exit CELLRUN_EXIT_LAUNCHER. */
+#define die(...) cw_die(CELLRUN_EXIT_LAUNCHER, __VA_ARGS__)
 
 #endif /* CELLRUN_H */

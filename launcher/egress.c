@@ -122,11 +122,11 @@ static void log_decision(void *ctx, const struct cw_egress_event *ev)
 	json_t *doc;
 
 	if (!ev->allowed)
-		fprintf(stderr, "cellrun: ALERT egress denied: %s %s:%u (%s)\n",
+		cw_warn("ALERT egress denied: %s %s:%u (%s)",
 			*ev->method ? ev->method : "?", *ev->host ? ev->host : "?", ev->port,
 			ev->reason);
 	else if (ev->closed && strcmp(ev->reason, "closed"))
-		fprintf(stderr, "cellrun: egress %s:%u closed: %s\n", ev->host, ev->port,
+		cw_warn("egress %s:%u closed: %s", ev->host, ev->port,
 			ev->reason);
 	if (pl->fd < 0 && pl->daemon_fd < 0)
 		return;
@@ -138,7 +138,7 @@ static void log_decision(void *ctx, const struct cw_egress_event *ev)
 
 		/* One message each: whole, and never interleaved with cellrun's own. */
 		if (!msg || cw_api_send(pl->daemon_fd, msg))
-			fprintf(stderr, "cellrun: egress: an event did not reach the daemon\n");
+			cw_warn("egress: an event did not reach the daemon");
 		json_decref(msg);
 	}
 	json_decref(doc);
@@ -178,6 +178,6 @@ pid_t egress_start(const struct cellrun_opts *o, int listen_fd, int log_fd, int 
 	signal(SIGPIPE, SIG_IGN);
 	ret = cw_egress_serve(listen_fd, stop[0], &eo);
 	if (ret)
-		fprintf(stderr, "cellrun: egress proxy: %s\n", strerror(-ret));
+		cw_warn("egress proxy: %s", strerror(-ret));
 	_exit(ret ? 1 : 0);
 }

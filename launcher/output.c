@@ -54,7 +54,7 @@ struct copy {
 /* An entry not copied: said on stderr, and listed in the result. */
 static void leave_out(struct copy *cp, const char *why)
 {
-	fprintf(stderr, "cellrun: %s: %s: not copied\n", cp->path, why);
+	cw_warn("%s: %s: not copied", cp->path, why);
 	if (cp->left_out && json_array_size(cp->left_out) < MAX_LEFT_OUT)
 		json_array_append_new(cp->left_out,
 				      json_pack("{s:s, s:s}", "path", cp->path, "why", why));

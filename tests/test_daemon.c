@@ -306,14 +306,15 @@ static bool log_ends_whole(const char *log)
 
 /*
  * The payload keeps the daemon writing (an open a millisecond), spawns a
- * shell once the test says go1 in /input (the daemon is dead by then),
+ * shell once the test says go1 in /output (the directory itself, live:
+ * --output-size 0; the daemon is dead by then),
  * another at go2 (a new daemon has taken over), and says on stdout how each
  * shell ended.
  */
 static const char crash_payload[] =
 	"import os, time\n"
 	"def wait(name):\n"
-	"    while not os.path.exists('/input/' + name):\n"
+	"    while not os.path.exists('/output/' + name):\n"
 	"        os.close(os.open('/dev/null', os.O_RDONLY))\n"
 	"        time.sleep(0.001)\n"
 	"for n in ('1', '2'):\n"
@@ -324,7 +325,8 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 {
 	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
 	/* The kernel's rules are under test: the shells stay for them to kill. */
-	char *opts[] = { "--run-id", "crash-run", "--input", (char *)in, "--keep-shells", NULL };
+	char *opts[] = { "--run-id", "crash-run", "--output", (char *)in, "--output-size", "0",
+			 "--keep-shells", NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
 	char buf[4096], rules[4096];
 	/* Only the shell dies (rules/lenient.json): the payload lives through both daemons. */

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "daemon.h"
 #include "keeper.h"
+#include "log.h"
 #include "logfile.h"
 #include "monitor.h"
 #include "output.h"
@@ -88,13 +89,13 @@ static void reload_rules(struct cw_monitor *m, struct watch *w, const char *path
 	}
 	if (cw_rules_load(next, path, err, sizeof(err)) ||
 	    cw_monitor_replace_policy(m, *policy, next, &id, err, sizeof(err))) {
-		fprintf(stderr, "cellwatch: reload refused, the rules in force stay: %s\n", err);
+		cw_warn("reload refused, the rules in force stay: %s", err);
 		log_reload(w, path, err, 0);
 		cw_rules_free(next);
 		free(next);
 		return;
 	}
-	fprintf(stderr, "cellwatch: reloaded %s: %zu rules\n", path, next->nrules);
+	cw_warn("reloaded %s: %zu rules", path, next->nrules);
 	log_reload(w, path, NULL, next->nrules);
 	cw_rules_free(*rules);
 	free(*rules);
@@ -155,7 +156,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 		char line[512];
 
 		cw_format_alert(ev, line, sizeof(line));
-		fprintf(stderr, "cellwatch: ALERT %s\n", line);
+		cw_warn("ALERT %s", line);
 	}
 }
 
@@ -170,8 +171,8 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 		w->write_errors++;
 	json_decref(doc);
 	if (fresh->critical && fresh->critical == total->critical)
-		fprintf(stderr, "cellwatch: ALERT events-lost: cell %llu lost %llu security-relevant "
-			"records: run ended\n", (unsigned long long)cell_id,
+		cw_warn("ALERT events-lost: cell %llu lost %llu security-relevant "
+			"records: run ended", (unsigned long long)cell_id,
 			(unsigned long long)total->critical);
 }
 
@@ -188,7 +189,7 @@ static void report_loss(struct cw_monitor *m, struct watch *w)
 	if (emit(w, doc))
 		w->write_errors++;
 	json_decref(doc);
-	fprintf(stderr, "cellwatch: %llu events lost (ring buffer full)\n",
+	cw_warn("%llu events lost (ring buffer full)",
 		(unsigned long long)lost);
 }
 
@@ -200,7 +201,7 @@ static long parse_size(const char *s, const char *what)
 	errno = 0;
 	v = strtol(s, &end, 0);
 	if (errno || *end || v <= 0) {
-		fprintf(stderr, "cellwatch: %s: invalid number '%s'\n", what, s);
+		cw_warn("%s: invalid number '%s'", what, s);
 		return -1;
 	}
 	return v;
@@ -241,7 +242,7 @@ static int cmd_watch(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			if (ncg == MAX_CGROUPS) {
-				fprintf(stderr, "cellwatch: at most %d cgroups\n", MAX_CGROUPS);
+				cw_warn("at most %d cgroups", MAX_CGROUPS);
 				return 2;
 			}
 			cgroups[ncg++] = optarg;
@@ -282,7 +283,7 @@ static int cmd_watch(int argc, char **argv)
 		case 'K':
 			v = parse_size(optarg, "--log-keep");
 			if (v < 0 || v > 1000) {
-				fprintf(stderr, "cellwatch: --log-keep: 1 to 1000\n");
+				cw_warn("--log-keep: 1 to 1000");
 				return 2;
 			}
 			log_opts.keep = v;
@@ -299,11 +300,11 @@ static int cmd_watch(int argc, char **argv)
 		}
 	}
 	if (!ncg || optind != argc) {
-		fprintf(stderr, "cellwatch: watch needs --cgroup and takes no other argument\n");
+		cw_warn("watch needs --cgroup and takes no other argument");
 		return 2;
 	}
 	if (cg2_mount_point(root, sizeof(root))) {
-		fprintf(stderr, "cellwatch: no cgroup v2 hierarchy mounted\n");
+		cw_warn("no cgroup v2 hierarchy mounted");
 		return 1;
 	}
 	for (int i = 0; i < MAX_CGROUPS; i++)
@@ -313,11 +314,11 @@ static int cmd_watch(int argc, char **argv)
 		int l;
 
 		if (!realpath(cgroups[i], real) || (l = cg2_level(root, real)) < 0) {
-			fprintf(stderr, "cellwatch: %s: not a cgroup under %s\n", cgroups[i], root);
+			cw_warn("%s: not a cgroup under %s", cgroups[i], root);
 			goto out;
 		}
 		if (level >= 0 && l != level) {
-			fprintf(stderr, "cellwatch: %s: depth %d, other cells have %d\n",
+			cw_warn("%s: depth %d, other cells have %d",
 				cgroups[i], l, level);
 			goto out;
 		}
@@ -326,17 +327,17 @@ static int cmd_watch(int argc, char **argv)
 	mopts.cell_level = level;
 
 	if (!rules) {
-		fprintf(stderr, "cellwatch: out of memory\n");
+		cw_warn("out of memory");
 		goto out;
 	}
 	if (cw_rules_load(rules, rules_path, err, sizeof(err))) {
-		fprintf(stderr, "cellwatch: %s\n", err);
+		cw_warn("%s", err);
 		goto out;
 	}
 	if (log_path) {
 		w.log = cw_logfile_open(log_path, &log_opts);
 		if (!w.log) {
-			fprintf(stderr, "cellwatch: open %s: %s\n", log_path, strerror(errno));
+			cw_warn("open %s: %s", log_path, strerror(errno));
 			goto out;
 		}
 	}
@@ -344,7 +345,7 @@ static int cmd_watch(int argc, char **argv)
 	mopts.on_event = on_event;
 	mopts.ctx = &w;
 	if (cw_monitor_open(&m, &mopts, err, sizeof(err))) {
-		fprintf(stderr, "cellwatch: %s\n", err);
+		cw_warn("%s", err);
 		goto out;
 	}
 	for (int i = 0; i < ncg; i++) {
@@ -353,29 +354,29 @@ static int cmd_watch(int argc, char **argv)
 
 		cg_fds[i] = open(cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cg_fds[i] < 0) {
-			fprintf(stderr, "cellwatch: open %s: %s\n", cgroups[i], strerror(errno));
+			cw_warn("open %s: %s", cgroups[i], strerror(errno));
 			goto out;
 		}
 		e = cw_monitor_add_cell(m, cg_fds[i], policy, net_policy, &id);
 		if (e) {
-			fprintf(stderr, "cellwatch: watch %s: %s\n", cgroups[i], strerror(-e));
+			cw_warn("watch %s: %s", cgroups[i], strerror(-e));
 			goto out;
 		}
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	fprintf(stderr, "cellwatch: syscall hooks: %s\n", cw_monitor_backend(m));
+	cw_warn("syscall hooks: %s", cw_monitor_backend(m));
 	{
 		const char *why;
 
 		if (cw_monitor_lsm(m, &why))
-			fprintf(stderr, "cellwatch: BPF-LSM: active (denies before the operation)\n");
+			cw_warn("BPF-LSM: active (denies before the operation)");
 		else
-			fprintf(stderr, "cellwatch: BPF-LSM: unavailable (%s): tracepoint kills "
-				"and cgroup hooks enforce\n", why);
+			cw_warn("BPF-LSM: unavailable (%s): tracepoint kills "
+				"and cgroup hooks enforce", why);
 	}
-	fprintf(stderr, "cellwatch: ready\n");
+	cw_warn("ready");
 
 	while (!stop) {
 		int n = cw_monitor_poll(m, 200);
@@ -385,7 +386,7 @@ static int cmd_watch(int argc, char **argv)
 			reload_rules(m, &w, rules_path, &rules, &policy);
 		}
 		if (n < 0) {
-			fprintf(stderr, "cellwatch: poll: %s\n", strerror(-n));
+			cw_warn("poll: %s", strerror(-n));
 			goto out;
 		}
 		report_loss(m, &w);
@@ -393,8 +394,8 @@ static int cmd_watch(int argc, char **argv)
 	cw_monitor_drain(m);
 	report_loss(m, &w);
 	if (!cw_monitor_stats(m, &st))
-		fprintf(stderr, "cellwatch: %llu events, %llu lost (%llu critical), %llu kills, "
-			"%llu malformed, %llu unwritten\n", (unsigned long long)st.events,
+		cw_warn("%llu events, %llu lost (%llu critical), %llu kills, "
+			"%llu malformed, %llu unwritten", (unsigned long long)st.events,
 			(unsigned long long)st.drops, (unsigned long long)st.drops_critical,
 			(unsigned long long)st.kills,
 			(unsigned long long)st.decode_errors, (unsigned long long)w.write_errors);
@@ -442,7 +443,7 @@ static int cmd_rules_check(int argc, char **argv)
 	int ret = 0;
 
 	if (argc < 1) {
-		fprintf(stderr, "cellwatch: rules check needs FILE\n");
+		cw_warn("rules check needs FILE");
 		return 2;
 	}
 	for (int i = 0; i < argc; i++) {

@@ -29,6 +29,7 @@
 #include "daemon.h"
 #include "files.h"
 #include "keeper.h"
+#include "log.h"
 #include "logfile.h"
 #include "prom.h"
 #include "monitor.h"
@@ -111,18 +112,6 @@ struct daemon {
 	pid_t keeper_pid;
 	bool stop;
 };
-
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cellwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int watch_fd(struct daemon *d, struct source *src, __u32 events)
 {
@@ -375,7 +364,7 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 	}
 	/* The first loss ends the run: said once. */
 	if (fresh->critical && fresh->critical == total->critical) {
-		warn("cell %llu lost %llu security-relevant records: run ended",
+		cw_warn("cell %llu lost %llu security-relevant records: run ended",
 		     (unsigned long long)cell_id, (unsigned long long)total->critical);
 		cw_metrics_kill(d->metrics, "kernel");
 	}
@@ -396,7 +385,7 @@ static void report_loss(struct daemon *d)
 	doc = cw_loss_to_ecs(cw_realtime_ns(), lost, total);
 	emit(d, doc, 0);
 	json_decref(doc);
-	warn("%llu events lost (ring buffer full)", (unsigned long long)lost);
+	cw_warn("%llu events lost (ring buffer full)", (unsigned long long)lost);
 	/* The counters are pinned: a restarted daemon must not report these again. */
 	snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
 	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)total);
@@ -432,7 +421,7 @@ static void keeper_hold_cell(struct daemon *d, __u64 id)
 	int fds[8], n = cw_monitor_unpinned_links(d->mon, id, fds, 8);
 
 	if (n && d->keeper_fd >= 0 && cw_keeper_hold(d->keeper_fd, id, fds, n))
-		warn("cell %llu: the link keeper did not take its hooks: they end with this "
+		cw_warn("cell %llu: the link keeper did not take its hooks: they end with this "
 		     "daemon", (unsigned long long)id);
 }
 
@@ -452,7 +441,7 @@ static int arm_keeper(struct daemon *d, pid_t *old_keeper)
 	if (n) {
 		d->keeper_fd = cw_keeper_start(&d->keeper_pid);
 		if (d->keeper_fd < 0) {
-			warn("start the link keeper: %s", strerror(-d->keeper_fd));
+			cw_warn("start the link keeper: %s", strerror(-d->keeper_fd));
 			return d->keeper_fd;
 		}
 		ret = cw_keeper_hold(d->keeper_fd, 0, fds, n);
@@ -462,10 +451,10 @@ static int arm_keeper(struct daemon *d, pid_t *old_keeper)
 		if (!ret)
 			ret = cw_write_file(path, buf);
 		if (ret) {
-			warn("the link keeper: %s", strerror(-ret));
+			cw_warn("the link keeper: %s", strerror(-ret));
 			return ret;
 		}
-		warn("the kernel does not pin tracing links here: link keeper %d holds them",
+		cw_warn("the kernel does not pin tracing links here: link keeper %d holds them",
 		     d->keeper_pid);
 	} else {
 		unlink(path);
@@ -572,7 +561,7 @@ static void tell_end(struct daemon *d, struct cell *c)
 	/* Unanswered, its cellrun says the end was never confirmed: no count made up. */
 	ret = cw_monitor_cell_loss(d->mon, c->id, &lost);
 	if (ret) {
-		warn("cell %llu: its losses: %s", (unsigned long long)c->id, strerror(-ret));
+		cw_warn("cell %llu: its losses: %s", (unsigned long long)c->id, strerror(-ret));
 		return;
 	}
 	client_reply(d, c->owner, json_pack("{s:s, s:I, s:{s:I, s:I}}", "reply", "end",
@@ -596,7 +585,7 @@ static void reap_cell(struct daemon *d, struct cell *c)
 		cw_keeper_drop(d->keeper_fd, c->id);
 	ret = cw_monitor_remove_cell(d->mon, c->id);
 	if (ret)
-		warn("remove cell %llu: %s", (unsigned long long)c->id, strerror(-ret));
+		cw_warn("remove cell %llu: %s", (unsigned long long)c->id, strerror(-ret));
 	state_path(d, c->id, path, sizeof(path));
 	unlink(path);
 	emit_cell_record(d, c, "cell-ended", "end");
@@ -855,7 +844,7 @@ static void handle_request(struct daemon *d, struct client *c, json_t *req)
 	} else if (!register_cell(d, c, req, err, sizeof(err))) {
 		return;
 	}
-	warn("register refused: %s", err);
+	cw_warn("register refused: %s", err);
 	client_reply(d, c, json_pack("{s:s, s:b, s:s}", "reply", "register", "ok", 0,
 				     "error", err));
 }
@@ -947,7 +936,7 @@ static bool adopt(struct daemon *d, struct cell *c)
 	int ret, fd;
 
 	if (!pol) {
-		warn("cell %llu: policy '%s' no longer configured: runs \"default\"",
+		cw_warn("cell %llu: policy '%s' no longer configured: runs \"default\"",
 		     (unsigned long long)c->id, c->policy ?: "?");
 		pol = policy_by_name(d, "default");
 		free(c->policy);
@@ -965,7 +954,7 @@ static bool adopt(struct daemon *d, struct cell *c)
 	if (!ret)
 		ret = track_cell(d, c);
 	if (ret) {
-		warn("adopt cell %llu (%s): %s", (unsigned long long)c->id, c->path,
+		cw_warn("adopt cell %llu (%s): %s", (unsigned long long)c->id, c->path,
 		     strerror(-ret));
 		return false;
 	}
@@ -999,7 +988,7 @@ static void adopt_cells(struct daemon *d)
 			continue;
 		}
 		if (!c)
-			warn("%s", err);
+			cw_warn("%s", err);
 		else
 			free_cell(c);
 		unlink(path);
@@ -1012,7 +1001,7 @@ static void adopt_cells(struct daemon *d)
 	}
 	cw_monitor_purge_old_policies(d->mon);
 	if (n || adopted)
-		warn("took over %d running cells of %d an earlier daemon left", adopted, n);
+		cw_warn("took over %d running cells of %d an earlier daemon left", adopted, n);
 }
 
 /* ---- policies ---- */
@@ -1078,7 +1067,7 @@ static void reload(struct daemon *d)
 				cw_monitor_drop_policy(d->mon, ids[i]);
 			free_rules(next[i]);
 		}
-		warn("reload refused, the rules in force stay: %s", err);
+		cw_warn("reload refused, the rules in force stay: %s", err);
 		emit_notice(d, "rules-reload", "configuration", "change", err);
 		return;
 	}
@@ -1090,7 +1079,7 @@ static void reload(struct daemon *d)
 		p->rules = next[i];
 		p->id = ids[i];
 	}
-	warn("reloaded %d policies", d->npolicies);
+	cw_warn("reloaded %d policies", d->npolicies);
 	emit_notice(d, "rules-reload", "configuration", "change", NULL);
 }
 
@@ -1105,7 +1094,7 @@ static int open_socket(struct daemon *d)
 	int fd, ret;
 
 	if (strlen(d->socket_path) >= sizeof(sun.sun_path)) {
-		warn("socket %s: path too long", d->socket_path);
+		cw_warn("socket %s: path too long", d->socket_path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, d->socket_path);
@@ -1118,7 +1107,7 @@ static int open_socket(struct daemon *d)
 	fd = cw_api_connect(d->socket_path);
 	if (fd >= 0) {
 		close(fd);
-		warn("socket %s: another daemon is serving it", d->socket_path);
+		cw_warn("socket %s: another daemon is serving it", d->socket_path);
 		return -EADDRINUSE;
 	}
 	unlink(d->socket_path);
@@ -1140,7 +1129,7 @@ static int open_socket(struct daemon *d)
 	if (!ret && listen(fd, 128))
 		ret = -errno;
 	if (ret) {
-		warn("socket %s: %s%s", d->socket_path, strerror(-ret),
+		cw_warn("socket %s: %s%s", d->socket_path, strerror(-ret),
 		     ret == -ENOENT ? " (no such group)" : "");
 		close(fd);
 		return ret;
@@ -1198,14 +1187,14 @@ static int open_outputs(struct daemon *d)
 	if (d->log_path) {
 		d->log = cw_logfile_open(d->log_path, &d->log_opts);
 		if (!d->log) {
-			warn("open %s: %s", d->log_path, strerror(errno));
+			cw_warn("open %s: %s", d->log_path, strerror(errno));
 			return -errno;
 		}
 	}
 	if (d->to_syslog) {
 		d->syslog = cw_syslog_open(d->syslog_path, LOG_AUTHPRIV, err, sizeof(err));
 		if (!d->syslog) {
-			warn("%s", err);
+			cw_warn("%s", err);
 			return -EINVAL;
 		}
 	}
@@ -1216,7 +1205,7 @@ static int open_outputs(struct daemon *d)
 	if (d->metrics_addr) {
 		d->http = cw_http_start(d->metrics_addr, render_metrics, d, err, sizeof(err));
 		if (!d->http) {
-			warn("%s", err);
+			cw_warn("%s", err);
 			return -EINVAL;
 		}
 		d->http_src = (struct source){ SRC_HTTP, cw_http_fd(d->http) };
@@ -1238,18 +1227,18 @@ static int open_monitor(struct daemon *d)
 	int level, ret;
 
 	if (cg2_mount_point(root, sizeof(root))) {
-		warn("no cgroup v2 hierarchy mounted");
+		cw_warn("no cgroup v2 hierarchy mounted");
 		return -ENOENT;
 	}
 	if (!d->parent[0])
 		snprintf(d->parent, sizeof(d->parent), "%s/cellwatch", root);
 	if (mkdir(d->parent, 0755) && errno != EEXIST) {
-		warn("create %s: %s", d->parent, strerror(errno));
+		cw_warn("create %s: %s", d->parent, strerror(errno));
 		return -errno;
 	}
 	level = realpath(d->parent, dir) ? cg2_level(root, dir) : -EINVAL;
 	if (level < 0) {
-		warn("--cgroup-parent %s: not a cgroup under %s", d->parent, root);
+		cw_warn("--cgroup-parent %s: not a cgroup under %s", d->parent, root);
 		return -EINVAL;
 	}
 	memcpy(d->parent, dir, sizeof(d->parent));
@@ -1257,14 +1246,14 @@ static int open_monitor(struct daemon *d)
 	snprintf(dir, sizeof(dir), "%s/cells", d->state_dir);
 	ret = cw_make_dirs(dir, 0700);
 	if (ret) {
-		warn("create %s: %s", dir, strerror(-ret));
+		cw_warn("create %s: %s", dir, strerror(-ret));
 		return ret;
 	}
 	ret = cw_monitor_open(&d->mon, &mo, err, sizeof(err));
 	if (!ret)
 		ret = load_policies(d, err, sizeof(err));
 	if (ret) {
-		warn("%s", err);
+		cw_warn("%s", err);
 		return ret;
 	}
 	/* Cells of an earlier daemon first: their events may wait in the rings. */
@@ -1363,7 +1352,7 @@ static void shut_down(struct daemon *d)
 		unlink(path);
 	}
 	else if (running)
-		warn("%d cells still running: their kernel rules stay pinned in %s", running,
+		cw_warn("%d cells still running: their kernel rules stay pinned in %s", running,
 		     d->pin_dir);
 	while (d->cells) {
 		struct cell *next = d->cells->next;
@@ -1434,7 +1423,7 @@ static long parse_number(const char *s, const char *what, long max)
 	errno = 0;
 	v = strtol(s, &end, 0);
 	if (errno || *end || v <= 0 || v > max) {
-		fprintf(stderr, "cellwatch: %s: '%s': a number from 1 to %ld expected\n", what, s,
+		cw_warn("%s: '%s': a number from 1 to %ld expected", what, s,
 			max);
 		return -1;
 	}
@@ -1447,18 +1436,18 @@ static int add_policy_opt(struct daemon *d, const char *name, size_t len, const 
 
 	if (!len || len > MAX_TEXT || strspn(name, "abcdefghijklmnopqrstuvwxyz"
 					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < len) {
-		fprintf(stderr, "cellwatch: --policy '%.*s': a name of letters, digits, '_-.' "
-			"expected\n", (int)len, name);
+		cw_warn("--policy '%.*s': a name of letters, digits, '_-.' "
+			"expected", (int)len, name);
 		return -1;
 	}
 	for (int i = 0; i < d->npolicies; i++) {
 		if (strlen(d->policies[i].name) == len && !strncmp(d->policies[i].name, name, len)) {
-			fprintf(stderr, "cellwatch: policy '%.*s' given twice\n", (int)len, name);
+			cw_warn("policy '%.*s' given twice", (int)len, name);
 			return -1;
 		}
 	}
 	if (d->npolicies == MAX_POLICIES) {
-		fprintf(stderr, "cellwatch: at most %d policies\n", MAX_POLICIES);
+		cw_warn("at most %d policies", MAX_POLICIES);
 		return -1;
 	}
 	p = &d->policies[d->npolicies++];
@@ -1507,7 +1496,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		case 'p':
 			eq = strchr(optarg, '=');
 			if (!eq || !eq[1]) {
-				fprintf(stderr, "cellwatch: --policy '%s': NAME=FILE expected\n",
+				cw_warn("--policy '%s': NAME=FILE expected",
 					optarg);
 				return 2;
 			}
@@ -1554,12 +1543,12 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "cellwatch: daemon: unexpected argument '%s'\n", argv[optind]);
+		cw_warn("daemon: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 	if (policy_by_name(d, "default")) {
-		fprintf(stderr, "cellwatch: --policy default=...: use --rules for the default "
-			"policy\n");
+		cw_warn("--policy default=...: use --rules for the default "
+			"policy");
 		return 2;
 	}
 	if (add_policy_opt(d, "default", 7, rules))
@@ -1594,7 +1583,7 @@ int cw_daemon_main(int argc, char **argv)
 		goto out;
 	ret = cw_monitor_activate(d.mon);
 	if (ret) {
-		warn("activate the programs: %s", strerror(-ret));
+		cw_warn("activate the programs: %s", strerror(-ret));
 		ret = 1;
 		goto out;
 	}
@@ -1602,16 +1591,16 @@ int cw_daemon_main(int argc, char **argv)
 		kill(old_keeper, SIGTERM);
 	if (watch_fd(&d, &d.rings, EPOLLIN) || watch_fd(&d, &d.listen, EPOLLIN) ||
 	    watch_fd(&d, &d.signals, EPOLLIN) || (d.http && watch_fd(&d, &d.http_src, EPOLLIN))) {
-		warn("epoll: %s", strerror(errno));
+		cw_warn("epoll: %s", strerror(errno));
 		goto out;
 	}
 	for (struct cell *c = d.cells; c; c = c->next)
 		check_cell(&d, c);
 	emit_notice(&d, "daemon-started", "process", "start", NULL);
-	warn("syscall hooks: %s; BPF-LSM: %s", cw_monitor_backend(d.mon),
+	cw_warn("syscall hooks: %s; BPF-LSM: %s", cw_monitor_backend(d.mon),
 	     cw_monitor_lsm(d.mon, NULL) ? "active" : "unavailable");
-	warn("serving %s", d.socket_path);
-	warn("ready");
+	cw_warn("serving %s", d.socket_path);
+	cw_warn("ready");
 	ret = serve(&d) ? 1 : 0;
 out:
 	shut_down(&d);

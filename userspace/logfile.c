@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "logfile.h"
 #include "output.h"
 
@@ -47,8 +48,8 @@ static int drop_partial_line(struct cw_logfile *lf)
 	end = last_line_end(lf->fd, lf->size);
 	if (end < 0 || ftruncate(lf->fd, end))
 		return -errno;
-	fprintf(stderr, "cellwatch: %s: removed a partial last line (%zu bytes) that a crash "
-		"left\n", lf->path, lf->size - (size_t)end);
+	cw_warn("%s: removed a partial last line (%zu bytes) that a crash "
+		"left", lf->path, lf->size - (size_t)end);
 	lf->size = end;
 	return 0;
 }

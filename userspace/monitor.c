@@ -26,6 +26,7 @@
 #include "correlate.h"
 #include "files.h"
 #include "judged.h"
+#include "log.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
@@ -152,7 +153,7 @@ static int prepare_pin_dir(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "mount bpffs at " BPFFS ": %s", strerror(errno));
 			return -errno;
 		}
-		fprintf(stderr, "cellwatch: mounted bpffs at " BPFFS " for pinning\n");
+		cw_warn("mounted bpffs at " BPFFS " for pinning");
 	}
 	for (int i = 0; i < 4; i++) {
 		static const char *const subs[] = { "", "/maps", "/links", "/cells" };
@@ -502,7 +503,7 @@ static bool have_tracefs(void)
 		return true;
 	if (mount("tracefs", TRACEFS, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return false;
-	fprintf(stderr, "cellwatch: mounted tracefs at " TRACEFS " for syscall tracepoints\n");
+	cw_warn("mounted tracefs at " TRACEFS " for syscall tracepoints");
 	return !access(TRACEFS "/events/syscalls", F_OK);
 }
 

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+static const char *program = "cellwatch";
+
+void cw_log_program(const char *name)
+{
+	program = name;
+}
+
+const char *cw_log_name(void)
+{
+	return program;
+}
+
+/* One write of the whole line, so lines of processes sharing stderr do not mix. */
+static void vwarn(const char *fmt, va_list ap)
+{
+	char line[4096];
+	int saved = errno, n;
+
+	n = snprintf(line, sizeof(line), "%s: ", program);
+	errno = saved;
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	fputs(line, stderr);
+	errno = saved;
+}
+
+void cw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+noreturn void cw_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
+}

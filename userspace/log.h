@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Messages on stderr, one line each, "PROGRAM: message": the program's
+ * name is set once by its main(), so library code (the monitor inside
+ * cellrun, the log writer inside the daemon) speaks as the program it is in.
+ */
+#ifndef CW_LOG_H
+#define CW_LOG_H
+
+#include <stdnoreturn.h>
+
+/* "cellwatch" until set. */
+void cw_log_program(const char *name);
+const char *cw_log_name(void);
+
+/* The message and a newline; errno is as it was for "%m". */
+void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, then exit(@status). */
+noreturn void cw_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* CW_LOG_H */
