@@ -93,7 +93,11 @@ probe_isolation() {
 	local n a_json a_pid i
 	n=$(nonce)
 	a_json=$work/iso-a.ready
+	# The host's "done" reaches A through a live --output (an overlay --input
+	# is the directory as the run found it).
+	mkdir -p "$work/iso-a.live" && chown 65534:65534 "$work/iso-a.live"
 	"$cellrun" --timeout 30 --rules "$rules" --input "$work/in" \
+		--output "$work/iso-a.live" --output-size 0 \
 		--log "$work/iso-a.log" --result "$work/iso-a.result" --env PROBE_NONCE="$n" \
 		-- python3 /input/c4_iso_a.py </dev/null >"$work/iso-a.out" 2>"$work/iso-a.err" &
 	bg_pid=$!
@@ -108,7 +112,7 @@ probe_isolation() {
 			--env A_SHM_KEY="$(json_field "$a_json" shm_key)" --env A_HOST_PID="$a_pid" \
 			-- python3 /input/c4_iso_b.py
 	fi
-	touch "$work/in/done-$n"
+	touch "$work/iso-a.live/done-$n"
 	wait "$bg_pid"
 	echo $? >"$work/iso-a.rc"
 	bg_pid=

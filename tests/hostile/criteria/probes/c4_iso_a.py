@@ -54,14 +54,14 @@ def main():
             'shm': shm, 'self': own}
     emit('ready', **info)
     deadline = time.monotonic() + 25
-    while not os.path.exists('/input/done-' + NONCE) and time.monotonic() < deadline:
+    while not os.path.exists('/output/done-' + NONCE) and time.monotonic() < deadline:
         ready, _, _ = select.select([abstract, tcp], [], [], 0.1)
         for s in ready:
             conn, _ = s.accept()
             conn.close()
             accepted['abstract' if s is abstract else 'tcp'] += 1
     emit('reached', accepted=accepted, signals=signals,
-         host_said_done=os.path.exists('/input/done-' + NONCE))
+         host_said_done=os.path.exists('/output/done-' + NONCE))
     if shm[0] == 'ok':
         libc.shmctl(shm[1], 0, None)  # IPC_RMID; the ipc namespace goes anyway
     emit('done')
