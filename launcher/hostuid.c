@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cellrun.h"
+#include "files.h"
 
 #define SUBUID		"/etc/subuid"
 #define UID_LOCKS	"/run/cellwatch/uids"
@@ -81,15 +82,6 @@ int host_uid_range(struct cellrun_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-static int lock_dir(void)
-{
-	if (mkdir("/run/cellwatch", 0755) && errno != EEXIST)
-		return -errno;
-	if (mkdir(UID_LOCKS, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Hold @uid's lock file: its fd, -EWOULDBLOCK when a running cell has it, or negative errno. */
 static int try_uid(unsigned long uid)
 {
@@ -113,7 +105,7 @@ int host_uid_claim(const struct cellrun_opts *o, struct cell *c, char *err, size
 {
 	/* Spread over the range, so a claim rarely meets a held lock first. */
 	unsigned long start = ((unsigned long)getpid() * 2654435761UL) % o->uid_count;
-	int ret = lock_dir();
+	int ret = cw_make_dirs(UID_LOCKS, 0700);
 
 	c->uid_lock_fd = -1;
 	if (ret) {

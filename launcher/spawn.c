@@ -107,16 +107,6 @@ static int map_ids(pid_t pid, uid_t host, char *err, size_t errlen)
 }
 
 /*
- * A memfd is a file no mount option governs: written and executed, it would
- * run any binary despite the noexec /tmp.  vm.memfd_noexec=2 (Linux 6.3,
- * per pid namespace, only ever tightened, inherited by pid namespaces made
- * below) makes every memfd in the cell non-executable.  The sysctl acts on
- * its writer's pid namespace and procfs lets only uid 0 write it, which the
- * cell's init is not: a child of ours enters the cell's pid namespace to
- * fork the writer.  Older kernels lack it; the monitor still flags memfd
- * execs.
- */
-/*
  * A child in the pid namespace setns() chose, under its last pid, so that
  * the cell's own processes number 1, 2, ... as in any fresh namespace.
  */
@@ -140,6 +130,16 @@ static pid_t fork_last_pid(void)
 	return pid < 0 ? fork() : pid;
 }
 
+/*
+ * A memfd is a file no mount option governs: written and executed, it would
+ * run any binary despite the noexec /tmp.  vm.memfd_noexec=2 (Linux 6.3,
+ * per pid namespace, only ever tightened, inherited by pid namespaces made
+ * below) makes every memfd in the cell non-executable.  The sysctl acts on
+ * its writer's pid namespace and procfs lets only uid 0 write it, which the
+ * cell's init is not: a child of ours enters the cell's pid namespace to
+ * fork the writer.  Older kernels lack it; the monitor still flags memfd
+ * execs.
+ */
 static int memfd_noexec(int cell_pidfd)
 {
 	int status, ret;

@@ -365,7 +365,7 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
 	/* The first loss ends the run: said once. */
 	if (fresh->critical && fresh->critical == total->critical) {
 		cw_warn("cell %llu lost %llu security-relevant records: run ended",
-		     (unsigned long long)cell_id, (unsigned long long)total->critical);
+			(unsigned long long)cell_id, (unsigned long long)total->critical);
 		cw_metrics_kill(d->metrics, "kernel");
 	}
 	emit(d, doc, cell_id);
@@ -422,7 +422,7 @@ static void keeper_hold_cell(struct daemon *d, __u64 id)
 
 	if (n && d->keeper_fd >= 0 && cw_keeper_hold(d->keeper_fd, id, fds, n))
 		cw_warn("cell %llu: the link keeper did not take its hooks: they end with this "
-		     "daemon", (unsigned long long)id);
+			"daemon", (unsigned long long)id);
 }
 
 /*
@@ -455,7 +455,7 @@ static int arm_keeper(struct daemon *d, pid_t *old_keeper)
 			return ret;
 		}
 		cw_warn("the kernel does not pin tracing links here: link keeper %d holds them",
-		     d->keeper_pid);
+			d->keeper_pid);
 	} else {
 		unlink(path);
 	}
@@ -937,7 +937,7 @@ static bool adopt(struct daemon *d, struct cell *c)
 
 	if (!pol) {
 		cw_warn("cell %llu: policy '%s' no longer configured: runs \"default\"",
-		     (unsigned long long)c->id, c->policy ?: "?");
+			(unsigned long long)c->id, c->policy ?: "?");
 		pol = policy_by_name(d, "default");
 		free(c->policy);
 		c->policy = strdup("default");
@@ -955,7 +955,7 @@ static bool adopt(struct daemon *d, struct cell *c)
 		ret = track_cell(d, c);
 	if (ret) {
 		cw_warn("adopt cell %llu (%s): %s", (unsigned long long)c->id, c->path,
-		     strerror(-ret));
+			strerror(-ret));
 		return false;
 	}
 	emit_cell_record(d, c, "cell-adopted", "start");
@@ -1130,7 +1130,7 @@ static int open_socket(struct daemon *d)
 		ret = -errno;
 	if (ret) {
 		cw_warn("socket %s: %s%s", d->socket_path, strerror(-ret),
-		     ret == -ENOENT ? " (no such group)" : "");
+			ret == -ENOENT ? " (no such group)" : "");
 		close(fd);
 		return ret;
 	}
@@ -1353,7 +1353,7 @@ static void shut_down(struct daemon *d)
 	}
 	else if (running)
 		cw_warn("%d cells still running: their kernel rules stay pinned in %s", running,
-		     d->pin_dir);
+			d->pin_dir);
 	while (d->cells) {
 		struct cell *next = d->cells->next;
 
@@ -1598,7 +1598,7 @@ int cw_daemon_main(int argc, char **argv)
 		check_cell(&d, c);
 	emit_notice(&d, "daemon-started", "process", "start", NULL);
 	cw_warn("syscall hooks: %s; BPF-LSM: %s", cw_monitor_backend(d.mon),
-	     cw_monitor_lsm(d.mon, NULL) ? "active" : "unavailable");
+		cw_monitor_lsm(d.mon, NULL) ? "active" : "unavailable");
 	cw_warn("serving %s", d.socket_path);
 	cw_warn("ready");
 	ret = serve(&d) ? 1 : 0;
