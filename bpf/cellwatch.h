@@ -33,6 +33,7 @@ enum cw_event_type {
 	CW_EVENT_EXIT = 5,	/* struct cw_proc_event: a process's last thread ended */
 	CW_EVENT_SYSCALL = 6,	/* struct cw_syscall_event: a watched (escape) syscall */
 	CW_EVENT_SIGNAL = 7,	/* struct cw_signal_event: a signal sent out of the cell */
+	CW_EVENT_REPEAT = 8,	/* struct cw_repeat_event: identical plain opens folded */
 };
 
 /* What the kernel side did about an event, struct cw_event_hdr.action. */
@@ -154,7 +155,29 @@ struct cw_open_event {
 				 * what its /proc/self names; 0 on success */
 	__u32 ns_tid;		/* likewise its thread id, for /proc/thread-self */
 	__u32 __pad;
+	__u64 fold_key;		/* plain (bulk) opens: what a struct cw_repeat_event of
+				 * this thread names when it repeats this open; else 0 */
 	char path[CW_PATH_MAX];
+};
+
+/*
+ * Repeats folded: a thread that opens the same thing again and again (same
+ * path, file, flags and result, nothing else opened in between) sends its
+ * first plain open, then one of these in place of the repeats, when it
+ * opens something else, execs or exits, or when CW_FOLD_WINDOW_NS has
+ * passed since the first repeat.  The loop that floods the ring with one
+ * open costs a couple of records a second, and no repeat goes uncounted.
+ * Only bulk opens fold: nothing a rule judges ever does.
+ */
+#define CW_FOLD_WINDOW_NS	1000000000ULL
+#define CW_FOLD_THREADS		16384	/* threads folding at once; more send every open */
+
+struct cw_repeat_event {
+	struct cw_event_hdr hdr;	/* the repeating thread, at the time of the fold's end */
+	__u64 fold_key;		/* struct cw_open_event.fold_key of the open repeated */
+	__u64 first_ns;		/* bpf_ktime_get_boot_ns() of the first repeat */
+	__u64 last_ns;		/* and of the last */
+	__u64 count;		/* repeats not sent */
 };
 
 /* struct cw_net_event.op */
@@ -465,6 +488,7 @@ enum cw_counter {
 	CW_CNT_DROPS = 1,	/* bulk records lost: the ring was full or the cell spent its budget */
 	CW_CNT_KILLS = 2,	/* SIGKILLs sent by kernel rules */
 	CW_CNT_DROPS_CRITICAL = 3, /* records lost because the critical ring was full */
+	CW_CNT_FOLDED = 4,	/* plain opens folded into a struct cw_repeat_event */
 	CW_CNT_MAX,
 };
 

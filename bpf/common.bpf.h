@@ -369,15 +369,24 @@ static __always_inline bool within_budget(__u64 cell)
 	return __sync_fetch_and_add(&w->count, 1) < CW_BULK_PER_SEC;
 }
 
-/* Copy a record into the bulk ring buffer: opens no rule could judge. */
-static __always_inline void submit(void *ev, __u64 size)
+/* Copy a record into the bulk ring buffer, or count its loss. */
+static __always_inline void submit_bulk(void *ev, __u64 size)
 {
-	if (!within_budget(((struct cw_event_hdr *)ev)->cell_id) ||
-	    bpf_ringbuf_output(&events, ev, size, 0)) {
+	if (bpf_ringbuf_output(&events, ev, size, 0)) {
 		lose(ev, false);
 		return;
 	}
 	count(CW_CNT_EVENTS);
+}
+
+/* The same within the cell's budget: opens no rule could judge. */
+static __always_inline void submit(void *ev, __u64 size)
+{
+	if (!within_budget(((struct cw_event_hdr *)ev)->cell_id)) {
+		lose(ev, false);
+		return;
+	}
+	submit_bulk(ev, size);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include "rules.bpf.h"
 #include "path.bpf.h"
 #include "exec.bpf.h"
+#include "fold.bpf.h"
 
 static __always_inline __u32 read_args(struct task_struct *task, char *dst, __u32 *flags,
 				       __u32 *total)
@@ -73,6 +74,8 @@ int BPF_PROG(cw_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	__u64 cell, dev, ino, size;
 	__u32 path_len, args_len, how;
 
+	/* What the old program repeated is told before the new one runs. */
+	fold_end(old_pid);
 	c = current_cell_entry(&cell);
 	if (!c)
 		return 0;

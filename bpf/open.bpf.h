@@ -12,6 +12,7 @@
 #include "arch.bpf.h"
 #include "path.bpf.h"
 #include "watch.bpf.h"
+#include "fold.bpf.h"
 
 #define CW_O_WRONLY	01
 #define CW_O_CREAT	0100
@@ -179,6 +180,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	e->flags = open_flags(nr, regs, &how);
 	e->ret = ret;
 	e->__pad = 0;
+	e->fold_key = 0;
 	if (f) {
 		file_identity(f, &e->dev, &e->ino);
 		struct cw_verdict *rule;
@@ -206,7 +208,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	 */
 	if (e->hdr.action != CW_ACTION_NONE || userspace_judges_open(policy, e))
 		submit_critical(e, size);
-	else
+	else if (!fold_repeat(e))
 		submit(e, size);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * cell's process tree (and so the ancestry every event carries).
  */
 #include "common.bpf.h"
+#include "fold.bpf.h"
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(cw_fork, struct task_struct *parent, struct task_struct *child)
@@ -32,6 +33,7 @@ int BPF_PROG(cw_exit, struct task_struct *task)
 	struct cw_proc_event e = {};
 	__u64 cell = current_cell();
 
+	fold_end(task->pid);
 	/* The process ends with its last thread. */
 	if (!cell || BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;

@@ -89,6 +89,17 @@ extern const char *src_dir;
 	___ok;									\
 })
 
+#define ASSERT_LE(actual, most, what) ({					\
+	long long ___a = (actual), ___m = (most);				\
+	bool ___ok = ___a <= ___m;						\
+	if (!___ok) {								\
+		test__fail();							\
+		fprintf(stderr, "%s:%d: %s: expected at most %lld, got %lld\n",	\
+			__FILE__, __LINE__, what, ___m, ___a);			\
+	}									\
+	___ok;									\
+})
+
 #define ASSERT_OK(err, what) ({							\
 	long long ___e = (err);							\
 	bool ___ok = ___e == 0;							\

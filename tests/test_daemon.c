@@ -316,6 +316,7 @@ static const char crash_payload[] =
 	"def wait(name):\n"
 	"    while not os.path.exists('/output/' + name):\n"
 	"        os.close(os.open('/dev/null', os.O_RDONLY))\n"
+	"        os.close(os.open('/dev/zero', os.O_RDONLY))\n"
 	"        time.sleep(0.001)\n"
 	"for n in ('1', '2'):\n"
 	"    wait('go' + n)\n"

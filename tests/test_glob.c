@@ -307,6 +307,7 @@ TEST(policy_glob_environ_killed_under_a_flood)
 		"if os.fork() == 0:\n"
 		"    while True:\n"
 		"        os.close(os.open('/etc/hostname', os.O_RDONLY))\n"
+		"        os.close(os.open('/etc/passwd', os.O_RDONLY))\n"
 		"time.sleep(0.5)\n"
 		"print('before', flush=True)\n"
 		"fd = os.open('/proc/self/environ', os.O_RDONLY)\n"

@@ -16,7 +16,7 @@
 UNIT_TEST(metrics_counters_and_histogram)
 {
 	struct cw_metrics_gauges g = { .drops = 4, .drops_critical = 1, .subscribers = 2,
-				       .kernel_events = 99, .ring_size = { 1 << 20, 1 << 16 } };
+				       .kernel_events = 99, .folded = 12, .ring_size = { 1 << 20, 1 << 16 } };
 	struct cw_metrics *m = cw_metrics_new();
 	char *text = NULL;
 	const char *a, *b;
@@ -44,6 +44,7 @@ UNIT_TEST(metrics_counters_and_histogram)
 	ASSERT_HAS(text, "cellwatch_events_dropped_total{ring=\"events\"} 3\n"
 		   "cellwatch_events_dropped_total{ring=\"critical\"} 1\n", "drops split by ring");
 	ASSERT_HAS(text, "cellwatch_kernel_records_total 99\n", "kernel records");
+	ASSERT_HAS(text, "cellwatch_events_folded_total 12\n", "repeats folded");
 	ASSERT_HAS(text, "# TYPE cellwatch_subscribers gauge\ncellwatch_subscribers 2\n", "gauge");
 	ASSERT_HAS(text, "cellwatch_ringbuf_size_bytes{ring=\"events\"} 1048576\n"
 		   "cellwatch_ringbuf_size_bytes{ring=\"critical\"} 65536\n", "ring sizes");

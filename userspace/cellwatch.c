@@ -394,8 +394,9 @@ static int cmd_watch(int argc, char **argv)
 	cw_monitor_drain(m);
 	report_loss(m, &w);
 	if (!cw_monitor_stats(m, &st))
-		cw_warn("%llu events, %llu lost (%llu critical), %llu kills, "
+		cw_warn("%llu events, %llu repeats folded, %llu lost (%llu critical), %llu kills, "
 			"%llu malformed, %llu unwritten", (unsigned long long)st.events,
+			(unsigned long long)st.folded,
 			(unsigned long long)st.drops, (unsigned long long)st.drops_critical,
 			(unsigned long long)st.kills,
 			(unsigned long long)st.decode_errors, (unsigned long long)w.write_errors);

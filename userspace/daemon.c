@@ -1170,6 +1170,7 @@ static char *render_metrics(void *ctx)
 		g.drops = st.drops;
 		g.drops_critical = st.drops_critical;
 		g.kernel_events = st.events;
+		g.folded = st.folded;
 		g.decode_errors = st.decode_errors;
 	}
 	for (struct cell *c = d->cells; c; c = c->next)

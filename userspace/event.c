@@ -144,6 +144,11 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 			return -EINVAL;
 		memcpy(&ev->sig, data, size);
 		break;
+	case CW_EVENT_REPEAT:
+		if (size != sizeof(ev->rep))
+			return -EINVAL;
+		memcpy(&ev->rep, data, size);
+		break;
 	case CW_EVENT_NET:
 		if (size != sizeof(ev->net))
 			return -EINVAL;
@@ -158,6 +163,8 @@ int cw_event_decode(struct cw_event *ev, const void *data, size_t size)
 	if (ev->hdr.type != CW_EVENT_OPEN || !(ev->hdr.flags & CW_F_UNRESOLVED))
 		ev->requested[0] = '\0';
 	ev->realtime_ns = 0;
+	ev->repeats = 0;
+	ev->repeat_first_ns = 0;
 	ev->rule = NULL;
 	ev->layer = NULL;
 	ev->kill_latency_ns = 0;

@@ -26,8 +26,15 @@ struct cw_event {
 		struct cw_proc_event proc;
 		struct cw_syscall_event sys;
 		struct cw_signal_event sig;
+		struct cw_repeat_event rep;	/* whose open the monitor no longer knows */
 	};
 	__u64 realtime_ns;		/* hdr.ts_boot_ns on the wall clock */
+	/*
+	 * An open that stands for its repeats (struct cw_repeat_event): how
+	 * many, and the wall-clock time of the first; hdr.ts_boot_ns is the last.
+	 */
+	__u64 repeats;
+	__u64 repeat_first_ns;
 	const struct cw_rule *rule;	/* rule that fired, NULL if none */
 	const char *layer;		/* who decided: "kernel", "userspace", NULL */
 	/* The rule's correlation group and the signals it saw, when a "correlate" fired. */

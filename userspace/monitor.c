@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
@@ -25,6 +26,7 @@
 #include "compile.h"
 #include "correlate.h"
 #include "files.h"
+#include "folds.h"
 #include "judged.h"
 #include "log.h"
 #include "monitor.h"
@@ -83,6 +85,7 @@ struct cw_monitor {
 	int epfd;			/* both rings */
 	unsigned int slice, slice_max;	/* records handled in this slice, and its end */
 	struct cw_proctree *tree;
+	struct cw_folds *folds;		/* the opens repeat records refer to */
 	struct cw_rule_maps maps;
 	struct policy policies[MAX_POLICIES];
 	__u32 next_policy;
@@ -462,10 +465,18 @@ static int handle_record(void *ctx, void *data, size_t size)
 		m->decode_errors++;
 		return 0;
 	}
+	if (ev.hdr.type == CW_EVENT_OPEN && ev.open.fold_key)
+		cw_folds_note(m->folds, &ev);
+	else if (ev.hdr.type == CW_EVENT_REPEAT)
+		cw_folds_expand(m->folds, &ev);
 	ev.realtime_ns = ev.hdr.ts_boot_ns + m->boot_to_real_ns;
+	if (ev.repeats)
+		ev.repeat_first_ns += m->boot_to_real_ns;
 	cw_proctree_update(m->tree, &ev);
 	ev.eval_ns = clock_ns(CLOCK_MONOTONIC);
-	judge(m, &ev);
+	/* Repeats are of a plain open: one no rule of the cell's policy can match. */
+	if (!ev.repeats)
+		judge(m, &ev);
 	ev.eval_ns = clock_ns(CLOCK_MONOTONIC) - ev.eval_ns;
 	if (m->on_event)
 		m->on_event(m->ctx, &ev);
@@ -877,9 +888,11 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	m->tree = cw_proctree_new();
 	m->corr = cw_corr_new();
-	if (!m->tree || !m->corr) {
+	m->folds = cw_folds_new();
+	if (!m->tree || !m->corr || !m->folds) {
 		cw_proctree_free(m->tree);
 		cw_corr_free(m->corr);
+		cw_folds_free(m->folds);
 		free(m);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -892,6 +905,12 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		goto fail;
 	}
 	m->skel->rodata->cw_cell_level = opts->cell_level;
+	if (getrandom((void *)&m->skel->rodata->cw_fold_seed,
+		      sizeof(m->skel->rodata->cw_fold_seed), 0) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		goto fail;
+	}
 	ret = bpf_map__set_max_entries(m->skel->maps.events, rb_bytes);
 	if (!ret && crit_bytes)
 		ret = bpf_map__set_max_entries(m->skel->maps.critical, crit_bytes);
@@ -985,6 +1004,7 @@ void cw_monitor_close(struct cw_monitor *m)
 	cellwatch_bpf__destroy(m->skel);
 	free(m->pin_dir);
 	cw_proctree_free(m->tree);
+	cw_folds_free(m->folds);
 	free(m);
 }
 
@@ -1338,6 +1358,7 @@ int cw_monitor_stats(struct cw_monitor *m, struct cw_stats *st)
 	st->events = sums[CW_CNT_EVENTS];
 	st->drops = sums[CW_CNT_DROPS] + sums[CW_CNT_DROPS_CRITICAL];
 	st->drops_critical = sums[CW_CNT_DROPS_CRITICAL];
+	st->folded = sums[CW_CNT_FOLDED];
 	st->kills = sums[CW_CNT_KILLS] + m->user_kills;
 	st->decode_errors = m->decode_errors;
 	return 0;

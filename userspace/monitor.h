@@ -40,6 +40,7 @@ struct cw_stats {
 	__u64 events;			/* records the kernel submitted */
 	__u64 drops;			/* records the kernel lost: a ring buffer full */
 	__u64 drops_critical;		/* of which from the critical ring (execs, verdicts) */
+	__u64 folded;			/* plain opens counted in a repeat record, not sent */
 	__u64 kills;			/* kills by rules: kernel SIGKILLs and userspace kills */
 	__u64 decode_errors;		/* malformed records userspace refused */
 };

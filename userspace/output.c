@@ -314,6 +314,21 @@ static int encode_exec(json_t *doc, const struct cw_event *ev)
 	return err | set_truncation(doc, ev->hdr.flags);
 }
 
+/*
+ * An open that stands for more (struct cw_repeat_event): @timestamp is the
+ * last of them, and the count is of those after the one logged before.
+ */
+static int set_repeats(json_t *doc, const struct cw_event *ev)
+{
+	char ts[40];
+
+	if (!ev->repeats)
+		return 0;
+	cw_format_time(ev->repeat_first_ns, ts, sizeof(ts));
+	return set(doc, "cellwatch.repeat.count", json_integer(ev->repeats)) |
+	       set(doc, "cellwatch.repeat.first", text(ts));
+}
+
 static int encode_open(json_t *doc, const struct cw_event *ev)
 {
 	__u32 flags = ev->open.flags;
@@ -346,7 +361,14 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
 		err |= set_outcome(doc, false, ev->open.ret);
 	}
-	return err | set_truncation(doc, ev->hdr.flags);
+	return err | set_repeats(doc, ev) | set_truncation(doc, ev->hdr.flags);
+}
+
+/* A repeat record whose open the monitor no longer knows: the count alone. */
+static int encode_repeat(json_t *doc, const struct cw_event *ev)
+{
+	return set_common(doc, ev, "file", "access", "open") |
+	       set(doc, "cellwatch.repeat.open_unknown", json_true()) | set_repeats(doc, ev);
 }
 
 static const char *transport_name(__u32 proto)
@@ -540,6 +562,9 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 		break;
 	case CW_EVENT_SIGNAL:
 		err = encode_signal(doc, ev);
+		break;
+	case CW_EVENT_REPEAT:
+		err = encode_repeat(doc, ev);
 		break;
 	default:
 		err = -EINVAL;

@@ -192,6 +192,9 @@ char *cw_metrics_render(const struct cw_metrics *m, const struct cw_metrics_gaug
 		  "Records a tail subscriber too slow to keep up missed.", g->subscriber_drops);
 	add_value(&t, "cellwatch_kernel_records_total", "counter",
 		  "Records the kernel submitted.", g->kernel_events);
+	add_value(&t, "cellwatch_events_folded_total", "counter",
+		  "Repeated plain opens the kernel counted in a repeat record instead of sending.",
+		  g->folded);
 	add_value(&t, "cellwatch_decode_errors_total", "counter",
 		  "Malformed records refused.", g->decode_errors);
 	add_value(&t, "cellwatch_log_write_errors_total", "counter",

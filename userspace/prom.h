@@ -23,6 +23,7 @@ void cw_metrics_eval(struct cw_metrics *m, unsigned long long ns);
 struct cw_metrics_gauges {
 	unsigned long long drops, drops_critical;	/* drops counts both rings */
 	unsigned long long kernel_events;
+	unsigned long long folded;			/* plain opens counted in a repeat record */
 	unsigned long long decode_errors;
 	unsigned long long write_errors;
 	unsigned long long subscriber_drops;

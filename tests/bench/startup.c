@@ -200,7 +200,8 @@ int main(int argc, char **argv)
 	};
 	char *flood[] = { cellrun, "--daemon", d.sock, "--timeout", "300", "--",
 			  "/usr/bin/python3", "-c", "import os\nwhile True:\n"
-			  "    os.close(os.open('/dev/null', os.O_RDONLY))\n", NULL };
+			  "    os.close(os.open('/dev/null', os.O_RDONLY))\n"
+			  "    os.close(os.open('/dev/zero', os.O_RDONLY))\n", NULL };
 	const size_t n = sizeof(subjects) / sizeof(subjects[0]);
 	const struct subject *bwrap = &subjects[2];
 	struct subject *daemon = &subjects[5], *flooded = &subjects[6];
