@@ -10,12 +10,6 @@
 
 #include "common.bpf.h"
 
-/*
- * Seeds the fold key, so that a payload cannot choose two paths that
- * fold into one: it never learns the seed.  Set by the loader.
- */
-const volatile __u64 cw_fold_seed __weak = 0;
-
 struct fold_state {
 	__u64 key;		/* fold key of the thread's last plain open */
 	__u64 cell;
@@ -31,35 +25,6 @@ struct {
 	__type(key, __u32);			/* thread id */
 	__type(value, struct fold_state);
 } folds SEC(".maps") __weak;
-
-static __always_inline __u64 fold_mix(__u64 h, __u64 word)
-{
-	h ^= word;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-/* What makes two opens the same: every field userspace reports, the path whole. */
-static __always_inline __u64 fold_key(struct cw_open_event *e)
-{
-	__u32 len = (e->path_len + e->base_len) & (CW_PATH_MAX - 1);
-	__u64 h = cw_fold_seed;
-
-	/* The record ends at len: the stale bytes of its last word are zeroed. */
-	for (__u32 i = len; i < ((len + 7) & ~7U); i++)
-		e->path[i & (CW_PATH_MAX - 1)] = '\0';
-	h = fold_mix(h, e->dev);
-	h = fold_mix(h, e->ino);
-	h = fold_mix(h, (__u64)e->flags << 32 | (__u32)e->ret);
-	h = fold_mix(h, (__u64)e->path_len << 32 | e->base_len);
-	h = fold_mix(h, (__u64)e->hdr.flags << 32 | e->base);
-	for (__u32 off = 0; off < CW_PATH_MAX; off += 8) {
-		if (off >= len)
-			break;
-		h = fold_mix(h, *(__u64 *)&e->path[off]);
-	}
-	return h ?: 1;
-}
 
 /* Send what @s has folded, if anything, as thread @tid's repeat record. */
 static __always_inline void fold_flush(struct fold_state *s, __u32 tid)
@@ -80,41 +45,6 @@ static __always_inline void fold_flush(struct fold_state *s, __u32 tid)
 	submit_bulk(&r, sizeof(r));
 }
 
-/*
- * Fold plain open @e if it repeats its thread's last one: true when it
- * need not be sent.  A fold ends after CW_FOLD_WINDOW_NS, so a loop that
- * never stops still reports twice a second.
- */
-static __always_inline bool fold_repeat(struct cw_open_event *e)
-{
-	__u32 tid = e->hdr.tid;
-	__u64 now = e->hdr.ts_boot_ns;
-	struct fold_state *s;
-
-	e->fold_key = fold_key(e);
-	s = bpf_map_lookup_elem(&folds, &tid);
-	if (!s) {
-		struct fold_state fresh = { .key = e->fold_key, .cell = e->hdr.cell_id };
-
-		/* Full: this thread sends every open, as before folding. */
-		bpf_map_update_elem(&folds, &tid, &fresh, BPF_NOEXIST);
-		return false;
-	}
-	if (s->key == e->fold_key && s->cell == e->hdr.cell_id &&
-	    (!s->count || now - s->first_ns < CW_FOLD_WINDOW_NS)) {
-		if (!s->count)
-			s->first_ns = now;
-		s->last_ns = now;
-		s->count++;
-		count(CW_CNT_FOLDED);
-		return true;
-	}
-	fold_flush(s, tid);
-	s->key = e->fold_key;
-	s->cell = e->hdr.cell_id;
-	return false;
-}
-
 /* Thread @tid execs or exits: its repeats are sent, its state goes. */
 static __always_inline void fold_end(__u32 tid)
 {
@@ -125,5 +55,12 @@ static __always_inline void fold_end(__u32 tid)
 	fold_flush(s, tid);
 	bpf_map_delete_elem(&folds, &tid);
 }
+
+/*
+ * Fold the plain open in the scratch buffer if it repeats its thread's
+ * last one: 1 when it need not be sent.  A global function (fold.bpf.c),
+ * verified once rather than on every path of the open handler.
+ */
+extern int cw_fold_open(void);
 
 #endif /* CW_FOLD_BPF_H */

@@ -208,7 +208,7 @@ static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, 
 	 */
 	if (e->hdr.action != CW_ACTION_NONE || userspace_judges_open(policy, e))
 		submit_critical(e, size);
-	else if (!fold_repeat(e))
+	else if (!cw_fold_open())
 		submit(e, size);
 	return 0;
 }

@@ -192,6 +192,18 @@ size_t cw_fuzz_sample(size_t i, struct cw_event *r)
 		return failed_open_record(r, "/../etc/shadow", "/output", CW_BASE_ROOT);
 	case 19:
 		return failed_open_record(r, "/proc/thread-self/root/proc/self/environ", NULL, 0);
+	case 20:
+		/* A plain open, then the kernel's count of its repeats (struct cw_repeat_event). */
+		n = open_record(r, "/data/in.csv", O_RDONLY, 3);
+		r->open.fold_key = 0x5eed;
+		return n;
+	case 21:
+		header(r, CW_EVENT_REPEAT, 102, 101, "python3");
+		r->rep.fold_key = 0x5eed;
+		r->rep.count = 199999;
+		r->rep.first_ns = r->hdr.ts_boot_ns - 900000000;
+		r->rep.last_ns = r->hdr.ts_boot_ns;
+		return sizeof(r->rep);
 	default:
 		return 0;
 	}

@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 		[CW_EVENT_EXEC] = "exec", [CW_EVENT_OPEN] = "open", [CW_EVENT_NET] = "net",
 		[CW_EVENT_FORK] = "fork", [CW_EVENT_EXIT] = "exit",
 		[CW_EVENT_SYSCALL] = "syscall", [CW_EVENT_SIGNAL] = "signal",
+		[CW_EVENT_REPEAT] = "repeat",
 	};
 	char name[64];
 	size_t i;
