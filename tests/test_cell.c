@@ -321,6 +321,7 @@ TEST(cell_log_bounded_per_run)
 				"import socket\n"
 				"for _ in range(3000):\n"
 				"    open('/dev/null').close()\n"
+				"    open('/dev/zero').close()\n"
 				"try:\n"
 				"    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)\n"
 				"except OSError:\n"

@@ -21,10 +21,12 @@ if pid == 0:
     os.open("/etc/shadow", os.O_RDONLY)
     os._exit(0)
 if os.fork() == 0:
-    # The flooder: a burst of harmless opens around the secret's.
+    # The flooder: a burst of harmless opens around the secret's, two files
+    # in turn so that the kernel cannot fold them into a count.
     time.sleep(max(0, t0 + 0.2 - time.time()))
     while time.time() < t0 + 0.5:
         os.close(os.open("/dev/null", os.O_RDONLY))
+        os.close(os.open("/dev/zero", os.O_RDONLY))
     os._exit(0)
 # The payload: read every descriptor of the shared table from just before the
 # open until shortly after the opener is gone (bounded by 3 s).
