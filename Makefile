@@ -26,10 +26,10 @@ CFLAGS		?= -O2 -g
 # Project flags apart from CFLAGS, so `make CFLAGS=...` (sanitizers) keeps them.
 CW_CFLAGS	:= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wshadow \
 		   -Wformat=2 -Werror=implicit-function-declaration \
-		   -D_GNU_SOURCE -I$(OUT) -Ibpf -Iuserspace -Ilauncher
+		   -D_GNU_SOURCE -MMD -MP -I$(OUT) -Ibpf -Iuserspace/lib
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp
 HTTP_LDLIBS	:= -lmicrohttpd
-BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 		   -I$(OUT) -Ibpf
 
 # Everything the build, the demo, the tests and the benchmarks run, on a
@@ -41,15 +41,20 @@ DEB_PACKAGES	:= gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-de
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-LIB_SRCS	:= $(filter-out userspace/cellwatch.c,$(wildcard userspace/*.c))
-LIB_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS))
-LAUNCH_SRCS	:= $(wildcard launcher/*.c)
-LAUNCH_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(LAUNCH_SRCS))
-TEST_SRCS	:= $(wildcard tests/*.c)
-TEST_OBJS	:= $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
+# userspace/lib: the monitor library every binary links (libcellwatch.a);
+# userspace/daemon and userspace/cli: the cellwatch command; userspace/egress:
+# the proxy cellrun starts; launcher: cellrun.
+objs		= $(patsubst %.c,$(OUT)/%.o,$(1))
+LIB_SRCS	:= $(wildcard userspace/lib/*.c)
+LIB_OBJS	:= $(call objs,$(LIB_SRCS))
+DAEMON_OBJS	:= $(call objs,$(wildcard userspace/daemon/*.c))
+TAIL_OBJS	:= $(OUT)/userspace/cli/tail.o
+EGRESS_OBJS	:= $(call objs,$(wildcard userspace/egress/*.c))
+LAUNCH_OBJS	:= $(call objs,$(wildcard launcher/*.c))
+TEST_OBJS	:= $(call objs,$(wildcard tests/*.c))
 # The fuzz targets and the option parser they fuzz: test_runner replays their inputs.
 FUZZ_SRCS	:= $(filter-out tests/fuzz/seed_events.c,$(wildcard tests/fuzz/*.c))
-TEST_OBJS	+= $(patsubst %.c,$(OUT)/%.o,$(FUZZ_SRCS)) $(OUT)/launcher/options.o
+TEST_OBJS	+= $(call objs,$(FUZZ_SRCS)) $(OUT)/launcher/options.o
 BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner
 
 ifeq ($(V),1)
@@ -75,8 +80,7 @@ deps:
 	fi
 	$(Q)tests/vm/kernel.sh $(OUT)/vm
 
-$(OUT) $(OUT)/bpf $(OUT)/bench $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench \
-	$(OUT)/tests/fuzz:
+$(OUT) $(OUT)/bpf $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -105,25 +109,33 @@ $(OUT)/lsmprobe.skel.h: $(OUT)/bpf/lsmprobe.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name lsmprobe_bpf > $@
 
-$(OUT)/%.o: %.c $(wildcard bpf/*.h bpf/*.def userspace/*.h launcher/*.h tests/*.h tests/*/*.h) \
-	    $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h \
-	    | $(OUT)/userspace $(OUT)/launcher $(OUT)/tests $(OUT)/tests/bench $(OUT)/tests/fuzz
+# Headers each object includes come from the compiler (-MMD -MP, the .d
+# files); only the loader includes the skeletons.
+$(OUT)/%.o: %.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CW_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+
+# What may include what: the library only itself; the rest the library and,
+# by folder name ("daemon/keeper.h"), what they are built with.
+$(OUT)/userspace/cli/%.o $(OUT)/launcher/%.o: CW_CFLAGS += -Iuserspace
+$(OUT)/tests/%.o: CW_CFLAGS += -Iuserspace -Ilauncher
 
 $(OUT)/libcellwatch.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/cellwatch: $(OUT)/userspace/cellwatch.o $(OUT)/libcellwatch.a
+$(OUT)/cellwatch: $(OUT)/userspace/cli/cellwatch.o $(TAIL_OBJS) $(DAEMON_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
-$(OUT)/cellrun: $(LAUNCH_OBJS) $(OUT)/libcellwatch.a
+$(OUT)/cellrun: $(LAUNCH_OBJS) $(EGRESS_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/test_runner: $(TEST_OBJS) $(OUT)/libcellwatch.a
+$(OUT)/test_runner: $(TEST_OBJS) $(TAIL_OBJS) $(DAEMON_OBJS) $(EGRESS_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
@@ -195,15 +207,16 @@ FUZZ_TARGETS	:= rules event options
 FUZZ_SECONDS	?= 60
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
 		   -fno-sanitize-recover=undefined -DCW_LIBFUZZER
-FUZZ_OBJS	:= $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS) launcher/options.c \
-		     tests/fuzz/fuzz.c tests/fuzz/samples.c)
+FUZZ_OBJS	:= $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS) userspace/daemon/rfc5424.c \
+		     launcher/options.c tests/fuzz/fuzz.c tests/fuzz/samples.c)
 FUZZ_BINS	:= $(patsubst %,$(OUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(OUT)/fuzz/obj/%.o: %.c $(wildcard bpf/*.h bpf/*.def userspace/*.h launcher/*.h tests/fuzz/*.h) \
-		     $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+$(OUT)/fuzz/obj/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(CW_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(CW_CFLAGS) -Iuserspace -Ilauncher $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/obj/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
 
 $(OUT)/fuzz/libfuzzed.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
@@ -226,3 +239,5 @@ fuzz-seeds: $(OUT)/tests/fuzz/seed_events.o $(OUT)/tests/fuzz/samples.o
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -339,7 +339,7 @@ struct cw_path_key {
 
 /*
  * glob_rules: a glob of an open rule, compiled to one pattern per path
- * component (userspace/glob.c says which globs the kernel holds).  Each
+ * component (userspace/lib/glob.c says which globs the kernel holds).  Each
  * component is a literal name, or a literal prefix and suffix around one
  * '*' ("*" alone, "id_*", "*.pem"), never crossing a '/' (fnmatch(3) with
  * FNM_PATHNAME).  A glob is found by its anchor: the literal component

@@ -6,7 +6,7 @@
  * path resolve_path() built, the same string userspace reports, one
  * component against one compiled pattern (struct cw_glob_part in
  * cellwatch.h): so it agrees with fnmatch(3) and FNM_PATHNAME on every glob
- * userspace/glob.c lets the kernel hold.
+ * userspace/lib/glob.c lets the kernel hold.
  *
  * Components are counted from the last, in the path and in the patterns,
  * so every array is indexed by a loop's own counter (bounds the verifier
@@ -21,7 +21,7 @@
 #include "path.bpf.h"
 
 /*
- * Written by userspace/compile.c; besides the globs, one marker per policy
+ * Written by userspace/lib/compile.c; besides the globs, one marker per policy
  * and depth (anchor CW_GLOB_MARK) says "some glob has this many
  * components", so an open of another depth costs one lookup.
  */

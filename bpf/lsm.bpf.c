@@ -4,7 +4,7 @@
  * the exec before the new image is loaded, the connect before the socket
  * moves.  Driven by the same compiled rule maps as the tracepoint backend;
  * loaded only where the kernel lets LSM programs load (probed at start, see
- * userspace/monitor.c), the tracepoint backend enforcing otherwise.
+ * userspace/lib/monitor.c), the tracepoint backend enforcing otherwise.
  *
  * Every program honours an earlier LSM's refusal, is scoped to cells, and
  * records its verdict for the syscall's exit event (take_lsm_verdict()).

@@ -148,12 +148,6 @@ static __always_inline __u32 failed_path(long nr, struct pt_regs *regs,
 	return len;
 }
 
-static __always_inline bool is_open(long nr)
-{
-	return nr == CW_NR_openat || nr == CW_NR_open || nr == CW_NR_creat ||
-	       nr == CW_NR_openat2 || nr == CW_NR_open_by_handle_at;
-}
-
 static __always_inline int handle_open(struct pt_regs *regs, long nr, long ret, __u64 cell,
 				       __u32 policy)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The compiled rule maps (userspace/compile.c writes them) and their
+ * The compiled rule maps (userspace/lib/compile.c writes them) and their
  * lookups, shared by the tracepoint and LSM program groups.  __weak, identical in every object:
  * the static linker keeps one of each.
  */

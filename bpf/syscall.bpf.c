@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Syscall exits: opens (open.bpf.h), network calls (net.bpf.h) and the
+ * Syscall exits: opens (open.bpf.h), network calls (net_exit.bpf.h) and the
  * ways out of a cell, all listed in syscalls.def.
  *
  * One exit tracepoint program per syscall, so the host's other syscalls
@@ -14,8 +14,8 @@
 #include "rules.bpf.h"
 #include "arch.bpf.h"
 #include "open.bpf.h"
-#include "net.bpf.h"
-#include "exec.bpf.h"
+#include "net_exit.bpf.h"
+#include "exec_exit.bpf.h"
 
 /*
  * The fallback's table: enum cw_watch per syscall number, set by userspace

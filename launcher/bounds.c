@@ -22,7 +22,7 @@
 
 #include "cellrun.h"
 #include "monitor.h"
-#include "output.h"
+#include "ecs.h"
 
 #define CPU_BOUND_MIN_MS	1000
 

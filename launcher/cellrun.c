@@ -32,7 +32,7 @@
 #include "cellrun.h"
 #include "cgroup.h"
 #include "monitor.h"
-#include "output.h"
+#include "ecs.h"
 #include "rules.h"
 
 #ifndef P_PIDFD

@@ -4,7 +4,7 @@
  *
  * The cell's isolation steps, one file each, in the order they apply:
  *   hostuid.c  the cell's own host uid, claimed       (host, before clone)
- *   output.c   /output's tmpfs, owned by that uid     (host, before clone)
+ *   outdir.c   /output's tmpfs, owned by that uid     (host, before clone)
  *   cell.c     cgroup v2 cell directory               (host, before clone)
  *   limits.c   memory, pids and CPU limits, v2 or v1  (host, before clone)
  *   spawn.c    clone3 into the cell with new namespaces, as its host uid;
@@ -32,7 +32,7 @@
 
 #include <linux/filter.h>
 
-#include "egress.h"
+#include "egress/egress.h"
 #include "log.h"
 #include "steps.h"
 
@@ -140,7 +140,7 @@ void options_free(struct cellrun_opts *o);
 int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
 
 /*
- * --output (output.c): cover the directory with a tmpfs of --output-size,
+ * --output (outdir.c): cover the directory with a tmpfs of --output-size,
  * and --output-files inodes, owned by the cell's host uid @uid, in a mount
  * namespace of cellrun's own, before the cell is made; *dir_fd keeps the
  * directory itself and *owner its owner.  When the run has ended, copy
@@ -253,7 +253,7 @@ int shells_mask(const struct cellrun_opts *o, char *err, size_t errlen);
 /* net.c: bring loopback up in the new network namespace. */
 int net_loopback_up(void);
 
-/* daemon.c: the cellwatch daemon watches the cell (--daemon). */
+/* register.c: the cellwatch daemon watches the cell (--daemon). */
 int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen);
 /* Register @c and wait for the ack, at most --daemon-timeout; 0 or negative errno. */
 int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,

@@ -2,7 +2,7 @@
 /*
  * --allow-host: the run's only way out.  The cell keeps its empty network
  * namespace; its init listens on 127.0.0.1:EGRESS_PORT there and hands the
- * listening socket to cellrun, whose proxy (userspace/egress.c) accepts the
+ * listening socket to cellrun, whose proxy (userspace/egress/) accepts the
  * cell's connections on it from the host's namespace and opens, itself,
  * only those to the run's allowed hosts.  No relay runs in the cell and no
  * host path is bound into it.
@@ -22,7 +22,7 @@
 #include "api.h"
 #include "cellrun.h"
 #include "monitor.h"
-#include "output.h"
+#include "ecs.h"
 
 int egress_listen(void)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "keeper.h"
+#include "daemon/keeper.h"
 #include "test.h"
 
 bool require_root(void)

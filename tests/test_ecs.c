@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "event.h"
-#include "output.h"
+#include "ecs.h"
 #include "rules.h"
 #include "test.h"
 

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "egress.h"
+#include "egress/egress.h"
 #include "test.h"
 
 #define ORIGIN_ADDR	"10.200.0.1"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests: which globs the kernel decides at the open (the table of
- * conditions, userspace/glob.c), what compile writes for them, and that
+ * conditions, userspace/lib/glob.c), what compile writes for them, and that
  * the per-component matcher answers as fnmatch(3) does on those globs.
  */
 #include <fnmatch.h>

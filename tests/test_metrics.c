@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "prom.h"
+#include "daemon/metrics.h"
 #include "test.h"
 
 UNIT_TEST(metrics_counters_and_histogram)

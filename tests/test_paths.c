@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests: canonical paths of failed opens (userspace/paths.c), their
+ * Unit tests: canonical paths of failed opens (userspace/lib/paths.c), their
  * decoding from the kernel's record, their ECS fields and the rules that
  * match them.
  */
 #include <fcntl.h>
 
 #include "event.h"
-#include "output.h"
+#include "ecs.h"
 #include "paths.h"
 #include "rules.h"
 #include "test.h"

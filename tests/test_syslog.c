@@ -9,8 +9,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "output.h"
-#include "syslog5424.h"
+#include "ecs.h"
+#include "daemon/rfc5424.h"
 #include "test.h"
 
 /* A stand-in for the syslog daemon: a datagram socket bound at @path. */

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "output.h"
-#include "tail.h"
+#include "ecs.h"
+#include "cli/tail.h"
 #include "test.h"
 
 #define WAIT_MS 5000

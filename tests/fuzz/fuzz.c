@@ -5,8 +5,8 @@
 #include <syslog.h>
 
 #include "fuzz.h"
-#include "output.h"
-#include "syslog5424.h"
+#include "ecs.h"
+#include "daemon/rfc5424.h"
 
 void cw_fuzz_fail(const char *file, int line, const char *what)
 {

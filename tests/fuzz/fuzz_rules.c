@@ -14,7 +14,7 @@
 
 #include "compile.h"
 #include "fuzz.h"
-#include "output.h"
+#include "ecs.h"
 #include "rules.h"
 #include "samples.h"
 

@@ -413,7 +413,7 @@ static const struct condition {
 	S(C_PATH_PREFIX, path_prefix, EV_PATHS, NULL, NULL,
 	  KT(CW_KERNEL_OPEN_PATH) | KT(CW_KERNEL_UNIX), CW_LPM_PATH),
 	S(C_BASENAME, basename, EV_PATHS, NULL, NULL, KT(CW_KERNEL_OPEN_NAME), CW_NAME_MAX - 1),
-	/* Absolute, per-component literals and one '*' each: userspace/glob.h. */
+	/* Absolute, per-component literals and one '*' each: userspace/lib/glob.h. */
 	[C_GLOB] = { "glob", STRINGS, offsetof(struct cw_match, glob), EV_PATHS,
 		     .kernel = KT(CW_KERNEL_OPEN_GLOB), .shape = glob_fits },
 	S(C_ARGV_CONTAINS, argv_contains, EV(CW_EVENT_EXEC), NULL, NULL, 0, 0),

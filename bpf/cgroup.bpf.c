@@ -3,8 +3,8 @@
  * The cgroup sock_addr hooks: they see the kernel's copy of an inet
  * destination, after the caller can no longer change it, and are where a
  * connect or send can be refused (return 0: the caller gets EPERM).  The
- * destination is stashed for the syscall's exit (net.bpf.h), which reports
- * it with the result.
+ * destination is stashed for the syscall's exit (net_exit.bpf.h), which
+ * reports it with the result.
  */
 #include "net.bpf.h"
 

@@ -47,7 +47,7 @@ struct cw_event {
 	/*
 	 * A failed open: the record's path[] as the kernel sent it, the
 	 * caller's string (then the base directory, open.base_len bytes),
-	 * while open.path holds the canonical path (userspace/paths.h) that
+	 * while open.path holds the canonical path (userspace/lib/paths.h) that
 	 * rules match.  Empty for every other event.
 	 */
 	char requested[CW_PATH_MAX];
@@ -59,7 +59,7 @@ struct cw_event {
  */
 int cw_event_decode(struct cw_event *ev, const void *data, size_t size);
 
-/* The path of an exec or open event; a failed open's is canonical (userspace/paths.h). */
+/* The path of an exec or open event; a failed open's is canonical (userspace/lib/paths.h). */
 const char *cw_event_path(const struct cw_event *ev);
 
 /* The string a failed open's caller passed, NULL for any other event. */

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "daemon.h"
-#include "keeper.h"
+#include "daemon/daemon.h"
+#include "daemon/keeper.h"
 #include "log.h"
 #include "logfile.h"
 #include "monitor.h"
-#include "output.h"
+#include "ecs.h"
 #include "rules.h"
 #include "tail.h"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "ecs.h"
 #include "correlate.h"
 #include "rules.h"
 

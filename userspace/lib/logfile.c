@@ -9,7 +9,7 @@
 
 #include "log.h"
 #include "logfile.h"
-#include "output.h"
+#include "ecs.h"
 
 struct cw_logfile {
 	char *path;

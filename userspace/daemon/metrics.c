@@ -7,7 +7,7 @@
 #include <string.h>
 #include <microhttpd.h>
 
-#include "prom.h"
+#include "metrics.h"
 
 /* Labelled counters: a handful of kinds and layers, a rule set's worth of rules. */
 struct series {

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "syslog5424.h"
+#include "rfc5424.h"
 
 #define SD_ID "cellwatch@32473"		/* 32473: the example enterprise number (RFC 5612) */
 

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The daemon's event loop, in one thread: the rings, the API socket and
+ * its clients, each cell's cgroup.events (a cell is reaped when it
+ * empties), signals and the metrics endpoint all wake one epoll.
+ */
+#include "internal.h"
+
+int watch_fd(struct daemon *d, struct source *src, __u32 events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	return epoll_ctl(d->ep, EPOLL_CTL_ADD, src->fd, &ev) ? -errno : 0;
+}
+
+struct policy *policy_by_name(struct daemon *d, const char *name)
+{
+	for (int i = 0; i < d->npolicies; i++) {
+		if (!strcmp(d->policies[i].name, name))
+			return &d->policies[i];
+	}
+	return NULL;
+}
+
+struct cell *cell_by_id(struct daemon *d, __u64 id)
+{
+	for (struct cell *c = d->cells; c; c = c->next) {
+		if (c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
+
+/* ---- set-up ---- */
+
+/* The API socket: root only, or root and one group; never a second daemon on it. */
+static int open_socket(struct daemon *d)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX], *slash;
+	mode_t old_mask;
+	int fd, ret;
+
+	if (strlen(d->socket_path) >= sizeof(sun.sun_path)) {
+		cw_warn("socket %s: path too long", d->socket_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, d->socket_path);
+	snprintf(dir, sizeof(dir), "%s", d->socket_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		cw_make_dirs(dir, 0755);
+	}
+	fd = cw_api_connect(d->socket_path);
+	if (fd >= 0) {
+		close(fd);
+		cw_warn("socket %s: another daemon is serving it", d->socket_path);
+		return -EADDRINUSE;
+	}
+	unlink(d->socket_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* Born with its final mode: no moment where anyone else could connect. */
+	old_mask = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
+	umask(old_mask);
+	if (!ret && d->socket_group) {
+		struct group *g = getgrnam(d->socket_group);
+
+		if (!g)
+			ret = -ENOENT;
+		else if (chown(d->socket_path, 0, g->gr_gid) || chmod(d->socket_path, 0660))
+			ret = -errno;
+	}
+	if (!ret && listen(fd, 128))
+		ret = -errno;
+	if (ret) {
+		cw_warn("socket %s: %s%s", d->socket_path, strerror(-ret),
+			ret == -ENOENT ? " (no such group)" : "");
+		close(fd);
+		return ret;
+	}
+	d->listen = (struct source){ SRC_LISTEN, fd };
+	return 0;
+}
+
+static int open_signals(struct daemon *d)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	d->signals = (struct source){ SRC_SIGNAL, fd };
+	return 0;
+}
+
+static char *render_metrics(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct cw_metrics_gauges g = {
+		.write_errors = d->write_errors,
+		.subscriber_drops = d->subscriber_drops,
+	};
+	struct cw_stats st;
+
+	if (!cw_monitor_stats(d->mon, &st)) {
+		g.drops = st.drops;
+		g.drops_critical = st.drops_critical;
+		g.kernel_events = st.events;
+		g.folded = st.folded;
+		g.decode_errors = st.decode_errors;
+	}
+	for (struct cell *c = d->cells; c; c = c->next)
+		g.active_cells++;
+	for (struct client *c = d->clients; c; c = c->next)
+		g.subscribers += c->subscriber;
+	cw_monitor_ring_fill(d->mon, g.ring_used, g.ring_size);
+	return cw_metrics_render(d->metrics, &g);
+}
+
+static int open_outputs(struct daemon *d)
+{
+	char err[512];
+
+	if (d->log_path) {
+		d->log = cw_logfile_open(d->log_path, &d->log_opts);
+		if (!d->log) {
+			cw_warn("open %s: %s", d->log_path, strerror(errno));
+			return -errno;
+		}
+	}
+	if (d->to_syslog) {
+		d->syslog = cw_syslog_open(d->syslog_path, LOG_AUTHPRIV, err, sizeof(err));
+		if (!d->syslog) {
+			cw_warn("%s", err);
+			return -EINVAL;
+		}
+	}
+	d->backlog = calloc(d->backlog_len, sizeof(*d->backlog));
+	d->metrics = cw_metrics_new();
+	if (!d->backlog || !d->metrics)
+		return -ENOMEM;
+	if (d->metrics_addr) {
+		d->http = cw_http_start(d->metrics_addr, render_metrics, d, err, sizeof(err));
+		if (!d->http) {
+			cw_warn("%s", err);
+			return -EINVAL;
+		}
+		d->http_src = (struct source){ SRC_HTTP, cw_http_fd(d->http) };
+	}
+	return 0;
+}
+
+static int open_monitor(struct daemon *d)
+{
+	struct cw_monitor_opts mo = {
+		.ringbuf_bytes = d->ringbuf_bytes,
+		.critical_ringbuf_bytes = d->critical_ringbuf_bytes,
+		.on_event = on_event,
+		.ctx = d,
+		.verbose = d->verbose,
+		.pin_dir = d->pin_dir,
+	};
+	char root[256], dir[PATH_MAX], err[512];
+	int level, ret;
+
+	if (cg2_mount_point(root, sizeof(root))) {
+		cw_warn("no cgroup v2 hierarchy mounted");
+		return -ENOENT;
+	}
+	if (!d->parent[0])
+		snprintf(d->parent, sizeof(d->parent), "%s/cellwatch", root);
+	if (mkdir(d->parent, 0755) && errno != EEXIST) {
+		cw_warn("create %s: %s", d->parent, strerror(errno));
+		return -errno;
+	}
+	level = realpath(d->parent, dir) ? cg2_level(root, dir) : -EINVAL;
+	if (level < 0) {
+		cw_warn("--cgroup-parent %s: not a cgroup under %s", d->parent, root);
+		return -EINVAL;
+	}
+	memcpy(d->parent, dir, sizeof(d->parent));
+	mo.cell_level = level + 1;
+	snprintf(dir, sizeof(dir), "%s/cells", d->state_dir);
+	ret = cw_make_dirs(dir, 0700);
+	if (ret) {
+		cw_warn("create %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	ret = cw_monitor_open(&d->mon, &mo, err, sizeof(err));
+	if (!ret)
+		ret = load_policies(d, err, sizeof(err));
+	if (ret) {
+		cw_warn("%s", err);
+		return ret;
+	}
+	/* Cells of an earlier daemon first: their events may wait in the rings. */
+	load_drops_reported(d);
+	adopt_cells(d);
+	d->rings = (struct source){ SRC_RINGS, cw_monitor_fd(d->mon) };
+	return 0;
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d);
+		else if (si.ssi_signo != SIGPIPE)
+			d->stop = true;
+	}
+}
+
+static int serve(struct daemon *d)
+{
+	while (!d->stop) {
+		struct epoll_event evs[32];
+		int timeout = d->http ? cw_http_timeout_ms(d->http) : -1;
+		int n;
+
+		if (timeout < 0 || timeout > 200)
+			timeout = 200;
+		n = epoll_wait(d->ep, evs, 32, timeout);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			struct source *src = evs[i].data.ptr;
+
+			switch (src->kind) {
+			case SRC_RINGS:
+				cw_monitor_consume(d->mon);
+				break;
+			case SRC_LISTEN:
+				accept_client(d);
+				break;
+			case SRC_SIGNAL:
+				on_signal(d);
+				break;
+			case SRC_HTTP:
+				break;
+			case SRC_CLIENT:
+				/* Events first: a closing cellrun's end must follow its alerts. */
+				if (evs[i].events & EPOLLOUT)
+					client_flush(d, (struct client *)src);
+				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					client_readable(d, (struct client *)src);
+				break;
+			case SRC_CELL:
+				check_cell(d, (struct cell *)src);
+				break;
+			}
+		}
+		reap_delivered(d);
+		if (d->http)
+			cw_http_run(d->http);
+		report_loss(d);
+	}
+	return 0;
+}
+
+static void shut_down(struct daemon *d)
+{
+	int running = 0;
+
+	if (d->mon) {
+		cw_monitor_drain(d->mon);
+		reap_delivered(d);
+		report_loss(d);
+	}
+	for (struct cell *c = d->cells; c; c = c->next)
+		running++;
+	emit_notice(d, "daemon-stopped", "process", "end", NULL);
+	while (d->clients) {
+		client_flush(d, d->clients);
+		client_close(d, d->clients);
+	}
+	if (d->listen.fd > 0) {
+		close(d->listen.fd);
+		unlink(d->socket_path);
+	}
+	/* Running cells keep their kernel rules, and the next daemon takes them. */
+	if (d->mon && !running) {
+		char path[PATH_MAX];
+
+		cw_monitor_unpin(d->mon);
+		disarm_keeper(d);
+		snprintf(path, sizeof(path), "%s/drops-reported", d->state_dir);
+		unlink(path);
+	}
+	else if (running)
+		cw_warn("%d cells still running: their kernel rules stay pinned in %s", running,
+			d->pin_dir);
+	while (d->cells) {
+		struct cell *next = d->cells->next;
+
+		free_cell(d->cells);
+		d->cells = next;
+	}
+	cw_monitor_close(d->mon);
+	for (int i = 0; i < d->npolicies; i++)
+		free_rules(d->policies[i].rules);
+	for (size_t i = 0; i < d->backlog_n; i++)
+		free(d->backlog[(d->backlog_head + i) % d->backlog_len]);
+	free(d->backlog);
+	cw_http_stop(d->http);
+	cw_metrics_free(d->metrics);
+	cw_syslog_close(d->syslog);
+	cw_logfile_close(d->log);
+	if (d->ep >= 0)
+		close(d->ep);
+	if (d->keeper_fd >= 0)
+		close(d->keeper_fd);
+	if (d->signals.fd > 0)
+		close(d->signals.fd);
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: cellwatch daemon [options]\n"
+"\n"
+"Load the BPF monitor once and watch every cell cellrun registers through\n"
+"the API socket (cellrun --daemon SOCKET).  Prints \"cellwatch: ready\" on\n"
+"stderr once serving.  SIGHUP reloads every policy file, all or none;\n"
+"SIGTERM stops: pins stay while cells run, and the next daemon takes them.\n"
+"\n"
+"  -s, --socket PATH        API socket (default %s), mode 0600\n"
+"      --socket-group GROUP socket 0660 owned by GROUP (its members may tail;\n"
+"                           registering a cell needs uid 0)\n"
+"  -r, --rules FILE         the policy \"default\" (default %s)\n"
+"  -p, --policy NAME=FILE   another named policy (repeatable)\n"
+"  -o, --log FILE           JSON lines (ECS), one whole line per write(2)\n"
+"      --log-max-bytes N    rotate before FILE passes N bytes (default 100M;\n"
+"                           0: never)\n"
+"      --log-keep K         rotated files kept (default 5)\n"
+"      --fsync              fsync FILE after every line\n"
+"      --stdout             JSON lines on stdout too\n"
+"      --syslog             alerts to syslog, RFC 5424 over /dev/log\n"
+"      --syslog-socket PATH another datagram socket than /dev/log\n"
+"      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
+"      --cgroup-parent DIR  cells are its child cgroups (default <cgroup2>/cellwatch)\n"
+"      --pin-dir DIR        bpffs pins (default %s)\n"
+"      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
+"      --backlog N          recent events kept for tail --since (default 4096)\n"
+"  -b, --ringbuf BYTES      ring buffer size, a power of two (default 8 MiB)\n"
+"      --critical-ringbuf BYTES  the ring of execs, verdicts and what rules judge\n"
+"                           (default 2 MiB); a cell that loses a record there is ended\n"
+"  -v, --verbose            libbpf's messages\n",
+		CW_SOCKET_DEFAULT, CW_DEFAULT_RULES, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
+}
+
+static long parse_number(const char *s, const char *what, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *end || v <= 0 || v > max) {
+		cw_warn("%s: '%s': a number from 1 to %ld expected", what, s,
+			max);
+		return -1;
+	}
+	return v;
+}
+
+static int add_policy_opt(struct daemon *d, const char *name, size_t len, const char *path)
+{
+	struct policy *p;
+
+	if (!len || len > MAX_TEXT || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < len) {
+		cw_warn("--policy '%.*s': a name of letters, digits, '_-.' "
+			"expected", (int)len, name);
+		return -1;
+	}
+	for (int i = 0; i < d->npolicies; i++) {
+		if (strlen(d->policies[i].name) == len && !strncmp(d->policies[i].name, name, len)) {
+			cw_warn("policy '%.*s' given twice", (int)len, name);
+			return -1;
+		}
+	}
+	if (d->npolicies == MAX_POLICIES) {
+		cw_warn("at most %d policies", MAX_POLICIES);
+		return -1;
+	}
+	p = &d->policies[d->npolicies++];
+	p->name = strndup(name, len);
+	p->path = (char *)path;
+	return p->name ? 0 : -1;
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv)
+{
+	enum { OPT_GROUP = 256, OPT_MAXB, OPT_KEEP, OPT_FSYNC, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK,
+	       OPT_METRICS, OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG,
+	       OPT_CRITICAL };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "socket-group", required_argument, NULL, OPT_GROUP },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "log-max-bytes", required_argument, NULL, OPT_MAXB },
+		{ "log-keep", required_argument, NULL, OPT_KEEP },
+		{ "fsync", no_argument, NULL, OPT_FSYNC },
+		{ "stdout", no_argument, NULL, OPT_STDOUT },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCK },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "cgroup-parent", required_argument, NULL, OPT_PARENT },
+		{ "pin-dir", required_argument, NULL, OPT_PIN },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "ringbuf", required_argument, NULL, 'b' },
+		{ "critical-ringbuf", required_argument, NULL, OPT_CRITICAL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *rules = CW_DEFAULT_RULES, *eq;
+	long v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "s:r:p:o:b:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': d->socket_path = optarg; break;
+		case OPT_GROUP: d->socket_group = optarg; break;
+		case 'r': rules = optarg; break;
+		case 'p':
+			eq = strchr(optarg, '=');
+			if (!eq || !eq[1]) {
+				cw_warn("--policy '%s': NAME=FILE expected",
+					optarg);
+				return 2;
+			}
+			if (add_policy_opt(d, optarg, eq - optarg, eq + 1))
+				return 2;
+			break;
+		case 'o': d->log_path = optarg; break;
+		case OPT_MAXB:
+			if ((v = parse_number(optarg, "--log-max-bytes", LONG_MAX)) < 0)
+				return 2;
+			d->log_opts.max_bytes = v;
+			break;
+		case OPT_KEEP:
+			if ((v = parse_number(optarg, "--log-keep", 1000)) < 0)
+				return 2;
+			d->log_opts.keep = v;
+			break;
+		case OPT_FSYNC: d->log_opts.fsync = true; break;
+		case OPT_STDOUT: d->to_stdout = true; break;
+		case OPT_SYSLOG: d->to_syslog = true; break;
+		case OPT_SYSLOG_SOCK: d->to_syslog = true; d->syslog_path = optarg; break;
+		case OPT_METRICS: d->metrics_addr = optarg; break;
+		case OPT_PARENT: snprintf(d->parent, sizeof(d->parent), "%s", optarg); break;
+		case OPT_PIN: d->pin_dir = optarg; break;
+		case OPT_STATE: d->state_dir = optarg; break;
+		case OPT_BACKLOG:
+			if ((v = parse_number(optarg, "--backlog", 1 << 20)) < 0)
+				return 2;
+			d->backlog_len = v;
+			break;
+		case 'b':
+			if ((v = parse_number(optarg, "--ringbuf", 1L << 30)) < 0)
+				return 2;
+			d->ringbuf_bytes = v;
+			break;
+		case OPT_CRITICAL:
+			if ((v = parse_number(optarg, "--critical-ringbuf", 1L << 30)) < 0)
+				return 2;
+			d->critical_ringbuf_bytes = v;
+			break;
+		case 'v': d->verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		cw_warn("daemon: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (policy_by_name(d, "default")) {
+		cw_warn("--policy default=...: use --rules for the default "
+			"policy");
+		return 2;
+	}
+	if (add_policy_opt(d, "default", 7, rules))
+		return 2;
+	return -1;
+}
+
+int cw_daemon_main(int argc, char **argv)
+{
+	struct daemon d = {
+		.socket_path = CW_SOCKET_DEFAULT,
+		.state_dir = CW_STATE_DIR_DEFAULT,
+		.pin_dir = CW_PIN_DIR_DEFAULT,
+		/* A flooding cell must not fill the disk before an operator configures rotation. */
+		.log_opts = { .max_bytes = 100 << 20, .keep = 5, .sole_writer = true },
+		.backlog_len = 4096,
+		.ep = -1,
+		.keeper_fd = -1,
+	};
+	int ret = parse_args(&d, argc, argv);
+	pid_t old_keeper = 0;
+
+	if (ret >= 0) {
+		for (int i = 0; i < d.npolicies; i++)
+			free(d.policies[i].name);
+		return ret;
+	}
+	ret = 1;
+	d.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d.ep < 0 || open_signals(&d) || open_outputs(&d) || open_socket(&d) ||
+	    open_monitor(&d) || arm_keeper(&d, &old_keeper))
+		goto out;
+	ret = cw_monitor_activate(d.mon);
+	if (ret) {
+		cw_warn("activate the programs: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	if (old_keeper)
+		kill(old_keeper, SIGTERM);
+	if (watch_fd(&d, &d.rings, EPOLLIN) || watch_fd(&d, &d.listen, EPOLLIN) ||
+	    watch_fd(&d, &d.signals, EPOLLIN) || (d.http && watch_fd(&d, &d.http_src, EPOLLIN))) {
+		cw_warn("epoll: %s", strerror(errno));
+		goto out;
+	}
+	for (struct cell *c = d.cells; c; c = c->next)
+		check_cell(&d, c);
+	emit_notice(&d, "daemon-started", "process", "start", NULL);
+	cw_warn("syscall hooks: %s; BPF-LSM: %s", cw_monitor_backend(d.mon),
+		cw_monitor_lsm(d.mon, NULL) ? "active" : "unavailable");
+	cw_warn("serving %s", d.socket_path);
+	cw_warn("ready");
+	ret = serve(&d) ? 1 : 0;
+out:
+	shut_down(&d);
+	for (int i = 0; i < d.npolicies; i++)
+		free(d.policies[i].name);
+	return ret;
+}
+

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Inside the daemon: its state, and what its parts (daemon.c: set-up, the
+ * loop and the command line; clients.c, outputs.c, links.c, cells.c,
+ * policies.c) call of one another.
+ */
+#ifndef CW_DAEMON_INTERNAL_H
+#define CW_DAEMON_INTERNAL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cgroup.h"
+#include "daemon.h"
+#include "files.h"
+#include "keeper.h"
+#include "log.h"
+#include "logfile.h"
+#include "metrics.h"
+#include "monitor.h"
+#include "ecs.h"
+#include "rules.h"
+#include "rfc5424.h"
+
+#define MAX_POLICIES	16
+#define QUEUE_LEN	1024		/* messages a client may fall behind by */
+#define MAX_LABELS	32
+#define MAX_TEXT	128		/* run id, label keys and values, policy names */
+
+enum source_kind { SRC_RINGS, SRC_LISTEN, SRC_SIGNAL, SRC_HTTP, SRC_CLIENT, SRC_CELL };
+
+/* What an epoll wake-up is about: the first member of everything it points to. */
+struct source {
+	enum source_kind kind;
+	int fd;
+};
+
+struct policy {
+	char *name;
+	char *path;
+	struct cw_ruleset *rules;
+	__u32 id;
+};
+
+struct client {
+	struct source src;
+	bool subscriber;
+	__u64 cell;			/* the cell it registered, 0: none */
+	/* Of that cell, for its cellrun's events after the cell was reaped. */
+	char *run_id;
+	json_t *labels;
+	char *queue[QUEUE_LEN];		/* messages the socket could not take yet */
+	unsigned int head, len;
+	__u64 dropped;			/* not queued since the last notice */
+	struct client *next;
+};
+
+struct cell {
+	struct source src;		/* its cgroup.events, for "populated 0" */
+	__u64 id;
+	int cgroup_fd;
+	char *path;
+	char *run_id;
+	char *policy;
+	json_t *labels;
+	struct client *owner;		/* the registering cellrun, while connected */
+	bool emptied;			/* no task left: done once the rings pass @mark */
+	bool told;			/* its owner has its end: the critical ring passed @mark */
+	struct cw_ring_mark mark;
+	struct cell *next;
+};
+
+struct daemon {
+	/* options */
+	const char *socket_path, *socket_group, *log_path, *syslog_path, *metrics_addr;
+	const char *state_dir, *pin_dir;
+	char parent[PATH_MAX];		/* cells are its children */
+	struct cw_logfile_opts log_opts;
+	bool to_stdout, to_syslog, verbose;
+	size_t ringbuf_bytes, critical_ringbuf_bytes, backlog_len;
+	struct policy policies[MAX_POLICIES];
+	int npolicies;
+
+	struct cw_monitor *mon;
+	struct cw_logfile *log;
+	struct cw_syslog *syslog;
+	struct cw_metrics *metrics;
+	struct cw_http *http;
+	int ep;
+	struct source rings, listen, signals, http_src;
+	struct client *clients;
+	struct cell *cells;
+	char **backlog;			/* the last backlog_len event lines, a ring */
+	size_t backlog_head, backlog_n;
+	__u64 write_errors, subscriber_drops;
+	int keeper_fd;			/* the link keeper, when links could not be pinned */
+	pid_t keeper_pid;
+	bool stop;
+};
+
+/* daemon.c */
+int watch_fd(struct daemon *d, struct source *src, __u32 events);
+struct policy *policy_by_name(struct daemon *d, const char *name);
+struct cell *cell_by_id(struct daemon *d, __u64 id);
+
+/* clients.c */
+bool client_flush(struct daemon *d, struct client *c);
+void client_close(struct daemon *d, struct client *c);
+void client_send(struct daemon *d, struct client *c, const char *text);
+void client_reply(struct daemon *d, struct client *c, json_t *doc);
+
+/* cells.c */
+void check_cell(struct daemon *d, struct cell *c);
+void reap_delivered(struct daemon *d);
+void free_cell(struct cell *c);
+void client_readable(struct daemon *d, struct client *c);
+void accept_client(struct daemon *d);
+void adopt_cells(struct daemon *d);
+
+/* outputs.c */
+void on_event(void *ctx, const struct cw_event *ev);
+void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
+		  const struct cw_cell_loss *total);
+void load_drops_reported(struct daemon *d);
+void report_loss(struct daemon *d);
+void emit_notice(struct daemon *d, const char *action, const char *category,
+		 const char *type, const char *error);
+void emit_cell_record(struct daemon *d, struct cell *c, const char *action,
+		      const char *type);
+void emit(struct daemon *d, json_t *doc, __u64 cell_id);
+
+/* links.c */
+void disarm_keeper(struct daemon *d);
+int arm_keeper(struct daemon *d, pid_t *old_keeper);
+void keeper_hold_cell(struct daemon *d, __u64 id);
+
+/* policies.c */
+int load_policies(struct daemon *d, char *err, size_t errlen);
+void reload(struct daemon *d);
+void free_rules(struct cw_ruleset *rs);
+
+#endif /* CW_DAEMON_INTERNAL_H */
