@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cellrun.h"
+#include "parse.h"
 
 #ifndef CW_DEFAULT_RULES
 #define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
@@ -189,45 +190,19 @@ static int bad(const struct origin *at, const char *fmt, ...)
 static int parse_size(const struct origin *at, const char *s, __u64 *out)
 {
 	unsigned long long v;
-	char *end;
-	int shift = 0;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return bad(at, "'%s' is not a size", s);
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	}
-	if (shift)
-		end++;
-	if (*end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end || v == 0 || v > (~0ULL >> shift))
+	if (cw_parse_size(s, ~0ULL, &v))
 		return bad(at, "'%s' is not a size (a positive number with K, M or G)", s);
-	*out = (__u64)v << shift;
+	*out = v;
 	return 0;
 }
 
 static int parse_count(const struct origin *at, const char *s, unsigned int max,
 		       unsigned int *out)
 {
-	unsigned long v;
-	char *end;
+	unsigned long long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
+	if (cw_parse_count(s, 1, max, &v))
 		return bad(at, "'%s' is not a number in [1, %u]", s, max);
 	*out = v;
 	return 0;

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "monitor.h"
+#include "parse.h"
 #include "ecs.h"
 #include "rules.h"
 #include "tail.h"
@@ -123,7 +125,8 @@ static void usage(FILE *f)
 "      --log-max-bytes N rotate FILE before it passes N bytes (FILE.1 ... FILE.K)\n"
 "      --log-keep K      rotated files kept (default 5)\n"
 "      --fsync           fsync FILE after every line\n"
-"  -b, --ringbuf BYTES   ring buffer size, a power of two (default 8 MiB)\n"
+"  -b, --ringbuf BYTES   ring buffer size, a power of two up to 1G (default 8M);\n"
+"                        sizes take K, M or G\n"
 "      --critical-ringbuf BYTES  size of the ring of execs, verdicts and what\n"
 "                        rules judge (default 2 MiB); a cell that loses one of\n"
 "                        its records there is ended\n"
@@ -193,20 +196,6 @@ static void report_loss(struct cw_monitor *m, struct watch *w)
 		(unsigned long long)lost);
 }
 
-static long parse_size(const char *s, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v <= 0) {
-		cw_warn("%s: invalid number '%s'", what, s);
-		return -1;
-	}
-	return v;
-}
-
 static int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -236,7 +225,7 @@ static int cmd_watch(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_stats st;
 	__u32 net_policy = 0;
-	long v;
+	unsigned long long v;
 
 	while ((opt = getopt_long(argc, argv, "c:r:o:b:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -254,14 +243,12 @@ static int cmd_watch(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case 'b':
-			v = parse_size(optarg, "--ringbuf");
-			if (v < 0)
+			if (!cw_opt_size("--ringbuf", optarg, CW_RINGBUF_MAX, &v))
 				return 2;
 			mopts.ringbuf_bytes = v;
 			break;
 		case 'C':
-			v = parse_size(optarg, "--critical-ringbuf");
-			if (v < 0)
+			if (!cw_opt_size("--critical-ringbuf", optarg, CW_RINGBUF_MAX, &v))
 				return 2;
 			mopts.critical_ringbuf_bytes = v;
 			break;
@@ -275,17 +262,13 @@ static int cmd_watch(int argc, char **argv)
 			net_policy = CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW;
 			break;
 		case 'M':
-			v = parse_size(optarg, "--log-max-bytes");
-			if (v < 0)
+			if (!cw_opt_size("--log-max-bytes", optarg, SIZE_MAX, &v))
 				return 2;
 			log_opts.max_bytes = v;
 			break;
 		case 'K':
-			v = parse_size(optarg, "--log-keep");
-			if (v < 0 || v > 1000) {
-				cw_warn("--log-keep: 1 to 1000");
+			if (!cw_opt_count("--log-keep", optarg, 1, CW_LOG_KEEP_MAX, &v))
 				return 2;
-			}
 			log_opts.keep = v;
 			break;
 		case 'F':

@@ -358,26 +358,12 @@ static void usage(FILE *f)
 "      --pin-dir DIR        bpffs pins (default %s)\n"
 "      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
 "      --backlog N          recent events kept for tail --since (default 4096)\n"
-"  -b, --ringbuf BYTES      ring buffer size, a power of two (default 8 MiB)\n"
+"  -b, --ringbuf BYTES      ring buffer size, a power of two up to 1G (default 8M);\n"
+"                           sizes take K, M or G\n"
 "      --critical-ringbuf BYTES  the ring of execs, verdicts and what rules judge\n"
 "                           (default 2 MiB); a cell that loses a record there is ended\n"
 "  -v, --verbose            libbpf's messages\n",
 		CW_SOCKET_DEFAULT, CW_DEFAULT_RULES, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
-}
-
-static long parse_number(const char *s, const char *what, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v <= 0 || v > max) {
-		cw_warn("%s: '%s': a number from 1 to %ld expected", what, s,
-			max);
-		return -1;
-	}
-	return v;
 }
 
 static int add_policy_opt(struct daemon *d, const char *name, size_t len, const char *path)
@@ -435,7 +421,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{},
 	};
 	const char *rules = CW_DEFAULT_RULES, *eq;
-	long v;
+	unsigned long long v;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "s:r:p:o:b:vh", opts, NULL)) != -1) {
@@ -455,12 +441,12 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 'o': d->log_path = optarg; break;
 		case OPT_MAXB:
-			if ((v = parse_number(optarg, "--log-max-bytes", LONG_MAX)) < 0)
+			if (!cw_opt_size("--log-max-bytes", optarg, SIZE_MAX, &v))
 				return 2;
 			d->log_opts.max_bytes = v;
 			break;
 		case OPT_KEEP:
-			if ((v = parse_number(optarg, "--log-keep", 1000)) < 0)
+			if (!cw_opt_count("--log-keep", optarg, 1, CW_LOG_KEEP_MAX, &v))
 				return 2;
 			d->log_opts.keep = v;
 			break;
@@ -473,17 +459,17 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		case OPT_PIN: d->pin_dir = optarg; break;
 		case OPT_STATE: d->state_dir = optarg; break;
 		case OPT_BACKLOG:
-			if ((v = parse_number(optarg, "--backlog", 1 << 20)) < 0)
+			if (!cw_opt_count("--backlog", optarg, 1, 1 << 20, &v))
 				return 2;
 			d->backlog_len = v;
 			break;
 		case 'b':
-			if ((v = parse_number(optarg, "--ringbuf", 1L << 30)) < 0)
+			if (!cw_opt_size("--ringbuf", optarg, CW_RINGBUF_MAX, &v))
 				return 2;
 			d->ringbuf_bytes = v;
 			break;
 		case OPT_CRITICAL:
-			if ((v = parse_number(optarg, "--critical-ringbuf", 1L << 30)) < 0)
+			if (!cw_opt_size("--critical-ringbuf", optarg, CW_RINGBUF_MAX, &v))
 				return 2;
 			d->critical_ringbuf_bytes = v;
 			break;

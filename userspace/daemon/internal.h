@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "logfile.h"
 #include "metrics.h"
 #include "monitor.h"
+#include "parse.h"
 #include "ecs.h"
 #include "rules.h"
 #include "rfc5424.h"

@@ -13,6 +13,8 @@
 
 struct cw_logfile;
 
+#define CW_LOG_KEEP_MAX	1000	/* rotated files a log may keep */
+
 struct cw_logfile_opts {
 	size_t max_bytes;	/* rotate before a line would pass this; 0: never */
 	unsigned int keep;	/* rotated files kept (FILE.1 .. FILE.keep) */

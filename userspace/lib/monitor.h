@@ -18,9 +18,12 @@ struct cw_monitor;
 /* Called for every decoded event from cw_monitor_poll(): the critical ring's first, each ring in order. */
 typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 
+#define CW_RINGBUF_MAX	(1ULL << 30)	/* bytes of either ring */
+
 struct cw_monitor_opts {
 	__u32 cell_level;		/* depth of cell cgroups below the v2 root */
-	size_t ringbuf_bytes;		/* bulk ring: power of two, >= page size; 0: default */
+	size_t ringbuf_bytes;		/* bulk ring: power of two, >= page size, at most
+					 * CW_RINGBUF_MAX; 0: default */
 	size_t critical_ringbuf_bytes;	/* critical ring, likewise; 0: default (2 MiB) */
 	struct cw_ruleset *rules;	/* policy 1, compiled at load; may be NULL */
 	cw_event_fn on_event;
