@@ -24,16 +24,29 @@
 #define CW_MAX_CELLS	4096
 #define CW_MAX_RULE_KEYS 16384	/* entries of each compiled-rule map */
 
+/*
+ * Every record type, once: X(NAME, value, tag, member, kind, ruled, sized).
+ * CW_EVENT_NAME = value is struct cw_<tag>_event, member @member of
+ * userspace's struct cw_event, named @kind in logs and rules; rules may
+ * name it when @ruled; @sized when the record's size varies (a path, argv).
+ * Userspace's decoding and ECS encoding are generated from this list, so a
+ * new type is one line here, its struct, and its decode_ and encode_.
+ */
+#define CW_EVENT_TYPES(X)							\
+	X(EXEC,	   1, exec,	exec, "exec",	 1, 1)				\
+	X(OPEN,	   2, open,	open, "open",	 1, 1)				\
+	X(NET,	   3, net,	net,  "network", 1, 0)				\
+	X(FORK,	   4, proc,	proc, "fork",	 1, 0)	/* a new process, not a thread */ \
+	X(EXIT,	   5, proc,	proc, "exit",	 1, 0)	/* a process's last thread ended */ \
+	X(SYSCALL, 6, syscall,	sys,  "syscall", 1, 0)	/* a watched (escape) syscall */ \
+	X(SIGNAL,  7, signal,	sig,  "signal",	 1, 0)	/* a signal sent out of the cell */ \
+	X(REPEAT,  8, repeat,	rep,  "repeat",	 0, 0)	/* identical plain opens folded */
+
 /* Record types, struct cw_event_hdr.type. */
 enum cw_event_type {
-	CW_EVENT_EXEC = 1,	/* struct cw_exec_event */
-	CW_EVENT_OPEN = 2,	/* struct cw_open_event */
-	CW_EVENT_NET = 3,	/* struct cw_net_event */
-	CW_EVENT_FORK = 4,	/* struct cw_proc_event: a new process (not a thread) */
-	CW_EVENT_EXIT = 5,	/* struct cw_proc_event: a process's last thread ended */
-	CW_EVENT_SYSCALL = 6,	/* struct cw_syscall_event: a watched (escape) syscall */
-	CW_EVENT_SIGNAL = 7,	/* struct cw_signal_event: a signal sent out of the cell */
-	CW_EVENT_REPEAT = 8,	/* struct cw_repeat_event: identical plain opens folded */
+#define CW_EVENT_ENUM(name, value, ...) CW_EVENT_##name = value,
+	CW_EVENT_TYPES(CW_EVENT_ENUM)
+#undef CW_EVENT_ENUM
 };
 
 /* What the kernel side did about an event, struct cw_event_hdr.action. */

@@ -38,10 +38,9 @@ int main(int argc, char **argv)
 {
 	static struct cw_event r;
 	const char *kind[] = {
-		[CW_EVENT_EXEC] = "exec", [CW_EVENT_OPEN] = "open", [CW_EVENT_NET] = "net",
-		[CW_EVENT_FORK] = "fork", [CW_EVENT_EXIT] = "exit",
-		[CW_EVENT_SYSCALL] = "syscall", [CW_EVENT_SIGNAL] = "signal",
-		[CW_EVENT_REPEAT] = "repeat",
+#define CW_KIND_NAME(name, value, tag, member, kind, ...) [value] = kind,
+		CW_EVENT_TYPES(CW_KIND_NAME)
+#undef CW_KIND_NAME
 	};
 	char name[64];
 	size_t i;

@@ -544,28 +544,12 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 	if (!doc)
 		return NULL;
 	switch (ev->hdr.type) {
-	case CW_EVENT_EXEC:
-		err = encode_exec(doc, ev);
+#define CW_ENCODE(name, value, tag, ...)					\
+	case CW_EVENT_##name:							\
+		err = encode_##tag(doc, ev);					\
 		break;
-	case CW_EVENT_OPEN:
-		err = encode_open(doc, ev);
-		break;
-	case CW_EVENT_NET:
-		err = encode_net(doc, ev);
-		break;
-	case CW_EVENT_FORK:
-	case CW_EVENT_EXIT:
-		err = encode_proc(doc, ev);
-		break;
-	case CW_EVENT_SYSCALL:
-		err = encode_syscall(doc, ev);
-		break;
-	case CW_EVENT_SIGNAL:
-		err = encode_signal(doc, ev);
-		break;
-	case CW_EVENT_REPEAT:
-		err = encode_repeat(doc, ev);
-		break;
+	CW_EVENT_TYPES(CW_ENCODE)
+#undef CW_ENCODE
 	default:
 		err = -EINVAL;
 	}

@@ -34,11 +34,17 @@ static const char *const action_names[] = {
 	[CW_ACTION_KILL_RUN] = "kill-run",
 };
 
+/* What logs call each record type; what rules may name. */
+static const char *const kind_names[] = {
+#define CW_KIND_NAME(name, value, tag, member, kind, ...) [value] = kind,
+	CW_EVENT_TYPES(CW_KIND_NAME)
+#undef CW_KIND_NAME
+};
+
 static const char *const event_names[] = {
-	[CW_EVENT_EXEC] = "exec",	[CW_EVENT_OPEN] = "open",
-	[CW_EVENT_NET] = "network",	[CW_EVENT_FORK] = "fork",
-	[CW_EVENT_EXIT] = "exit",	[CW_EVENT_SYSCALL] = "syscall",
-	[CW_EVENT_SIGNAL] = "signal",
+#define CW_RULED_NAME(name, value, tag, member, kind, ruled, ...) [value] = ruled ? kind : NULL,
+	CW_EVENT_TYPES(CW_RULED_NAME)
+#undef CW_RULED_NAME
 };
 
 /* Directories searched for a binary named without a path. */
@@ -59,7 +65,7 @@ const char *cw_action_name(__u32 action)
 
 const char *cw_event_kind_name(__u32 event)
 {
-	return event < ARRAY_SIZE(event_names) && event_names[event] ? event_names[event] : "?";
+	return event < ARRAY_SIZE(kind_names) && kind_names[event] ? kind_names[event] : "?";
 }
 
 static int lookup_name(const char *const *names, size_t n, const char *s)
