@@ -34,6 +34,10 @@ TEST(lsm_backend_probed_and_reported)
 	ASSERT_OK(run_cmd((char *[]){ bin, "status", NULL }, 60, &res), "cellwatch status");
 	ASSERT_EQ(res.status, 0, "status exit code");
 	ASSERT_HAS(res.out, "lsm:", "status names the LSM layer");
+	/* What the skeleton holds, not a line of text: every cgroup hook by name. */
+	for (const char *const *h = (const char *const[]){ "cw_connect4", "cw_connect6",
+			"cw_sendmsg4", "cw_sendmsg6", "cw_sock_create", NULL }; *h; h++)
+		ASSERT_HAS(res.out, *h, "a cgroup hook in status");
 	active = strstr(res.out, "lsm:          active\n") != NULL;
 	if (!active)
 		ASSERT_HAS(res.out, "lsm:          unavailable (", "and why it is unavailable");

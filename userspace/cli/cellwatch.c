@@ -402,16 +402,17 @@ static int cmd_status(void)
 {
 	struct cw_monitor_opts opts = {};
 	struct cw_monitor *m;
+	char err[512], hooks[256];
 	const char *why;
-	char err[512];
 
 	if (cw_monitor_open(&m, &opts, err, sizeof(err))) {
 		printf("monitor:      unavailable (%s)\n", err);
 		return 1;
 	}
-	printf("monitor:      loaded\n");
+	printf("monitor:      loaded, %d programs attached\n", cw_monitor_attached(m));
 	printf("syscalls:     %s\n", cw_monitor_backend(m));
-	printf("cgroup hooks: connect4/6, sendmsg4/6, sock_create\n");
+	cw_monitor_cell_hooks(m, hooks, sizeof(hooks));
+	printf("cgroup hooks: %s (attached to each cell)\n", hooks);
 	if (cw_monitor_lsm(m, &why))
 		printf("lsm:          active\n");
 	else

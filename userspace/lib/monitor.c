@@ -36,26 +36,34 @@
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
 #define MAX_POLICIES		64
-#define NR_CELL_HOOKS		5
+#define MAX_CELL_HOOKS		8	/* cgroup programs the skeleton may hold */
 
 /*
- * The maps whose state outlives a monitor when it pins: which cgroups are
- * cells and under which policy, the compiled rules, the rings (events of
- * a dead monitor's cells wait there for the next one), the counters.
+ * A pinning monitor pins every map of the skeleton, so that what outlives
+ * it (which cgroups are cells and under which policy, the compiled rules,
+ * the rings where a dead monitor's cells' events wait, the counters, the
+ * budgets and folds) is never a list to keep by hand.  But for these:
+ * libbpf's own (.rodata, .bss) and per-CPU working space, which a new build
+ * may size anew.
  */
-static const char *const pinned_maps[] = {
-	"generation", "cells", "doomed", "events", "critical", "counters", "lsm_verdicts",
-	"pending_dest", "cell_loss", "open_watch", "policy_watch",
-	"exec_inode_rules", "exec_name_rules", "open_rules", "open_name_rules", "unix_rules",
-	"net4_rules", "net6_rules", "syscall_rules", "socket_rules", "glob_rules",
-};
+static bool map_outlives_monitor(const struct bpf_map *map)
+{
+	return !bpf_map__is_internal(map) && strcmp(bpf_map__name(map), "scratch");
+}
+
+/* The cgroup hooks, attached per cell: the rest of the programs attach once. */
+static bool is_cell_hook(const struct bpf_program *prog)
+{
+	return bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	       bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK;
+}
 
 /* The cgroup hooks attached to one cell, and what it runs under. */
 struct cw_cell_links {
 	__u64 id;
 	__u32 policy;
 	int cgroup_fd;			/* for cgroup.kill when a rule kills the run */
-	struct bpf_link *links[NR_CELL_HOOKS];
+	struct bpf_link *links[MAX_CELL_HOOKS];	/* one per m->cell_hooks[] */
 	struct cw_cell_loss lost_reported;	/* its losses handed out by cw_monitor_cell_losses() */
 };
 
@@ -110,6 +118,8 @@ struct cw_monitor {
 	__u32 generation;		/* this instance's, acting once activated */
 	bool links_unpinnable;		/* the kernel refused to pin a tracing link */
 	bool cell_links_unpinnable;	/* ... or a cgroup link */
+	struct bpf_program *cell_hooks[MAX_CELL_HOOKS];	/* the skeleton's, in its order */
+	int ncell_hooks;
 	/* Read-only views of the rings' consumer and producer positions. */
 	const unsigned long *ring_pos[CW_RINGS][2];
 	__u64 ring_size[CW_RINGS];
@@ -205,15 +215,17 @@ int cw_monitor_activate(struct cw_monitor *m)
 static int set_map_pins(struct cw_monitor *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
+	struct bpf_map *map;
 
-	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(m->skel->obj, pinned_maps[i]);
+	bpf_object__for_each_map(map, m->skel->obj) {
 		int ret;
 
-		snprintf(path, sizeof(path), "%s/maps/%s", m->pin_dir, pinned_maps[i]);
-		ret = map ? bpf_map__set_pin_path(map, path) : -ENOENT;
+		if (!map_outlives_monitor(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/maps/%s", m->pin_dir, bpf_map__name(map));
+		ret = bpf_map__set_pin_path(map, path);
 		if (ret) {
-			snprintf(err, errlen, "pin map %s: %s", pinned_maps[i], strerror(-ret));
+			snprintf(err, errlen, "pin map %s: %s", bpf_map__name(map), strerror(-ret));
 			return ret;
 		}
 	}
@@ -673,9 +685,7 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, m->skel->obj) {
 		struct bpf_link **grown, *link;
 
-		if (!bpf_program__autoload(prog) ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK)
+		if (!bpf_program__autoload(prog) || is_cell_hook(prog))
 			continue;
 		link = bpf_program__type(prog) == BPF_PROG_TYPE_LSM ?
 		       bpf_program__attach_lsm(prog) : bpf_program__attach(prog);
@@ -722,6 +732,39 @@ static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 const char *cw_monitor_backend(const struct cw_monitor *m)
 {
 	return m->backend;
+}
+
+int cw_monitor_attached(const struct cw_monitor *m)
+{
+	return m->nlinks;
+}
+
+static int find_cell_hooks(struct cw_monitor *m, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, m->skel->obj) {
+		if (!is_cell_hook(prog))
+			continue;
+		if (m->ncell_hooks == MAX_CELL_HOOKS) {
+			snprintf(err, errlen, "more than %d cgroup hooks in the BPF object",
+				 MAX_CELL_HOOKS);
+			return -E2BIG;
+		}
+		m->cell_hooks[m->ncell_hooks++] = prog;
+	}
+	return 0;
+}
+
+int cw_monitor_cell_hooks(const struct cw_monitor *m, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < m->ncell_hooks && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "",
+			      bpf_program__name(m->cell_hooks[i]));
+	return m->ncell_hooks;
 }
 
 int cw_monitor_add_policy(struct cw_monitor *m, struct cw_ruleset *rs, __u32 *id,
@@ -904,6 +947,9 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "open BPF object: %s", strerror(-ret));
 		goto fail;
 	}
+	ret = find_cell_hooks(m, err, errlen);
+	if (ret)
+		goto fail;
 	m->skel->rodata->cw_cell_level = opts->cell_level;
 	if (getrandom((void *)&m->skel->rodata->cw_fold_seed,
 		      sizeof(m->skel->rodata->cw_fold_seed), 0) < 0) {
@@ -1026,11 +1072,7 @@ static void cell_pin_dir(const struct cw_monitor *m, __u64 id, char *buf, size_t
 static int attach_cell_hooks(struct cw_monitor *m, struct cw_cell_links *l, int cgroup_fd,
 			     bool adopt)
 {
-	struct bpf_program *progs[NR_CELL_HOOKS] = {
-		m->skel->progs.cw_connect4, m->skel->progs.cw_connect6,
-		m->skel->progs.cw_sendmsg4, m->skel->progs.cw_sendmsg6,
-		m->skel->progs.cw_sock_create,
-	};
+	struct bpf_program *const *progs = m->cell_hooks;
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	int ret;
 
@@ -1039,7 +1081,7 @@ static int attach_cell_hooks(struct cw_monitor *m, struct cw_cell_links *l, int 
 		if (mkdir(dir, 0700) && errno != EEXIST)
 			return -errno;
 	}
-	for (int i = 0; i < NR_CELL_HOOKS; i++) {
+	for (int i = 0; i < m->ncell_hooks; i++) {
 		if (m->pin_dir)
 			snprintf(path, sizeof(path), "%s/%s", dir, bpf_program__name(progs[i]));
 		/* An earlier monitor's hook now runs this monitor's program. */
@@ -1231,7 +1273,7 @@ int cw_monitor_unpinned_links(struct cw_monitor *m, __u64 cell_id, int *fds, int
 		return n;
 	}
 	l = find_cell(m, cell_id);
-	for (int i = 0; l && m->cell_links_unpinnable && i < NR_CELL_HOOKS && n < max; i++)
+	for (int i = 0; l && m->cell_links_unpinnable && i < m->ncell_hooks && n < max; i++)
 		fds[n++] = bpf_link__fd(l->links[i]);
 	return n;
 }

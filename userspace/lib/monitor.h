@@ -190,6 +190,15 @@ bool cw_monitor_lsm(const struct cw_monitor *m, const char **why);
 /* The syscall hooks in use: "syscall tracepoints" or "generic sys_exit". */
 const char *cw_monitor_backend(const struct cw_monitor *m);
 
+/* The tracing and LSM programs attached now. */
+int cw_monitor_attached(const struct cw_monitor *m);
+
+/*
+ * The cgroup programs each cell gets, by name, space-separated in @buf;
+ * how many.
+ */
+int cw_monitor_cell_hooks(const struct cw_monitor *m, char *buf, size_t len);
+
 /* Wall-clock nanoseconds now, on the same clock as struct cw_event.realtime_ns. */
 __u64 cw_realtime_ns(void);
 
