@@ -83,7 +83,7 @@ void options_usage(FILE *f)
 "\n"
 "  --profile FILE       JSON defaults for the options below (long names as keys)\n"
 "  -r, --rules FILE     rule file (default %s)\n"
-"  -l, --log FILE       append every event as an ECS JSON line to FILE\n"
+"  -o, -l, --log FILE   append every event as an ECS JSON line to FILE\n"
 "      --log-max-bytes SIZE  what one run may add to FILE (default 64M; 0: no\n"
 "                       bound): past it only alerts, past twice it nothing;\n"
 "                       what is left out is counted and said\n"
@@ -523,7 +523,8 @@ static int check_monitor_opts(const struct cellrun_opts *o, bool rules_given, ch
 	return why ? fail(-EINVAL, err, errlen, "%s", why) : 0;
 }
 
-#define SHORT_OPTS "+r:l:t:e:vh"
+/* -o is --log, as in cellwatch watch and daemon; -l stays for those who learnt it. */
+#define SHORT_OPTS "+r:l:o:t:e:vh"
 
 static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -548,6 +549,8 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 	while ((opt = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
 		struct origin at = { .name = "?", .err = err, .errlen = errlen };
 
+		if (opt == 'o')
+			opt = 'l';
 		for (const struct option *lo = long_opts; lo->name; lo++) {
 			if (lo->val == opt)
 				at.name = lo->name;

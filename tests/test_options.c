@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Sizes and counts, as every command line and profile of the project reads
- * them (userspace/lib/parse.c): one spelling, one set of bounds.
+ * The options every command shares, spelt alike: sizes and counts as every
+ * command line and profile reads them (userspace/lib/parse.c), one set of
+ * bounds, and --log's -o.
  */
 #include <errno.h>
+#include <linux/types.h>
 
+#include "cellrun.h"
 #include "parse.h"
 #include "test.h"
 
-UNIT_TEST(numbers_sizes)
+UNIT_TEST(options_sizes)
 {
 	static const struct {
 		const char *text;
@@ -43,7 +46,7 @@ UNIT_TEST(numbers_sizes)
 	}
 }
 
-UNIT_TEST(numbers_counts)
+UNIT_TEST(options_counts)
 {
 	unsigned long long v = 0;
 
@@ -57,7 +60,7 @@ UNIT_TEST(numbers_counts)
 }
 
 /* watch and daemon read --ringbuf alike: K/M/G, at most 1 GiB, and say so. */
-TEST(numbers_watch_and_daemon_agree)
+TEST(options_watch_and_daemon_agree)
 {
 	char bin[4096];
 	struct cmd_result res;
@@ -74,4 +77,19 @@ TEST(numbers_watch_and_daemon_agree)
 	ASSERT_HAS(err[0], "--ringbuf: '2G' is not a size from 1 to 1073741824 bytes",
 		   "watch names the bound");
 	ASSERT_STREQ(err[1], err[0], "the daemon says the same");
+}
+
+/* cellrun reads -o as --log, as watch and the daemon do, and sizes with their units. */
+UNIT_TEST(options_cellrun_log_spelled_alike)
+{
+	char *argv[] = { "cellrun", "-o", "/tmp/run.json", "--log-max-bytes", "8M", "--",
+			 "true", NULL };
+	struct cellrun_opts o = {};
+	char err[512] = "";
+
+	if (!ASSERT_OK(options_parse(&o, 7, argv, err, sizeof(err)), err))
+		return;
+	ASSERT_STREQ(o.log_path, "/tmp/run.json", "-o is --log");
+	ASSERT_EQ(o.log_max_bytes, 8 << 20, "a size with its unit");
+	options_free(&o);
 }
