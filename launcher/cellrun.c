@@ -94,6 +94,9 @@ struct run {
 	struct bound bounds[MAX_BOUNDS];
 	int nbounds;
 	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
+	struct sock_fprog filter[SECCOMP_FILTERS];	/* compiled before the cell exists */
+	int sig_fd;			/* SIGINT, SIGTERM, SIGHUP, SIGQUIT as events */
+	char step_error[512];		/* why a host step failed, for the result */
 };
 
 /* The command line, or the message and exit status that go with its mistakes. */
@@ -408,7 +411,7 @@ static void report_loss(struct run *r)
 		cw_monitor_cell_losses(r->mon, r->report.cell_id, on_cell_loss, r);
 }
 
-static int load_monitor(struct run *r)
+static int load_monitor(struct run *r, char *err, size_t len)
 {
 	/*
 	 * One run: the generic syscall hook.  Detaching ~50 per-syscall
@@ -424,17 +427,10 @@ static int load_monitor(struct run *r)
 		.verbose = r->opts.verbose,
 		.generic_syscalls = true,
 	};
-	char err[512];
-	int ret;
 
-	if (cw_rules_load(&r->rules, r->opts.rules_path, err, sizeof(err))) {
-		cw_warn("%s", err);
+	if (cw_rules_load(&r->rules, r->opts.rules_path, err, len))
 		return -EINVAL;
-	}
-	ret = cw_monitor_open(&r->mon, &mo, err, sizeof(err));
-	if (ret)
-		cw_warn("monitor: %s", err);
-	return ret;
+	return cw_monitor_open(&r->mon, &mo, err, len);
 }
 
 /* --allow-host: the cell's listener arrives; serve it before the payload can connect. */
@@ -746,13 +742,188 @@ static int block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/*
+ * The host's steps, in order, before the payload runs.  Each returns 0, or
+ * the exit status its failure gives (CELLRUN_EXIT_*) with @err saying why;
+ * whatever a step left behind, cellrun's one cleanup path undoes it.
+ */
+static int step_shells(struct run *r, char *err, size_t len)
+{
+	if (!shells_load_names(&r->opts))
+		return 0;
+	snprintf(err, len, "more than %d shell names to mask", MAX_SHELLS - 1);
+	return CELLRUN_EXIT_LAUNCHER;
+}
+
+static int step_seccomp(struct run *r, char *err, size_t len)
+{
+	int ret = seccomp_prepare(r->filter);
+
+	if (ret) {
+		snprintf(err, len, "build the filter: %s", strerror(-ret));
+		return CELLRUN_EXIT_LAUNCHER;
+	}
+	r->opts.seccomp = r->filter;
+	return 0;
+}
+
+static int step_log(struct run *r, char *err, size_t len)
+{
+	struct stat st;
+
+	if (!r->opts.log_path)
+		return 0;
+	r->log_fd = open(r->opts.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (r->log_fd < 0) {
+		snprintf(err, len, "open %s: %s", r->opts.log_path, strerror(errno));
+		return CELLRUN_EXIT_LAUNCHER;
+	}
+	r->log_start = fstat(r->log_fd, &st) ? 0 : st.st_size;
+	return 0;
+}
+
+/* Signals become events of the loop, so every exit path cleans up. */
+static int step_signals(struct run *r, char *err, size_t len)
+{
+	r->sig_fd = block_signals();
+	if (r->sig_fd >= 0)
+		return 0;
+	snprintf(err, len, "signalfd: %s", strerror(errno));
+	return CELLRUN_EXIT_LAUNCHER;
+}
+
+static int step_host_uid(struct run *r, char *err, size_t len)
+{
+	if (host_uid_range(&r->opts, err, len) || host_uid_claim(&r->opts, &r->cell, err, len))
+		return CELLRUN_EXIT_LAUNCHER;
+	return 0;
+}
+
+/* --output-size 0: the directory itself, live and unbounded, as asked. */
+static int step_output(struct run *r, char *err, size_t len)
+{
+	if (!r->opts.output ||
+	    !output_cover(&r->opts, r->cell.host_uid, &r->output_fd, &r->output_owner, err, len))
+		return 0;
+	return CELLRUN_EXIT_LAUNCHER;
+}
+
+static int step_cgroup(struct run *r, char *err, size_t len)
+{
+	int ret = cell_create(&r->cell);
+
+	if (ret) {
+		snprintf(err, len, "create: %s", strerror(-ret));
+		return CELLRUN_EXIT_LAUNCHER;
+	}
+	return 0;
+}
+
+static int step_limits(struct run *r, char *err, size_t len)
+{
+	struct run_report *rep = &r->report;
+	int ret = limits_apply(&r->cell, &r->opts);
+
+	if (ret) {
+		snprintf(err, len, "%s: limits could not be applied", strerror(-ret));
+		return CELLRUN_EXIT_LAUNCHER;
+	}
+	rep->v1 = r->cell.v1_memory[0] || r->cell.v1_pids[0] || r->cell.v1_cpu[0];
+	rep->landlock_abi = landlock_abi_version();
+	if (!rep->landlock_abi)
+		cw_warn("Landlock unavailable in this kernel: not applied");
+	return 0;
+}
+
+/* The daemon's registration, or a monitor of cellrun's own. */
+static int step_monitor(struct run *r, char *err, size_t len)
+{
+	struct run_report *rep = &r->report;
+	char why[512];
+
+	if (r->opts.daemon) {
+		/* Before the cell starts: an absent daemon is found out at once. */
+		r->daemon_fd = daemon_connect(&r->opts, why, sizeof(why));
+		if (r->daemon_fd >= 0)
+			return 0;
+		snprintf(err, len, "%s: refusing to run (daemon unavailable)", why);
+		return CELLRUN_EXIT_NO_ACK;
+	}
+	if (r->opts.no_monitor)
+		return 0;
+	if (load_monitor(r, why, sizeof(why))) {
+		snprintf(err, len, "%s: refusing to run without the monitor (--no-monitor to "
+			 "override)", why);
+		return CELLRUN_EXIT_NO_MONITOR;
+	}
+	rep->monitor = cw_monitor_lsm(r->mon, &rep->lsm_why) ? "lsm+tracepoint" : "tracepoint";
+	if (!strcmp(rep->monitor, "lsm+tracepoint"))
+		rep->lsm_why = NULL;
+	return 0;
+}
+
+static int step_spawn(struct run *r, char *err, size_t len)
+{
+	int ret = spawn_cell(&r->cell, &r->opts, &r->sp, ready, r);
+
+	r->out = (struct stream){ .in_fd = r->sp.out_fd, .out_fd = 1, .name = "stdout" };
+	r->err = (struct stream){ .in_fd = r->sp.err_fd, .out_fd = 2, .name = "stderr" };
+	if (!ret)
+		return 0;
+	if (r->daemon_refused) {
+		snprintf(err, len, "no ack from the daemon");
+		return CELLRUN_EXIT_NO_ACK;
+	}
+	/* The cell's init names its own failed step: "root: mkdir ...". */
+	snprintf(err, len, "%s", r->sp.error);
+	if (r->sp.exit_hint == CELLRUN_EXIT_NOT_FOUND ||
+	    r->sp.exit_hint == CELLRUN_EXIT_CANNOT_EXEC)
+		return r->sp.exit_hint;
+	return CELLRUN_EXIT_LAUNCHER;
+}
+
+static const struct host_step {
+	const char *name;	/* NULL: the step's message names what failed itself */
+	int (*run)(struct run *r, char *err, size_t len);
+} host_steps[] = {
+	{ "shells", step_shells },	/* the names to mask in the cell's root */
+	{ "seccomp", step_seccomp },	/* compiled now, installed last in the cell */
+	{ "log", step_log },
+	{ "signals", step_signals },
+	{ "uid", step_host_uid },	/* the cell's own host uid (hostuid.c) */
+	{ "output", step_output },	/* /output's tmpfs, owned by that uid (outdir.c) */
+	{ "cgroup", step_cgroup },	/* the cell (cell.c) */
+	{ "limits", step_limits },	/* memory, pids, cpu (limits.c) */
+	{ "monitor", step_monitor },	/* watched before it starts (register.c or here) */
+	{ NULL, step_spawn },		/* clone3 into the namespaces; init_steps (init.c) */
+};
+
+/* Run the host steps in order; the first that fails ends them, named. */
+static int run_host_steps(struct run *r)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(host_steps); i++) {
+		int status;
+
+		r->step_error[0] = '\0';
+		status = host_steps[i].run(r, r->step_error, sizeof(r->step_error));
+		if (!status)
+			continue;
+		if (host_steps[i].name)
+			cw_warn("%s: %s", host_steps[i].name, r->step_error);
+		else
+			cw_warn("%s", r->step_error);
+		r->report.error = r->step_error;
+		return status;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct sock_fprog filter[SECCOMP_FILTERS];
 	struct run r = { .log_fd = -1, .cell.dir_fd = -1, .cell.uid_lock_fd = -1, .daemon_fd = -1,
-			 .output_fd = -1, .tmp_fd = -1 };
+			 .output_fd = -1, .tmp_fd = -1, .sig_fd = -1 };
 	struct run_report *rep = &r.report;
-	int sig_fd, status = CELLRUN_EXIT_LAUNCHER, ret;
+	int status = CELLRUN_EXIT_LAUNCHER, ret;
 
 	cw_log_program("cellrun");
 	r.start_ns = mono_ns();
@@ -760,99 +931,11 @@ int main(int argc, char **argv)
 	rep->exit_code = -1;
 	rep->monitor = "none";
 	parse_options(&r.opts, argc, argv);
-	if (shells_load_names(&r.opts))
-		die("more than %d shell names to mask", MAX_SHELLS - 1);
-	ret = seccomp_prepare(filter);
-	if (ret) {
-		errno = -ret;
-		die("build the seccomp filter: %m");
-	}
-	r.opts.seccomp = filter;
-	if (r.opts.log_path) {
-		struct stat st;
-
-		r.log_fd = open(r.opts.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (r.log_fd < 0)
-			die("open %s: %m", r.opts.log_path);
-		r.log_start = fstat(r.log_fd, &st) ? 0 : st.st_size;
-	}
-	/* Signals become events of the loop, so every exit path cleans up. */
-	sig_fd = block_signals();
-	if (sig_fd < 0)
-		die("signalfd: %m");
-	{
-		char err[256];
-
-		if (host_uid_range(&r.opts, err, sizeof(err)) ||
-		    host_uid_claim(&r.opts, &r.cell, err, sizeof(err)))
-			die("the cell's host uid: %s", err);
-	}
-	/* --output-size 0: the directory itself, live and unbounded, as asked. */
-	if (r.opts.output) {
-		char err[4200];
-
-		if (output_cover(&r.opts, r.cell.host_uid, &r.output_fd, &r.output_owner, err,
-				 sizeof(err)))
-			die("%s", err);
-	}
-
-	ret = cell_create(&r.cell);
-	if (ret) {
-		errno = -ret;
-		die("create cell cgroup: %m");
-	}
-	ret = limits_apply(&r.cell, &r.opts);
-	if (ret) {
-		cw_warn("limits: %s", strerror(-ret));
-		rep->error = "limits could not be applied";
+	status = run_host_steps(&r);
+	if (status)
 		goto cleanup;
-	}
-	rep->v1 = r.cell.v1_memory[0] || r.cell.v1_pids[0] || r.cell.v1_cpu[0];
-	rep->landlock_abi = landlock_abi_version();
-	if (!rep->landlock_abi)
-		cw_warn("Landlock unavailable in this kernel: not applied");
-
-	if (r.opts.daemon) {
-		char err[512];
-
-		/* Before the cell starts: an absent daemon is found out at once. */
-		r.daemon_fd = daemon_connect(&r.opts, err, sizeof(err));
-		if (r.daemon_fd < 0) {
-			cw_warn("%s: refusing to run", err);
-			rep->error = "daemon unavailable";
-			status = CELLRUN_EXIT_NO_ACK;
-			goto cleanup;
-		}
-	} else if (!r.opts.no_monitor) {
-		if (load_monitor(&r)) {
-			cw_warn("refusing to run without the monitor "
-				"(--no-monitor to override)");
-			rep->error = "monitor unavailable";
-			status = CELLRUN_EXIT_NO_MONITOR;
-			goto cleanup;
-		}
-		rep->monitor = cw_monitor_lsm(r.mon, &rep->lsm_why) ? "lsm+tracepoint" : "tracepoint";
-		if (!strcmp(rep->monitor, "lsm+tracepoint"))
-			rep->lsm_why = NULL;
-	}
-
-	ret = spawn_cell(&r.cell, &r.opts, &r.sp, ready, &r);
-	r.out = (struct stream){ .in_fd = r.sp.out_fd, .out_fd = 1, .name = "stdout" };
-	r.err = (struct stream){ .in_fd = r.sp.err_fd, .out_fd = 2, .name = "stderr" };
-	if (ret && r.daemon_refused) {
-		rep->error = "no ack from the daemon";
-		status = CELLRUN_EXIT_NO_ACK;
-		goto cleanup;
-	}
-	if (ret) {
-		cw_warn("%s", r.sp.error);
-		rep->error = r.sp.error;
-		if (r.sp.exit_hint == CELLRUN_EXIT_NOT_FOUND ||
-		    r.sp.exit_hint == CELLRUN_EXIT_CANNOT_EXEC)
-			status = r.sp.exit_hint;
-		goto cleanup;
-	}
-	ret = supervise(&r, sig_fd);
+	status = CELLRUN_EXIT_LAUNCHER;
+	ret = supervise(&r, r.sig_fd);
 	if (ret) {
 		cw_warn("supervise: %s", strerror(-ret));
 		goto cleanup;
@@ -928,7 +1011,7 @@ cleanup:
 	cw_monitor_close(r.mon);
 	cw_rules_free(&r.rules);
 	for (int i = 0; i < SECCOMP_FILTERS; i++)
-		free(filter[i].filter);
+		free(r.filter[i].filter);
 	if (r.sp.pidfd > 0)
 		close(r.sp.pidfd);
 	if (r.sp.status_fd > 0)
@@ -943,6 +1026,8 @@ cleanup:
 		close(r.sp.egress_fd);
 	if (r.tmp_fd >= 0)
 		close(r.tmp_fd);
+	if (r.sig_fd >= 0)
+		close(r.sig_fd);
 	options_free(&r.opts);
 	return status;
 }

@@ -2,7 +2,10 @@
 /*
  * cellrun: run one command in a fresh cell, watched by an embedded monitor.
  *
- * The cell's isolation steps, one file each, in the order they apply:
+ * The cell's isolation steps, one file each, in the order they apply.  The
+ * host's are the table host_steps (cellrun.c), the cell's init_steps and
+ * payload_steps (init.c); each table runs in order and names the step that
+ * failed:
  *   hostuid.c  the cell's own host uid, claimed       (host, before clone)
  *   outdir.c   /output's tmpfs, owned by that uid     (host, before clone)
  *   cell.c     cgroup v2 cell directory               (host, before clone)

@@ -272,3 +272,43 @@ TEST(lifecycle_failed_step_is_named)
 	ASSERT_HAS(res.err, "cellrun: root: mkdir ", "the step named, then why");
 	ASSERT_FALSE(strstr(res.out, "RAN"), "the payload never ran");
 }
+
+/*
+ * A host step that fails (the log, before any cell exists; the monitor,
+ * after the output directory was lent) is named too, ends the run before
+ * the payload, leaves nothing behind, and the result says how the run
+ * ended and why.
+ */
+TEST(lifecycle_failed_host_step_is_named)
+{
+	const char *result = test_path(0, "result.json");
+	const char *out = make_output_dir("out");
+	char bin[4096], log[4200];
+	struct cmd_result res;
+	struct stat st;
+	json_t *doc;
+
+	if (!require_root())
+		return;
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	snprintf(log, sizeof(log), "%s/no-such-dir/events.json", test_dir);
+	run_cmd((char *[]){ bin, "--no-monitor", "--log", log, "--output", (char *)out,
+			    "--output-size", "0", "--result", (char *)result, "--", "/bin/echo",
+			    "RAN", NULL }, 60, &res);
+	ASSERT_EQ(res.status, 125, "a launcher error");
+	ASSERT_HAS(res.err, "cellrun: log: open ", "the step named, then why");
+	ASSERT_FALSE(strstr(res.out, "RAN"), "the payload never ran");
+	doc = read_json(result);
+	if (ASSERT_OK_PTR(doc, "a result")) {
+		ASSERT_STREQ(jstr(doc, "reason"), "launcher_error", "how it ended");
+		ASSERT_HAS(jstr(doc, "error") ?: "", "open ", "why");
+		json_decref(doc);
+	}
+	/* Later, once the output directory was lent to the cell's uid: handed back. */
+	run_cmd((char *[]){ bin, "--rules", "/nonexistent.json", "--output", (char *)out,
+			    "--output-size", "0", "--", "/bin/echo", "RAN", NULL }, 60, &res);
+	ASSERT_EQ(res.status, 123, "no monitor: refused to run");
+	ASSERT_HAS(res.err, "cellrun: monitor: /nonexistent.json", "the step named");
+	if (ASSERT_OK(stat(out, &st), "the output directory"))
+		ASSERT_EQ(st.st_uid, 65534, "its owner's again");
+}
