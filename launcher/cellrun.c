@@ -96,7 +96,7 @@ struct run {
 	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
 	struct sock_fprog filter[SECCOMP_FILTERS];	/* compiled before the cell exists */
 	int sig_fd;			/* SIGINT, SIGTERM, SIGHUP, SIGQUIT as events */
-	char step_error[512];		/* why a host step failed, for the result */
+	char step_error[PATH_MAX + 256];	/* why a host step failed, for the result */
 };
 
 /* The command line, or the message and exit status that go with its mistakes. */
