@@ -219,7 +219,7 @@ static int cmd_watch(int argc, char **argv)
 	struct cw_logfile_opts log_opts = { .keep = 5, .sole_writer = true };
 	struct watch w = {};
 	struct cw_monitor *m = NULL;
-	struct cw_ruleset *rules = calloc(1, sizeof(*rules));
+	struct cw_ruleset *rules;
 	__u32 policy = 1;
 	char root[PATH_MAX], err[512];
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -290,6 +290,8 @@ static int cmd_watch(int argc, char **argv)
 		cw_warn("no cgroup v2 hierarchy mounted");
 		return 1;
 	}
+	/* Only now: an option refused above leaves nothing allocated behind. */
+	rules = calloc(1, sizeof(*rules));
 	for (int i = 0; i < MAX_CGROUPS; i++)
 		cg_fds[i] = -1;
 	for (int i = 0; i < ncg; i++) {
