@@ -55,7 +55,7 @@ TEST_OBJS	:= $(call objs,$(wildcard tests/*.c))
 # The fuzz targets and the option parser they fuzz: test_runner replays their inputs.
 FUZZ_SRCS	:= $(filter-out tests/fuzz/seed_events.c,$(wildcard tests/fuzz/*.c))
 TEST_OBJS	+= $(call objs,$(FUZZ_SRCS)) $(OUT)/launcher/options.o
-BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner
+BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner $(OUT)/spawn-ready
 
 ifeq ($(V),1)
 Q =
@@ -139,11 +139,17 @@ $(OUT)/test_runner: $(TEST_OBJS) $(TAIL_OBJS) $(DAEMON_OBJS) $(EGRESS_OBJS) $(OU
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(HTTP_LDLIBS) -o $@
 
+# The scorecard's way to start a monitor as the tests do.
+$(OUT)/spawn-ready: $(OUT)/tests/tools/spawn_ready.o $(OUT)/tests/ready.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
 BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload)
 
-# Host-side benchmarks sharing tests/bench/bench.c.
+# Host-side benchmarks sharing tests/bench/bench.c; tests/ready.c starts their daemons.
+BENCH_COMMON	:= $(OUT)/tests/bench/bench.o $(OUT)/tests/ready.o
 $(addprefix $(OUT)/bench_,startup kill incell events rss): $(OUT)/bench_%: $(OUT)/tests/bench/%.o \
-							  $(OUT)/tests/bench/bench.o
+							  $(BENCH_COMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
@@ -162,11 +168,11 @@ $(OUT)/hooks.skel.h: $(OUT)/bench/hooks.bpf.o
 
 $(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
 
-$(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o $(OUT)/tests/bench/bench.o
+$(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o $(BENCH_COMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
 
-$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(OUT)/tests/bench/bench.o $(OUT)/libcellwatch.a
+$(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(BENCH_COMMON) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -61,15 +61,16 @@ enum cw_action {
 /* Where a kernel verdict was taken, struct cw_event_hdr.layer. */
 enum cw_layer {
 	CW_LAYER_NONE = 0,
-	CW_LAYER_TRACEPOINT = 1,	/* tracepoints and cgroup hooks: kill, or refuse a connect */
+	CW_LAYER_TRACEPOINT = 1,	/* tracepoints and cgroup hooks: kill, or refuse
+					 * a connect */
 	CW_LAYER_LSM = 2,		/* BPF-LSM: refused before the operation happened */
 };
 
 /* struct cw_event_hdr.flags */
 #define CW_F_PATH_TRUNCATED	(1U << 0)	/* path hit CW_PATH_MAX or CW_PATH_DEPTH */
 #define CW_F_ARGS_TRUNCATED	(1U << 1)	/* argv longer than CW_ARGS_MAX */
-#define CW_F_UNRESOLVED		(1U << 2)	/* path as the caller passed it (a failed call):
-						 * read from its memory, not resolved */
+#define CW_F_UNRESOLVED		(1U << 2)	/* path as the caller passed it (a failed
+						 * call): read from its memory, not resolved */
 /* Fileless or indirect execution, on exec events. */
 #define CW_F_EXEC_MEMFD		(1U << 3)	/* the binary is a memfd */
 #define CW_F_EXEC_DELETED	(1U << 4)	/* no name left: unlinked or O_TMPFILE */
@@ -183,7 +184,8 @@ struct cw_open_event {
  * Only bulk opens fold: nothing a rule judges ever does.
  */
 #define CW_FOLD_WINDOW_NS	1000000000ULL
-#define CW_FOLD_THREADS		16384	/* threads folding at once; more send every open */
+#define CW_FOLD_THREADS		16384	/* threads folding at once; more send
+					 * every open */
 
 struct cw_repeat_event {
 	struct cw_event_hdr hdr;	/* the repeating thread, at the time of the fold's end */
@@ -219,7 +221,8 @@ struct cw_net_event {
 	__u16 port;		/* AF_INET/6 destination port, host byte order */
 	__u32 protocol;		/* IPPROTO_* or the family's protocol number */
 	__u32 sock_type;	/* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
-	__u32 path_len;		/* AF_UNIX: bytes of path; an abstract name starts with NUL */
+	__u32 path_len;		/* AF_UNIX: bytes of path; an abstract name starts
+				 * with NUL */
 	__u8 addr[16];		/* AF_INET/6 destination, network byte order (v4: 4 bytes) */
 	char path[CW_UNIX_PATH_MAX];
 };
@@ -362,7 +365,8 @@ struct cw_path_key {
 #define CW_GLOB_DEPTH	8	/* components of a glob (and of the paths it matches);
 				 * a power of two */
 #define CW_GLOB_CHAIN	8	/* globs of one policy under the same anchor */
-#define CW_GLOB_ANY	0xff	/* cw_glob_key.anchor of a glob without a literal component */
+#define CW_GLOB_ANY	0xff	/* cw_glob_key.anchor of a glob without a literal
+				 * component */
 #define CW_GLOB_MARK	0xfe	/* cw_glob_key.anchor (seq 0, no name) of the marker saying
 				 * that the policy has globs of this depth */
 #define CW_MAX_GLOB_KEYS 4096	/* entries of glob_rules */
@@ -370,8 +374,10 @@ struct cw_path_key {
 struct cw_glob_key {
 	__u32 policy;
 	__u8 depth;		/* components of the glob, 1..CW_GLOB_DEPTH */
-	__u8 anchor;		/* the literal's index, the last component being 0, or CW_GLOB_ANY */
-	__u8 seq;		/* 0..CW_GLOB_CHAIN - 1: the globs sharing this anchor, in rule order */
+	__u8 anchor;		/* the literal's index, the last component being 0, or
+				 * CW_GLOB_ANY */
+	__u8 seq;		/* 0..CW_GLOB_CHAIN - 1: the globs sharing this anchor, in
+				 * rule order */
 	__u8 __pad;
 	char name[CW_NAME_MAX];	/* the anchor's literal, zero-padded ("" for CW_GLOB_ANY) */
 };
@@ -382,7 +388,8 @@ struct cw_glob_part {
 	__u8 len;		/* bytes of the literal, or of the prefix */
 	__u8 suffix_len;	/* star: bytes of the suffix, in name[] after the prefix */
 	__u8 __pad;
-	char name[CW_NAME_MAX];	/* literal, or prefix then suffix; len + suffix_len < CW_NAME_MAX */
+	char name[CW_NAME_MAX];	/* literal, or prefix then suffix;
+				 * len + suffix_len < CW_NAME_MAX */
 };
 
 /* Value of glob_rules: the rule and its whole pattern, the last component first. */
@@ -498,7 +505,8 @@ struct cw_cell_loss {
 /* Index of the per-CPU counters array, summed by userspace. */
 enum cw_counter {
 	CW_CNT_EVENTS = 0,	/* records submitted to either ring buffer */
-	CW_CNT_DROPS = 1,	/* bulk records lost: the ring was full or the cell spent its budget */
+	CW_CNT_DROPS = 1,	/* bulk records lost: the ring was full or the cell spent
+				 * its budget */
 	CW_CNT_KILLS = 2,	/* SIGKILLs sent by kernel rules */
 	CW_CNT_DROPS_CRITICAL = 3, /* records lost because the critical ring was full */
 	CW_CNT_FOLDED = 4,	/* plain opens folded into a struct cw_repeat_event */

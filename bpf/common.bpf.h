@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "cellwatch.h"
+#include "compat.bpf.h"
 
 #define SIGKILL 9
 #define CW_SIGSEGV	11
@@ -147,13 +148,11 @@ static __always_inline __u64 current_cell(void)
 static __always_inline __u64 task_cell(struct task_struct *task)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	struct cgroup *anc;
 	__u64 id;
 
 	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level || !active_instance())
 		return 0;
-	anc = BPF_CORE_READ(cgrp, ancestors[cw_cell_level & 0xff]);
-	id = BPF_CORE_READ(anc, kn, id);
+	id = cgroup_ancestor_id(cgrp, cw_cell_level & 0xff);
 	return bpf_map_lookup_elem(&cells, &id) ? id : 0;
 }
 

@@ -136,15 +136,15 @@ static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, st
 
 /*
  * A mapping made executable after the fact (mapped readable, then
- * mprotect PROT_EXEC): the file behind the address, from its vma.  Kernels
- * before 5.17 have no bpf_find_vma; there only mmap is judged.
+ * mprotect PROT_EXEC): the file behind the address, from its vma (where
+ * the kernel has bpf_find_vma: compat.bpf.h).
  */
 static __noinline int handle_mprotect(struct pt_regs *regs, long ret, __u64 cell, __u32 policy)
 {
 	struct vma_file vf = {};
 
 	if (ret < 0 || !(PT_REGS_PARM3_CORE_SYSCALL(regs) & CW_PROT_EXEC) ||
-	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+	    !cw_have_find_vma())
 		return 0;
 	bpf_find_vma(bpf_get_current_task_btf(), PT_REGS_PARM1_CORE_SYSCALL(regs), vma_file_of,
 		     &vf, 0);

@@ -35,14 +35,16 @@ struct {
 /* One component of the opened file's path, as the patterns compare it. */
 struct cw_glob_name {
 	__u32 len;			/* bytes of the whole name */
-	char head[CW_NAME_MAX];		/* its first bytes, up to CW_NAME_MAX - 1, zero-padded */
+	char head[CW_NAME_MAX];		/* its first bytes, up to CW_NAME_MAX - 1,
+					 * zero-padded */
 	char tail[CW_NAME_MAX];		/* its last bytes, as many, from tail[0] */
 };
 
 /* One match in progress, per CPU (too large for the stack of an open handler). */
 struct cw_glob_state {
 	__u32 depth;				/* components of the path */
-	struct cw_verdict best;			/* the first rule matched so far (rule_id 0: none) */
+	struct cw_verdict best;			/* the first rule matched so far
+						 * (rule_id 0: none) */
 	struct cw_glob_name part[CW_GLOB_DEPTH];	/* the last component first */
 };
 

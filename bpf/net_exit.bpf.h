@@ -72,7 +72,8 @@ static __always_inline bool take_stash(struct cw_net_event *e)
 	e->port = d->port;
 	e->protocol = d->protocol;
 	mark(&e->hdr, &d->v);
-	enforce(&d->v, e->hdr.cell_id);		/* the hook refused; here, in the same call, a kill can follow */
+	/* the hook refused; here, in the same call, a kill can follow */
+	enforce(&d->v, e->hdr.cell_id);
 	__builtin_memcpy(e->addr, d->addr, sizeof(e->addr));
 	bpf_map_delete_elem(&pending_dest, &key);
 	return true;
@@ -171,7 +172,10 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	struct cw_verdict *unix_rule = NULL;
 	bool stashed, dialled = false;
 
-	/* In the per-CPU scratch: with the caller's frame, the stack would pass 512 bytes on 6.1. */
+	/*
+	 * In the per-CPU scratch: with the caller's frame, the stack would pass
+	 * 512 bytes on 6.1.
+	 */
 	if (!buf)
 		return 0;
 	e = &buf->ev.net;
@@ -215,7 +219,8 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		struct user_msghdr msg;
 
 		e->op = CW_NET_SENDMSG;
-		if (!bpf_probe_read_user(&msg, sizeof(msg), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+		if (!bpf_probe_read_user(&msg, sizeof(msg),
+					 (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
 			uaddr = msg.msg_name;
 	}
 	stashed = take_stash(e);

@@ -81,7 +81,8 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 		return 0;
 	key.policy = c->policy;
 	if (how == CW_WATCH_KILL) {
-		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);	/* pid_t: the low 32 bits */
+		/* pid_t: the low 32 bits */
+		int target = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 
 		/* Signals within the cell are its own business; these are probes. */
 		if (target > 0 && (ret == 0 || ret == -3 /* ESRCH */))

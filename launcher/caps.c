@@ -52,7 +52,8 @@ static int verify(uid_t uid, gid_t gid)
 		if (data[i].effective || data[i].permitted || data[i].inheritable)
 			return -EPERM;
 	}
-	if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+	if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return -EPERM;
 	return 0;
 }

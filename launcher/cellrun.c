@@ -31,9 +31,8 @@
 #include "api.h"
 #include "cellrun.h"
 #include "cgroup.h"
-#include "monitor.h"
 #include "ecs.h"
-#include "rules.h"
+#include "session.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -64,8 +63,7 @@ struct alert_tally {
 struct run {
 	struct cellrun_opts opts;
 	struct cell cell;
-	struct cw_ruleset rules;
-	struct cw_monitor *mon;
+	struct cw_session *session;	/* the embedded monitor, without --daemon */
 	struct spawn sp;
 	struct stream out, err;
 	struct run_report report;
@@ -220,14 +218,18 @@ static void note_bound(struct run *r, const char *detail, const char *layer)
 	note_alert(r, line, BOUND_RULE, layer, false, false);
 }
 
-static void on_event(void *ctx, const struct cw_event *ev)
+/* A record of the embedded monitor: to --log, and an event's alert to stderr. */
+static void on_record(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event *ev)
 {
 	struct run *r = ctx;
-	__u32 action = ev->hdr.action;
+	__u32 action;
 	char line[512];
 
-	if (r->log_fd >= 0)
-		log_doc(r, cw_event_to_ecs(ev));
+	(void)cell_id;
+	log_doc(r, json_incref(doc));
+	if (!ev)
+		return;
+	action = ev->hdr.action;
 	if (!ev->rule && action == CW_ACTION_NONE)
 		return;
 	cw_format_alert(ev, line, sizeof(line));
@@ -237,8 +239,11 @@ static void on_event(void *ctx, const struct cw_event *ev)
 		   ev->hdr.ppid == (__u32)r->sp.pid || action == CW_ACTION_KILL_RUN);
 }
 
-/* This cell lost @total records, @critical of them security-relevant (then its run was ended). */
-static void note_loss(struct run *r, __u64 total, __u64 critical)
+/*
+ * This cell lost @total records, @critical of them security-relevant (then
+ * its run was ended); @said: the alert line is on stderr already.
+ */
+static void note_loss(struct run *r, __u64 total, __u64 critical, bool said)
 {
 	/* Counts only grow: a late or repeated report never lowers them. */
 	if (total > r->report.events_lost)
@@ -248,9 +253,10 @@ static void note_loss(struct run *r, __u64 total, __u64 critical)
 	if (critical && !r->lost_critical) {
 		r->lost_critical = true;
 		r->report.alerts++;
-		cw_warn("ALERT events-lost: %llu security-relevant records of "
-			"this run were lost (ring buffer full): run ended",
-			(unsigned long long)critical);
+		if (!said)
+			cw_warn("ALERT events-lost: %llu security-relevant records of "
+				"this run were lost (ring buffer full): run ended",
+				(unsigned long long)critical);
 	}
 }
 
@@ -278,7 +284,7 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 		json_t *lost = json_object_get(cw, "lost");
 
 		note_loss(r, json_integer_value(json_object_get(lost, "total")),
-			  json_integer_value(json_object_get(lost, "critical")));
+			  json_integer_value(json_object_get(lost, "critical")), false);
 		return;
 	}
 	if (json_object_get(doc, "file"))
@@ -317,7 +323,7 @@ static void daemon_readable(struct run *r, int ep)
 		json_int_t bulk = json_integer_value(json_object_get(lost, "bulk"));
 		json_int_t critical = json_integer_value(json_object_get(lost, "critical"));
 
-		note_loss(r, bulk + critical, critical);
+		note_loss(r, bulk + critical, critical, false);
 		r->daemon_ended = true;
 	}
 	else if (json_object_get(doc, "@timestamp"))
@@ -387,17 +393,16 @@ static void daemon_finish(struct run *r)
 	}
 }
 
-/* The embedded monitor's loss report for the run's cell: logged, counted, fatal when critical. */
+/* The embedded monitor's loss report for the run's cell: counted, fatal when critical. */
 static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
 			 const struct cw_cell_loss *total)
 {
 	struct run *r = ctx;
 
-	cw_warn("%llu events lost (ring buffer full)",
-		(unsigned long long)(fresh->bulk + fresh->critical));
-	if (r->log_fd >= 0)
-		log_doc(r, cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total));
-	note_loss(r, total->bulk + total->critical, total->critical);
+	(void)cell_id;
+	if (!fresh->critical)
+		cw_warn("%llu events lost (ring buffer full)", (unsigned long long)fresh->bulk);
+	note_loss(r, total->bulk + total->critical, total->critical, true);
 }
 
 /*
@@ -407,30 +412,33 @@ static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fr
  */
 static void report_loss(struct run *r)
 {
-	if (r->mon && r->report.cell_id)
-		cw_monitor_cell_losses(r->mon, r->report.cell_id, on_cell_loss, r);
+	if (r->session && r->report.cell_id)
+		cw_session_report_loss(r->session, r->report.cell_id);
 }
+
+static const struct cw_session_hooks run_hooks = {
+	.record = on_record,
+	.cell_loss = on_cell_loss,
+};
 
 static int load_monitor(struct run *r, char *err, size_t len)
 {
+	struct cw_session_opts so;
+
+	cw_session_opts_init(&so);
+	so.rules_path = r->opts.rules_path;
+	so.mon.cell_level = r->cell.level;
+	so.mon.verbose = r->opts.verbose;
 	/*
 	 * One run: the generic syscall hook.  Detaching ~50 per-syscall
 	 * tracepoints waits for an RCU grace period each (measured: 2.5 s per
 	 * run here), far more than the generic hook costs the host for the
 	 * seconds a run lasts.  Long-lived monitors use the per-syscall ones.
 	 */
-	struct cw_monitor_opts mo = {
-		.cell_level = r->cell.level,
-		.rules = &r->rules,
-		.on_event = on_event,
-		.ctx = r,
-		.verbose = r->opts.verbose,
-		.generic_syscalls = true,
-	};
-
-	if (cw_rules_load(&r->rules, r->opts.rules_path, err, len))
-		return -EINVAL;
-	return cw_monitor_open(&r->mon, &mo, err, len);
+	so.mon.generic_syscalls = true;
+	so.hooks = &run_hooks;
+	so.ctx = r;
+	return cw_session_open(&r->session, &so, err, len);
 }
 
 /* --allow-host: the cell's listener arrives; serve it before the payload can connect. */
@@ -485,10 +493,10 @@ static int watch_cell(void *ctx)
 		r->report.lsm_why = lsm ? NULL : "unavailable to the daemon";
 		return 0;
 	}
-	if (!r->mon)
+	if (!r->session)
 		return 0;
 	/* Defence in depth: the cell has no route out, and the kernel refuses one anyway. */
-	ret = cw_monitor_add_cell(r->mon, r->cell.dir_fd, 1,
+	ret = cw_monitor_add_cell(r->session->mon, r->cell.dir_fd, r->session->policies[0].id,
 				  CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW, &id);
 	if (ret)
 		cw_warn("monitor: watch %s: %s", r->cell.path, strerror(-ret));
@@ -545,7 +553,10 @@ static int make_timer(unsigned int ms)
 	return fd;
 }
 
-/* Pass what the payload wrote on, up to the cap; past it, count and discard. Returns false at EOF. */
+/*
+ * Pass what the payload wrote on, up to the cap; past it, count and
+ * discard.  Returns false at EOF.
+ */
 static bool pump(struct stream *s, __u64 cap)
 {
 	char buf[65536];
@@ -589,7 +600,7 @@ static void close_stream(int ep, struct stream *s)
 /* Wait for the cell's init to exit, handling events, output, the timeout and signals. */
 static int supervise(struct run *r, int sig_fd)
 {
-	int ep, timer_fd = -1, mon_fd = r->mon ? cw_monitor_fd(r->mon) : -1, ret = 0;
+	int ep, timer_fd = -1, mon_fd = r->session ? cw_monitor_fd(r->session->mon) : -1, ret = 0;
 	int daemon_fd = r->daemon_fd;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -620,7 +631,7 @@ static int supervise(struct run *r, int sig_fd)
 			int fd = evs[i].data.fd;
 
 			if (fd == mon_fd) {
-				cw_monitor_drain(r->mon);
+				cw_monitor_drain(r->session->mon);
 			} else if (fd == daemon_fd && daemon_fd == r->daemon_fd) {
 				daemon_readable(r, ep);
 			} else if (fd == r->out.in_fd || fd == r->err.in_fd) {
@@ -856,7 +867,7 @@ static int step_monitor(struct run *r, char *err, size_t len)
 			 "override)", why);
 		return CELLRUN_EXIT_NO_MONITOR;
 	}
-	rep->monitor = cw_monitor_lsm(r->mon, &rep->lsm_why) ? "lsm+tracepoint" : "tracepoint";
+	rep->monitor = cw_monitor_lsm(r->session->mon, &rep->lsm_why) ? "lsm+tracepoint" : "tracepoint";
 	if (!strcmp(rep->monitor, "lsm+tracepoint"))
 		rep->lsm_why = NULL;
 	return 0;
@@ -941,10 +952,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Every event of the run is in the ring by now: the cell's processes are gone. */
-	if (r.mon) {
-		cw_monitor_drain(r.mon);
-		report_loss(&r);
-	}
+	if (r.session && r.report.cell_id)
+		cw_session_finish(r.session, r.report.cell_id);
 	r.nbounds = bounds_reached(&r.cell, &r.opts, &(struct run_ends){
 		.timed_out = r.timed_out, .out_truncated = r.out.truncated,
 		.err_truncated = r.err.truncated, .tmp_fd = r.tmp_fd,
@@ -970,10 +979,8 @@ cleanup:
 		cw_warn("remove v1 limit cgroups: %s", strerror(-ret));
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
-	if (r.mon) {
-		cw_monitor_drain(r.mon);
-		report_loss(&r);
-	}
+	if (r.session && r.report.cell_id)
+		cw_session_finish(r.session, r.report.cell_id);
 	if (r.log_dropped)
 		cw_warn("%llu events not written to %s: the run reached "
 			"--log-max-bytes (%llu)", (unsigned long long)r.log_dropped,
@@ -1008,8 +1015,7 @@ cleanup:
 		status = CELLRUN_EXIT_LAUNCHER;
 	}
 	json_decref(rep->left_out);
-	cw_monitor_close(r.mon);
-	cw_rules_free(&r.rules);
+	cw_session_close(r.session);
 	for (int i = 0; i < SECCOMP_FILTERS; i++)
 		free(r.filter[i].filter);
 	if (r.sp.pidfd > 0)

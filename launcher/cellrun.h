@@ -41,7 +41,8 @@
 
 /* Exit codes of cellrun itself; anything else is the command's status. */
 enum {
-	CELLRUN_EXIT_NO_ACK = 122,	/* the daemon did not ack the cell in time: refused to run */
+	CELLRUN_EXIT_NO_ACK = 122,	/* the daemon did not ack the cell in time: refused
+					 * to run */
 	CELLRUN_EXIT_NO_MONITOR = 123,	/* the monitor could not attach: refused to run */
 	CELLRUN_EXIT_TIMEOUT = 124,	/* the cell outlived --timeout and was killed */
 	CELLRUN_EXIT_LAUNCHER = 125,	/* cellrun failed before or around the command */
@@ -53,10 +54,12 @@ enum {
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-#define CELL_UID	65534	/* the only uid and gid in the cell; the host's differ (hostuid.c) */
+#define CELL_UID	65534	/* the only uid and gid in the cell; the host's differ
+				 * (hostuid.c) */
 #define CELL_GID	65534
 /* The host uids cells run as, unless --uid-range or /etc/subuid say otherwise. */
-#define HOST_UID_FIRST	1879048192U	/* 0x70000000: above what systemd gives containers */
+#define HOST_UID_FIRST	1879048192U	/* 0x70000000: above what systemd gives
+					 * containers */
 #define HOST_UID_COUNT	65536U
 #define MAX_ENV		64
 #define MAX_LABELS	32
@@ -208,13 +211,15 @@ int limits_remove(const struct cell *c);
 
 /* Pipes between cellrun and the cell. */
 struct cell_pipes {
-	int sync[2];		/* host -> cell: ids mapped, set up; then: watched, start the payload */
+	int sync[2];		/* host -> cell: ids mapped, set up; then: watched, start
+				 * the payload */
 	int ready[2];		/* cell -> host: set up, about to start the payload */
 	int error[2];		/* cell -> host: text of a setup failure; EOF on exec */
 	int status[2];		/* init -> host: the payload's wait status */
 	int out[2];		/* payload stdout */
 	int err[2];		/* payload stderr */
-	int egress[2];		/* cell -> host: the proxy's listening socket (--allow-host) */
+	int egress[2];		/* cell -> host: the proxy's listening socket
+				 * (--allow-host) */
 };
 
 struct spawn {
@@ -224,7 +229,8 @@ struct spawn {
 	int err_fd;
 	int status_fd;
 	int sync_fd;		/* held open for the run: its hang-up tells init cellrun died */
-	int egress_fd;		/* where the cell's proxy listener arrives, -1 without --allow-host */
+	int egress_fd;		/* where the cell's proxy listener arrives, -1 without
+				 * --allow-host */
 	char error[512];	/* the cell's setup or exec failure, "" if none */
 	int exit_hint;		/* CELLRUN_EXIT_* that goes with error[] */
 };
@@ -318,7 +324,8 @@ struct run_report {
 	__u64 alerts;
 	__u64 events_lost;		/* this cell's records the rings refused, both rings */
 	__u64 events_lost_critical;	/* of which security-relevant: the run was ended */
-	bool daemon_unconfirmed;	/* the daemon never confirmed the end: counts may be short */
+	bool daemon_unconfirmed;	/* the daemon never confirmed the end: counts may be
+					 * short */
 	__u64 events_not_logged;	/* left out of --log past --log-max-bytes */
 	int landlock_abi;		/* 0: the kernel lacks Landlock */
 	const char *monitor;		/* "lsm+tracepoint", "tracepoint", "daemon" or "none" */

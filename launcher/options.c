@@ -143,7 +143,8 @@ void options_usage(FILE *f)
 "\n"
 "Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
 		CW_DEFAULT_RULES, HOST_UID_FIRST, HOST_UID_COUNT, EGRESS_PORT, CELLRUN_EXIT_NO_ACK,
-		CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER, CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
+		CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER,
+		CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
 
 /* @ret, with the message in @err (%m: errno as it is). */
@@ -570,7 +571,10 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 				return ret;
 		}
 	}
-	/* Compared by pointer: any --rules, even naming the default file, is refused with --daemon. */
+	/*
+	 * Compared by pointer: any --rules, even naming the default file, is refused
+	 * with --daemon.
+	 */
 	ret = check_monitor_opts(o, o->rules_path != rules_default, err, errlen);
 	if (!ret)
 		ret = check_egress_opts(o, err, errlen);

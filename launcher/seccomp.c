@@ -97,7 +97,8 @@ static int deny_namespaces(scmp_filter_ctx ctx)
 static int deny_shared_fd_table(scmp_filter_ctx ctx)
 {
 	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD, CLONE_FILES));
+				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_FILES | CLONE_THREAD,
+					CLONE_FILES));
 }
 
 /*
@@ -193,7 +194,8 @@ static int build_allow_list(struct sock_fprog *prog)
 	if (!ctx)
 		return -ENOMEM;
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ?:
-	      refuse_names(ctx, seccomp_allowed, sizeof(seccomp_allowed) / sizeof(seccomp_allowed[0]),
+	      refuse_names(ctx, seccomp_allowed,
+			   sizeof(seccomp_allowed) / sizeof(seccomp_allowed[0]),
 			   SCMP_ACT_ALLOW) ?:
 	      export_program(ctx, prog);
 	seccomp_release(ctx);

@@ -11,6 +11,7 @@
 
 #include "cgroup.h"
 #include "daemon/keeper.h"
+#include "ready.h"
 #include "test.h"
 
 bool require_root(void)
@@ -349,59 +350,56 @@ int count_events(json_t *log, const char *path, const char *value)
 	return n;
 }
 
-/* Start `cellwatch watch` and wait for its "ready" line. */
-/* Read @fd into @buf until cellwatch says it is ready (30 s at most). */
-static bool wait_ready(int fd, char *buf, size_t size)
+/*
+ * Start @argv with its stderr on a pipe (@*err_fd) and wait until it is
+ * ready; what it said goes to our stderr when it does not get there.
+ */
+static pid_t start_ready(char *const argv[], int *err_fd)
 {
-	size_t len = 0;
+	char buf[8192];
+	int pipefd[2];
+	ssize_t n;
+	pid_t pid;
 
-	buf[0] = '\0';
-	while (!strstr(buf, "cellwatch: ready\n")) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 30000) <= 0)
-			break;
-		n = read(fd, buf + len, size - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		buf[len] = '\0';
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = spawn_ready(argv, pipefd[1], 30000, NULL);
+	close(pipefd[1]);
+	if (pid > 0) {
+		*err_fd = pipefd[0];
+		return pid;
 	}
-	return strstr(buf, "cellwatch: ready\n");
+	fprintf(stderr, "%s %s did not start (%s):\n", argv[0], argv[1], strerror(-pid));
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	while ((n = read(pipefd[0], buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		fputs(buf, stderr);
+	}
+	close(pipefd[0]);
+	return pid;
 }
 
 bool start_watcher(struct watcher *w, const char *cgroup, const char *log, const char *extra)
 {
-	char bin[4096], buf[4096] = "";
-	int pipefd[2];
+	char bin[4096], rules[4096], *words = extra ? strdup(extra) : NULL;
+	char *argv[16] = { bin, "watch", "--cgroup", (char *)cgroup, "--log", (char *)log };
+	int n = 6;
 
 	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
-	if (pipe2(pipefd, O_CLOEXEC))
-		return false;
-	w->pid = fork();
-	if (w->pid == 0) {
-		dup2(pipefd[1], 2);
-		char *words = extra ? strdup(extra) : NULL;
-		char *first = words ? strtok(words, " ") : NULL;
-		char *second = first ? strtok(NULL, " ") : NULL;
-		char rules[4096];
-
-		if (first && !strcmp(first, "--rules"))
-			execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, first, second,
-			      NULL);
-		observe_rules(rules, sizeof(rules));
-		execl(bin, bin, "watch", "--cgroup", cgroup, "--log", log, "--rules", rules, first,
-		      second, NULL);
-		_exit(127);
+	for (char *word = words ? strtok(words, " ") : NULL; word && n < 13;
+	     word = strtok(NULL, " "))
+		argv[n++] = word;
+	/* The observing rules, unless the caller names its own. */
+	if (!(n > 6 && !strcmp(argv[6], "--rules"))) {
+		argv[n++] = "--rules";
+		argv[n++] = observe_rules(rules, sizeof(rules));
 	}
-	close(pipefd[1]);
-	w->err_fd = pipefd[0];
-	if (!wait_ready(w->err_fd, buf, sizeof(buf))) {
-		fprintf(stderr, "cellwatch did not start:\n%s\n", buf);
-		return false;
-	}
-	return true;
+	argv[n] = NULL;
+	w->pid = start_ready(argv, &w->err_fd);
+	free(words);
+	if (w->pid < 0)
+		w->pid = 0;
+	return w->pid > 0;
 }
 
 int stop_watcher(struct watcher *w)
@@ -476,11 +474,10 @@ void test_cgroup_destroy(struct test_cgroup *tc)
 	rmdir(tc->parent);
 }
 
-bool start_daemon(struct daemon_proc *d, char *const extra[])
+int daemon_argv(struct daemon_proc *d, char *const extra[], char *argv[64])
 {
-	char bin[4096], rules[4096], buf[8192] = "";
-	char *argv[64];
-	int pipefd[2], n = 0;
+	static char bin[4096], rules[4096];
+	int n = 0;
 
 	if (!d->socket[0]) {
 		snprintf(d->socket, sizeof(d->socket), "%s/cellwatch.sock", test_dir);
@@ -501,25 +498,21 @@ bool start_daemon(struct daemon_proc *d, char *const extra[])
 	argv[n++] = d->pin;
 	argv[n++] = "--rules";
 	argv[n++] = default_rules(rules, sizeof(rules));
-	for (int i = 0; extra && extra[i] && n < 62; i++)
+	for (int i = 0; extra && extra[i] && n < 63; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	if (pipe2(pipefd, O_CLOEXEC))
-		return false;
-	d->pid = fork();
-	if (d->pid == 0) {
-		dup2(pipefd[1], 2);
-		execv(bin, argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	d->err_fd = pipefd[0];
-	if (!wait_ready(d->err_fd, buf, sizeof(buf))) {
-		fprintf(stderr, "cellwatch daemon did not start:\n%s\n", buf);
-		stop_daemon(d, SIGKILL);
-		return false;
-	}
-	return true;
+	return n;
+}
+
+bool start_daemon(struct daemon_proc *d, char *const extra[])
+{
+	char *argv[64];
+
+	daemon_argv(d, extra, argv);
+	d->pid = start_ready(argv, &d->err_fd);
+	if (d->pid < 0)
+		d->pid = 0;
+	return d->pid > 0;
 }
 
 int stop_daemon(struct daemon_proc *d, int sig)
@@ -570,8 +563,8 @@ void daemon_cleanup(struct daemon_proc *d)
 	}
 }
 
-static int daemon_argv(const struct daemon_proc *d, char *const opts[], char *const argv[],
-		       char **full, int max)
+static int cellrun_daemon_argv(const struct daemon_proc *d, char *const opts[],
+			       char *const argv[], char **full, int max)
 {
 	static char bin[4096];
 	int n = 0;
@@ -597,7 +590,7 @@ pid_t cellrun_daemon_start(const struct daemon_proc *d, char *const opts[], char
 	char *full[96];
 	pid_t pid;
 
-	daemon_argv(d, opts, argv, full, 96);
+	cellrun_daemon_argv(d, opts, argv, full, 96);
 	pid = fork();
 	if (pid == 0) {
 		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -617,6 +610,6 @@ int cellrun_daemon(const struct daemon_proc *d, char *const opts[], char *const 
 {
 	char *full[96];
 
-	daemon_argv(d, opts, argv, full, 96);
+	cellrun_daemon_argv(d, opts, argv, full, 96);
 	return run_cmd(full, 90, res);
 }

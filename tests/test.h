@@ -283,6 +283,8 @@ struct daemon_proc {
  * and @extra options (NULL-terminated, may be NULL); wait for "ready".
  */
 bool start_daemon(struct daemon_proc *d, char *const extra[]);
+/* The command line start_daemon() runs, in @argv (valid until the next call); its length. */
+int daemon_argv(struct daemon_proc *d, char *const extra[], char *argv[64]);
 /* Send @sig (SIGTERM: a clean stop; SIGKILL: a crash) and reap; the wait status. */
 int stop_daemon(struct daemon_proc *d, int sig);
 /* Stop it if running and remove whatever pins a crash left behind. */

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -160,7 +161,7 @@ TEST(daemon_fifty_concurrent_cells_each_event_once)
 		opts[3] = "suite=daemon";
 		opts[4] = "--result";
 		opts[5] = results[i];
-		/* Fifty registrations at once on a loaded (or sanitized) daemon: not a latency test. */
+		/* Fifty registrations at once on a loaded (or sanitized) daemon: not timed. */
 		opts[6] = "--daemon-timeout";
 		opts[7] = "20000";
 		/* The daemon's verdicts are under test: the shells stay for it to kill. */
@@ -734,5 +735,69 @@ TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 	cellrun_daemon(&d, opts, argv, &res);
 	ASSERT_EQ(res.status, 0, "so does the named one, unchanged");
 cleanup:
+	daemon_cleanup(&d);
+}
+
+/* One datagram on @fd within @ms, NUL-terminated in @buf; its length or -1. */
+static int recv_within(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	n = recv(fd, buf, len - 1, 0);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Under a service manager (systemd Type=notify): READY=1 with its pid once
+ * it serves, STOPPING=1 when told to stop.
+ */
+TEST(daemon_tells_service_manager)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct daemon_proc d = {};
+	char name[64], msg[256], want[64], *argv[64];
+	socklen_t slen;
+	int fd, n;
+
+	if (!require_root())
+		return;
+	snprintf(name, sizeof(name), "@cellwatch-test-notify-%d", getpid());
+	memcpy(sun.sun_path + 1, name + 1, strlen(name) - 1);
+	slen = offsetof(struct sockaddr_un, sun_path) + strlen(name);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_OK(fd < 0 || bind(fd, (struct sockaddr *)&sun, slen) ? -errno : 0,
+		       "notification socket"))
+		goto cleanup;
+	daemon_argv(&d, NULL, argv);
+	d.pid = fork();
+	if (d.pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		setenv("NOTIFY_SOCKET", name, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	d.err_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	n = recv_within(fd, msg, sizeof(msg), 30000);
+	snprintf(want, sizeof(want), "READY=1\nMAINPID=%d", d.pid);
+	if (!ASSERT_TRUE(n > 0, "a notification once serving"))
+		goto cleanup;
+	ASSERT_STREQ(msg, want, "ready, with its pid");
+	kill(d.pid, SIGTERM);
+	n = recv_within(fd, msg, sizeof(msg), 15000);
+	ASSERT_TRUE(n > 0, "a notification when stopping");
+	if (n > 0)
+		ASSERT_STREQ(msg, "STOPPING=1", "stopping");
+	ASSERT_EQ(stop_daemon(&d, SIGTERM), 0, "then a clean exit");
+cleanup:
+	if (fd >= 0)
+		close(fd);
 	daemon_cleanup(&d);
 }

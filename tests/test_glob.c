@@ -140,7 +140,8 @@ UNIT_TEST(rules_glob_compiles_by_anchor_in_rule_order)
 	if (!ASSERT_OK(cw_rules_parse(&rs, "g.json", text, strlen(text), err, sizeof(err)), err))
 		return;
 	for (size_t i = 0; i < rs.nrules; i++)
-		ASSERT_OK(cw_rule_compile_entries(&rs.rules[i], 3, store_put, &st), rs.rules[i].name);
+		ASSERT_OK(cw_rule_compile_entries(&rs.rules[i], 3, store_put, &st),
+			  rs.rules[i].name);
 	/* Anchored on the last literal component, the one that tells most. */
 	g = stored(&st, 3, 0, "environ", 0);
 	if (ASSERT_OK_PTR(g, "/proc/*/environ under (depth 3, the last, environ)")) {

@@ -16,7 +16,8 @@
 UNIT_TEST(metrics_counters_and_histogram)
 {
 	struct cw_metrics_gauges g = { .drops = 4, .drops_critical = 1, .subscribers = 2,
-				       .kernel_events = 99, .folded = 12, .ring_size = { 1 << 20, 1 << 16 } };
+				       .kernel_events = 99, .folded = 12,
+				       .ring_size = { 1 << 20, 1 << 16 } };
 	struct cw_metrics *m = cw_metrics_new();
 	char *text = NULL;
 	const char *a, *b;

@@ -93,3 +93,36 @@ UNIT_TEST(options_cellrun_log_spelled_alike)
 	ASSERT_EQ(o.log_max_bytes, 8 << 20, "a size with its unit");
 	options_free(&o);
 }
+
+/*
+ * The options watch and the daemon share are one table: both take
+ * "--log-max-bytes 0" (never rotate), both list them in their help alike,
+ * and both refuse a bad value with the same words.
+ */
+TEST(options_session_options_shared)
+{
+	static const char *const shared[] = {
+		"  -r, --rules FILE", "  -o, --log FILE", "      --log-max-bytes N",
+		"      --log-keep K", "      --fsync", "  -b, --ringbuf BYTES",
+		"      --critical-ringbuf BYTES", "  -v, --verbose",
+	};
+	char bin[4096], err[2][512];
+	struct cmd_result res;
+
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	for (int i = 0; i < 2; i++) {
+		char *cmd = i ? "daemon" : "watch";
+		char *help[] = { bin, cmd, "--log-max-bytes", "0", "--help", NULL };
+		char *bad[] = { bin, cmd, "--log-keep", "0", NULL };
+
+		run_cmd(help, 30, &res);
+		ASSERT_EQ(res.status, 0, "--log-max-bytes 0 is taken");
+		for (size_t j = 0; j < sizeof(shared) / sizeof(shared[0]); j++)
+			ASSERT_HAS(res.out, shared[j], cmd);
+		run_cmd(bad, 30, &res);
+		ASSERT_EQ(res.status, 2, "--log-keep 0 is refused");
+		snprintf(err[i], sizeof(err[i]), "%.511s", res.err);
+	}
+	ASSERT_HAS(err[0], "--log-keep: '0' is not", "watch names the option");
+	ASSERT_STREQ(err[1], err[0], "the daemon says the same");
+}

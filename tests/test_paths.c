@@ -230,7 +230,8 @@ UNIT_TEST(paths_default_rules_match_canonical)
 		if (!ASSERT_OK(cw_event_decode(&ev, &raw, size), forms[i].name))
 			continue;
 		for (size_t r = 0; r < rs.nrules && !hit; r++) {
-			if (rs.rules[r].event == CW_EVENT_OPEN && cw_rule_matches(&rs.rules[r], &ev))
+			if (rs.rules[r].event == CW_EVENT_OPEN &&
+			    cw_rule_matches(&rs.rules[r], &ev))
 				hit = &rs.rules[r];
 		}
 		if (ASSERT_OK_PTR(hit, forms[i].name))
@@ -264,7 +265,8 @@ UNIT_TEST(paths_default_rules_match_environ)
 			       forms[i]))
 			continue;
 		for (size_t r = 0; r < rs.nrules && !hit; r++) {
-			if (rs.rules[r].event == CW_EVENT_OPEN && cw_rule_matches(&rs.rules[r], &ev))
+			if (rs.rules[r].event == CW_EVENT_OPEN &&
+			    cw_rule_matches(&rs.rules[r], &ev))
 				hit = &rs.rules[r];
 		}
 		if (ASSERT_OK_PTR(hit, forms[i]))

@@ -316,7 +316,7 @@ TEST(policy_statically_refused_attempts_end_the_run)
 		snprintf(payload, sizeof(payload), "import time\ntry:\n    exec(%s%s%s)\n"
 			 "except OSError:\n    pass\ntime.sleep(5)\n", "\"\"\"", cases[i][0],
 			 "\"\"\"");
-		/* Judged in userspace, a moment after the call failed: the run ends, not at once. */
+		/* Judged in userspace, a moment after the call failed: the run ends later. */
 		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
 		ASSERT_EQ(res.status, 128 + 9, cases[i][0]);
 		ASSERT_STREQ(jstr(result, "rule"), cases[i][1], "result: rule");
@@ -757,6 +757,13 @@ TEST(policy_reload_is_atomic)
 			continue;
 		failures += o && !strcmp(o, "failure");
 		successes += o && !strcmp(o, "success");
+		/* The daemon's shape (one session core writes both): a count on success only. */
+		ASSERT_EQ(json_object_get(json_object_get(ev, "cellwatch"), "count") != NULL,
+			  o && !strcmp(o, "success"), "cellwatch.count on success only");
+		if (o && !strcmp(o, "success"))
+			ASSERT_EQ(jint(ev, "cellwatch.count"), 1, "the rules now in force");
+		ASSERT_EQ(json_object_get(json_object_get(ev, "cellwatch"), "rules") != NULL, 0,
+			  "no per-command extra field");
 	}
 	ASSERT_EQ(failures, 1, "the refused reload is logged");
 	ASSERT_EQ(successes, 1, "the good reload is logged");

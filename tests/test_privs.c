@@ -167,7 +167,8 @@ TEST(privs_syscalls_off_the_allow_list_refused)
 			continue;
 		nr = seccomp_syscall_resolve_name(name);
 		if (nr < 0) {
-			unnamed++;	/* libseccomp cannot name it: the filter cannot allow it */
+			/* libseccomp cannot name it: the filter cannot allow it */
+			unnamed++;
 			continue;
 		}
 		n += snprintf(script + n, sizeof(script) - n, "call('%s', %d)\n", name, nr);

@@ -281,7 +281,10 @@ UNIT_TEST(rules_check_command)
 	ASSERT_HAS(res.err, ":1:73: rule 'r': unknown action \"zap\"", "file:line:column and rule");
 }
 
-/* A deny the kernel would not enforce, or a layer it cannot have, is refused where it is written. */
+/*
+ * A deny the kernel would not enforce, or a layer it cannot have, is refused where it is
+ * written.
+ */
 UNIT_TEST(rules_refused_when_the_layer_is_out_of_reach)
 {
 	char long_path[256], match[512];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "../ready.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -191,23 +192,6 @@ char *bench_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* The daemon says "ready" on stderr once it watches; its stderr is a file so it never blocks. */
-static int wait_ready(const struct bench_daemon *d, int timeout_ms)
-{
-	for (int waited = 0; waited < timeout_ms; waited += 20) {
-		char *text = bench_read_file(d->err, NULL);
-		bool ready = text && strstr(text, "cellwatch: ready\n");
-
-		free(text);
-		if (ready)
-			return 0;
-		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
-			return -ECHILD;
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
-}
-
 int bench_daemon_start(struct bench_daemon *d, const char *build, const char *rules,
 		       const char *dir, bool log)
 {
@@ -235,25 +219,24 @@ int bench_daemon_start(struct bench_daemon *d, const char *build, const char *ru
 		argv[n++] = d->log;
 	}
 	argv[n] = NULL;
+	/* Its stderr is a file, so it never blocks on a reader. */
 	err_fd = open(d->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (err_fd < 0)
 		return -errno;
-	d->pid = bench_spawn(argv, -1, err_fd);
+	d->pid = spawn_ready(argv, err_fd, 30000, NULL);
 	close(err_fd);
-	if (d->pid < 0)
-		return -errno;
-	ret = wait_ready(d, 30000);
-	if (ret == -ECHILD)
-		d->pid = 0;	/* reaped already: its pid may be another process's by now */
-	if (ret) {
+	if (d->pid < 0) {
 		char *text = bench_read_file(d->err, NULL);
 
+		ret = d->pid;
+		d->pid = 0;
 		fprintf(stderr, "bench: the daemon did not start (%s):\n%s\n", strerror(-ret),
 			text ? text : "");
 		free(text);
 		bench_daemon_stop(d);
+		return ret;
 	}
-	return ret;
+	return 0;
 }
 
 /*

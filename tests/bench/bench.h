@@ -27,7 +27,8 @@ struct bench_shm {
 	int32_t pid;		/* the payload's pid in the cell's pid namespace */
 	uint32_t pad;
 	uint64_t t0_ns;		/* CLOCK_BOOTTIME just before the offending syscall */
-	uint64_t after;		/* loop iterations run after it returned (exec: 1 if the new image ran) */
+	uint64_t after;		/* loop iterations run after it returned (exec: 1 if the
+				 * new image ran) */
 };
 
 /* The cell's view of the files bench_payload uses. */

@@ -58,7 +58,10 @@ static size_t open_record(struct cw_event *r, const char *path, __u32 flags, int
 	return offsetof(struct cw_open_event, path) + o->path_len;
 }
 
-/* A failed open of @name relative to @base (as the kernel resolved it), as bpf/open.bpf.h sends it. */
+/*
+ * A failed open of @name relative to @base (as the kernel resolved it), as bpf/open.bpf.h
+ * sends it.
+ */
 static size_t failed_open_record(struct cw_event *r, const char *name, const char *base,
 				 __u32 kind)
 {

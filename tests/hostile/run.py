@@ -8,6 +8,7 @@ Runs as root.  The bait root needs bind mounts: the script re-runs itself in
 a private mount namespace (unshare -m), so every mount dies with it, and
 removes its work directory from outside once that namespace is gone.
 """
+import ctypes
 import json
 import os
 import random
@@ -212,17 +213,18 @@ class Daemon:
         argv = [os.path.join(build, "cellwatch"), "daemon", "--socket", self.sock,
                 "--log", self.log, "--state-dir", self.state,
                 "--pin-dir", self.pin, "--rules", RULES]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.err, "w"))
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if "cellwatch: ready" in open(self.err).read():
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.stop()
-        die("cellwatch daemon did not start:\n" + open(self.err).read())
+        # Started as the tests start it (tests/ready.c); spawn-ready exits
+        # once it is ready, and as the subreaper we still reap the daemon.
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        self.pid = 0
+        done = subprocess.run([os.path.join(build, "spawn-ready"), self.err] + argv,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            self.stop()
+            die("cellwatch daemon did not start: %s\n%s" % (done.stderr.strip(),
+                                                           open(self.err).read()))
+        self.pid = int(done.stdout)
 
     def read_new(self):
         if not os.path.exists(self.log):
@@ -256,13 +258,16 @@ class Daemon:
         return mine
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.pid:
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.time() + 15
+            while os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                if time.time() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                time.sleep(0.05)
+            self.pid = 0
         self.end_left_keeper()
         if os.path.isdir(self.pin):
             shutil.rmtree(self.pin, ignore_errors=True)

@@ -20,33 +20,15 @@
 #include "daemon/daemon.h"
 #include "daemon/keeper.h"
 #include "log.h"
-#include "logfile.h"
-#include "monitor.h"
-#include "parse.h"
 #include "ecs.h"
-#include "rules.h"
+#include "notify.h"
+#include "parse.h"
+#include "session.h"
 #include "tail.h"
-
-#ifndef CW_DEFAULT_RULES
-#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
-#endif
 
 #define MAX_CGROUPS 64
 
 static volatile sig_atomic_t stop, reload;
-
-struct watch {
-	struct cw_logfile *log;		/* --log, or NULL: stdout */
-	__u64 write_errors;
-};
-
-/* One event line, to the log file (rotated) or stdout. */
-static int emit(struct watch *w, json_t *doc)
-{
-	if (!doc)
-		return -ENOMEM;
-	return w->log ? cw_logfile_write(w->log, doc) : cw_write_json_line(STDOUT_FILENO, doc);
-}
 
 static void on_signal(int sig)
 {
@@ -54,55 +36,6 @@ static void on_signal(int sig)
 		reload = 1;
 	else
 		stop = 1;
-}
-
-/* A line in the log for a rules reload, successful or not. */
-static void log_reload(struct watch *w, const char *path, const char *error, size_t nrules)
-{
-	json_t *doc = cw_notice_to_ecs(cw_realtime_ns(), "rules-reload", "configuration",
-				       "change");
-
-	if (doc) {
-		cw_json_set(doc, "event.outcome", json_string(error ? "failure" : "success"));
-		cw_json_set(doc, "cellwatch.rules", json_string(path));
-		cw_json_set(doc, "cellwatch.count", json_integer(nrules));
-		if (error)
-			cw_json_set(doc, "error.message", json_string(error));
-	}
-	if (emit(w, doc))
-		w->write_errors++;
-	json_decref(doc);
-}
-
-/*
- * SIGHUP: load the file again and swap it in whole.  A bad file changes
- * nothing: the rules in force stay, and the failure is logged.
- */
-static void reload_rules(struct cw_monitor *m, struct watch *w, const char *path,
-			 struct cw_ruleset **rules, __u32 *policy)
-{
-	struct cw_ruleset *next = calloc(1, sizeof(*next));
-	char err[512];
-	__u32 id;
-
-	if (!next) {
-		log_reload(w, path, "out of memory", 0);
-		return;
-	}
-	if (cw_rules_load(next, path, err, sizeof(err)) ||
-	    cw_monitor_replace_policy(m, *policy, next, &id, err, sizeof(err))) {
-		cw_warn("reload refused, the rules in force stay: %s", err);
-		log_reload(w, path, err, 0);
-		cw_rules_free(next);
-		free(next);
-		return;
-	}
-	cw_warn("reloaded %s: %zu rules", path, next->nrules);
-	log_reload(w, path, NULL, next->nrules);
-	cw_rules_free(*rules);
-	free(*rules);
-	*rules = next;
-	*policy = id;
 }
 
 static void usage(FILE *f)
@@ -116,26 +49,18 @@ static void usage(FILE *f)
 "\n"
 "watch: load the BPF monitor and report what the processes in each given\n"
 "cgroup (a cell) execute, open and connect to, as ECS JSON lines.  Runs until\n"
-"SIGINT or SIGTERM.  Prints \"cellwatch: ready\" on stderr once attached.\n"
+"SIGINT or SIGTERM.  Prints \"cellwatch: ready\" on stderr once attached (and\n"
+"READY=1 to $NOTIFY_SOCKET, for a service manager).\n"
 "\n"
-"  -c, --cgroup PATH     cgroup v2 directory to watch as a cell (repeatable;\n"
-"                        all at the same depth)\n"
-"  -r, --rules FILE      rule file (default %s)\n"
-"  -o, --log FILE        append JSON lines to FILE (default: stdout)\n"
-"      --log-max-bytes N rotate FILE before it passes N bytes (FILE.1 ... FILE.K)\n"
-"      --log-keep K      rotated files kept (default 5)\n"
-"      --fsync           fsync FILE after every line\n"
-"  -b, --ringbuf BYTES   ring buffer size, a power of two up to 1G (default 8M);\n"
-"                        sizes take K, M or G\n"
-"      --critical-ringbuf BYTES  size of the ring of execs, verdicts and what\n"
-"                        rules judge (default 2 MiB); a cell that loses one of\n"
-"                        its records there is ended\n"
-"      --deny-network    refuse, in the kernel, inet destinations but loopback\n"
-"                        and raw sockets (each refusal is an alert)\n"
+"  -c, --cgroup PATH        cgroup v2 directory to watch as a cell (repeatable;\n"
+"                           all at the same depth)\n"
+CW_SESSION_USAGE
+"                           (without --log: JSON lines on stdout)\n"
+"      --deny-network       refuse, in the kernel, inet destinations but loopback\n"
+"                           and raw sockets (each refusal is an alert)\n"
 "      --generic-syscall-hook  one sys_exit program for every syscall instead of\n"
-"                        per-syscall tracepoints (used anyway without tracefs)\n"
-"  -v, --verbose         show libbpf's messages\n"
-"  -h, --help            this text\n"
+"                           per-syscall tracepoints (used anyway without tracefs)\n"
+"  -h, --help               this text\n"
 "\n"
 "SIGHUP reloads the rule file: whole, or not at all when it has an error\n"
 "(the rules in force stay); either way a rules-reload line is logged.\n"
@@ -143,259 +68,182 @@ static void usage(FILE *f)
 "rules check: validate a rule file; errors name file:line:column and rule.\n"
 "status: load the monitor and say which enforcement layers work on this host.\n"
 "\n"
-"Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n",
-		CW_DEFAULT_RULES);
+"Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n");
 }
 
-static void on_event(void *ctx, const struct cw_event *ev)
+/* An alert, on stderr too: watch is run by hand as often as by a service. */
+static void say_alert(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event *ev)
 {
-	struct watch *w = ctx;
-	json_t *doc = cw_event_to_ecs(ev);
+	char line[512];
 
-	if (emit(w, doc))
-		w->write_errors++;
-	json_decref(doc);
-	if (ev->rule || ev->hdr.action != CW_ACTION_NONE) {
-		char line[512];
-
-		cw_format_alert(ev, line, sizeof(line));
-		cw_warn("ALERT %s", line);
-	}
-}
-
-/* One cell's losses: a metric, or the alert of a run ended because of them. */
-static void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
-			 const struct cw_cell_loss *total)
-{
-	struct watch *w = ctx;
-	json_t *doc = cw_cell_loss_to_ecs(cw_realtime_ns(), cell_id, fresh, total);
-
-	if (emit(w, doc))
-		w->write_errors++;
-	json_decref(doc);
-	if (fresh->critical && fresh->critical == total->critical)
-		cw_warn("ALERT events-lost: cell %llu lost %llu security-relevant "
-			"records: run ended", (unsigned long long)cell_id,
-			(unsigned long long)total->critical);
-}
-
-static void report_loss(struct cw_monitor *m, struct watch *w)
-{
-	__u64 total, lost;
-	json_t *doc;
-
-	cw_monitor_cell_losses(m, 0, on_cell_loss, w);
-	lost = cw_monitor_new_drops(m, &total);
-	if (!lost)
+	(void)ctx, (void)doc, (void)cell_id;
+	if (!ev || (!ev->rule && ev->hdr.action == CW_ACTION_NONE))
 		return;
-	doc = cw_loss_to_ecs(cw_realtime_ns(), lost, total);
-	if (emit(w, doc))
-		w->write_errors++;
-	json_decref(doc);
-	cw_warn("%llu events lost (ring buffer full)",
-		(unsigned long long)lost);
+	cw_format_alert(ev, line, sizeof(line));
+	cw_warn("ALERT %s", line);
 }
 
-static int cmd_watch(int argc, char **argv)
+static const struct cw_session_hooks watch_hooks = { .record = say_alert };
+
+struct watch_args {
+	struct cw_session_opts so;
+	const char *cgroups[MAX_CGROUPS];
+	int ncg;
+	__u32 net_policy;
+};
+
+/* 0, CW_ARGS_HELPED or the exit status (parse.h). */
+static int parse_watch_args(struct watch_args *a, int argc, char **argv)
 {
+	enum { OPT_GENERIC = 0x2000, OPT_DENY_NET };
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "ringbuf", required_argument, NULL, 'b' },
-		{ "verbose", no_argument, NULL, 'v' },
+		{ "generic-syscall-hook", no_argument, NULL, OPT_GENERIC },
+		{ "deny-network", no_argument, NULL, OPT_DENY_NET },
 		{ "help", no_argument, NULL, 'h' },
-		{ "generic-syscall-hook", no_argument, NULL, 'G' },
-		{ "deny-network", no_argument, NULL, 'D' },
-		{ "log-max-bytes", required_argument, NULL, 'M' },
-		{ "log-keep", required_argument, NULL, 'K' },
-		{ "fsync", no_argument, NULL, 'F' },
-		{ "critical-ringbuf", required_argument, NULL, 'C' },
+		CW_SESSION_LONGOPTS,
 		{},
 	};
-	struct cw_monitor_opts mopts = { .ringbuf_bytes = 0 };
-	const char *cgroups[MAX_CGROUPS], *rules_path = CW_DEFAULT_RULES, *log_path = NULL;
-	int ncg = 0, level = -1, cg_fds[MAX_CGROUPS], ret = 1, opt;
-	struct cw_logfile_opts log_opts = { .keep = 5, .sole_writer = true };
-	struct watch w = {};
-	struct cw_monitor *m = NULL;
-	struct cw_ruleset *rules;
-	__u32 policy = 1;
-	char root[PATH_MAX], err[512];
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct cw_stats st;
-	__u32 net_policy = 0;
-	unsigned long long v;
+	int opt, taken;
 
-	while ((opt = getopt_long(argc, argv, "c:r:o:b:vh", opts, NULL)) != -1) {
+	cw_session_opts_init(&a->so);
+	while ((opt = getopt_long(argc, argv, "c:h" CW_SESSION_SHORTOPTS, opts, NULL)) != -1) {
+		taken = cw_session_opt(&a->so, opt, optarg);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		switch (opt) {
 		case 'c':
-			if (ncg == MAX_CGROUPS) {
+			if (a->ncg == MAX_CGROUPS) {
 				cw_warn("at most %d cgroups", MAX_CGROUPS);
 				return 2;
 			}
-			cgroups[ncg++] = optarg;
+			a->cgroups[a->ncg++] = optarg;
 			break;
-		case 'r':
-			rules_path = optarg;
+		case OPT_GENERIC:
+			a->so.mon.generic_syscalls = true;
 			break;
-		case 'o':
-			log_path = optarg;
-			break;
-		case 'b':
-			if (!cw_opt_size("--ringbuf", optarg, CW_RINGBUF_MAX, &v))
-				return 2;
-			mopts.ringbuf_bytes = v;
-			break;
-		case 'C':
-			if (!cw_opt_size("--critical-ringbuf", optarg, CW_RINGBUF_MAX, &v))
-				return 2;
-			mopts.critical_ringbuf_bytes = v;
-			break;
-		case 'v':
-			mopts.verbose = true;
-			break;
-		case 'G':
-			mopts.generic_syscalls = true;
-			break;
-		case 'D':
-			net_policy = CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW;
-			break;
-		case 'M':
-			if (!cw_opt_size("--log-max-bytes", optarg, SIZE_MAX, &v))
-				return 2;
-			log_opts.max_bytes = v;
-			break;
-		case 'K':
-			if (!cw_opt_count("--log-keep", optarg, 1, CW_LOG_KEEP_MAX, &v))
-				return 2;
-			log_opts.keep = v;
-			break;
-		case 'F':
-			log_opts.fsync = true;
+		case OPT_DENY_NET:
+			a->net_policy = CW_NETPOL_DENY_EXTERNAL | CW_NETPOL_DENY_RAW;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CW_ARGS_HELPED;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!ncg || optind != argc) {
+	if (!a->ncg || optind != argc) {
 		cw_warn("watch needs --cgroup and takes no other argument");
 		return 2;
 	}
+	a->so.to_stdout = !a->so.log_path;
+	a->so.hooks = &watch_hooks;
+	return 0;
+}
+
+/* The cells' common depth below the cgroup v2 root, or negative errno (said). */
+static int cells_level(const struct watch_args *a)
+{
+	char root[PATH_MAX];
+	int level = -1;
+
 	if (cg2_mount_point(root, sizeof(root))) {
 		cw_warn("no cgroup v2 hierarchy mounted");
-		return 1;
+		return -ENOENT;
 	}
-	/* Only now: an option refused above leaves nothing allocated behind. */
-	rules = calloc(1, sizeof(*rules));
-	for (int i = 0; i < MAX_CGROUPS; i++)
-		cg_fds[i] = -1;
-	for (int i = 0; i < ncg; i++) {
+	for (int i = 0; i < a->ncg; i++) {
 		char real[PATH_MAX];
 		int l;
 
-		if (!realpath(cgroups[i], real) || (l = cg2_level(root, real)) < 0) {
-			cw_warn("%s: not a cgroup under %s", cgroups[i], root);
-			goto out;
+		if (!realpath(a->cgroups[i], real) || (l = cg2_level(root, real)) < 0) {
+			cw_warn("%s: not a cgroup under %s", a->cgroups[i], root);
+			return -EINVAL;
 		}
 		if (level >= 0 && l != level) {
-			cw_warn("%s: depth %d, other cells have %d",
-				cgroups[i], l, level);
-			goto out;
+			cw_warn("%s: depth %d, other cells have %d", a->cgroups[i], l, level);
+			return -EINVAL;
 		}
 		level = l;
 	}
-	mopts.cell_level = level;
+	return level;
+}
 
-	if (!rules) {
-		cw_warn("out of memory");
-		goto out;
-	}
-	if (cw_rules_load(rules, rules_path, err, sizeof(err))) {
-		cw_warn("%s", err);
-		goto out;
-	}
-	if (log_path) {
-		w.log = cw_logfile_open(log_path, &log_opts);
-		if (!w.log) {
-			cw_warn("open %s: %s", log_path, strerror(errno));
-			goto out;
-		}
-	}
-	mopts.rules = rules;
-	mopts.on_event = on_event;
-	mopts.ctx = &w;
-	if (cw_monitor_open(&m, &mopts, err, sizeof(err))) {
-		cw_warn("%s", err);
-		goto out;
-	}
-	for (int i = 0; i < ncg; i++) {
+/* Every --cgroup, a cell of the default policy; their fds stay open in @fds. */
+static int add_cells(struct cw_session *s, const struct watch_args *a, int *fds)
+{
+	for (int i = 0; i < a->ncg; i++) {
 		__u64 id;
-		int e;
+		int ret;
 
-		cg_fds[i] = open(cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg_fds[i] < 0) {
-			cw_warn("open %s: %s", cgroups[i], strerror(errno));
-			goto out;
+		fds[i] = open(a->cgroups[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			cw_warn("open %s: %m", a->cgroups[i]);
+			return -errno;
 		}
-		e = cw_monitor_add_cell(m, cg_fds[i], policy, net_policy, &id);
-		if (e) {
-			cw_warn("watch %s: %s", cgroups[i], strerror(-e));
-			goto out;
+		ret = cw_monitor_add_cell(s->mon, fds[i], s->policies[0].id, a->net_policy, &id);
+		if (ret) {
+			cw_warn("watch %s: %s", a->cgroups[i], strerror(-ret));
+			return ret;
 		}
 	}
+	return 0;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct watch_args a = {};
+	struct cw_session *s;
+	int cg_fds[MAX_CGROUPS], level, ret;
+	char err[512];
+
+	ret = parse_watch_args(&a, argc, argv);
+	if (ret)
+		return ret == CW_ARGS_HELPED ? 0 : ret;
+	level = cells_level(&a);
+	if (level < 0)
+		return 1;
+	a.so.mon.cell_level = level;
+	if (cw_session_open(&s, &a.so, err, sizeof(err))) {
+		cw_warn("%s", err);
+		return 1;
+	}
+	for (int i = 0; i < MAX_CGROUPS; i++)
+		cg_fds[i] = -1;
+	ret = add_cells(s, &a, cg_fds) ? 1 : 0;
+	if (ret)
+		goto out;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	cw_warn("syscall hooks: %s", cw_monitor_backend(m));
-	{
-		const char *why;
-
-		if (cw_monitor_lsm(m, &why))
-			cw_warn("BPF-LSM: active (denies before the operation)");
-		else
-			cw_warn("BPF-LSM: unavailable (%s): tracepoint kills "
-				"and cgroup hooks enforce", why);
-	}
-	cw_warn("ready");
-
+	cw_session_say_backend(s);
+	cw_say_ready();
 	while (!stop) {
-		int n = cw_monitor_poll(m, 200);
+		int n = cw_monitor_poll(s->mon, 200);
 
 		if (reload) {
 			reload = 0;
-			reload_rules(m, &w, rules_path, &rules, &policy);
+			cw_session_reload(s);
 		}
 		if (n < 0) {
 			cw_warn("poll: %s", strerror(-n));
+			ret = 1;
 			goto out;
 		}
-		report_loss(m, &w);
+		cw_session_report_loss(s, 0);
 	}
-	cw_monitor_drain(m);
-	report_loss(m, &w);
-	if (!cw_monitor_stats(m, &st))
-		cw_warn("%llu events, %llu repeats folded, %llu lost (%llu critical), %llu kills, "
-			"%llu malformed, %llu unwritten", (unsigned long long)st.events,
-			(unsigned long long)st.folded,
-			(unsigned long long)st.drops, (unsigned long long)st.drops_critical,
-			(unsigned long long)st.kills,
-			(unsigned long long)st.decode_errors, (unsigned long long)w.write_errors);
-	ret = 0;
+	cw_notify("STOPPING=1");
+	cw_session_finish(s, 0);
+	cw_session_say_stats(s);
 out:
-	cw_monitor_close(m);
-	for (int i = 0; i < ncg; i++) {
+	cw_session_close(s);
+	for (int i = 0; i < a.ncg; i++) {
 		if (cg_fds[i] >= 0)
 			close(cg_fds[i]);
 	}
-	cw_logfile_close(w.log);
-	if (rules)
-		cw_rules_free(rules);
-	free(rules);
 	return ret;
 }
 

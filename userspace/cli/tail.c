@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "parse.h"
 #include "rules.h"
 #include "tail.h"
 
@@ -628,12 +629,11 @@ static int add(struct strset *s, const char *v, const char *opt)
 
 static int parse_count(const char *s, long long *v, const char *opt)
 {
-	char *end;
+	unsigned long long n;
 
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || *v < 0)
+	if (cw_parse_count(s, 0, LLONG_MAX, &n))
 		return bad_usage("%s: not a number >= 0: '%s'", opt, s);
+	*v = n;
 	return 0;
 }
 
@@ -646,8 +646,8 @@ static int parse_priority(struct tail *t, const char *s)
 	return 0;
 }
 
-/* 0 to run, or the exit status: 2 for bad usage, 0 after --help (*help set). */
-static int parse_args(struct tail *t, int argc, char **argv, bool *help)
+/* 0, CW_ARGS_HELPED or the exit status (parse.h). */
+static int parse_args(struct tail *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -705,8 +705,7 @@ static int parse_args(struct tail *t, int argc, char **argv, bool *help)
 			break;
 		case 'h':
 			usage(stdout);
-			*help = true;
-			return 0;
+			return CW_ARGS_HELPED;
 		case ':':
 			ret = bad_usage("option '%s' needs a value", argv[optind - 1]);
 			break;
@@ -726,12 +725,11 @@ int cw_tail_main(int argc, char **argv)
 	struct tail t = { .socket = CW_SOCKET_DEFAULT, .max_level = -1 };
 	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term, old_pipe;
 	sigset_t block, old_mask;
-	bool help = false;
 	int ret;
 
-	ret = parse_args(&t, argc, argv, &help);
-	if (ret || help)
-		return ret;
+	ret = parse_args(&t, argc, argv);
+	if (ret)
+		return ret == CW_ARGS_HELPED ? 0 : ret;
 
 	/* No SA_RESTART: a signal must end a write stuck on a full pipe. */
 	stop = 0;

@@ -107,7 +107,7 @@ static void reap_cell(struct daemon *d, struct cell *c)
 	if (!c->told)
 		tell_end(d, c);
 	/* Its losses before the kernel forgets them with the cell. */
-	cw_monitor_cell_losses(d->mon, c->id, on_cell_loss, d);
+	cw_session_report_loss(d->s, c->id);
 	if (d->keeper_fd >= 0)
 		cw_keeper_drop(d->keeper_fd, c->id);
 	ret = cw_monitor_remove_cell(d->mon, c->id);
@@ -160,7 +160,8 @@ void reap_delivered(struct daemon *d)
 }
 
 /* The cgroup @req names, if it is a direct child of the cells' parent. */
-static int resolve_cell_path(struct daemon *d, const char *req, char *real, char *err, size_t errlen)
+static int resolve_cell_path(struct daemon *d, const char *req, char *real, char *err,
+			     size_t errlen)
 {
 	char *slash;
 
@@ -234,7 +235,7 @@ static int register_cell(struct daemon *d, struct client *cl, json_t *req, char 
 			 size_t errlen)
 {
 	const char *pname = json_string_value(json_object_get(req, "policy")) ?: "default";
-	struct policy *pol = policy_by_name(d, pname);
+	struct cw_policy *pol = cw_session_policy(d->s, pname);
 	char real[PATH_MAX];
 	struct cell *c;
 	int ret;
@@ -335,14 +336,10 @@ static void cell_event(struct daemon *d, struct client *c, json_t *req)
 	if (!doc)
 		return;
 	cw_json_set(doc, "cellwatch.cell.id", json_integer(c->cell));
-	if (c->run_id)
-		cw_json_set(doc, "cellwatch.run_id", json_string(c->run_id));
-	if (c->labels && json_object_size(c->labels))
-		cw_json_set(doc, "labels", json_deep_copy(c->labels));
+	label_doc(doc, c->run_id, c->labels);
 	cw_metrics_event(d->metrics, json_string_value(json_object_get(
 		json_object_get(doc, "event"), "action")) ?: "?");
-	emit(d, doc, c->cell);
-	json_decref(doc);
+	cw_session_emit(d->s, doc, c->cell);
 }
 
 static void handle_request(struct daemon *d, struct client *c, json_t *req)
@@ -458,14 +455,14 @@ out:
 /* Take over one cell a dead daemon registered; false when it is over. */
 static bool adopt(struct daemon *d, struct cell *c)
 {
-	struct policy *pol = c->policy ? policy_by_name(d, c->policy) : NULL;
+	struct cw_policy *pol = c->policy ? cw_session_policy(d->s, c->policy) : NULL;
 	__u64 id;
 	int ret, fd;
 
 	if (!pol) {
 		cw_warn("cell %llu: policy '%s' no longer configured: runs \"default\"",
 			(unsigned long long)c->id, c->policy ?: "?");
-		pol = policy_by_name(d, "default");
+		pol = cw_session_policy(d->s, "default");
 		free(c->policy);
 		c->policy = strdup("default");
 	}

@@ -13,15 +13,6 @@ int watch_fd(struct daemon *d, struct source *src, __u32 events)
 	return epoll_ctl(d->ep, EPOLL_CTL_ADD, src->fd, &ev) ? -errno : 0;
 }
 
-struct policy *policy_by_name(struct daemon *d, const char *name)
-{
-	for (int i = 0; i < d->npolicies; i++) {
-		if (!strcmp(d->policies[i].name, name))
-			return &d->policies[i];
-	}
-	return NULL;
-}
-
 struct cell *cell_by_id(struct daemon *d, __u64 id)
 {
 	for (struct cell *c = d->cells; c; c = c->next) {
@@ -110,7 +101,7 @@ static char *render_metrics(void *ctx)
 {
 	struct daemon *d = ctx;
 	struct cw_metrics_gauges g = {
-		.write_errors = d->write_errors,
+		.write_errors = d->s->write_errors + d->write_errors,
 		.subscriber_drops = d->subscriber_drops,
 	};
 	struct cw_stats st;
@@ -134,13 +125,6 @@ static int open_outputs(struct daemon *d)
 {
 	char err[512];
 
-	if (d->log_path) {
-		d->log = cw_logfile_open(d->log_path, &d->log_opts);
-		if (!d->log) {
-			cw_warn("open %s: %s", d->log_path, strerror(errno));
-			return -errno;
-		}
-	}
 	if (d->to_syslog) {
 		d->syslog = cw_syslog_open(d->syslog_path, LOG_AUTHPRIV, err, sizeof(err));
 		if (!d->syslog) {
@@ -165,14 +149,6 @@ static int open_outputs(struct daemon *d)
 
 static int open_monitor(struct daemon *d)
 {
-	struct cw_monitor_opts mo = {
-		.ringbuf_bytes = d->ringbuf_bytes,
-		.critical_ringbuf_bytes = d->critical_ringbuf_bytes,
-		.on_event = on_event,
-		.ctx = d,
-		.verbose = d->verbose,
-		.pin_dir = d->pin_dir,
-	};
 	char root[256], dir[PATH_MAX], err[512];
 	int level, ret;
 
@@ -192,20 +168,22 @@ static int open_monitor(struct daemon *d)
 		return -EINVAL;
 	}
 	memcpy(d->parent, dir, sizeof(d->parent));
-	mo.cell_level = level + 1;
+	d->so.mon.cell_level = level + 1;
 	snprintf(dir, sizeof(dir), "%s/cells", d->state_dir);
 	ret = cw_make_dirs(dir, 0700);
 	if (ret) {
 		cw_warn("create %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	ret = cw_monitor_open(&d->mon, &mo, err, sizeof(err));
-	if (!ret)
-		ret = load_policies(d, err, sizeof(err));
+	d->so.mon.pin_dir = d->pin_dir;
+	d->so.hooks = &daemon_hooks;
+	d->so.ctx = d;
+	ret = cw_session_open(&d->s, &d->so, err, sizeof(err));
 	if (ret) {
 		cw_warn("%s", err);
 		return ret;
 	}
+	d->mon = d->s->mon;
 	/* Cells of an earlier daemon first: their events may wait in the rings. */
 	load_drops_reported(d);
 	adopt_cells(d);
@@ -219,7 +197,7 @@ static void on_signal(struct daemon *d)
 
 	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload(d);
+			cw_session_reload(d->s);
 		else if (si.ssi_signo != SIGPIPE)
 			d->stop = true;
 	}
@@ -267,7 +245,7 @@ static int serve(struct daemon *d)
 		reap_delivered(d);
 		if (d->http)
 			cw_http_run(d->http);
-		report_loss(d);
+		cw_session_report_loss(d->s, 0);
 	}
 	return 0;
 }
@@ -276,14 +254,15 @@ static void shut_down(struct daemon *d)
 {
 	int running = 0;
 
-	if (d->mon) {
+	cw_notify("STOPPING=1");
+	if (d->s) {
 		cw_monitor_drain(d->mon);
 		reap_delivered(d);
-		report_loss(d);
+		cw_session_report_loss(d->s, 0);
+		cw_session_notice(d->s, "daemon-stopped", "process", "end", NULL);
 	}
 	for (struct cell *c = d->cells; c; c = c->next)
 		running++;
-	emit_notice(d, "daemon-stopped", "process", "end", NULL);
 	while (d->clients) {
 		client_flush(d, d->clients);
 		client_close(d, d->clients);
@@ -310,16 +289,13 @@ static void shut_down(struct daemon *d)
 		free_cell(d->cells);
 		d->cells = next;
 	}
-	cw_monitor_close(d->mon);
-	for (int i = 0; i < d->npolicies; i++)
-		free_rules(d->policies[i].rules);
+	cw_session_close(d->s);
 	for (size_t i = 0; i < d->backlog_n; i++)
 		free(d->backlog[(d->backlog_head + i) % d->backlog_len]);
 	free(d->backlog);
 	cw_http_stop(d->http);
 	cw_metrics_free(d->metrics);
 	cw_syslog_close(d->syslog);
-	cw_logfile_close(d->log);
 	if (d->ep >= 0)
 		close(d->ep);
 	if (d->keeper_fd >= 0)
@@ -336,20 +312,17 @@ static void usage(FILE *f)
 "Usage: cellwatch daemon [options]\n"
 "\n"
 "Load the BPF monitor once and watch every cell cellrun registers through\n"
-"the API socket (cellrun --daemon SOCKET).  Prints \"cellwatch: ready\" on\n"
-"stderr once serving.  SIGHUP reloads every policy file, all or none;\n"
-"SIGTERM stops: pins stay while cells run, and the next daemon takes them.\n"
+"the API socket (cellrun --daemon SOCKET).  Once serving, prints\n"
+"\"cellwatch: ready\" on stderr and tells a service manager READY=1\n"
+"($NOTIFY_SOCKET: systemd's Type=notify).  SIGHUP reloads every policy\n"
+"file, all or none; SIGTERM stops: pins stay while cells run, and the next\n"
+"daemon takes them.\n"
 "\n"
 "  -s, --socket PATH        API socket (default %s), mode 0600\n"
 "      --socket-group GROUP socket 0660 owned by GROUP (its members may tail;\n"
 "                           registering a cell needs uid 0)\n"
-"  -r, --rules FILE         the policy \"default\" (default %s)\n"
 "  -p, --policy NAME=FILE   another named policy (repeatable)\n"
-"  -o, --log FILE           JSON lines (ECS), one whole line per write(2)\n"
-"      --log-max-bytes N    rotate before FILE passes N bytes (default 100M;\n"
-"                           0: never)\n"
-"      --log-keep K         rotated files kept (default 5)\n"
-"      --fsync              fsync FILE after every line\n"
+CW_SESSION_USAGE
 "      --stdout             JSON lines on stdout too\n"
 "      --syslog             alerts to syslog, RFC 5424 over /dev/log\n"
 "      --syslog-socket PATH another datagram socket than /dev/log\n"
@@ -358,54 +331,19 @@ static void usage(FILE *f)
 "      --pin-dir DIR        bpffs pins (default %s)\n"
 "      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
 "      --backlog N          recent events kept for tail --since (default 4096)\n"
-"  -b, --ringbuf BYTES      ring buffer size, a power of two up to 1G (default 8M);\n"
-"                           sizes take K, M or G\n"
-"      --critical-ringbuf BYTES  the ring of execs, verdicts and what rules judge\n"
-"                           (default 2 MiB); a cell that loses a record there is ended\n"
-"  -v, --verbose            libbpf's messages\n",
-		CW_SOCKET_DEFAULT, CW_DEFAULT_RULES, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
+"  -h, --help               this text\n",
+		CW_SOCKET_DEFAULT, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
 }
 
-static int add_policy_opt(struct daemon *d, const char *name, size_t len, const char *path)
-{
-	struct policy *p;
-
-	if (!len || len > MAX_TEXT || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < len) {
-		cw_warn("--policy '%.*s': a name of letters, digits, '_-.' "
-			"expected", (int)len, name);
-		return -1;
-	}
-	for (int i = 0; i < d->npolicies; i++) {
-		if (strlen(d->policies[i].name) == len && !strncmp(d->policies[i].name, name, len)) {
-			cw_warn("policy '%.*s' given twice", (int)len, name);
-			return -1;
-		}
-	}
-	if (d->npolicies == MAX_POLICIES) {
-		cw_warn("at most %d policies", MAX_POLICIES);
-		return -1;
-	}
-	p = &d->policies[d->npolicies++];
-	p->name = strndup(name, len);
-	p->path = (char *)path;
-	return p->name ? 0 : -1;
-}
-
+/* 0, CW_ARGS_HELPED or the exit status (parse.h). */
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_GROUP = 256, OPT_MAXB, OPT_KEEP, OPT_FSYNC, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK,
-	       OPT_METRICS, OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG,
-	       OPT_CRITICAL };
+	enum { OPT_GROUP = 0x2000, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK, OPT_METRICS,
+	       OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "socket-group", required_argument, NULL, OPT_GROUP },
-		{ "rules", required_argument, NULL, 'r' },
 		{ "policy", required_argument, NULL, 'p' },
-		{ "log", required_argument, NULL, 'o' },
-		{ "log-max-bytes", required_argument, NULL, OPT_MAXB },
-		{ "log-keep", required_argument, NULL, OPT_KEEP },
-		{ "fsync", no_argument, NULL, OPT_FSYNC },
 		{ "stdout", no_argument, NULL, OPT_STDOUT },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCK },
@@ -414,44 +352,27 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, OPT_PIN },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
-		{ "ringbuf", required_argument, NULL, 'b' },
-		{ "critical-ringbuf", required_argument, NULL, OPT_CRITICAL },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CW_SESSION_LONGOPTS,
 		{},
 	};
-	const char *rules = CW_DEFAULT_RULES, *eq;
 	unsigned long long v;
-	int opt;
+	int opt, taken;
 
-	while ((opt = getopt_long(argc, argv, "s:r:p:o:b:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:p:h" CW_SESSION_SHORTOPTS, opts, NULL)) != -1) {
+		taken = cw_session_opt(&d->so, opt, optarg);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		switch (opt) {
 		case 's': d->socket_path = optarg; break;
 		case OPT_GROUP: d->socket_group = optarg; break;
-		case 'r': rules = optarg; break;
 		case 'p':
-			eq = strchr(optarg, '=');
-			if (!eq || !eq[1]) {
-				cw_warn("--policy '%s': NAME=FILE expected",
-					optarg);
-				return 2;
-			}
-			if (add_policy_opt(d, optarg, eq - optarg, eq + 1))
+			if (cw_session_opt_policy(&d->so, optarg))
 				return 2;
 			break;
-		case 'o': d->log_path = optarg; break;
-		case OPT_MAXB:
-			if (!cw_opt_size("--log-max-bytes", optarg, SIZE_MAX, &v))
-				return 2;
-			d->log_opts.max_bytes = v;
-			break;
-		case OPT_KEEP:
-			if (!cw_opt_count("--log-keep", optarg, 1, CW_LOG_KEEP_MAX, &v))
-				return 2;
-			d->log_opts.keep = v;
-			break;
-		case OPT_FSYNC: d->log_opts.fsync = true; break;
-		case OPT_STDOUT: d->to_stdout = true; break;
+		case OPT_STDOUT: d->so.to_stdout = true; break;
 		case OPT_SYSLOG: d->to_syslog = true; break;
 		case OPT_SYSLOG_SOCK: d->to_syslog = true; d->syslog_path = optarg; break;
 		case OPT_METRICS: d->metrics_addr = optarg; break;
@@ -463,18 +384,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 				return 2;
 			d->backlog_len = v;
 			break;
-		case 'b':
-			if (!cw_opt_size("--ringbuf", optarg, CW_RINGBUF_MAX, &v))
-				return 2;
-			d->ringbuf_bytes = v;
-			break;
-		case OPT_CRITICAL:
-			if (!cw_opt_size("--critical-ringbuf", optarg, CW_RINGBUF_MAX, &v))
-				return 2;
-			d->critical_ringbuf_bytes = v;
-			break;
-		case 'v': d->verbose = true; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); return CW_ARGS_HELPED;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -482,14 +392,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		cw_warn("daemon: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	if (policy_by_name(d, "default")) {
-		cw_warn("--policy default=...: use --rules for the default "
-			"policy");
-		return 2;
-	}
-	if (add_policy_opt(d, "default", 7, rules))
-		return 2;
-	return -1;
+	return 0;
 }
 
 int cw_daemon_main(int argc, char **argv)
@@ -498,20 +401,17 @@ int cw_daemon_main(int argc, char **argv)
 		.socket_path = CW_SOCKET_DEFAULT,
 		.state_dir = CW_STATE_DIR_DEFAULT,
 		.pin_dir = CW_PIN_DIR_DEFAULT,
-		/* A flooding cell must not fill the disk before an operator configures rotation. */
-		.log_opts = { .max_bytes = 100 << 20, .keep = 5, .sole_writer = true },
 		.backlog_len = 4096,
 		.ep = -1,
 		.keeper_fd = -1,
 	};
-	int ret = parse_args(&d, argc, argv);
 	pid_t old_keeper = 0;
+	int ret;
 
-	if (ret >= 0) {
-		for (int i = 0; i < d.npolicies; i++)
-			free(d.policies[i].name);
-		return ret;
-	}
+	cw_session_opts_init(&d.so);
+	ret = parse_args(&d, argc, argv);
+	if (ret)
+		return ret == CW_ARGS_HELPED ? 0 : ret;
 	ret = 1;
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.ep < 0 || open_signals(&d) || open_outputs(&d) || open_socket(&d) ||
@@ -532,16 +432,13 @@ int cw_daemon_main(int argc, char **argv)
 	}
 	for (struct cell *c = d.cells; c; c = c->next)
 		check_cell(&d, c);
-	emit_notice(&d, "daemon-started", "process", "start", NULL);
-	cw_warn("syscall hooks: %s; BPF-LSM: %s", cw_monitor_backend(d.mon),
-		cw_monitor_lsm(d.mon, NULL) ? "active" : "unavailable");
+	cw_session_notice(d.s, "daemon-started", "process", "start", NULL);
+	cw_session_say_backend(d.s);
 	cw_warn("serving %s", d.socket_path);
-	cw_warn("ready");
+	cw_say_ready();
 	ret = serve(&d) ? 1 : 0;
 out:
 	shut_down(&d);
-	for (int i = 0; i < d.npolicies; i++)
-		free(d.policies[i].name);
 	return ret;
 }
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Inside the daemon: its state, and what its parts (daemon.c: set-up, the
- * loop and the command line; clients.c, outputs.c, links.c, cells.c,
- * policies.c) call of one another.
+ * loop and the command line; clients.c, outputs.c, links.c, cells.c) call of one another.
  */
 #ifndef CW_DAEMON_INTERNAL_H
 #define CW_DAEMON_INTERNAL_H
@@ -41,8 +40,9 @@
 #include "ecs.h"
 #include "rules.h"
 #include "rfc5424.h"
+#include "notify.h"
+#include "session.h"
 
-#define MAX_POLICIES	16
 #define QUEUE_LEN	1024		/* messages a client may fall behind by */
 #define MAX_LABELS	32
 #define MAX_TEXT	128		/* run id, label keys and values, policy names */
@@ -53,13 +53,6 @@ enum source_kind { SRC_RINGS, SRC_LISTEN, SRC_SIGNAL, SRC_HTTP, SRC_CLIENT, SRC_
 struct source {
 	enum source_kind kind;
 	int fd;
-};
-
-struct policy {
-	char *name;
-	char *path;
-	struct cw_ruleset *rules;
-	__u32 id;
 };
 
 struct client {
@@ -92,17 +85,15 @@ struct cell {
 
 struct daemon {
 	/* options */
-	const char *socket_path, *socket_group, *log_path, *syslog_path, *metrics_addr;
+	struct cw_session_opts so;
+	const char *socket_path, *socket_group, *syslog_path, *metrics_addr;
 	const char *state_dir, *pin_dir;
 	char parent[PATH_MAX];		/* cells are its children */
-	struct cw_logfile_opts log_opts;
-	bool to_stdout, to_syslog, verbose;
-	size_t ringbuf_bytes, critical_ringbuf_bytes, backlog_len;
-	struct policy policies[MAX_POLICIES];
-	int npolicies;
+	bool to_syslog;
+	size_t backlog_len;
 
-	struct cw_monitor *mon;
-	struct cw_logfile *log;
+	struct cw_session *s;		/* the monitor, policies and log */
+	struct cw_monitor *mon;		/* s->mon */
 	struct cw_syslog *syslog;
 	struct cw_metrics *metrics;
 	struct cw_http *http;
@@ -112,7 +103,7 @@ struct daemon {
 	struct cell *cells;
 	char **backlog;			/* the last backlog_len event lines, a ring */
 	size_t backlog_head, backlog_n;
-	__u64 write_errors, subscriber_drops;
+	__u64 write_errors, subscriber_drops;	/* of the outputs past the session's */
 	int keeper_fd;			/* the link keeper, when links could not be pinned */
 	pid_t keeper_pid;
 	bool stop;
@@ -120,7 +111,6 @@ struct daemon {
 
 /* daemon.c */
 int watch_fd(struct daemon *d, struct source *src, __u32 events);
-struct policy *policy_by_name(struct daemon *d, const char *name);
 struct cell *cell_by_id(struct daemon *d, __u64 id);
 
 /* clients.c */
@@ -138,25 +128,15 @@ void accept_client(struct daemon *d);
 void adopt_cells(struct daemon *d);
 
 /* outputs.c */
-void on_event(void *ctx, const struct cw_event *ev);
-void on_cell_loss(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
-		  const struct cw_cell_loss *total);
+extern const struct cw_session_hooks daemon_hooks;
+void label_doc(json_t *doc, const char *run_id, json_t *labels);
 void load_drops_reported(struct daemon *d);
-void report_loss(struct daemon *d);
-void emit_notice(struct daemon *d, const char *action, const char *category,
-		 const char *type, const char *error);
 void emit_cell_record(struct daemon *d, struct cell *c, const char *action,
 		      const char *type);
-void emit(struct daemon *d, json_t *doc, __u64 cell_id);
 
 /* links.c */
 void disarm_keeper(struct daemon *d);
 int arm_keeper(struct daemon *d, pid_t *old_keeper);
 void keeper_hold_cell(struct daemon *d, __u64 id);
-
-/* policies.c */
-int load_policies(struct daemon *d, char *err, size_t errlen);
-void reload(struct daemon *d);
-void free_rules(struct cw_ruleset *rs);
 
 #endif /* CW_DAEMON_INTERNAL_H */

@@ -66,7 +66,8 @@ struct cw_egress_event {
 	const char *reason;		/* "allowed", "not on the allow list", "limit: time", ... */
 	unsigned long long bytes_up;	/* client to server, this connection */
 	unsigned long long bytes_down;	/* server to client */
-	bool closed;			/* false: the decision; true: the end of an allowed one */
+	bool closed;			/* false: the decision; true: the end of an
+					 * allowed one */
 };
 
 struct cw_egress_opts {

@@ -193,7 +193,8 @@ static int connect_vetted(struct conn *c, const struct addrs *a)
 			return -errno;
 		err = 0;
 		if (connect(fd, (const struct sockaddr *)ss, sl)) {
-			err = errno == EINPROGRESS ? egress_wait_fd(c->s, fd, POLLOUT, until) : -errno;
+			err = errno == EINPROGRESS ?
+			      egress_wait_fd(c->s, fd, POLLOUT, until) : -errno;
 			if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
 				err = errno;
 			if (err > 0)
@@ -388,7 +389,8 @@ static void prime_up(struct conn *c)
 /* Handle one client; for a connection it opened, why it ended, else NULL. */
 static const char *serve_conn(struct conn *c)
 {
-	long long head_deadline = egress_now_ms() + (c->over_limit ? REFUSE_TIMEOUT_MS : HEAD_TIMEOUT_MS);
+	long long head_deadline = egress_now_ms() +
+				  (c->over_limit ? REFUSE_TIMEOUT_MS : HEAD_TIMEOUT_MS);
 	static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 	const char *why, *end = NULL;
 	struct addrs *a;

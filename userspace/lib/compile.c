@@ -87,7 +87,8 @@ static int compile_exec(const struct cw_rule *r, __u32 policy, const struct writ
 
 		b = b ? b + 1 : m->binary.v[i];
 		if (strlen(b) >= sizeof(k.name))
-			continue;	/* the kernel compares CW_NAME_MAX - 1 bytes: identity only */
+			continue;	/* the kernel compares CW_NAME_MAX - 1 bytes:
+					 * identity only */
 		memcpy(k.name, b, strlen(b));
 		ret = put(w, CW_MAP_EXEC_NAME, &k, v);
 	}

@@ -19,7 +19,8 @@ struct seen {
 struct group_state {
 	__u32 policy;
 	__u64 cell;
-	char *group;			/* a copy: a reload frees the rules before the cells leave */
+	char *group;			/* a copy: a reload frees the rules before
+					 * the cells leave */
 	__u64 quiet_until_ns;		/* fired: nothing counts until then */
 	size_t n;
 	struct seen seen[CW_CORR_SIGNALS_MAX];	/* first seen first */

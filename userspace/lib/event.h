@@ -41,7 +41,10 @@ struct cw_event {
 	const struct cw_correlation *correlation;
 	__u64 kill_latency_ns;		/* syscall to kill, when a rule killed */
 	__u64 eval_ns;			/* time the rule engine spent on it */
-	/* Executables of the parent, grandparent, ... (NULL where unknown), from the process tree. */
+	/*
+	 * Executables of the parent, grandparent, ... (NULL where unknown), from
+	 * the process tree.
+	 */
 	const char *ancestry[CW_ANCESTRY_MAX];
 	int nancestry;
 	/*

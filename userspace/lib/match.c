@@ -138,7 +138,8 @@ static bool net_matches(const struct cw_match *m, const struct cw_event *ev)
 	if (m->op.n && !any_equal(&m->op, cw_name_of(cw_net_op_names, n->op)))
 		return false;
 	if (m->protocol.n && !((n->family == AF_INET || n->family == AF_INET6) &&
-			       any_equal(&m->protocol, cw_name_of(cw_ip_protocol_names, n->protocol))))
+			       any_equal(&m->protocol,
+					 cw_name_of(cw_ip_protocol_names, n->protocol))))
 		return false;
 	if (m->socket_type.n &&
 	    !any_equal(&m->socket_type, cw_name_of(cw_socket_type_names, n->sock_type)))
@@ -147,7 +148,8 @@ static bool net_matches(const struct cw_match *m, const struct cw_event *ev)
 		bool hit = false;
 
 		for (size_t i = 0; i < m->ncidrs && !hit; i++)
-			hit = n->op != CW_NET_SOCKET && cidr_contains(&m->cidrs[i], n->family, n->addr);
+			hit = n->op != CW_NET_SOCKET &&
+			      cidr_contains(&m->cidrs[i], n->family, n->addr);
 		if (!hit)
 			return false;
 	}

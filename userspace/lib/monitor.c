@@ -64,7 +64,8 @@ struct cw_cell_links {
 	__u32 policy;
 	int cgroup_fd;			/* for cgroup.kill when a rule kills the run */
 	struct bpf_link *links[MAX_CELL_HOOKS];	/* one per m->cell_hooks[] */
-	struct cw_cell_loss lost_reported;	/* its losses handed out by cw_monitor_cell_losses() */
+	struct cw_cell_loss lost_reported;	/* its losses handed out by
+						 * cw_monitor_cell_losses() */
 };
 
 struct policy {
@@ -106,7 +107,8 @@ struct cw_monitor {
 	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	__u64 decode_errors;
 	__u64 user_kills;
-	__u64 drops_reported;		/* losses already handed out by cw_monitor_new_drops() */
+	__u64 drops_reported;		/* losses already handed out by
+					 * cw_monitor_new_drops() */
 	struct cw_cell_links *cells;
 	size_t ncells;
 	struct bpf_link **links;	/* tracing programs */
@@ -456,7 +458,10 @@ static void judge(struct cw_monitor *m, struct cw_event *ev)
 			continue;
 		if (r->rate_count && !rate_exceeded(m, pol->id, r, ev))
 			continue;
-		/* A match of a group that has not yet seen enough: counted, and on to the next rule. */
+		/*
+		 * A match of a group that has not yet seen enough: counted, and on to
+		 * the next rule.
+		 */
 		if (r->corr_group && !cw_corr_note(m->corr, pol->id, r, ev, &m->fired))
 			continue;
 		ev->rule = r;
@@ -676,7 +681,10 @@ static int open_rings(struct cw_monitor *m)
 	return 0;
 }
 
-/* Attach every loaded tracing program; the cgroup hooks attach per cell in cw_monitor_add_cell(). */
+/*
+ * Attach every loaded tracing program; the cgroup hooks attach per cell in
+ * cw_monitor_add_cell().
+ */
 static int attach_tracing(struct cw_monitor *m, char *err, size_t errlen)
 {
 	struct bpf_program *prog;

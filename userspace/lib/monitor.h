@@ -15,7 +15,10 @@
 
 struct cw_monitor;
 
-/* Called for every decoded event from cw_monitor_poll(): the critical ring's first, each ring in order. */
+/*
+ * Called for every decoded event from cw_monitor_poll(): the critical ring's first, each
+ * ring in order.
+ */
 typedef void (*cw_event_fn)(void *ctx, const struct cw_event *ev);
 
 #define CW_RINGBUF_MAX	(1ULL << 30)	/* bytes of either ring */
@@ -29,7 +32,8 @@ struct cw_monitor_opts {
 	cw_event_fn on_event;
 	void *ctx;
 	bool verbose;			/* pass libbpf's messages through */
-	bool generic_syscalls;		/* use the generic sys_exit program even with tracefs */
+	bool generic_syscalls;		/* use the generic sys_exit program even
+					 * with tracefs */
 	bool no_lsm;			/* do not use BPF-LSM even where it works */
 	/*
 	 * A bpffs directory: maps, tracing links and each cell's hooks are
@@ -44,7 +48,8 @@ struct cw_stats {
 	__u64 drops;			/* records the kernel lost: a ring buffer full */
 	__u64 drops_critical;		/* of which from the critical ring (execs, verdicts) */
 	__u64 folded;			/* plain opens counted in a repeat record, not sent */
-	__u64 kills;			/* kills by rules: kernel SIGKILLs and userspace kills */
+	__u64 kills;			/* kills by rules: kernel SIGKILLs and
+					 * userspace kills */
 	__u64 decode_errors;		/* malformed records userspace refused */
 };
 

@@ -28,4 +28,11 @@ bool cw_opt_size(const char *opt, const char *s, unsigned long long max, unsigne
 bool cw_opt_count(const char *opt, const char *s, unsigned long long min, unsigned long long max,
 		  unsigned long long *out);
 
+/*
+ * What every command's parse_args() returns: 0 to run, CW_ARGS_HELPED
+ * after --help was printed (the command exits 0), else the exit status (2:
+ * a malformed command line, said on stderr).
+ */
+#define CW_ARGS_HELPED	(-1)
+
 #endif /* CW_PARSE_H */

@@ -77,7 +77,8 @@ static int grow(struct cw_proctree *t)
 
 		if (!p->pid || p->dead)
 			continue;
-		for (j = hash(p->pid, bigger.cap); bigger.slots[j].pid; j = (j + 1) & (bigger.cap - 1))
+		for (j = hash(p->pid, bigger.cap); bigger.slots[j].pid;
+		     j = (j + 1) & (bigger.cap - 1))
 			;
 		bigger.slots[j] = *p;
 		bigger.used++;
@@ -100,7 +101,8 @@ static struct proc *insert(struct cw_proctree *t, __u32 pid)
 		return p;
 	if ((t->used + 1) * 2 > t->cap && grow(t))
 		return NULL;
-	for (i = hash(pid, t->cap); t->slots[i].pid && !t->slots[i].dead; i = (i + 1) & (t->cap - 1))
+	for (i = hash(pid, t->cap); t->slots[i].pid && !t->slots[i].dead;
+	     i = (i + 1) & (t->cap - 1))
 		;
 	p = &t->slots[i];
 	if (!p->dead)

@@ -374,8 +374,8 @@ enum cond_kind { STRINGS, UIDS, CIDRS, PORTS, NOT };
 
 enum cond_id {
 	C_BINARY, C_PATH, C_PATH_PREFIX, C_BASENAME, C_GLOB, C_ARGV_CONTAINS, C_PARENT, C_ANCESTOR,
-	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_PROTOCOL, C_SYSCALL, C_ABI, C_OUTCOME, C_ERROR,
-	C_UID, C_CIDR, C_PORT, C_NOT, C_COUNT
+	C_FLAGS, C_EXEC_HOW, C_FAMILY, C_OP, C_SOCKET_TYPE, C_PROTOCOL, C_SYSCALL, C_ABI, C_OUTCOME,
+	C_ERROR, C_UID, C_CIDR, C_PORT, C_NOT, C_COUNT
 };
 
 #define EV(e) (1U << (e))
@@ -397,7 +397,8 @@ static int check_errnos(struct parser *p, const struct cw_strlist *l);
 static const struct condition {
 	const char *name;
 	enum cond_kind kind;
-	size_t offset;			/* STRINGS: of the struct cw_strlist in struct cw_match */
+	size_t offset;			/* STRINGS: of the struct cw_strlist in
+					 * struct cw_match */
 	__u32 events;			/* event kinds it applies to */
 	const struct cw_name *values;	/* allowed values, NULL: free text */
 	check_fn check;			/* more validation of the values, or NULL */
@@ -405,7 +406,8 @@ static const struct condition {
 	size_t max_len;			/* kernel: bytes of each value (0: no limit) */
 	bool len_of_basename;		/* ... counted on the value's last component */
 	size_t max_count;		/* kernel: values in one rule (0: no limit) */
-	shape_fn shape;			/* kernel: what each value must look like (NULL: any) */
+	shape_fn shape;			/* kernel: what each value must look like
+					 * (NULL: any) */
 } conditions[C_COUNT] = {
 #define S(id, f, ev, vals, chk, kt, len) \
 	[id] = { #f, STRINGS, offsetof(struct cw_match, f), ev, vals, chk, kt, len }
@@ -1001,7 +1003,8 @@ static int parse_correlate(struct parser *p, json_t *v, struct cw_rule *r)
 	if (corr_int(p, v, "distinct", 2, CW_CORR_SIGNALS_MAX, &r->corr_distinct) ||
 	    corr_int(p, v, "seconds", 1, CORR_SECONDS_MAX, &r->corr_seconds))
 		return -EINVAL;
-	if (strlen(group) >= CW_CORR_SIGNAL_LEN || (signal && strlen(signal) >= CW_CORR_SIGNAL_LEN)) {
+	if (strlen(group) >= CW_CORR_SIGNAL_LEN ||
+	    (signal && strlen(signal) >= CW_CORR_SIGNAL_LEN)) {
 		push(p, strlen(group) >= CW_CORR_SIGNAL_LEN ? "group" : "signal");
 		return fail(p, "at most %d bytes", CW_CORR_SIGNAL_LEN - 1);
 	}
