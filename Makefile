@@ -24,7 +24,8 @@ ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
 # Project flags apart from CFLAGS, so `make CFLAGS=...` (sanitizers) keeps them.
-CW_CFLAGS	:= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -std=gnu11 -Wall -Wextra -Wshadow \
+CW_VERSION	:= $(shell cat VERSION)
+CW_CFLAGS	:= -DCW_DEFAULT_RULES='"$(abspath rules/default.json)"' -DCW_VERSION='"$(CW_VERSION)"' -std=gnu11 -Wall -Wextra -Wshadow \
 		   -Wformat=2 -Werror=implicit-function-declaration \
 		   -D_GNU_SOURCE -MMD -MP -I$(OUT) -Ibpf -Iuserspace/lib
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp

@@ -108,6 +108,10 @@ static void parse_options(struct cellrun_opts *o, int argc, char **argv)
 		options_usage(stdout);
 		exit(0);
 	}
+	if (ret == OPTIONS_VERSION) {
+		printf("cellrun %s\n", CW_VERSION);
+		exit(0);
+	}
 	if (ret == OPTIONS_USAGE) {
 		options_usage(stderr);
 		if (!*err)
@@ -260,6 +264,18 @@ static void note_loss(struct run *r, __u64 total, __u64 critical, bool said)
 	}
 }
 
+/* "name:port" or "ip:port" of an ECS destination, in @buf. */
+static const char *destination(json_t *dst, char *buf, size_t len)
+{
+	const char *host = json_string_value(json_object_get(dst, "domain"));
+	json_int_t port = json_integer_value(json_object_get(dst, "port"));
+
+	if (!host)
+		host = json_string_value(json_object_get(dst, "ip"));
+	snprintf(buf, len, "%s:%lld", host ?: "?", (long long)port);
+	return buf;
+}
+
 /* An alert the daemon passed on: the same facts, from its ECS document. */
 static void on_daemon_alert(struct run *r, json_t *doc)
 {
@@ -272,7 +288,7 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 	const char *what = json_string_value(json_object_get(proc, "executable"));
 	json_t *event = json_object_get(doc, "event");
 	const char *event_action = json_string_value(json_object_get(event, "action")) ?: "";
-	char line[512];
+	char line[512], dest[300];
 
 	if (!strcmp(event_action, BOUND_ACTION)) {
 		/* Ours, logged: the daemon's echo is the acknowledgement. */
@@ -289,8 +305,10 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 	}
 	if (json_object_get(doc, "file"))
 		what = json_string_value(json_object_get(json_object_get(doc, "file"), "path"));
+	if (json_object_get(doc, "destination"))
+		what = destination(json_object_get(doc, "destination"), dest, sizeof(dest));
 	snprintf(line, sizeof(line), "%s: %s pid=%lld cell=%lld action=%s layer=%s",
-		 rule ?: "cell-policy", what ?: "-",
+		 rule ?: proc ? "cell-policy" : event_action, what ?: "-",
 		 json_integer_value(json_object_get(proc, "pid")),
 		 json_integer_value(json_object_get(json_object_get(cw, "cell"), "id")),
 		 action, layer ?: "-");

@@ -25,6 +25,7 @@
 #ifndef CELLRUN_H
 #define CELLRUN_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
@@ -74,6 +75,8 @@ struct cellrun_opts {
 	const char *log_path;		/* JSON lines, or NULL */
 	const char *result_path;	/* --result JSON, or NULL */
 	const char *rootfs;		/* NULL: binds of the host's /usr, /lib*, /bin, /sbin */
+	/* --chdir: the payload's, in the cell (/tmp); a copy, as the cell hides argv */
+	char workdir[PATH_MAX];
 	const char *input;		/* host dir bound read-only at /input, or NULL */
 	const char *output;		/* host dir: what /output holds at the end, or NULL */
 	/*
@@ -116,6 +119,7 @@ struct cellrun_opts {
 	struct sock_fprog *seccomp;	/* SECCOMP_FILTERS, compiled by cellrun, installed
 					 * by the payload */
 	bool keep_shells;		/* --keep-shells: no mask over the shells */
+	bool pass_stdin;		/* --stdin: cellrun's stdin is the payload's */
 	const char *shells[MAX_SHELLS];	/* names (or paths) masked in the cell (shells.c) */
 	int nshells;
 	struct json_t *shells_doc;	/* the rule file the names point into */
@@ -125,6 +129,7 @@ struct cellrun_opts {
 /* What options_parse() returns besides 0 (run the command) and a negative errno. */
 enum {
 	OPTIONS_HELP = 1,	/* --help: print options_usage() on stdout, exit 0 */
+	OPTIONS_VERSION = 3,	/* --version: print the version on stdout, exit 0 */
 	OPTIONS_USAGE = 2,	/* a malformed command line: usage on stderr, then @err if not
 				 * "" (getopt has said what is wrong), exit CELLRUN_EXIT_LAUNCHER */
 };

@@ -366,20 +366,26 @@ static int step_session(struct step_ctx *s)
 	return setsid() < 0 ? -errno : 0;
 }
 
+/* stdout and stderr are cellrun's pipes (capped there); stdin is /dev/null unless --stdin. */
 static int step_stdio(struct step_ctx *s)
 {
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int devnull = s->o->pass_stdin ? 0 : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(s->p->out[1], 1) < 0 ||
-	    dup2(s->p->err[1], 2) < 0)
+	if (devnull < 0 || (!s->o->pass_stdin && dup2(devnull, 0) < 0) ||
+	    dup2(s->p->out[1], 1) < 0 || dup2(s->p->err[1], 2) < 0)
 		return -errno;
 	return 0;
 }
 
 static int step_workdir(struct step_ctx *s)
 {
-	(void)s;
-	return chdir("/tmp") ? -errno : 0;
+	int err;
+
+	if (!chdir(s->o->workdir))
+		return 0;
+	err = errno;
+	snprintf(s->err, sizeof(s->err), "%.400s: %s", s->o->workdir, strerror(err));
+	return -err;
 }
 
 static int step_environment(struct step_ctx *s)

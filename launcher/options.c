@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,12 @@
 #endif
 
 enum {
-	OPT_NO_MONITOR = 256, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
+	OPT_NO_MONITOR = 256, OPT_VERSION, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
 	OPT_OUTPUT_CAP, OPT_FSIZE, OPT_NOFILE, OPT_ROOTFS, OPT_INPUT, OPT_OUTPUT, OPT_PROFILE,
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
 	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
-	OPT_UID_RANGE,
+	OPT_UID_RANGE, OPT_CHDIR, OPT_STDIN,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,8 @@ static const struct option long_opts[] = {
 	{ "nofile", required_argument, NULL, OPT_NOFILE },
 	{ "uid-range", required_argument, NULL, OPT_UID_RANGE },
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "chdir", required_argument, NULL, OPT_CHDIR },
+	{ "stdin", no_argument, NULL, OPT_STDIN },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "env", required_argument, NULL, 'e' },
@@ -67,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "egress-time", required_argument, NULL, OPT_EGRESS_TIME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
 };
 
@@ -96,6 +100,9 @@ void options_usage(FILE *f)
 "      --output-cap SIZE  bytes of stdout and of stderr passed on (default 1M each)\n"
 "      --fsize SIZE     largest file the payload may write (default 64M)\n"
 "      --nofile N       open file limit (default 256)\n"
+"      --stdin          the payload reads cellrun's stdin (default /dev/null)\n"
+"      --chdir DIR      the payload's working directory in the cell (default /tmp;\n"
+"                       absolute, e.g. /input or /output)\n"
 "      --rootfs DIR     use DIR, read-only, as the root instead of the host's\n"
 "                       /usr, /lib*, /bin, /sbin (DIR must have proc, dev, tmp)\n"
 "      --input DIR      bind DIR read-only at /input\n"
@@ -133,6 +140,7 @@ void options_usage(FILE *f)
 "      --egress-time SECS    lifetime of one proxy connection (default 300)\n"
 "  -v, --verbose        show libbpf's messages\n"
 "  -h, --help           this text\n"
+"      --version        cellrun's version\n"
 "\n"
 "SIZE takes K, M, G suffixes (powers of 1024).\n"
 "\n"
@@ -339,6 +347,12 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_ROOTFS:
 		o->rootfs = val;
 		return 0;
+	case OPT_CHDIR:
+		/* Resolved in the cell, where a relative path would name nothing certain. */
+		if (val[0] != '/' || strlen(val) >= PATH_MAX)
+			return bad(at, "'%s' is not an absolute path in the cell", val);
+		snprintf(o->workdir, sizeof(o->workdir), "%s", val);
+		return 0;
 	case OPT_INPUT:
 		o->input = val;
 		return 0;
@@ -376,6 +390,9 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
 		return 0;
+	case OPT_STDIN:
+		o->pass_stdin = true;
+		return 0;
 	case OPT_KEEP_SHELLS:
 		o->keep_shells = true;
 		return 0;
@@ -410,7 +427,7 @@ static int set_profile_opt(struct cellrun_opts *o, json_t *root, void *it, const
 	json_t *s;
 	int ret;
 
-	if (!lo || lo->val == OPT_PROFILE || lo->val == 'h')
+	if (!lo || lo->val == OPT_PROFILE || lo->val == 'h' || lo->val == OPT_VERSION)
 		return bad(at, "not a profile option (see cellrun --help)");
 	if (lo->has_arg == no_argument) {
 		if (!json_is_boolean(val))
@@ -481,6 +498,7 @@ static void set_defaults(struct cellrun_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->rootfs_fd = o->input_fd = o->output_fd = -1;
+	snprintf(o->workdir, sizeof(o->workdir), "/tmp");
 	o->rules_path = CW_DEFAULT_RULES;
 	o->timeout_ms = 10000;
 	o->memory_bytes = 256ULL << 20;
@@ -561,6 +579,8 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 			break;
 		case 'h':
 			return OPTIONS_HELP;
+		case OPT_VERSION:
+			return OPTIONS_VERSION;
 		case '?':
 			if (errlen)
 				*err = '\0';

@@ -196,6 +196,8 @@ TEST(allow_host_under_the_daemon)
 	ASSERT_EQ(res.status, 0, "the run ends normally");
 	ASSERT_HAS(res.out, "granted: granted origin", "the granted name answers");
 	ASSERT_HAS(res.out, "other: ERROR HTTP Error 403", "another name is refused");
+	/* The daemon's echo of the refusal names the destination, not "-". */
+	ASSERT_HAS(res.err, "ALERT egress: other.test:8080 ", "the alert line names where");
 	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops");
 	log = read_log(d.log);
 	ASSERT_EQ(count_egress(log, "allowed", "api.granted.test"), 1, "allowed, in the daemon's log");

@@ -663,6 +663,11 @@ TEST(daemon_metrics_and_syslog)
 	if (ASSERT_TRUE(http_get(port, "/metrics", page, sizeof(page)), "GET /metrics")) {
 		ASSERT_HAS(page, "200 OK", "status");
 		ASSERT_HAS(page, "cellwatch_alerts_total{rule=\"shell-spawn\"} 1", "alerts by rule");
+		ASSERT_HAS(page, "cellwatch_alerts_total{rule=\"vsock-socket\"} 0\n",
+			   "a rule of the policy that never fired: there, at 0");
+		ASSERT_HAS(page, "cellwatch_events_total{kind=\"signal\"} ", "every kind there");
+		ASSERT_HAS(page, "cellwatch_build_info{version=\"" CW_VERSION "\"} 1\n", "version");
+		ASSERT_HAS(page, "\nprocess_resident_memory_bytes ", "process metrics");
 		/* By the exec tracepoint, or refused before it by BPF-LSM where that loads. */
 		ASSERT_TRUE(strstr(page, "cellwatch_kills_total{layer=\"kernel\"} 1\n") ||
 			    strstr(page, "cellwatch_kills_total{layer=\"lsm\"} 1\n"),
@@ -799,5 +804,98 @@ TEST(daemon_tells_service_manager)
 cleanup:
 	if (fd >= 0)
 		close(fd);
+	daemon_cleanup(&d);
+}
+
+/*
+ * logrotate moves the log away and sends SIGUSR1: the daemon writes on in
+ * a new file of the configured name, the moved one keeps what came before.
+ */
+TEST(daemon_reopens_its_log_on_sigusr1)
+{
+	struct daemon_proc d = {};
+	char moved[600];
+	json_t *now = NULL, *old = NULL;
+	int n = 0;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_TRUE(start_daemon(&d, NULL), "daemon ready"))
+		goto cleanup;
+	snprintf(moved, sizeof(moved), "%s.moved", d.log);
+	ASSERT_OK(rename(d.log, moved) ? -errno : 0, "move the log away");
+	kill(d.pid, SIGUSR1);
+	/* The reopen creates the file; only then a record, the reload's. */
+	for (long end = now_ms() + 10000; now_ms() < end && access(d.log, F_OK); usleep(50000))
+		;
+	ASSERT_OK(access(d.log, F_OK) ? -errno : 0, "SIGUSR1 made a new file");
+	for (long end = now_ms() + 10000; now_ms() < end && !n; usleep(100000)) {
+		kill(d.pid, SIGHUP);
+		usleep(200000);
+		json_decref(now);
+		now = access(d.log, F_OK) ? NULL : read_log_so_far(d.log);
+		n = now ? count_where(now, "event.action", "rules-reload", "event.outcome",
+				      "success") : 0;
+	}
+	ASSERT_TRUE(n > 0, "the reload after SIGUSR1 is in a new file of the log's name");
+	old = read_log_so_far(moved);
+	ASSERT_EQ(count_where(old, "event.action", "daemon-started", "event.outcome", "success"),
+		  1, "the moved file keeps the start");
+	ASSERT_EQ(count_where(old, "event.action", "rules-reload", "event.outcome", "success"),
+		  0, "and nothing written after the reopen");
+	unlink(moved);
+cleanup:
+	json_decref(now);
+	json_decref(old);
+	daemon_cleanup(&d);
+}
+
+/* The label @key of @doc's labels, or NULL (keys may hold dots: no path lookup). */
+static const char *label_of(json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "labels"), key));
+}
+
+/*
+ * Label keys as ECS wants them: dots become '_' (Kubernetes' dotted keys
+ * would otherwise be object paths in Elasticsearch, and clash with a plain
+ * "app" label of another run); two keys that meet that way are refused.
+ */
+TEST(daemon_label_keys_without_dots)
+{
+	char *argv[] = { "/bin/true", NULL };
+	char *opts[] = { "--run-id", "labelled", "--label", "app.kubernetes.io/name=web",
+			 "--label", "team=ml", NULL };
+	char *clash[] = { "--label", "a.b=1", "--label", "a_b=2", NULL };
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	json_t *log = NULL, *ev, *reg = NULL;
+	size_t i;
+
+	if (!require_root())
+		return;
+	if (!ASSERT_TRUE(start_daemon(&d, NULL), "daemon ready"))
+		goto cleanup;
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 0, "the run");
+	cellrun_daemon(&d, clash, argv, &res);
+	ASSERT_EQ(res.status, 122, "clashing keys: refused");
+	ASSERT_HAS(res.err, "labels: 'a_b' is another label's key once dots become '_'",
+		   "the daemon's reason");
+	stop_daemon(&d, SIGTERM);
+	log = read_log(d.log);
+	json_array_foreach(log, i, ev) {
+		const char *run = jstr(ev, "cellwatch.run_id"), *a = jstr(ev, "event.action");
+
+		if (run && !strcmp(run, "labelled") && a && !strcmp(a, "cell-registered"))
+			reg = ev;
+	}
+	if (!ASSERT_OK_PTR(reg, "the cell's registration is logged"))
+		goto cleanup;
+	ASSERT_STREQ(label_of(reg, "app_kubernetes_io/name"), "web", "dots became '_'");
+	ASSERT_STREQ(label_of(reg, "team"), "ml", "a plain key as it was");
+	ASSERT_EQ(json_object_size(json_object_get(reg, "labels")), 2, "nothing else");
+cleanup:
+	json_decref(log);
 	daemon_cleanup(&d);
 }

@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "ecs.h"
+#include "fuzz/samples.h"
 #include "rules.h"
 #include "test.h"
 
@@ -66,7 +67,14 @@ UNIT_TEST(ecs_exec_fields)
 	ASSERT_STREQ(jstr(doc, "user.effective.id"), "0", "user.effective.id");
 	ASSERT_EQ(jint(doc, "cellwatch.cell.id"), 42, "cell id");
 	ASSERT_STREQ(jstr(doc, "rule.name"), "shell-spawn", "rule.name");
+	ASSERT_STREQ(jstr(doc, "rule.id"), "1", "rule.id: an ECS keyword, a string");
+	ASSERT_STREQ(jstr(doc, "message"), "shell-spawn: exec /usr/bin/dash (kill, kernel)",
+		     "message: the one-line summary");
 	ASSERT_STREQ(jstr(doc, "log.level"), "critical", "log.level");
+	/* Who wrote it, on which host: every record says. */
+	ASSERT_STREQ(jstr(doc, "agent.type"), "cellwatch", "agent.type");
+	ASSERT_STREQ(jstr(doc, "agent.version"), CW_VERSION, "agent.version");
+	ASSERT_TRUE(jstr(doc, "host.name") && *jstr(doc, "host.name"), "host.name");
 	ASSERT_STREQ(jstr(doc, "cellwatch.action"), "kill", "cellwatch.action");
 	ASSERT_STREQ(jstr(doc, "cellwatch.layer"), "kernel", "cellwatch.layer");
 	ASSERT_STREQ(jstr(doc, "cellwatch.executable.device"), "8:1", "device");
@@ -247,4 +255,79 @@ UNIT_TEST(ecs_json_line_full_disk)
 	ASSERT_EQ(cw_write_json_line(fd, doc), -ENOSPC, "a full device is reported");
 	close(fd);
 	json_decref(doc);
+}
+
+/*
+ * ECS 8.11's event.category values and the event.type values each expects
+ * (the "expected_event_types" of ecs/schemas/event.yml): a pair outside
+ * this table is one Elastic's detection rules and dashboards never match.
+ */
+static const struct {
+	const char *category;
+	const char *types;
+} ecs_allowed[] = {
+	{ "authentication", " start end info " },
+	{ "configuration", " access change creation deletion info " },
+	{ "database", " access change info error " },
+	{ "driver", " change end info start " },
+	{ "email", " info " },
+	{ "file", " change creation deletion info access " },
+	{ "host", " access change end info start " },
+	{ "iam", " admin change creation deletion group info user " },
+	{ "intrusion_detection", " allowed denied info " },
+	{ "library", " start " },
+	{ "malware", " info " },
+	{ "network", " access allowed connection denied end info protocol start " },
+	{ "package", " access change deletion info installation start " },
+	{ "process", " access change end info start " },
+	{ "registry", " access change creation deletion " },
+	{ "session", " start end info " },
+	{ "threat", " indicator " },
+	{ "vulnerability", " info " },
+	{ "web", " access error info " },
+};
+
+static bool ecs_pair_allowed(const char *category, const char *type)
+{
+	char word[64];
+
+	snprintf(word, sizeof(word), " %s ", type);
+	for (size_t i = 0; i < sizeof(ecs_allowed) / sizeof(ecs_allowed[0]); i++) {
+		if (!strcmp(ecs_allowed[i].category, category))
+			return strstr(ecs_allowed[i].types, word);
+	}
+	return false;
+}
+
+/* Every kind of kernel record, encoded: each category/type pair is one ECS allows. */
+UNIT_TEST(ecs_category_type_pairs_allowed)
+{
+	static struct cw_event rec, ev;
+	size_t size, n = 0;
+
+	for (size_t i = 0; (size = cw_fuzz_sample(i, &rec)); i++) {
+		json_t *doc, *cats, *types;
+		char what[160];
+
+		if (!ASSERT_OK(cw_event_decode(&ev, &rec, size), "decode a sample"))
+			continue;
+		doc = cw_event_to_ecs(&ev);
+		if (!ASSERT_OK_PTR(doc, "encode"))
+			continue;
+		cats = jget(doc, "event.category");
+		types = jget(doc, "event.type");
+		for (size_t c = 0; c < json_array_size(cats); c++) {
+			for (size_t t = 0; t < json_array_size(types); t++) {
+				const char *cat = json_string_value(json_array_get(cats, c));
+				const char *type = json_string_value(json_array_get(types, t));
+
+				snprintf(what, sizeof(what), "%s: %s/%s", jstr(doc, "event.action"),
+					 cat ?: "-", type ?: "-");
+				ASSERT_TRUE(cat && type && ecs_pair_allowed(cat, type), what);
+				n++;
+			}
+		}
+		json_decref(doc);
+	}
+	ASSERT_TRUE(n >= 10, "the samples cover the kinds");
 }

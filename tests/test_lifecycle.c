@@ -312,3 +312,66 @@ TEST(lifecycle_failed_host_step_is_named)
 	if (ASSERT_OK(stat(out, &st), "the output directory"))
 		ASSERT_EQ(st.st_uid, 65534, "its owner's again");
 }
+
+/*
+ * --chdir: the payload starts in the given directory of the cell (here its
+ * read-only /input); one that does not exist there fails the payload's
+ * step, named, before the payload runs; a relative one is refused.
+ */
+TEST(lifecycle_chdir_in_the_cell)
+{
+	const char *in = test_path(0, "chdir-input");
+	struct cmd_result res;
+
+	if (!require_root() || !ASSERT_OK(mkdir(in, 0755), "an input directory"))
+		return;
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--input", (char *)in, "--chdir", "/input",
+						       NULL },
+			       (char *[]){ "/bin/pwd", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "the run");
+	ASSERT_STREQ(res.out, "/input\n", "started in /input");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--chdir", "/nowhere", NULL },
+			       (char *[]){ "/bin/echo", "RAN", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 125, "a launcher error");
+	ASSERT_HAS(res.err, "working directory: /nowhere: No such file or directory",
+		   "the step named, then why");
+	ASSERT_FALSE(strstr(res.out, "RAN"), "the payload never ran");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--chdir", "input", NULL },
+			       (char *[]){ "/bin/echo", "RAN", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 125, "a relative directory: refused");
+	ASSERT_HAS(res.err, "--chdir: 'input' is not an absolute path in the cell", "why");
+	rmdir(in);
+}
+
+/* --stdin: the payload reads what cellrun was given; without it, nothing. */
+TEST(lifecycle_stdin_passed_only_when_asked)
+{
+	const char *input = test_path(0, "stdin.txt"), *out = test_path(1, "stdout.txt");
+	char bin[4096], text[256];
+
+	if (!require_root() || !ASSERT_OK(write_text(input, "fed to the payload\n"), "input"))
+		return;
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	for (int pass = 0; pass <= 1; pass++) {
+		char *plain[] = { bin, "--no-monitor", "--", "/bin/cat", NULL };
+		char *fed[] = { bin, "--no-monitor", "--stdin", "--", "/bin/cat", NULL };
+		char **argv = pass ? fed : plain;
+		int status = -1;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int in = open(input, O_RDONLY), fd = open(out, O_WRONLY | O_CREAT | O_TRUNC,
+								  0644);
+
+			if (in < 0 || fd < 0 || dup2(in, 0) < 0 || dup2(fd, 1) < 0)
+				_exit(120);
+			execv(bin, argv);
+			_exit(127);
+		}
+		waitpid(pid, &status, 0);
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the run");
+		ASSERT_TRUE(read_text(out, text, sizeof(text)) >= 0, "its output");
+		ASSERT_STREQ(text, pass ? "fed to the payload\n" : "",
+			     pass ? "--stdin: cellrun's stdin" : "no --stdin: /dev/null");
+	}
+}

@@ -98,3 +98,52 @@ UNIT_TEST(logfile_sole_writer_drops_a_line_cut_by_a_crash)
 out:
 	json_decref(doc);
 }
+
+/* One line of 50 bytes, numbered (10 to 99). */
+static int write_line(struct cw_logfile *lf, int seq)
+{
+	json_t *doc = json_pack("{s:i, s:s}", "seq", seq, "pad", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	int ret = cw_logfile_write(lf, doc);
+
+	json_decref(doc);
+	return ret;
+}
+
+/*
+ * logrotate's two ways: the file moved away and the writer told to reopen
+ * (SIGUSR1), or the file copied and truncated behind the writer's back.
+ * Either way new lines land in a file of the configured name, and a
+ * truncation does not make the writer rotate a file that is not full.
+ */
+UNIT_TEST(logfile_follows_an_outside_rotation)
+{
+	struct cw_logfile_opts opts = { .max_bytes = 600, .keep = 2 };
+	const char *path = test_path(0, "events.json"), *moved = test_path(1, "moved.json");
+	char rotated[4200];
+	struct cw_logfile *lf;
+	long before;
+
+	lf = cw_logfile_open(path, &opts);
+	if (!ASSERT_OK_PTR(lf, "open"))
+		return;
+	for (int i = 10; i < 13; i++)
+		ASSERT_OK(write_line(lf, i), "write");
+	/* Moved, then reopened: the moved file keeps its lines, new ones go to a new file. */
+	ASSERT_OK(rename(path, moved) ? -errno : 0, "move the file away");
+	ASSERT_OK(cw_logfile_reopen(lf), "reopen");
+	ASSERT_OK(write_line(lf, 13), "write after the reopen");
+	before = file_size(moved);
+	ASSERT_TRUE(before > 0, "the moved file has the earlier lines");
+	ASSERT_TRUE(file_size(path) > 0 && file_size(path) < before, "a new file has the new line");
+	/* Nearly full, then truncated from outside: the next lines fit, no rotation. */
+	for (int i = 14; i < 22; i++)
+		ASSERT_OK(write_line(lf, i), "write");
+	ASSERT_OK(truncate(path, 0) ? -errno : 0, "truncate from outside");
+	/* 9 lines of ~50 bytes were counted: 4 more would pass 600 without the truncation. */
+	for (int i = 22; i < 26; i++)
+		ASSERT_OK(write_line(lf, i), "write after the truncation");
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	ASSERT_EQ(file_size(rotated), -1, "no rotation of a file the truncation emptied");
+	cw_logfile_close(lf);
+	unlink(moved);
+}

@@ -41,6 +41,18 @@ TEST(lsm_backend_probed_and_reported)
 	active = strstr(res.out, "lsm:          active\n") != NULL;
 	if (!active)
 		ASSERT_HAS(res.out, "lsm:          unavailable (", "and why it is unavailable");
+	/* The same facts as one JSON document. */
+	ASSERT_OK(run_cmd((char *[]){ bin, "status", "--json", NULL }, 60, &res), "status --json");
+	ASSERT_EQ(res.status, 0, "status --json exit code");
+	result = json_loads(res.out, 0, NULL);
+	if (ASSERT_OK_PTR(result, "one JSON document")) {
+		ASSERT_STREQ(jstr(result, "monitor"), "loaded", "monitor");
+		ASSERT_STREQ(jstr(result, "version"), CW_VERSION, "version");
+		ASSERT_EQ(json_is_true(jget(result, "lsm.active")), active, "lsm.active agrees");
+		ASSERT_TRUE(json_array_size(jget(result, "cgroup_hooks")) >= 5, "the cgroup hooks");
+		ASSERT_TRUE(jint(result, "programs") > 0, "programs attached");
+	}
+	json_decref(result);
 
 	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--result", (char *)test_path(2, "r.json"),
 						       NULL },

@@ -31,6 +31,8 @@ UNIT_TEST(metrics_counters_and_histogram)
 	cw_metrics_alert(m, "line\nbreak");
 	cw_metrics_alert(m, "a\"b");
 	cw_metrics_kill(m, "lsm");
+	cw_metrics_declare(m, CW_METRIC_ALERTS, "quiet");
+	cw_metrics_declare(m, CW_METRIC_KILLS, "lsm");	/* declared again: its count stays */
 	cw_metrics_eval(m, 1000);	/* exactly 1 us: le is inclusive */
 	cw_metrics_eval(m, 1500);
 	text = cw_metrics_render(m, &g);
@@ -42,6 +44,11 @@ UNIT_TEST(metrics_counters_and_histogram)
 	ASSERT_HAS(text, "cellwatch_alerts_total{rule=\"a\\\"b\"} 2\n", "quote escaped");
 	ASSERT_HAS(text, "cellwatch_alerts_total{rule=\"line\\nbreak\"} 1\n", "newline escaped");
 	ASSERT_HAS(text, "cellwatch_kills_total{layer=\"lsm\"} 1\n", "kills by layer");
+	ASSERT_HAS(text, "cellwatch_alerts_total{rule=\"quiet\"} 0\n", "declared, at 0");
+	ASSERT_HAS(text, "# TYPE cellwatch_build_info gauge\ncellwatch_build_info{version=\""
+		   CW_VERSION "\"} 1\n", "build info");
+	ASSERT_HAS(text, "# TYPE process_cpu_seconds_total counter\n", "process metrics");
+	ASSERT_HAS(text, "\nprocess_open_fds ", "open fds");
 	ASSERT_HAS(text, "cellwatch_events_dropped_total{ring=\"events\"} 3\n"
 		   "cellwatch_events_dropped_total{ring=\"critical\"} 1\n", "drops split by ring");
 	ASSERT_HAS(text, "cellwatch_kernel_records_total 99\n", "kernel records");

@@ -753,6 +753,7 @@ TEST(policy_reload_is_atomic)
 	json_array_foreach(log, i, ev) {
 		const char *a = jstr(ev, "event.action"), *o = jstr(ev, "event.outcome");
 
+		ASSERT_EQ(jint(ev, "event.sequence"), (long long)i + 1, "numbered in order");
 		if (!a || strcmp(a, "rules-reload"))
 			continue;
 		failures += o && !strcmp(o, "failure");

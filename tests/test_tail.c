@@ -250,6 +250,11 @@ static json_t *make_doc(int i)
 		cw_json_set(doc, "rule.name", json_string(d->rule));
 	if (d->level)
 		cw_json_set(doc, "log.level", json_string(d->level));
+	/* Labels as the daemon writes them: dots of a key became '_'. */
+	if (i == 2)
+		cw_json_set(doc, "labels", json_pack("{s:s}", "app_kubernetes_io/name", "web"));
+	if (i == 3)
+		cw_json_set(doc, "labels", json_pack("{s:s}", "team", "ml"));
 	if (d->verdict) {
 		cw_json_set(doc, "cellwatch.action", json_string(d->verdict));
 		cw_json_set(doc, "cellwatch.layer", json_string("kernel"));
@@ -340,6 +345,11 @@ UNIT_TEST(tail_filters)
 		{ { "--event", "process", "--all" }, "d1 d2 d5" },
 		{ { "--event", "open", "--priority", "warning" }, "d3 d6" },
 		{ { "--rule", "miner", "--cell", "3" }, "" },
+		{ { "--run", "d3" }, "d3" },
+		{ { "--run", "d2", "--run", "d7", "--all" }, "d2 d7" },
+		{ { "--label", "app.kubernetes.io/name=web" }, "d3" },
+		{ { "--label", "team=ml", "--label", "app_kubernetes_io/name=web" }, "d3 d4" },
+		{ { "--label", "team=other" }, "" },
 	};
 	struct tail_child *tc = &the_tail;
 	char tags[256], what[256];
@@ -490,7 +500,7 @@ UNIT_TEST(tail_reconnects)
 	usleep(300000);
 	lfd = fake_listen();
 	fd = lfd >= 0 ? fake_accept(lfd, &since) : -1;
-	if (fd < 0 || !ASSERT_EQ(since, 3, "--since on the first subscription") ||
+	if (fd < 0 || !ASSERT_EQ(since, 1LL << 40, "--since: the whole backlog, first time") ||
 	    !fake_reply(fd) ||
 	    !ASSERT_TRUE(err_until(tc, "cellwatch tail: connected\n"), "connected"))
 		goto cleanup;
@@ -525,6 +535,58 @@ cleanup:
 	tail_cleanup(tc);
 	if (fd >= 0)
 		close(fd);
+	if (lfd >= 0)
+		close(lfd);
+}
+
+/*
+ * --since N: the last N of the backlog's documents that the filters let
+ * through (the daemon replays its whole backlog; tail keeps what matches),
+ * then the live ones.
+ */
+UNIT_TEST(tail_since_counts_matching_lines)
+{
+	static const struct {
+		char *args[6];
+		int live;		/* the document sent after the backlog */
+		const char *want;
+	} cases[] = {
+		{ { "--since", "2" }, 1, "d5 d6 d2" },
+		{ { "--since", "2", "--rule", "shell-spawn" }, 1, "d2 d2" },
+		{ { "--since", "100", "--cell", "4", "--all" }, 4, "d3 d5 d7 d5" },
+	};
+	struct tail_child *tc = &the_tail;
+	char tags[256];
+	long long since;
+	int lfd = -1, fd = -1;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = sizeof(docs) / sizeof(docs[0]);
+		bool ok;
+
+		lfd = fake_listen();
+		if (lfd < 0 || !start_tail(tc, (char **)cases[i].args, -1))
+			goto cleanup;
+		fd = fake_accept(lfd, &since);
+		ok = fd >= 0 && send_json(fd, json_pack("{s:s, s:b, s:i}", "reply", "subscribe",
+							"ok", 1, "replayed", (int)n));
+		for (size_t j = 0; ok && j < n; j++)
+			ok = send_json(fd, make_doc(j));
+		ok = ok && send_json(fd, make_doc(cases[i].live));
+		close(fd);
+		fd = -1;
+		if (!ok || !ASSERT_TRUE(err_until(tc, "daemon unavailable"), "all handled"))
+			goto cleanup;
+		stop_tail(tc, SIGTERM);
+		ASSERT_TRUE(out_until(tc, NULL), "stdout ends");
+		output_tags(tc->outbuf, false, tags, sizeof(tags));
+		ASSERT_STREQ(tags, cases[i].want, cases[i].args[1]);
+		tail_cleanup(tc);
+		close(lfd);
+		lfd = -1;
+	}
+cleanup:
+	tail_cleanup(tc);
 	if (lfd >= 0)
 		close(lfd);
 }

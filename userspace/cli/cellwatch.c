@@ -28,12 +28,14 @@
 
 #define MAX_CGROUPS 64
 
-static volatile sig_atomic_t stop, reload;
+static volatile sig_atomic_t stop, reload, reopen;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		reload = 1;
+	else if (sig == SIGUSR1)
+		reopen = 1;
 	else
 		stop = 1;
 }
@@ -45,7 +47,8 @@ static void usage(FILE *f)
 "       cellwatch daemon [options]      (cellwatch daemon --help)\n"
 "       cellwatch tail [options]        (cellwatch tail --help)\n"
 "       cellwatch rules check FILE\n"
-"       cellwatch status\n"
+"       cellwatch status [--json]\n"
+"       cellwatch --version\n"
 "\n"
 "watch: load the BPF monitor and report what the processes in each given\n"
 "cgroup (a cell) execute, open and connect to, as ECS JSON lines.  Runs until\n"
@@ -64,9 +67,11 @@ CW_SESSION_USAGE
 "\n"
 "SIGHUP reloads the rule file: whole, or not at all when it has an error\n"
 "(the rules in force stay); either way a rules-reload line is logged.\n"
+"SIGUSR1 opens --log FILE again (after logrotate moved it).\n"
 "\n"
 "rules check: validate a rule file; errors name file:line:column and rule.\n"
-"status: load the monitor and say which enforcement layers work on this host.\n"
+"status: load the monitor and say which enforcement layers work on this host\n"
+"(--json: as one JSON document).\n"
 "\n"
 "Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n");
 }
@@ -219,6 +224,7 @@ static int cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	cw_session_say_backend(s);
 	cw_say_ready();
 	while (!stop) {
@@ -227,6 +233,10 @@ static int cmd_watch(int argc, char **argv)
 		if (reload) {
 			reload = 0;
 			cw_session_reload(s);
+		}
+		if (reopen) {
+			reopen = 0;
+			cw_session_reopen_log(s);
 		}
 		if (n < 0) {
 			cw_warn("poll: %s", strerror(-n));
@@ -247,15 +257,59 @@ out:
 	return ret;
 }
 
-/* Which enforcement layers this host offers, probed (loaded), not read from config. */
-static int cmd_status(void)
+/* The status as one JSON document, for scripts and fleet inventories. */
+static int status_json(struct cw_monitor *m, const char *err)
 {
+	char hooks[256];
+	const char *why = NULL;
+	json_t *doc, *list;
+	int ret;
+
+	if (!m) {
+		doc = json_pack("{s:s, s:s, s:s}", "version", CW_VERSION, "monitor", "unavailable",
+				"error", err);
+	} else {
+		cw_monitor_cell_hooks(m, hooks, sizeof(hooks));
+		list = json_array();
+		for (char *h = strtok(hooks, " "); list && h; h = strtok(NULL, " "))
+			json_array_append_new(list, json_string(h));
+		doc = json_pack("{s:s, s:s, s:i, s:s, s:o, s:{s:b}}", "version", CW_VERSION,
+				"monitor", "loaded", "programs", cw_monitor_attached(m),
+				"syscalls", cw_monitor_backend(m), "cgroup_hooks", list,
+				"lsm", "active", cw_monitor_lsm(m, &why));
+		if (doc && why)
+			cw_json_set(doc, "lsm.why", json_string(why));
+	}
+	ret = doc ? cw_write_json_line(STDOUT_FILENO, doc) : -ENOMEM;
+	json_decref(doc);
+	return ret ? 1 : (m ? 0 : 1);
+}
+
+/* Which enforcement layers this host offers, probed (loaded), not read from config. */
+static int cmd_status(int argc, char **argv)
+{
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	struct cw_monitor_opts opts = {};
-	struct cw_monitor *m;
+	struct cw_monitor *m = NULL;
 	char err[512], hooks[256];
 	const char *why;
 
-	if (cw_monitor_open(&m, &opts, err, sizeof(err))) {
+	if (argc > 2 || (argc == 2 && !json)) {
+		cw_warn("status takes --json or nothing");
+		return 2;
+	}
+	/* Loading and probing takes seconds: say so to a person waiting. */
+	if (isatty(STDERR_FILENO))
+		cw_warn("loading the monitor to probe this host...");
+	if (cw_monitor_open(&m, &opts, err, sizeof(err)))
+		m = NULL;
+	if (json) {
+		int ret = status_json(m, err);
+
+		cw_monitor_close(m);
+		return ret;
+	}
+	if (!m) {
 		printf("monitor:      unavailable (%s)\n", err);
 		return 1;
 	}
@@ -303,10 +357,14 @@ int main(int argc, char **argv)
 		return cw_keeper_main();
 	if (argc >= 2 && !strcmp(argv[1], "tail"))
 		return cw_tail_main(argc - 1, argv + 1);
-	if (argc == 2 && !strcmp(argv[1], "status"))
-		return cmd_status();
+	if (argc >= 2 && !strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (argc >= 3 && !strcmp(argv[1], "rules") && !strcmp(argv[2], "check"))
 		return cmd_rules_check(argc - 3, argv + 3);
+	if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+		printf("cellwatch %s\n", CW_VERSION);
+		return 0;
+	}
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		return 0;

@@ -29,6 +29,9 @@
 #include "tail.h"
 
 #define TAIL_MAX_FILTERS	32
+#define TAIL_LABEL_MAX		128	/* a label key's bytes, as the daemon takes them */
+/* Asked of the daemon for --since: its whole backlog, from which tail keeps what matches. */
+#define TAIL_REPLAY_ALL		(1LL << 40)
 #define TAIL_RETRY_MS		200
 #define TAIL_REPLY_TIMEOUT_MS	5000
 
@@ -43,15 +46,27 @@ struct strset {
 	int n;
 };
 
+/* --label KEY=VALUE, the key as the daemon writes it (dots become '_'). */
+struct label {
+	char key[TAIL_LABEL_MAX + 1];
+	const char *value;
+};
+
 struct tail {
 	const char *socket;
 	struct strset rules;		/* --rule: rule.name is one of these */
 	struct strset events;		/* --event: event.action or a category is one */
+	struct strset runs;		/* --run: cellwatch.run_id is one */
+	struct label labels[TAIL_MAX_FILTERS];	/* --label: one of them is in labels */
+	int nlabels;
 	long long cells[TAIL_MAX_FILTERS];
 	int ncells;
 	int max_level;			/* --priority as a rank, -1: any */
 	bool all, json, color;
-	long long since;		/* replay asked for; 0 once subscribed */
+	long long since;		/* --since: matching lines replayed; 0 once subscribed */
+	long long replay_left;		/* backlog documents still to come */
+	json_t **held;			/* the last @since matching ones among them, a ring */
+	long long nheld, held_head;
 	bool down;			/* "unavailable" said, "connected" not yet */
 	bool done;			/* stop with @status */
 	int status;
@@ -85,7 +100,10 @@ static void usage(FILE *f)
 "                        open, connect, network, process, file... (repeatable)\n"
 "      --all             every event, not only alerts\n"
 "      --json            each event as the daemon's JSON document, one a line\n"
-"      --since N         first replay up to N recent events from the backlog\n"
+"      --run ID          only events of this run (cellrun --run-id; repeatable)\n"
+"      --label KEY=VALUE only events of runs with this label (repeatable)\n"
+"      --since N         first show the last N of the daemon's recent events\n"
+"                        that these filters let through\n"
 "      --no-color        no colours (also when stdout is not a terminal, or\n"
 "                        NO_COLOR is set)\n"
 "  -h, --help            this text\n"
@@ -184,6 +202,19 @@ static bool event_wanted(const struct tail *t, json_t *doc)
 	return false;
 }
 
+static bool label_wanted(const struct tail *t, json_t *doc)
+{
+	json_t *labels = json_object_get(doc, "labels");
+
+	for (int i = 0; i < t->nlabels; i++) {
+		const char *v = json_string_value(json_object_get(labels, t->labels[i].key));
+
+		if (v && !strcmp(v, t->labels[i].value))
+			return true;
+	}
+	return false;
+}
+
 static bool wanted(const struct tail *t, json_t *doc)
 {
 	int level;
@@ -195,6 +226,10 @@ static bool wanted(const struct tail *t, json_t *doc)
 	if (t->rules.n && !in_set(&t->rules, str(doc, "rule.name")))
 		return false;
 	if (t->events.n && !event_wanted(t, doc))
+		return false;
+	if (t->runs.n && !in_set(&t->runs, str(doc, "cellwatch.run_id")))
+		return false;
+	if (t->nlabels && !label_wanted(t, doc))
 		return false;
 	level = doc_level(doc);
 	return t->max_level < 0 || (level >= 0 && level <= t->max_level);
@@ -455,6 +490,42 @@ static void print_doc(struct tail *t, json_t *doc)
 	}
 }
 
+/* A backlog document: the last --since that match are kept, shown once the backlog is over. */
+static void hold(struct tail *t, json_t *doc)
+{
+	if (!t->held) {
+		long long n = t->since < t->replay_left + 1 ? t->since : t->replay_left + 1;
+
+		t->held = calloc(n, sizeof(*t->held));
+		if (!t->held)
+			return;
+		t->since = n;
+	}
+	if (t->nheld == t->since) {
+		json_decref(t->held[t->held_head]);
+		t->held[t->held_head] = json_incref(doc);
+		t->held_head = (t->held_head + 1) % t->since;
+	} else {
+		t->held[(t->held_head + t->nheld++) % t->since] = json_incref(doc);
+	}
+}
+
+static void drop_held(struct tail *t)
+{
+	for (long long i = 0; i < t->nheld; i++)
+		json_decref(t->held[(t->held_head + i) % t->since]);
+	free(t->held);
+	t->held = NULL;
+	t->nheld = t->held_head = 0;
+}
+
+static void show_held(struct tail *t)
+{
+	for (long long i = 0; i < t->nheld && !t->done; i++)
+		print_doc(t, t->held[(t->held_head + i) % t->since]);
+	drop_held(t);
+}
+
 static void handle_reply(struct tail *t, json_t *msg)
 {
 	const char *error = str(msg, "error");
@@ -467,7 +538,10 @@ static void handle_reply(struct tail *t, json_t *msg)
 		return;
 	}
 	/* Replay once: a reconnect would print the backlog a second time. */
-	t->since = 0;
+	drop_held(t);	/* of a connection lost during its replay */
+	t->replay_left = t->since ? json_integer_value(json_object_get(msg, "replayed")) : 0;
+	if (!t->replay_left)
+		t->since = 0;
 	if (t->down)
 		fprintf(stderr, "cellwatch tail: connected\n");
 	t->down = false;
@@ -488,6 +562,13 @@ static void handle(struct tail *t, json_t *msg, bool *subscribed)
 		if (!strcmp(notice, "dropped"))
 			fprintf(stderr, "cellwatch tail: %lld events missed (tail too slow)\n",
 				json_integer_value(json_object_get(msg, "count")));
+	} else if (t->replay_left > 0) {
+		if (wanted(t, msg))
+			hold(t, msg);
+		if (!--t->replay_left) {
+			show_held(t);
+			t->since = 0;
+		}
 	} else if (wanted(t, msg)) {
 		print_doc(t, msg);
 	}
@@ -532,7 +613,8 @@ static int wait_in(const struct tail *t, int fd, int timeout_ms)
  */
 static int session(struct tail *t, int fd, char *why, size_t len)
 {
-	json_t *req = json_pack("{s:s, s:I}", "op", "subscribe", "since", (json_int_t)t->since);
+	json_t *req = json_pack("{s:s, s:I}", "op", "subscribe", "since",
+				(json_int_t)(t->since ? TAIL_REPLAY_ALL : 0));
 	long long deadline = now_ms() + TAIL_REPLY_TIMEOUT_MS;
 	bool subscribed = false;
 	int ret = req ? cw_api_send(fd, req) : -ENOMEM;
@@ -627,6 +709,24 @@ static int add(struct strset *s, const char *v, const char *opt)
 	return 0;
 }
 
+static int add_label(struct tail *t, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	struct label *l = &t->labels[t->nlabels];
+
+	if (t->nlabels == TAIL_MAX_FILTERS)
+		return bad_usage("%s: at most 32 values", "--label");
+	if (!eq || eq == kv || eq - kv > TAIL_LABEL_MAX)
+		return bad_usage("--label: KEY=VALUE expected, a key of 1 to %d bytes: '%s'",
+				 TAIL_LABEL_MAX, kv);
+	snprintf(l->key, sizeof(l->key), "%.*s", (int)(eq - kv), kv);
+	for (char *dot = strchr(l->key, '.'); dot; dot = strchr(dot, '.'))
+		*dot = '_';
+	l->value = eq + 1;
+	t->nlabels++;
+	return 0;
+}
+
 static int parse_count(const char *s, long long *v, const char *opt)
 {
 	unsigned long long n;
@@ -658,6 +758,8 @@ static int parse_args(struct tail *t, int argc, char **argv)
 		{ "all", no_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "run", required_argument, NULL, 'U' },
+		{ "label", required_argument, NULL, 'L' },
 		{ "no-color", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -690,6 +792,12 @@ static int parse_args(struct tail *t, int argc, char **argv)
 			break;
 		case 'E':
 			ret = add(&t->events, optarg, "--event");
+			break;
+		case 'U':
+			ret = add(&t->runs, optarg, "--run");
+			break;
+		case 'L':
+			ret = add_label(t, optarg);
 			break;
 		case 'A':
 			t->all = true;
@@ -748,6 +856,7 @@ int cw_tail_main(int argc, char **argv)
 	sigdelset(&t.open_mask, SIGTERM);
 
 	ret = follow(&t);
+	drop_held(&t);
 
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGINT, &old_int, NULL);

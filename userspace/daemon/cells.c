@@ -226,6 +226,38 @@ static int check_register(json_t *req, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The labels as ECS keeps them: a key's dots become '_', or Elasticsearch
+ * reads "app.kubernetes.io/name" as an object path and the next run's
+ * "app" label as a conflicting type.  Two keys that meet that way are
+ * refused, not merged.  A new object, or NULL with the reason in @err.
+ */
+static json_t *ecs_labels(json_t *labels, char *err, size_t errlen)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(labels, k, v) {
+		char key[MAX_TEXT + 1];
+
+		snprintf(key, sizeof(key), "%s", k);
+		for (char *dot = strchr(key, '.'); dot; dot = strchr(dot, '.'))
+			*dot = '_';
+		if (out && json_object_get(out, key)) {
+			snprintf(err, errlen, "labels: '%.64s' is another label's key once dots "
+				 "become '_'", k);
+			json_decref(out);
+			return NULL;
+		}
+		if (!out || json_object_set(out, key, v)) {
+			snprintf(err, errlen, "labels: out of memory");
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 static char *dup_opt(json_t *v)
 {
 	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
@@ -236,6 +268,7 @@ static int register_cell(struct daemon *d, struct client *cl, json_t *req, char 
 {
 	const char *pname = json_string_value(json_object_get(req, "policy")) ?: "default";
 	struct cw_policy *pol = cw_session_policy(d->s, pname);
+	json_t *labels = NULL;
 	char real[PATH_MAX];
 	struct cell *c;
 	int ret;
@@ -251,15 +284,21 @@ static int register_cell(struct daemon *d, struct client *cl, json_t *req, char 
 				errlen);
 	if (ret)
 		return ret;
+	if (present(json_object_get(req, "labels"))) {
+		labels = ecs_labels(json_object_get(req, "labels"), err, errlen);
+		if (!labels)
+			return -EINVAL;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		json_decref(labels);
 		return -ENOMEM;
+	}
 	c->src.fd = -1;
 	c->path = strdup(real);
 	c->policy = strdup(pname);
 	c->run_id = dup_opt(json_object_get(req, "run_id"));
-	c->labels = present(json_object_get(req, "labels")) ?
-		    json_incref(json_object_get(req, "labels")) : NULL;
+	c->labels = labels;
 	c->cgroup_fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->cgroup_fd < 0 || !c->path || !c->policy) {
 		ret = c->cgroup_fd < 0 ? -errno : -ENOMEM;

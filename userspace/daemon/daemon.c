@@ -87,6 +87,7 @@ static int open_signals(struct daemon *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGPIPE);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
@@ -184,6 +185,7 @@ static int open_monitor(struct daemon *d)
 		return ret;
 	}
 	d->mon = d->s->mon;
+	declare_metrics(d);
 	/* Cells of an earlier daemon first: their events may wait in the rings. */
 	load_drops_reported(d);
 	adopt_cells(d);
@@ -196,8 +198,12 @@ static void on_signal(struct daemon *d)
 	struct signalfd_siginfo si;
 
 	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			cw_session_reload(d->s);
+		if (si.ssi_signo == SIGHUP) {
+			/* The new rules' series, from 0; a refused reload changed nothing. */
+			if (!cw_session_reload(d->s))
+				declare_metrics(d);
+		} else if (si.ssi_signo == SIGUSR1)
+			cw_session_reopen_log(d->s);
 		else if (si.ssi_signo != SIGPIPE)
 			d->stop = true;
 	}
@@ -315,8 +321,8 @@ static void usage(FILE *f)
 "the API socket (cellrun --daemon SOCKET).  Once serving, prints\n"
 "\"cellwatch: ready\" on stderr and tells a service manager READY=1\n"
 "($NOTIFY_SOCKET: systemd's Type=notify).  SIGHUP reloads every policy\n"
-"file, all or none; SIGTERM stops: pins stay while cells run, and the next\n"
-"daemon takes them.\n"
+"file, all or none; SIGUSR1 opens --log again (after logrotate); SIGTERM\n"
+"stops: pins stay while cells run, and the next daemon takes them.\n"
 "\n"
 "  -s, --socket PATH        API socket (default %s), mode 0600\n"
 "      --socket-group GROUP socket 0660 owned by GROUP (its members may tail;\n"

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "metrics.h"
@@ -52,23 +55,37 @@ void cw_metrics_free(struct cw_metrics *m)
 	free(m);
 }
 
-static void bump(struct counter *c, const char *label)
+/* The series of @label, made at 0 if new; NULL out of memory. */
+static struct series *series_of(struct counter *c, const char *label)
 {
 	struct series *grown;
 
 	for (size_t i = 0; i < c->n; i++) {
-		if (!strcmp(c->s[i].label, label)) {
-			c->s[i].n++;
-			return;
-		}
+		if (!strcmp(c->s[i].label, label))
+			return &c->s[i];
 	}
 	grown = realloc(c->s, (c->n + 1) * sizeof(*c->s));
 	if (!grown)
-		return;
+		return NULL;
 	c->s = grown;
 	c->s[c->n].label = strdup(label);
-	if (c->s[c->n].label)
-		c->s[c->n++].n = 1;
+	c->s[c->n].n = 0;
+	return c->s[c->n].label ? &c->s[c->n++] : NULL;
+}
+
+static void bump(struct counter *c, const char *label)
+{
+	struct series *s = series_of(c, label);
+
+	if (s)
+		s->n++;
+}
+
+void cw_metrics_declare(struct cw_metrics *m, enum cw_metric_counter c, const char *label)
+{
+	struct counter *counters[] = { &m->events, &m->alerts, &m->kills };
+
+	series_of(counters[c], label);
 }
 
 void cw_metrics_event(struct cw_metrics *m, const char *kind)
@@ -176,12 +193,76 @@ static void add_rings(struct text *t, const char *name, const char *type, const 
 	add(t, "%s{ring=\"events\"} %llu\n%s{ring=\"critical\"} %llu\n", name, v[0], name, v[1]);
 }
 
+/* Seconds since the epoch the system booted at (/proc/stat's btime), 0 if unknown. */
+static unsigned long long boot_time(void)
+{
+	unsigned long long btime = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "btime %llu", &btime) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return btime;
+}
+
+static unsigned long long open_fds(void)
+{
+	unsigned long long n = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	if (dir)
+		closedir(dir);
+	return n ? n - 1 : 0;	/* not the one opendir held */
+}
+
+/* The process_* metrics every Prometheus exporter has, from /proc/self. */
+static void add_process(struct text *t)
+{
+	unsigned long long utime, stime, start, vsize, rss;
+	long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	char stat[1024], *p = NULL;
+	struct rlimit nofile;
+	FILE *f = fopen("/proc/self/stat", "re");
+
+	if (f) {
+		if (fgets(stat, sizeof(stat), f))
+			p = strrchr(stat, ')');
+		fclose(f);
+	}
+	/* After the command's ")": state, then fields 4 on; 14, 15, 22, 23, 24 are ours. */
+	if (!p || tick <= 0 || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+				      "%*d %*d %*d %*d %*d %*d %llu %llu %llu", &utime, &stime,
+				      &start, &vsize, &rss) != 5)
+		return;
+	head(t, "process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+	add(t, "process_cpu_seconds_total %.2f\n", (double)(utime + stime) / tick);
+	add_value(t, "process_resident_memory_bytes", "gauge", "Resident memory size.",
+		  rss * page);
+	add_value(t, "process_virtual_memory_bytes", "gauge", "Virtual memory size.", vsize);
+	add_value(t, "process_start_time_seconds", "gauge",
+		  "Start time of the process since the epoch.", boot_time() + start / tick);
+	add_value(t, "process_open_fds", "gauge", "Open file descriptors.", open_fds());
+	if (!getrlimit(RLIMIT_NOFILE, &nofile))
+		add_value(t, "process_max_fds", "gauge", "Most file descriptors it may open.",
+			  nofile.rlim_cur);
+}
+
 char *cw_metrics_render(const struct cw_metrics *m, const struct cw_metrics_gauges *g)
 {
 	unsigned long long drops[2] = { g->drops - g->drops_critical, g->drops_critical };
 	unsigned long long cum = 0;
 	struct text t = {};
 
+	head(&t, "cellwatch_build_info", "gauge", "The version of cellwatch serving these metrics.");
+	add(&t, "cellwatch_build_info{version=\"%s\"} 1\n", CW_VERSION);
+	add_process(&t);
 	add_counter(&t, "cellwatch_events_total", "kind", &m->events, "Events decoded, by kind.");
 	add_counter(&t, "cellwatch_alerts_total", "rule", &m->alerts, "Alerts, by rule.");
 	add_counter(&t, "cellwatch_kills_total", "layer", &m->kills,

@@ -19,6 +19,14 @@ void cw_metrics_alert(struct cw_metrics *m, const char *rule);
 void cw_metrics_kill(struct cw_metrics *m, const char *layer);
 void cw_metrics_eval(struct cw_metrics *m, unsigned long long ns);
 
+enum cw_metric_counter { CW_METRIC_EVENTS, CW_METRIC_ALERTS, CW_METRIC_KILLS };
+
+/*
+ * A series of counter @c at 0 until counted: what exists is exported from
+ * the start, so a first alert is an increase from 0, not a new series.
+ */
+void cw_metrics_declare(struct cw_metrics *m, enum cw_metric_counter c, const char *label);
+
 /* What the daemon reads off the kernel and its own state when scraped. */
 struct cw_metrics_gauges {
 	unsigned long long drops, drops_critical;	/* drops counts both rings */

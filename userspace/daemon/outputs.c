@@ -50,10 +50,42 @@ static void count_event(struct daemon *d, const struct cw_event *ev)
 {
 	cw_metrics_event(d->metrics, cw_event_kind_name(ev->hdr.type));
 	cw_metrics_eval(d->metrics, ev->eval_ns);
-	if (ev->rule)
-		cw_metrics_alert(d->metrics, ev->rule->name);
 	if (ev->hdr.action == CW_ACTION_KILL || ev->hdr.action == CW_ACTION_KILL_RUN)
 		cw_metrics_kill(d->metrics, ev->layer ? ev->layer : "kernel");
+}
+
+/*
+ * Every alert once, whatever raised it: a rule (by its name), a cell's
+ * policy with no rule (a refused connect), or cellwatch's own records (a
+ * lost record, an egress refusal, a limit: by their action).
+ */
+static void count_alert(struct daemon *d, json_t *doc, const struct cw_event *ev)
+{
+	const char *rule = json_string_value(json_object_get(json_object_get(doc, "rule"),
+							     "name"));
+
+	if (!rule)
+		rule = ev ? CELL_POLICY : json_string_value(json_object_get(
+			json_object_get(doc, "event"), "action"));
+	cw_metrics_alert(d->metrics, rule ?: CELL_POLICY);
+}
+
+void declare_metrics(struct daemon *d)
+{
+	static const char *const layers[] = { "kernel", "lsm", "userspace" };
+	const char *kind;
+
+	for (__u32 type = 1; strcmp(kind = cw_event_kind_name(type), "?"); type++)
+		cw_metrics_declare(d->metrics, CW_METRIC_EVENTS, kind);
+	for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++)
+		cw_metrics_declare(d->metrics, CW_METRIC_KILLS, layers[i]);
+	cw_metrics_declare(d->metrics, CW_METRIC_ALERTS, CELL_POLICY);
+	for (int i = 0; i < d->s->npolicies; i++) {
+		const struct cw_ruleset *rs = d->s->policies[i].rules;
+
+		for (size_t r = 0; r < rs->nrules; r++)
+			cw_metrics_declare(d->metrics, CW_METRIC_ALERTS, rs->rules[r].name);
+	}
 }
 
 /*
@@ -69,6 +101,8 @@ static void record(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event 
 
 	if (ev)
 		count_event(d, ev);
+	if (alert)
+		count_alert(d, doc, ev);
 	if (d->syslog && alert && cw_syslog_send(d->syslog, cw_syslog_severity(doc), doc))
 		d->write_errors++;
 	line = json_dumps(doc, JSON_COMPACT);

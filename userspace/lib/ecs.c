@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 
 #include "ecs.h"
 #include "correlate.h"
+#include "log.h"
 #include "rules.h"
 
 void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
@@ -156,6 +159,46 @@ static int set_correlation(json_t *doc, const struct cw_correlation *c)
 	return err;
 }
 
+/* The host's name and machine id ("" when unknown), read once: they do not change under us. */
+static void host_identity(const char **name, const char **id)
+{
+	static char host[256], machine[64];
+	static bool known;
+
+	if (!known) {
+		FILE *f = fopen("/etc/machine-id", "re");
+
+		if (gethostname(host, sizeof(host) - 1))
+			host[0] = '\0';
+		if (f) {
+			if (!fgets(machine, sizeof(machine), f))
+				machine[0] = '\0';
+			machine[strcspn(machine, "\n")] = '\0';
+			fclose(f);
+		}
+		known = true;
+	}
+	*name = host;
+	*id = machine;
+}
+
+/* Who wrote the record: which program of which version, on which host. */
+static int set_origin(json_t *doc)
+{
+	const char *host, *id;
+	int err = 0;
+
+	host_identity(&host, &id);
+	err |= set(doc, "agent.type", text("cellwatch"));
+	err |= set(doc, "agent.name", text(cw_log_name()));
+	err |= set(doc, "agent.version", text(CW_VERSION));
+	if (host[0])
+		err |= set(doc, "host.name", text(host));
+	if (id[0])
+		err |= set(doc, "host.id", text(id));
+	return err;
+}
+
 static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
 		      const char *type, const char *action)
 {
@@ -167,6 +210,7 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	err |= set(doc, "@timestamp", text(ts));
 	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
 	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
+	err |= set_origin(doc);
 	/* A kernel verdict is an alert even where no rule but a policy took it. */
 	err |= set(doc, "event.kind", text(ev->rule || h->action != CW_ACTION_NONE ?
 						  "alert" : "event"));
@@ -199,7 +243,7 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 		const struct cw_rule *r = ev->rule;
 		json_t *tags = json_array();
 
-		err |= set(doc, "rule.id", json_integer(r->id));
+		err |= set_id(doc, "rule.id", r->id);
 		err |= set(doc, "rule.name", text(r->name));
 		err |= set(doc, "rule.description", text(r->description));
 		err |= set(doc, "log.level", text(cw_priority_name(r->priority)));
@@ -424,7 +468,7 @@ static int encode_net(json_t *doc, const struct cw_event *ev)
 	bool failed;
 	int err;
 
-	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "creation" : "connection", op);
+	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "start" : "connection", op);
 	if (family)
 		err |= set(doc, "network.type", text(family));
 	if ((n->family == AF_INET || n->family == AF_INET6) && n->op != CW_NET_SOCKET) {
@@ -536,6 +580,60 @@ static int encode_signal(json_t *doc, const struct cw_event *ev)
 	return err;
 }
 
+/* Where a network event went, for an alert line: socket(family), a unix name, or addr:port. */
+static const char *net_where(const struct cw_net_event *n, char where[CW_UNIX_PATH_MAX + 16])
+{
+	const char *family = cw_name_of(cw_net_family_names, n->family);
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (n->op == CW_NET_SOCKET && family)
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(%s)", family);
+	else if (n->op == CW_NET_SOCKET)
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(family %u)", n->family);
+	else if (n->family == AF_UNIX && !unix_name_text(n, where))
+		strcpy(where, "unix");
+	else if (n->family != AF_UNIX) {
+		inet_ntop(n->family, n->addr, addr, sizeof(addr));
+		snprintf(where, CW_UNIX_PATH_MAX + 16, "%s:%u", addr, n->port);
+	}
+	return where;
+}
+
+/*
+ * What an event was about, for a line: the path, the destination, the
+ * syscall's name; NULL when nothing.  *@to_free: what the caller frees.
+ */
+static const char *event_what(const struct cw_event *ev, char where[CW_UNIX_PATH_MAX + 16],
+			      char **to_free)
+{
+	*to_free = NULL;
+	if (ev->hdr.type == CW_EVENT_SYSCALL)
+		return *to_free = cw_syscall_name(ev);
+	if (ev->hdr.type == CW_EVENT_NET)
+		return net_where(&ev->net, where);
+	return cw_event_path(ev);
+}
+
+/* The one-line summary ECS keeps in message: "exec /usr/bin/dash", or the alert's. */
+static int set_message(json_t *doc, const struct cw_event *ev)
+{
+	const char *action = json_string_value(json_object_get(json_object_get(doc, "event"),
+							       "action"));
+	char where[CW_UNIX_PATH_MAX + 16], line[CW_UNIX_PATH_MAX + 256], *to_free;
+	const char *what = event_what(ev, where, &to_free);
+
+	if (ev->rule || ev->hdr.action != CW_ACTION_NONE)
+		snprintf(line, sizeof(line), "%s: %s%s%s (%s, %s)",
+			 ev->rule ? ev->rule->name : "cell-policy", action ?: "?",
+			 what ? " " : "", what ?: "", cw_action_name(ev->hdr.action),
+			 ev->layer ?: "kernel");
+	else
+		snprintf(line, sizeof(line), "%s%s%s", action ?: "?", what ? " " : "",
+			 what ?: "");
+	free(to_free);
+	return set(doc, "message", text(line));
+}
+
 json_t *cw_event_to_ecs(const struct cw_event *ev)
 {
 	json_t *doc = json_object();
@@ -553,6 +651,8 @@ json_t *cw_event_to_ecs(const struct cw_event *ev)
 	default:
 		err = -EINVAL;
 	}
+	if (!err)
+		err = set_message(doc, ev);
 	if (err) {
 		json_decref(doc);
 		return NULL;
@@ -573,6 +673,7 @@ static json_t *own_record(__u64 realtime_ns, const char *kind, const char *actio
 	err |= set(doc, "@timestamp", text(ts));
 	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
 	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
+	err |= set_origin(doc);
 	err |= set(doc, "event.kind", text(kind));
 	err |= set(doc, "event.action", text(action));
 	err |= set(doc, "event.module", text("cellwatch"));
@@ -677,37 +778,14 @@ int cw_write_json_line(int fd, json_t *doc)
 	return err;
 }
 
-/* Where a network event went, for an alert line: socket(family), a unix name, or addr:port. */
-static const char *net_where(const struct cw_net_event *n, char where[CW_UNIX_PATH_MAX + 16])
-{
-	const char *family = cw_name_of(cw_net_family_names, n->family);
-	char addr[INET6_ADDRSTRLEN] = "?";
-
-	if (n->op == CW_NET_SOCKET && family)
-		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(%s)", family);
-	else if (n->op == CW_NET_SOCKET)
-		snprintf(where, CW_UNIX_PATH_MAX + 16, "socket(family %u)", n->family);
-	else if (n->family == AF_UNIX && !unix_name_text(n, where))
-		strcpy(where, "unix");
-	else if (n->family != AF_UNIX) {
-		inet_ntop(n->family, n->addr, addr, sizeof(addr));
-		snprintf(where, CW_UNIX_PATH_MAX + 16, "%s:%u", addr, n->port);
-	}
-	return where;
-}
-
 void cw_format_alert(const struct cw_event *ev, char *buf, size_t len)
 {
 	const struct cw_rule *r = ev->rule;
-	const char *what = cw_event_path(ev);
 	char where[CW_UNIX_PATH_MAX + 16];
-	char *syscall = NULL;
+	char *syscall;
+	const char *what = event_what(ev, where, &syscall);
 	size_t n;
 
-	if (ev->hdr.type == CW_EVENT_SYSCALL)
-		what = syscall = cw_syscall_name(ev);
-	if (ev->hdr.type == CW_EVENT_NET)
-		what = net_where(&ev->net, where);
 	n = snprintf(buf, len, "%-8s %s: %s pid=%u comm=%s cell=%llu action=%s layer=%s",
 		     r ? cw_priority_name(r->priority) : "warning", r ? r->name : "cell-policy",
 		     what ? what : "-", ev->hdr.pid, ev->hdr.comm,

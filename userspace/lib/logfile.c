@@ -110,6 +110,19 @@ void cw_logfile_close(struct cw_logfile *lf)
 	free(lf);
 }
 
+int cw_logfile_reopen(struct cw_logfile *lf)
+{
+	struct cw_logfile next = { .path = lf->path, .opts = lf->opts };
+	int err = open_current(&next);
+
+	if (err)
+		return err;
+	close(lf->fd);
+	lf->fd = next.fd;
+	lf->size = next.size;
+	return 0;
+}
+
 /* FILE.keep is dropped, every other FILE.i moves up one, FILE becomes FILE.1. */
 static int rotate(struct cw_logfile *lf)
 {
@@ -156,6 +169,13 @@ int cw_logfile_write(struct cw_logfile *lf, json_t *doc)
 	len = strlen(text) + 1;
 	free(text);
 	/* Rotate between lines, never inside one; a line longer than the limit gets a file. */
+	if (lf->opts.max_bytes && lf->size && lf->size + len > lf->opts.max_bytes) {
+		struct stat st;
+
+		/* Truncated behind our back (logrotate's copytruncate): the file's size counts. */
+		if (!fstat(lf->fd, &st) && (size_t)st.st_size < lf->size)
+			lf->size = st.st_size;
+	}
 	if (lf->opts.max_bytes && lf->size && lf->size + len > lf->opts.max_bytes) {
 		err = rotate(lf);
 		if (err)

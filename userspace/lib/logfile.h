@@ -31,6 +31,13 @@ struct cw_logfile_opts {
 struct cw_logfile *cw_logfile_open(const char *path, const struct cw_logfile_opts *opts);
 void cw_logfile_close(struct cw_logfile *lf);
 
+/*
+ * Open @path again, for an outside rotation (logrotate moved the file):
+ * new lines go to a new file of that name.  On failure the old file stays
+ * in use.  0 or negative errno.
+ */
+int cw_logfile_reopen(struct cw_logfile *lf);
+
 /* Write @doc as one line, rotating first if it would not fit.  0 or negative errno. */
 int cw_logfile_write(struct cw_logfile *lf, json_t *doc);
 

@@ -154,6 +154,8 @@ static void deliver(struct cw_session *s, json_t *doc, __u64 cell_id, const stru
 	}
 	if (cell_id && h && h->annotate)
 		h->annotate(s->opts.ctx, cell_id, doc);
+	/* The order this monitor wrote its records in, which @timestamp does not give. */
+	cw_json_set(doc, "event.sequence", json_integer(++s->sequence));
 	if (s->log && cw_logfile_write(s->log, doc))
 		s->write_errors++;
 	if (s->opts.to_stdout && cw_write_json_line(STDOUT_FILENO, doc))
@@ -362,6 +364,20 @@ void cw_session_close(struct cw_session *s)
 	}
 	cw_logfile_close(s->log);
 	free(s);
+}
+
+void cw_session_reopen_log(struct cw_session *s)
+{
+	int ret;
+
+	if (!s->log)
+		return;
+	ret = cw_logfile_reopen(s->log);
+	if (ret)
+		cw_warn("reopen %s: %s: still writing to the file open before", s->opts.log_path,
+			strerror(-ret));
+	else
+		cw_warn("reopened %s", s->opts.log_path);
 }
 
 void cw_session_say_stats(struct cw_session *s)

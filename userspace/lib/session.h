@@ -68,6 +68,7 @@ struct cw_session {
 	struct cw_policy policies[CW_SESSION_POLICIES];	/* [0] is "default" */
 	int npolicies;
 	__u64 write_errors;		/* records not written whole */
+	__u64 sequence;			/* the last record's event.sequence */
 };
 
 void cw_session_opts_init(struct cw_session_opts *o);
@@ -154,6 +155,9 @@ void cw_session_report_loss(struct cw_session *s, __u64 cell_id);
 
 /* Deliver what the rings still hold, then report the last losses (as cw_session_report_loss()). */
 void cw_session_finish(struct cw_session *s, __u64 cell_id);
+
+/* SIGUSR1: open the log file again (logrotate moved it); said on stderr. */
+void cw_session_reopen_log(struct cw_session *s);
 
 /* One line on stderr: events, folds, losses, kills, write errors. */
 void cw_session_say_stats(struct cw_session *s);
