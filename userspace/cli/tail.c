@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "ecs.h"
 #include "parse.h"
 #include "rules.h"
 #include "tail.h"
@@ -720,8 +721,7 @@ static int add_label(struct tail *t, const char *kv)
 		return bad_usage("--label: KEY=VALUE expected, a key of 1 to %d bytes: '%s'",
 				 TAIL_LABEL_MAX, kv);
 	snprintf(l->key, sizeof(l->key), "%.*s", (int)(eq - kv), kv);
-	for (char *dot = strchr(l->key, '.'); dot; dot = strchr(dot, '.'))
-		*dot = '_';
+	cw_ecs_label_key(l->key);
 	l->value = eq + 1;
 	t->nlabels++;
 	return 0;

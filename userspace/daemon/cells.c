@@ -241,8 +241,7 @@ static json_t *ecs_labels(json_t *labels, char *err, size_t errlen)
 		char key[MAX_TEXT + 1];
 
 		snprintf(key, sizeof(key), "%s", k);
-		for (char *dot = strchr(key, '.'); dot; dot = strchr(dot, '.'))
-			*dot = '_';
+		cw_ecs_label_key(key);
 		if (out && json_object_get(out, key)) {
 			snprintf(err, errlen, "labels: '%.64s' is another label's key once dots "
 				 "become '_'", k);

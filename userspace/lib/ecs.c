@@ -182,6 +182,12 @@ static void host_identity(const char **name, const char **id)
 	*id = machine;
 }
 
+void cw_ecs_label_key(char *key)
+{
+	for (char *dot = strchr(key, '.'); dot; dot = strchr(dot, '.'))
+		*dot = '_';
+}
+
 /* Who wrote the record: which program of which version, on which host. */
 static int set_origin(json_t *doc)
 {

@@ -39,6 +39,13 @@ json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *cate
 int cw_json_set(json_t *doc, const char *path, json_t *val);
 
 /*
+ * A label key as ECS keeps it, in place: its dots become '_', or
+ * Elasticsearch reads "app.kubernetes.io/name" as an object path.  The
+ * daemon writes keys so, and tail looks them up so.
+ */
+void cw_ecs_label_key(char *key);
+
+/*
  * Write @doc as one line to @fd.  On a short write to a regular file the
  * partial line is cut off again.  0 or negative errno.
  */
