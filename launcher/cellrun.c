@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "api.h"
 #include "cellrun.h"
 #include "cgroup.h"

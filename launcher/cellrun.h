@@ -15,7 +15,7 @@
  *   init.c     the cell's pid 1 and the payload's process: their steps are
  *              the tables init_steps and payload_steps, run in order
  *   net.c      loopback up in the empty network namespace
- *   rootfs.c   the new read-only root and pivot_root
+ *   rootfs.c   the new read-only root, --bind, --ro-bind, --tmpfs; pivot_root
  *   shells.c   every shell of the rule set's list covered with an empty file
  *   rlimits.c  resource limits                      (payload, privileged)
  *   caps.c     uid/gid 65534, no capability, no_new_privs, locked securebits
@@ -68,6 +68,30 @@ enum {
 #define EGRESS_PORT	3128	/* the proxy's port on the cell's loopback */
 #define CELL_RESOLVER	"192.0.2.53"	/* the cell's resolv.conf: TEST-NET-1, routed nowhere */
 #define MAX_SHELLS	64	/* shell names masked in the cell */
+#define MAX_MOUNTS	16	/* --bind, --ro-bind and --tmpfs, together */
+
+/*
+ * An extra path in the cell: a host directory or file bound there
+ * (--bind: writable and noexec; --ro-bind: read-only, programs may run),
+ * or an empty tmpfs (--tmpfs: writable and noexec).  Checked three times:
+ * the destination as the option is read (options.c), the source on the
+ * host before anything starts (options_check_dirs()), and the source
+ * again as the cell's init opens it (rootfs_open_sources()).
+ */
+enum cell_mount_kind { MOUNT_BIND, MOUNT_RO_BIND, MOUNT_TMPFS };
+
+struct cell_mount {
+	enum cell_mount_kind kind;
+	const char *option;		/* "--bind", "--ro-bind", "--tmpfs" */
+	const char *spec;		/* the option's value as given, for messages */
+	char dst[PATH_MAX];		/* in the cell: absolute, normalised */
+	char src[PATH_MAX];		/* binds: the host path, its symlinks resolved */
+	dev_t dev;			/* binds: what the host's check found there */
+	ino_t ino;
+	bool is_dir;
+	__u64 size;			/* --tmpfs: bytes; 0: as --tmp-size */
+	int src_fd;			/* binds: O_PATH, opened by the cell's init */
+};
 
 struct cellrun_opts {
 	char **argv;			/* the command */
@@ -85,6 +109,19 @@ struct cellrun_opts {
 	 * setup runs as uid 65534, which may not reach them by path.
 	 */
 	int rootfs_fd, input_fd, output_fd;
+	struct cell_mount mounts[MAX_MOUNTS];	/* --bind, --ro-bind, --tmpfs, as given */
+	int nmounts;
+	/*
+	 * Who ran cellrun (options.c): the real ids, or sudo's SUDO_UID and
+	 * SUDO_GID when cellrun runs as root for a user (caller_sudo).  An
+	 * existing --output must be the caller's, unless that is root.
+	 */
+	uid_t caller_uid;
+	gid_t caller_gid;
+	bool caller_sudo;
+	/* --output-owner: whose the copies in --output are; -1: --output's owner (group) */
+	uid_t output_uid;
+	gid_t output_gid;
 	const char *env[MAX_ENV];	/* --env K=V, added to the minimal environment */
 	int nenv;
 	unsigned int timeout_ms;	/* 0: none */
@@ -145,25 +182,34 @@ void options_usage(FILE *f);
 /* Release what options_parse() kept for @o (the profiles its strings point into). */
 void options_free(struct cellrun_opts *o);
 /*
- * Check --rootfs, --input and --output (creating --output for uid 65534):
- * 0, or a negative errno with the message in @err.
+ * Check --rootfs, --input, --output (made as the caller when missing) and
+ * the sources of --bind and --ro-bind, resolved into o->mounts[]: 0, or a
+ * negative errno with the message in @err.
  */
-int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen);
+int options_check_dirs(struct cellrun_opts *o, char *err, size_t errlen);
 
 /*
  * --output (outdir.c): cover the directory with a tmpfs of --output-size,
  * and --output-files inodes, owned by the cell's host uid @uid, in a mount
  * namespace of cellrun's own, before the cell is made; *dir_fd keeps the
  * directory itself and *owner its owner.  When the run has ended, copy
- * what the cell left there into it, owned by the directory's owner: 0, or
- * negative errno with the failed entry's path in @path (PATH_MAX bytes);
- * what is not copied (not a regular file or directory, or in the way on
- * the host) is named in @left_out ({path, why}) and on stderr.  With
- * --output-size 0 the directory itself is lent to @uid for the run, and
- * what @uid owns in it handed back to its owner at the end.
+ * what the cell left there into it, owned by the directory's owner (or
+ * --output-owner): 0, or negative errno with the failed entry's path in
+ * @path (PATH_MAX bytes); what is not copied (not a regular file or
+ * directory, or in the way on the host) is named in @left_out ({path,
+ * why}) and on stderr.  With --output-size 0 the directory itself is lent
+ * to @uid for the run; at the end what @uid made there goes to that same
+ * owner, and the directory back to its own.
  */
 int output_cover(const struct cellrun_opts *o, uid_t uid, int *dir_fd, struct stat *owner,
 		 char *err, size_t errlen);
+/*
+ * May the run's output go to the directory @st?  It must be the caller's
+ * or the cell's uid 65534's, unless the caller is root (not through sudo):
+ * 0, or -EPERM with the message in @err.
+ */
+int output_dir_allowed(const struct cellrun_opts *o, const char *dir, const struct stat *st,
+		       char *err, size_t errlen);
 int output_collect(const struct cellrun_opts *o, uid_t uid, int dir_fd, const struct stat *owner,
 		   char *path, json_t *left_out);
 

@@ -182,6 +182,28 @@ static const char *const landlock_read_only[] = { "/etc", "/proc", "/input", NUL
 static const char *const landlock_read_write[] = { "/tmp", "/output", "/dev", NULL };
 
 /*
+ * @fixed (NULL-terminated) and the destinations of the run's mounts in
+ * @list: the writable ones (--bind, --tmpfs), granted read and write but
+ * never execute, the cell's W^X rule, or the others (--ro-bind), granted
+ * read and execute: what the cell cannot write, a virtualenv or a
+ * toolchain, it may run.
+ */
+static const char **with_mounts(const char *const *fixed, const struct cellrun_opts *o,
+				bool writable, const char **list)
+{
+	int n = 0;
+
+	for (; *fixed; fixed++)
+		list[n++] = *fixed;
+	for (int i = 0; i < o->nmounts; i++) {
+		if ((o->mounts[i].kind != MOUNT_RO_BIND) == writable)
+			list[n++] = o->mounts[i].dst;
+	}
+	list[n] = NULL;
+	return list;
+}
+
+/*
  * If cellrun dies, the cell dies with it: init's death ends the pid
  * namespace.  Set after the uid change, which clears the parent-death
  * signal; cellrun holding the sync pipe open shows it was alive when it was set.
@@ -281,14 +303,15 @@ static int step_not_dumpable(struct step_ctx *s)
 
 static int step_landlock(struct step_ctx *s)
 {
+	const char *read_exec[ARRAY_SIZE(landlock_read_exec) + MAX_MOUNTS];
+	const char *read_write[ARRAY_SIZE(landlock_read_write) + MAX_MOUNTS];
 	struct landlock_paths lp = {
-		.read_exec = landlock_read_exec,
+		.read_exec = with_mounts(landlock_read_exec, s->o, false, read_exec),
 		.read_only = landlock_read_only,
-		.read_write = landlock_read_write,
+		.read_write = with_mounts(landlock_read_write, s->o, true, read_write),
 	};
 	int abi;
 
-	(void)s;
 	return landlock_apply(&lp, &abi);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Landlock: even if the mount layout were wrong, the payload may execute
- * only beneath the read-only system directories and write only beneath
- * /tmp, /output and /dev.  Every access right the kernel's ABI knows is
+ * only beneath the read-only system directories and the run's --ro-bind
+ * mounts, and write only beneath /tmp, /output, /dev and the run's --bind
+ * and --tmpfs mounts.  Every access right the kernel's ABI knows is
  * handled, so anything not granted is denied.
  */
 #include <errno.h>

@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
 
+#include "buildconf.h"
 #include "cellrun.h"
 #include "parse.h"
 
-#ifndef CW_DEFAULT_RULES
-#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
-#endif
 
 enum {
 	OPT_NO_MONITOR = 256, OPT_VERSION, OPT_RESULT, OPT_MEMORY, OPT_PIDS, OPT_CPUS, OPT_TMP_SIZE,
@@ -29,7 +29,7 @@ enum {
 	OPT_DAEMON, OPT_DAEMON_TIMEOUT, OPT_RUN_ID, OPT_LABEL, OPT_POLICY,
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
 	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
-	OPT_UID_RANGE, OPT_CHDIR, OPT_STDIN,
+	OPT_UID_RANGE, OPT_CHDIR, OPT_STDIN, OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_OUTPUT_OWNER,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +54,10 @@ static const struct option long_opts[] = {
 	{ "stdin", no_argument, NULL, OPT_STDIN },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "ro-bind", required_argument, NULL, OPT_RO_BIND },
+	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
 	{ "env", required_argument, NULL, 'e' },
 	{ "keep-shells", no_argument, NULL, OPT_KEEP_SHELLS },
 	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
@@ -107,8 +111,11 @@ void options_usage(FILE *f)
 "                       /usr, /lib*, /bin, /sbin (DIR must have proc, dev, tmp)\n"
 "      --input DIR      bind DIR read-only at /input\n"
 "      --output DIR     the cell's /output (noexec, starts empty) is copied to\n"
-"                       DIR when the run ends; DIR must be writable by uid\n"
-"                       65534 (created so when missing)\n"
+"                       DIR when the run ends, the copies DIR's owner's; DIR\n"
+"                       must be the caller's (under sudo: SUDO_UID's), any for\n"
+"                       root; made as the caller when missing\n"
+"      --output-owner UID[:GID]  the copies are UID's (and GID's) instead (root\n"
+"                       only, or the caller itself)\n"
 "      --output-size SIZE  size of /output (default 64M); 0: bind DIR itself,\n"
 "                       live and unbounded\n"
 "      --output-files N  names (files, links, directories) /output may hold\n"
@@ -116,6 +123,15 @@ void options_usage(FILE *f)
 "      --uid-range FIRST:COUNT  host uids the cells run as, one per running\n"
 "                       cell (default: /etc/subuid's \"cellwatch\" entry, else\n"
 "                       %u:%u)\n"
+"      --bind SRC:DST   the host's directory or file SRC at DST in the cell,\n"
+"                       writable and noexec (the cell writes as its host uid:\n"
+"                       SRC must let it)\n"
+"      --ro-bind SRC:DST  the same, read-only; programs there may run\n"
+"      --tmpfs DST[:SIZE]  an empty, writable, noexec tmpfs at DST (SIZE:\n"
+"                       --tmp-size's); DST: absolute, normalised, none other's,\n"
+"                       not /, /proc, /dev, /sys, /etc, /usr, /bin, /sbin,\n"
+"                       /lib*, /tmp, /input, /output nor beneath them (the\n"
+"                       three repeatable, %d in all)\n"
 "  -e, --env K=V        add K=V to the payload's minimal environment (repeatable)\n"
 "      --keep-shells    leave the shells in the cell's root (by default every\n"
 "                       shell of the rule file's \"shells\" list and of a\n"
@@ -150,7 +166,8 @@ void options_usage(FILE *f)
 "  %d CMD not found.\n"
 "\n"
 "Example: cellrun --input data --output out --result run.json -- python3 /input/job.py\n",
-		CW_DEFAULT_RULES, HOST_UID_FIRST, HOST_UID_COUNT, EGRESS_PORT, CELLRUN_EXIT_NO_ACK,
+		CW_DEFAULT_RULES, HOST_UID_FIRST, HOST_UID_COUNT, MAX_MOUNTS, EGRESS_PORT,
+		CELLRUN_EXIT_NO_ACK,
 		CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER,
 		CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
 }
@@ -178,16 +195,21 @@ struct origin {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3)))
-static int bad(const struct origin *at, const char *fmt, ...)
+/*
+ * The message, after "--NAME: ", or "--NAME VALUE: " for an option given
+ * many times, to say which (in a profile "FILE: \"NAME\": [VALUE: ]").
+ */
+__attribute__((format(printf, 3, 4)))
+static int bad_value(const struct origin *at, const char *val, const char *fmt, ...)
 {
-	size_t n;
 	va_list ap;
+	size_t n;
 
 	if (at->profile)
-		n = snprintf(at->err, at->errlen, "%s: \"%s\": ", at->profile, at->name);
+		n = snprintf(at->err, at->errlen, "%s: \"%s\": %s%s", at->profile, at->name,
+			     val ?: "", val ? ": " : "");
 	else
-		n = snprintf(at->err, at->errlen, "--%s: ", at->name);
+		n = snprintf(at->err, at->errlen, "--%s%s%s: ", at->name, val ? " " : "", val ?: "");
 	if (n < at->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(at->err + n, at->errlen - n, fmt, ap);
@@ -195,6 +217,8 @@ static int bad(const struct origin *at, const char *fmt, ...)
 	}
 	return -EINVAL;
 }
+
+#define bad(at, ...) bad_value(at, NULL, __VA_ARGS__)
 
 static int parse_size(const struct origin *at, const char *s, __u64 *out)
 {
@@ -294,6 +318,147 @@ static int parse_uid_range(const struct origin *at, const char *s, struct cellru
 	return 0;
 }
 
+/* Below (uid_t)-1, which chown(2) reads as "unchanged". */
+#define ID_MAX 4294967294ULL
+
+/* --output-owner UID[:GID], numbers. */
+static int parse_owner(const struct origin *at, const char *s, struct cellrun_opts *o)
+{
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+	unsigned long long uid, gid = (gid_t)-1;
+	char text[16] = "";
+
+	if (len < sizeof(text))
+		memcpy(text, s, len);	/* else "": not a number */
+	if (cw_parse_count(text, 0, ID_MAX, &uid) ||
+	    (colon && cw_parse_count(colon + 1, 0, ID_MAX, &gid)))
+		return bad(at, "'%s' is not UID[:GID] (numbers up to %llu)", s, ID_MAX);
+	o->output_uid = uid;
+	o->output_gid = gid;
+	return 0;
+}
+
+/* Every path is beneath "/"; "/a/b" is beneath "/a", "/ab" is not. */
+static bool path_beneath(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return path[0] == '/';
+	return !strncmp(path, dir, len) && (path[len] == '\0' || path[len] == '/');
+}
+
+static bool paths_overlap(const char *a, const char *b)
+{
+	return path_beneath(a, b) || path_beneath(b, a);
+}
+
+/* Absolute, with no empty, "." or ".." component: "/a/b", not "/a//b", "/a/./b", "/a/b/". */
+static bool path_normal(const char *p)
+{
+	if (*p != '/')
+		return false;
+	do {
+		const char *end = strchrnul(++p, '/');
+		size_t len = end - p;
+
+		if (!len || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p = end;
+	} while (*p);
+	return true;
+}
+
+/*
+ * The cell's own places: a mount over or beneath them would hide or
+ * weaken what the cell's setup put there (the loader and libraries, the
+ * synthetic /etc, /proc's masks, /dev's few devices), or take the run's
+ * /tmp, /input or /output.  So would any top-level name beginning with
+ * "lib", where a loader may live.
+ */
+static const char *const cell_places[] = {
+	"/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/tmp", "/input", "/output",
+};
+
+/* @m's destination: a place of the run's own, apart from the cell's and the other mounts'. */
+static int check_destination(const struct origin *at, const struct cellrun_opts *o,
+			     const struct cell_mount *m)
+{
+	const char *dst = m->dst;
+
+	if (dst[0] != '/')
+		return bad_value(at, m->spec, "%s is not an absolute path in the cell", dst);
+	if (!strcmp(dst, "/"))
+		return bad_value(at, m->spec, "/ is the cell's root itself");
+	if (!path_normal(dst))
+		return bad_value(at, m->spec, "%s is not normalised (no //, /./, /../ or "
+				 "trailing /)", dst);
+	if (!strncmp(dst, "/lib", 4))
+		return bad_value(at, m->spec, "%s: /lib* is the cell's own (its loader and "
+				 "libraries)", dst);
+	for (size_t i = 0; i < ARRAY_SIZE(cell_places); i++) {
+		if (path_beneath(dst, cell_places[i]))
+			return bad_value(at, m->spec, "%s: %s is the cell's own; a mount there "
+					 "would hide or weaken it", dst, cell_places[i]);
+	}
+	for (int i = 0; i < o->nmounts; i++) {
+		const struct cell_mount *other = &o->mounts[i];
+
+		if (!strcmp(dst, other->dst))
+			return bad_value(at, m->spec, "%s is already the destination of %s %s",
+					 dst, other->option, other->spec);
+		if (paths_overlap(dst, other->dst))
+			return bad_value(at, m->spec, "%s and the destination of %s %s nest",
+					 dst, other->option, other->spec);
+	}
+	return 0;
+}
+
+static const char *const mount_options[] = {
+	[MOUNT_BIND] = "--bind", [MOUNT_RO_BIND] = "--ro-bind", [MOUNT_TMPFS] = "--tmpfs",
+};
+
+/*
+ * --bind SRC:DST and --ro-bind SRC:DST, split at the last ':' (a host
+ * path may hold one); --tmpfs DST[:SIZE].  A destination holds no ':'.
+ * The sources are checked with the directories (options_check_dirs()).
+ */
+static int add_mount(const struct origin *at, struct cellrun_opts *o, enum cell_mount_kind kind,
+		     const char *val)
+{
+	struct cell_mount *m = &o->mounts[o->nmounts];
+	const char *colon = kind == MOUNT_TMPFS ? strchr(val, ':') : strrchr(val, ':');
+	const char *dst = val;
+	size_t len;
+	int ret;
+
+	if (o->nmounts == MAX_MOUNTS)
+		return bad_value(at, val, "more than %d of --bind, --ro-bind and --tmpfs",
+				 MAX_MOUNTS);
+	if (kind != MOUNT_TMPFS) {
+		if (!colon || colon == val)
+			return bad_value(at, val, "not SRC:DST");
+		dst = colon + 1;
+	}
+	len = kind == MOUNT_TMPFS && colon ? (size_t)(colon - val) : strlen(dst);
+	if (len >= sizeof(m->dst))
+		return bad_value(at, val, "the destination is too long");
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->option = mount_options[kind];
+	m->spec = val;
+	m->src_fd = -1;
+	m->is_dir = kind == MOUNT_TMPFS;	/* a bind's: as its source (check_source()) */
+	memcpy(m->dst, dst, len);
+	ret = check_destination(at, o, m);
+	if (!ret && kind == MOUNT_TMPFS && colon)
+		ret = parse_size(at, colon + 1, &m->size);
+	if (!ret)
+		o->nmounts++;
+	return ret;
+}
+
 /* Apply one option, from the command line or a profile; 0 or -EINVAL with the message. */
 static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, const char *val)
 {
@@ -359,6 +524,14 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_OUTPUT:
 		o->output = val;
 		return 0;
+	case OPT_OUTPUT_OWNER:
+		return parse_owner(at, val, o);
+	case OPT_BIND:
+		return add_mount(at, o, MOUNT_BIND, val);
+	case OPT_RO_BIND:
+		return add_mount(at, o, MOUNT_RO_BIND, val);
+	case OPT_TMPFS:
+		return add_mount(at, o, MOUNT_TMPFS, val);
 	case 'e':
 		return add_kv(at, o->env, &o->nenv, MAX_ENV, val);
 	case OPT_LABEL:
@@ -414,7 +587,9 @@ static const struct option *find_long(const char *name)
 
 static bool is_list_opt(int opt)
 {
-	return opt == 'e' || opt == OPT_LABEL || opt == OPT_ALLOW_HOST || opt == OPT_ALLOW_PRIVATE;
+	return opt == 'e' || opt == OPT_LABEL || opt == OPT_ALLOW_HOST ||
+	       opt == OPT_ALLOW_PRIVATE || opt == OPT_BIND || opt == OPT_RO_BIND ||
+	       opt == OPT_TMPFS;
 }
 
 /* One key of a profile: a flag, a list of strings, or one string or number. */
@@ -494,10 +669,33 @@ void options_free(struct cellrun_opts *o)
 	o->nshells = 0;
 }
 
+/*
+ * Who ran cellrun: its real ids or, when those are root's and sudo started
+ * it, the user sudo ran it for (SUDO_UID and SUDO_GID, which sudo sets
+ * itself).  Only whose directory --output may name depends on it.
+ */
+static void find_caller(struct cellrun_opts *o)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+	unsigned long long u, g;
+
+	o->caller_uid = getuid();
+	o->caller_gid = getgid();
+	if (o->caller_uid || !uid || !gid || cw_parse_count(uid, 0, ID_MAX, &u) ||
+	    cw_parse_count(gid, 0, ID_MAX, &g))
+		return;
+	o->caller_uid = u;
+	o->caller_gid = g;
+	o->caller_sudo = true;
+}
+
 static void set_defaults(struct cellrun_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->rootfs_fd = o->input_fd = o->output_fd = -1;
+	o->output_uid = (uid_t)-1;
+	o->output_gid = (gid_t)-1;
+	find_caller(o);
 	snprintf(o->workdir, sizeof(o->workdir), "/tmp");
 	o->rules_path = CW_DEFAULT_RULES;
 	o->timeout_ms = 10000;
@@ -521,6 +719,26 @@ static int check_egress_opts(const struct cellrun_opts *o, char *err, size_t err
 			   o->egress_bytes || o->egress_seconds))
 		return fail(-EINVAL, err, errlen,
 			    "--allow-private and --egress-* go with --allow-host");
+	return 0;
+}
+
+/*
+ * --output-owner goes with --output; giving the copies to another user
+ * than the caller is root's to do (a user through sudo could otherwise
+ * fill another's quota, or leave root's files in its directory).
+ */
+static int check_output_owner(const struct cellrun_opts *o, char *err, size_t errlen)
+{
+	if (o->output_uid == (uid_t)-1)
+		return 0;
+	if (!o->output)
+		return fail(-EINVAL, err, errlen, "--output-owner goes with --output");
+	if (o->caller_uid && (o->output_uid != o->caller_uid ||
+			      (o->output_gid != (gid_t)-1 && o->output_gid != o->caller_gid)))
+		return fail(-EPERM, err, errlen, "--output-owner: only root may give the output "
+			    "to another than the caller (uid %u, gid %u%s)",
+			    (unsigned int)o->caller_uid, (unsigned int)o->caller_gid,
+			    o->caller_sudo ? ", from sudo" : "");
 	return 0;
 }
 
@@ -598,6 +816,8 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 	ret = check_monitor_opts(o, o->rules_path != rules_default, err, errlen);
 	if (!ret)
 		ret = check_egress_opts(o, err, errlen);
+	if (!ret)
+		ret = check_output_owner(o, err, errlen);
 	if (ret)
 		return ret;
 	if (optind >= argc)
@@ -618,26 +838,47 @@ int options_parse(struct cellrun_opts *o, int argc, char **argv, char *err, size
 	return ret;
 }
 
-/* --output is created for uid 65534 when missing, and refused when the cell could not write it. */
-static int check_output(const char *dir, char *err, size_t errlen)
+/* mkdir @dir as @uid and @gid, with no other group, would: where they may, and theirs. */
+static int mkdir_as(const char *dir, uid_t uid, gid_t gid)
 {
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(errno);
+		_exit(mkdir(dir, 0755) ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? -WEXITSTATUS(status) : -ECHILD;
+}
+
+/*
+ * --output, when missing, is made as the caller would make it (under sudo
+ * the kernel so decides whether the user may make it there: cellrun's root
+ * does not lend it a place of root's), then given to --output-owner.  The
+ * cell never writes it (a tmpfs covers it, or, with --output-size 0, it is
+ * lent to the cell's uid): whose it is only says where the copies may go
+ * (output_dir_allowed(), checked again on the directory output_cover() opens).
+ */
+static int check_output(const struct cellrun_opts *o, char *err, size_t errlen)
+{
+	int ret = mkdir_as(o->output, o->caller_uid, o->caller_gid);
 	struct stat st;
 
-	if (mkdir(dir, 0755) == 0) {
-		if (chown(dir, CELL_UID, CELL_GID))
-			return fail(-errno, err, errlen, "--output %s: chown to %d: %m", dir,
-					 CELL_UID);
-		return 0;
-	}
-	if (errno != EEXIST)
-		return fail(-errno, err, errlen, "--output %s: %m", dir);
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return fail(-ENOTDIR, err, errlen, "--output %s: not a directory", dir);
-	if (!(st.st_uid == CELL_UID && (st.st_mode & S_IWUSR)) && !(st.st_mode & S_IWOTH))
-		return fail(-EACCES, err, errlen,
-				 "--output %s: not writable by the cell's uid %d (chown %d %s)", dir,
-				 CELL_UID, CELL_UID, dir);
-	return 0;
+	if (!ret && o->output_uid != (uid_t)-1 &&
+	    fchownat(AT_FDCWD, o->output, o->output_uid, o->output_gid, AT_SYMLINK_NOFOLLOW))
+		ret = -errno;
+	if (ret && ret != -EEXIST)
+		return fail(ret, err, errlen, "--output %s: %s", o->output, strerror(-ret));
+	if (stat(o->output, &st))
+		return fail(-errno, err, errlen, "--output %s: %m", o->output);
+	if (!S_ISDIR(st.st_mode))
+		return fail(-ENOTDIR, err, errlen, "--output %s: not a directory", o->output);
+	return output_dir_allowed(o, o->output, &st, err, errlen);
 }
 
 static int check_dir(const char *dir, const char *what, char *err, size_t errlen)
@@ -651,7 +892,67 @@ static int check_dir(const char *dir, const char *what, char *err, size_t errlen
 	return 0;
 }
 
-int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen)
+/*
+ * A bind's source, resolved as the caller named it (its symlinks followed
+ * here, once), and what it is.  The cell's init opens the resolved path
+ * again refusing any symlink on it, and checks it finds the same file
+ * (rootfs_open_sources()): what is swapped in meanwhile is not bound.
+ */
+static int check_source(struct cell_mount *m, char *err, size_t errlen)
+{
+	size_t len = strrchr(m->spec, ':') - m->spec;
+	char src[PATH_MAX];
+	struct stat st;
+
+	if (len >= sizeof(src))
+		return fail(-ENAMETOOLONG, err, errlen, "%s %s: the source is too long", m->option,
+			    m->spec);
+	memcpy(src, m->spec, len);
+	src[len] = '\0';
+	if (!realpath(src, m->src) || stat(m->src, &st))
+		return fail(-errno, err, errlen, "%s %s: %s: %m", m->option, m->spec, src);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return fail(-EINVAL, err, errlen, "%s %s: %s is neither a directory nor a regular "
+			    "file", m->option, m->spec, src);
+	m->is_dir = S_ISDIR(st.st_mode);
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * W^X across mounts: a --ro-bind may carry programs because the cell
+ * cannot write there.  Were its source also reachable writable, through a
+ * --bind or --output lent live (--output-size 0), what the cell wrote
+ * through one would run through the other.
+ */
+static int check_write_xor_exec(const struct cellrun_opts *o, char *err, size_t errlen)
+{
+	char out[PATH_MAX];
+	bool live = o->output && !o->output_bytes && realpath(o->output, out);
+
+	for (int i = 0; i < o->nmounts; i++) {
+		const struct cell_mount *ro = &o->mounts[i];
+
+		if (ro->kind != MOUNT_RO_BIND)
+			continue;
+		for (int j = 0; j < o->nmounts; j++) {
+			const struct cell_mount *rw = &o->mounts[j];
+
+			if (rw->kind == MOUNT_BIND && paths_overlap(ro->src, rw->src))
+				return fail(-EINVAL, err, errlen, "%s %s: its source and that of "
+					    "%s %s overlap: what the cell writes there could run",
+					    ro->option, ro->spec, rw->option, rw->spec);
+		}
+		if (live && paths_overlap(ro->src, out))
+			return fail(-EINVAL, err, errlen, "%s %s: its source and --output %s "
+				    "(--output-size 0) overlap: what the cell writes there could run",
+				    ro->option, ro->spec, o->output);
+	}
+	return 0;
+}
+
+int options_check_dirs(struct cellrun_opts *o, char *err, size_t errlen)
 {
 	int ret = 0;
 
@@ -659,7 +960,12 @@ int options_check_dirs(const struct cellrun_opts *o, char *err, size_t errlen)
 		ret = check_dir(o->rootfs, "--rootfs", err, errlen);
 	if (!ret && o->input)
 		ret = check_dir(o->input, "--input", err, errlen);
+	for (int i = 0; !ret && i < o->nmounts; i++) {
+		if (o->mounts[i].kind != MOUNT_TMPFS)
+			ret = check_source(&o->mounts[i], err, errlen);
+	}
+	/* Last: the one that may make something. */
 	if (!ret && o->output)
-		ret = check_output(o->output, err, errlen);
-	return ret;
+		ret = check_output(o, err, errlen);
+	return ret ?: check_write_xor_exec(o, err, errlen);
 }

@@ -38,7 +38,7 @@
 /* A copy in progress: what it may still write, and the files it copied that have other names. */
 struct copy {
 	int root;			/* --output on the host */
-	uid_t uid;			/* what the copies are owned by: --output's owner */
+	uid_t uid;			/* whose the copies are: --output's or --output-owner */
 	gid_t gid;
 	unsigned long long budget;	/* data bytes left to write: the tmpfs's size */
 	struct linked {
@@ -58,6 +58,23 @@ static void leave_out(struct copy *cp, const char *why)
 	if (cp->left_out && json_array_size(cp->left_out) < MAX_LEFT_OUT)
 		json_array_append_new(cp->left_out,
 				      json_pack("{s:s, s:s}", "path", cp->path, "why", why));
+}
+
+/*
+ * The copies are made by root, so the directory decides where a run's
+ * files may land: under sudo, a user's own directories only (a root-owned
+ * /etc would take them as root's), and the cell's uid 65534's, as cellrun
+ * made --output before.  Root itself may name any.
+ */
+int output_dir_allowed(const struct cellrun_opts *o, const char *dir, const struct stat *st,
+		       char *err, size_t errlen)
+{
+	if (!o->caller_uid || st->st_uid == o->caller_uid || st->st_uid == CELL_UID)
+		return 0;
+	snprintf(err, errlen, "--output %s: owned by uid %u, not by the caller (uid %u%s): "
+		 "name a directory of your own", dir, (unsigned int)st->st_uid,
+		 (unsigned int)o->caller_uid, o->caller_sudo ? ", from sudo" : "");
+	return -EPERM;
 }
 
 /* --output-size 0: the cell writes the directory itself, as its host uid, for the run. */
@@ -92,12 +109,15 @@ int output_cover(const struct cellrun_opts *o, uid_t uid, int *dir_fd, struct st
 			close(fd);
 		return ret;
 	}
-	if (!o->output_bytes) {
+	/* Checked again on what is open: the copies go there, whatever the path names now. */
+	ret = output_dir_allowed(o, o->output, owner, err, errlen);
+	if (!ret && !o->output_bytes)
 		ret = lend_dir(o, uid, fd, err, errlen);
-		if (ret) {
-			close(fd);
-			return ret;
-		}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	if (!o->output_bytes) {
 		*dir_fd = fd;
 		return 0;
 	}
@@ -225,7 +245,7 @@ static int copy_file(struct copy *cp, int src_dir, int dst_dir, const char *name
 	ret = copy_data(in, out, st->st_size, &cp->budget);
 	if (!ret && ftruncate(out, st->st_size))
 		ret = -errno;
-	/* Handed back: the directory's owner's, not the cell's uid, which the next cell gets. */
+	/* The owner's (cp->uid), not the cell's uid, which the next cell gets. */
 	if (!ret && fchown(out, cp->uid, cp->gid))
 		ret = -errno;
 	close(in);
@@ -330,10 +350,11 @@ static int copy_tree(struct copy *cp, int src_dir, int dst_dir, size_t len, int 
 	return for_each_entry(src_dir, cp->path, len, copy_entry, &l);
 }
 
-/* What the cell's uid made in --output (size 0), and the owner it goes back to. */
+/* What the cell's uid made in --output (size 0), and whose it becomes. */
 struct hand_back {
 	uid_t uid;
-	const struct stat *owner;
+	uid_t to_uid;
+	gid_t to_gid;
 	char *path;
 	int depth;
 };
@@ -346,8 +367,7 @@ static int hand_back_entry(void *ctx, int dir, const char *name, const struct st
 	struct hand_back *h = ctx;
 	int sub, ret;
 
-	if (st->st_uid == h->uid &&
-	    fchownat(dir, name, h->owner->st_uid, h->owner->st_gid, AT_SYMLINK_NOFOLLOW))
+	if (st->st_uid == h->uid && fchownat(dir, name, h->to_uid, h->to_gid, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	if (!S_ISDIR(st->st_mode))
 		return 0;
@@ -376,15 +396,20 @@ static int hand_back(struct hand_back *h, int dir, size_t len)
 int output_collect(const struct cellrun_opts *o, uid_t uid, int dir_fd, const struct stat *owner,
 		   char *path, json_t *left_out)
 {
+	/* --output-owner, else the directory's: whose the run's files become. */
+	uid_t to_uid = o->output_uid != (uid_t)-1 ? o->output_uid : owner->st_uid;
+	gid_t to_gid = o->output_gid != (gid_t)-1 ? o->output_gid : owner->st_gid;
 	struct copy cp = {
-		.root = dir_fd, .uid = owner->st_uid, .gid = owner->st_gid,
+		.root = dir_fd, .uid = to_uid, .gid = to_gid,
 		.budget = o->output_bytes, .path = path, .left_out = left_out,
 	};
 	int src, ret;
 
 	strcpy(path, "/output");
 	if (!o->output_bytes) {
-		struct hand_back h = { .uid = uid, .owner = owner, .path = path };
+		struct hand_back h = {
+			.uid = uid, .to_uid = to_uid, .to_gid = to_gid, .path = path,
+		};
 
 		ret = hand_back(&h, dir_fd, strlen(path));
 		if (!ret && fchown(dir_fd, owner->st_uid, owner->st_gid))

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* --result FILE: how the run ended, what limited it, what it left in /output. */
+/* --result FILE: how the run ended, what limited it, what it had, what it left in /output. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +54,27 @@ static json_t *limits(const struct cellrun_opts *o, const struct cell *c)
 			 "timeout_ms", o->timeout_ms);
 }
 
+/* The run's --bind, --ro-bind and --tmpfs: what it had beside the cell's own. */
+static json_t *mounts(const struct cellrun_opts *o)
+{
+	static const char *const mode[] = {
+		[MOUNT_BIND] = "rw", [MOUNT_RO_BIND] = "ro", [MOUNT_TMPFS] = "tmpfs",
+	};
+	json_t *list = json_array();
+
+	for (int i = 0; list && i < o->nmounts; i++) {
+		const struct cell_mount *m = &o->mounts[i];
+		json_t *e = json_pack("{s:s, s:s}", "destination", m->dst, "mode", mode[m->kind]);
+
+		if (m->kind == MOUNT_TMPFS)
+			json_object_set_new(e, "size", json_integer(m->size ?: o->tmp_bytes));
+		else
+			json_object_set_new(e, "source", json_string(m->src));
+		json_array_append_new(list, e);
+	}
+	return list;
+}
+
 static json_t *layers(const struct run_report *r, const struct cellrun_opts *o)
 {
 	json_t *ll = r->landlock_abi ? json_pack("{s:b, s:i}", "applied", 1, "abi", r->landlock_abi)
@@ -105,6 +126,7 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 			"artifacts", artifacts(o->output));
 	if (!doc)
 		return -ENOMEM;
+	json_object_set_new(doc, "mounts", mounts(o));
 	if (r->rule)
 		json_object_set_new(doc, "rule", json_string(r->rule));
 	if (r->layer)

@@ -3,8 +3,9 @@
  * The cell's filesystem: a new root with nothing of the host but read-only
  * binds of /usr and the library and binary directories, a synthetic /etc,
  * a fresh /proc with the revealing entries masked, a minimal /dev, a small
- * noexec /tmp, and the run's /input (read-only) and /output (noexec).
- * Runs in the cell's init, in its own mount and user namespaces.
+ * noexec /tmp, and the run's /input (read-only) and /output (noexec); then
+ * the run's own --bind, --ro-bind and --tmpfs mounts.  Runs in the cell's
+ * init, in its own mount and user namespaces.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "cellrun.h"
 
@@ -416,14 +418,164 @@ static int open_source(struct ctx *c, const char *path, const char *what, int *f
 	return 0;
 }
 
+/*
+ * A --bind or --ro-bind source, by the path options_check_dirs() resolved
+ * on the host: a symlink anywhere on it now is refused, the last component
+ * as any other (RESOLVE_NO_SYMLINKS; O_NOFOLLOW would guard only that
+ * one), and it must be the file the check found.  So what is bound is what
+ * the caller named when cellrun started, not what was swapped in since by
+ * whoever may write a directory on the way.
+ */
+static int open_mount_source(struct ctx *c, struct cell_mount *m)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	struct stat st;
+
+	m->src_fd = syscall(SYS_openat2, AT_FDCWD, m->src, &how, sizeof(how));
+	if (m->src_fd < 0 || fstat(m->src_fd, &st))
+		return fail(c, -errno, "%s %s: open %s", m->option, m->spec, m->src);
+	if (st.st_dev != m->dev || st.st_ino != m->ino) {
+		snprintf(c->err, c->errlen, "%s %s: %s is not what it was when cellrun started",
+			 m->option, m->spec, m->src);
+		return -ESTALE;
+	}
+	return 0;
+}
+
 int rootfs_open_sources(struct cellrun_opts *o, char *err, size_t errlen)
 {
 	struct ctx c = { .err = err, .errlen = errlen };
+	int ret;
 
 	/* Opened in our own mount namespace: a bind needs a source mounted in it. */
-	return open_source(&c, o->rootfs, "--rootfs", &o->rootfs_fd) ?:
-	       open_source(&c, o->input, "--input", &o->input_fd) ?:
-	       open_source(&c, o->output, "--output", &o->output_fd);
+	ret = open_source(&c, o->rootfs, "--rootfs", &o->rootfs_fd) ?:
+	      open_source(&c, o->input, "--input", &o->input_fd) ?:
+	      open_source(&c, o->output, "--output", &o->output_fd);
+	for (int i = 0; !ret && i < o->nmounts; i++) {
+		if (o->mounts[i].kind != MOUNT_TMPFS)
+			ret = open_mount_source(&c, &o->mounts[i]);
+	}
+	return ret;
+}
+
+/*
+ * In the root tmpfs, @m's mountpoint and the directories above it: a
+ * directory, or an empty file for a file's bind.  A destination is never
+ * beneath the cell's own places (options.c), so nothing on the way is a
+ * symlink or a mount of the setup's.
+ */
+static int make_mountpoint(struct ctx *c, const struct cell_mount *m)
+{
+	char path[sizeof(NEWROOT) + PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), NEWROOT "%s", m->dst);
+	for (char *s = strchr(path + strlen(NEWROOT) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		ret = make_dir(c, path, 0755);
+		*s = '/';
+		if (ret)
+			return ret;
+	}
+	return m->is_dir ? make_dir(c, path, 0755) : make_file(c, path, "");
+}
+
+/*
+ * @m's mountpoint beneath the new root @root, with no symlink on the way
+ * (a --rootfs's symlink would lead the mount onto the cell's own places),
+ * and of the source's kind.
+ */
+static int open_mountpoint(struct ctx *c, const struct cellrun_opts *o,
+			   const struct cell_mount *m, int root, int *fd)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+	};
+	const char *in = o->rootfs_fd >= 0 ? "--rootfs" : "the cell's root";
+	struct stat st;
+	int ret = 0;
+
+	*fd = syscall(SYS_openat2, root, m->dst + 1, &how, sizeof(how));
+	if (*fd < 0 || fstat(*fd, &st))
+		ret = -errno;
+	else if (S_ISDIR(st.st_mode) != m->is_dir)
+		ret = m->is_dir ? -ENOTDIR : -EISDIR;
+	if (!ret)
+		return 0;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return fail(c, ret, "%s %s: %s in %s", m->option, m->spec, m->dst, in);
+}
+
+/*
+ * A bind of @m's source on @mp: every mount of it nosuid and nodev, and
+ * read-only (--ro-bind) or noexec (--bind).  The bind takes the mounts
+ * beneath the source along (the user namespace locks them to it), so the
+ * flags are set on the whole detached copy, before it is attached: no
+ * mount beneath is left writable where programs run, or executable where
+ * the cell writes.
+ */
+static int mount_bind(struct ctx *c, const struct cell_mount *m, int mp)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (m->kind == MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : MOUNT_ATTR_NOEXEC),
+	};
+	int tree, ret = 0;
+
+	tree = open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+			 AT_EMPTY_PATH);
+	if (tree < 0)
+		return fail(c, -errno, "%s %s: copy %s", m->option, m->spec, m->src);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)))
+		ret = fail(c, -errno, "%s %s: set its flags", m->option, m->spec);
+	else if (move_mount(tree, "", mp, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		ret = fail(c, -errno, "%s %s: mount on %s", m->option, m->spec, m->dst);
+	close(tree);
+	return ret;
+}
+
+/* --tmpfs: writable, so noexec (the cell's W^X rule), of its size or /tmp's. */
+static int mount_tmpfs(struct ctx *c, const struct cellrun_opts *o, const struct cell_mount *m,
+		       int mp)
+{
+	char opts[64];
+
+	snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
+		 (unsigned long long)(m->size ?: o->tmp_bytes));
+	if (mount("tmpfs", fd_path(mp), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts))
+		return fail(c, -errno, "%s %s: mount a tmpfs on %s", m->option, m->spec, m->dst);
+	return 0;
+}
+
+/*
+ * The run's --bind, --ro-bind and --tmpfs, while the root can still take
+ * their mountpoints.  A --rootfs is the host's directory, writable here:
+ * nothing is made in it, the mountpoints must be there.
+ */
+static int setup_mounts(struct ctx *c, const struct cellrun_opts *o)
+{
+	int root, mp, ret = 0;
+
+	if (!o->nmounts)
+		return 0;
+	root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail(c, -errno, "open the new root");
+	for (int i = 0; !ret && i < o->nmounts; i++) {
+		const struct cell_mount *m = &o->mounts[i];
+
+		ret = (o->rootfs_fd < 0 ? make_mountpoint(c, m) : 0) ?:
+		      open_mountpoint(c, o, m, root, &mp);
+		if (ret)
+			break;
+		ret = m->kind == MOUNT_TMPFS ? mount_tmpfs(c, o, m, mp) : mount_bind(c, m, mp);
+		close(mp);
+	}
+	close(root);
+	return ret;
 }
 
 static int pivot(struct ctx *c)
@@ -461,7 +613,7 @@ int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen)
 		      setup_sys_dirs(&c) ?: setup_etc(&c);
 	}
 	ret = ret ?: setup_proc(&c) ?: setup_dev(&c, o) ?: virtualise_proc(&c) ?: seal_dev(&c) ?:
-	      setup_rw(&c, o);
+	      setup_rw(&c, o) ?: setup_mounts(&c, o);
 	if (ret)
 		goto out;
 	/* The root itself turns read-only once its mountpoints exist. */
@@ -474,5 +626,10 @@ int rootfs_setup(const struct cellrun_opts *o, char *err, size_t errlen)
 out:
 	if (c.devnull_fd >= 0)
 		close(c.devnull_fd);
+	/* Bound or not, a handle on a host path outside the new root has no more use in pid 1. */
+	for (int i = 0; i < o->nmounts; i++) {
+		if (o->mounts[i].src_fd >= 0)
+			close(o->mounts[i].src_fd);
+	}
 	return ret;
 }

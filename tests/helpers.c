@@ -264,6 +264,7 @@ static json_t *parse_log(const char *path, bool so_far)
 		return all;	/* no event at all: an empty log */
 	while ((n = getline(&line, &cap, f)) > 0) {
 		json_error_t jerr;
+		char why[512];
 		json_t *doc;
 
 		lineno++;
@@ -279,6 +280,9 @@ static json_t *parse_log(const char *path, bool so_far)
 			continue;
 		}
 		ASSERT_TRUE(line[strlen(line) - 1] == '\n', "log line ends with a newline");
+		if (!ASSERT_TRUE(ecs_check(doc, why, sizeof(why)), "the record as ECS and the "
+				 "index template have it"))
+			fprintf(stderr, "%s:%d: %s\n", path, lineno, why);
 		json_array_append_new(all, doc);
 	}
 	free(line);
@@ -488,6 +492,7 @@ int daemon_argv(struct daemon_proc *d, char *const extra[], char *argv[64])
 	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
 	argv[n++] = bin;
 	argv[n++] = "daemon";
+	argv[n++] = "--no-config";	/* the host's cellwatch.conf is not the test's */
 	argv[n++] = "--socket";
 	argv[n++] = d->socket;
 	argv[n++] = "--log";

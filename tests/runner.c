@@ -17,9 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "test.h"
 
-#define MAX_TESTS 256
+#define MAX_TESTS 512
 #define TEST_TIMEOUT_S 120
 #define EXIT_SKIP 77
 
@@ -160,8 +161,36 @@ static bool selected(const struct test *t, int argc, char **argv)
 	return !any;
 }
 
+/*
+ * The cells' default parent cgroup, which cellrun and the daemon create:
+ * its path in @path, and whether it was there before the run.
+ */
+static bool cell_parent(char *path, size_t len)
+{
+	size_t n;
+
+	if (cg2_mount_point(path, len)) {
+		path[0] = '\0';
+		return true;
+	}
+	n = strlen(path);
+	snprintf(path + n, len - n, "/cellwatch");
+	return !access(path, F_OK);
+}
+
+/* A parent the run made goes with it; one it cannot remove holds a cell some test left. */
+static int remove_cell_parent(const char *path)
+{
+	if (!path[0] || !rmdir(path) || errno == ENOENT)
+		return 0;
+	printf("FAILED cleanup: %s: %s: a test left a cell behind\n", path, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	char parent[PATH_MAX];
+	bool had_parent;
 	static char exe[PATH_MAX], root[PATH_MAX];
 	int passed = 0, nfailed = 0, nskipped = 0, n = 0;
 	bool verbose = false;
@@ -179,6 +208,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++)
 		verbose |= !strcmp(argv[i], "-v");
+	had_parent = cell_parent(parent, sizeof(parent));
 
 	for (int i = 0; i < ntests; i++) {
 		const struct test *t = &tests[i];
@@ -199,6 +229,8 @@ int main(int argc, char **argv)
 			printf("#%-3d %-40s FAIL\n", n, t->name);
 		}
 	}
+	if (!had_parent)
+		nfailed += remove_cell_parent(parent);
 	printf("%d passed, %d failed, %d skipped\n", passed, nfailed, nskipped);
 	return nfailed ? 1 : 0;
 }

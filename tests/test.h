@@ -187,6 +187,12 @@ extern const char *src_dir;
 	"    except OSError as e:\n"						\
 	"        return errno.errorcode[e.errno]\n"
 
+/* A rule file of one rule, "shell": @action ("kill", "alert") on an exec of sh or dash. */
+#define SHELL_RULE(action)							\
+	"{\"rules\":[{\"name\":\"shell\",\"description\":\"d\","		\
+	"\"event\":\"exec\",\"match\":{\"binary\":[\"sh\",\"dash\"]},"	\
+	"\"priority\":\"critical\",\"action\":\"" action "\"}]}"
+
 struct cmd_result {
 	int status;		/* exit code, 128+N if killed by signal N, -1 on timeout */
 	char out[65536];	/* stdout, NUL-terminated, truncated to fit */
@@ -225,7 +231,11 @@ json_t *read_json(const char *path);
 /* A path inside test_dir, in a static buffer per call slot (0..3). */
 const char *test_path(int slot, const char *name);
 
-/* Parse every line of a JSON-lines file; fails the test on a malformed line. */
+/*
+ * Each line of a JSON-lines log, as an array of documents.  A record that
+ * is no JSON object, or that Elasticsearch with the shipped index template
+ * would refuse or not index (ecs_check()), fails the running test.
+ */
 json_t *read_log(const char *path);
 /* The same while a writer may still be at work: a last line not yet whole is left out. */
 json_t *read_log_so_far(const char *path);
@@ -295,5 +305,17 @@ pid_t cellrun_daemon_start(const struct daemon_proc *d, char *const opts[], char
 /* cellrun --daemon to completion. */
 int cellrun_daemon(const struct daemon_proc *d, char *const opts[], char *const argv[],
 		   struct cmd_result *res);
+
+/* ---- ECS (tests/ecs_check.c) ---- */
+
+/*
+ * Every field of ECS 8.11 (tests/ecs/ecs-8.11.tsv) mapped by the index
+ * template as ECS defines it: true, or false and the first that is not.
+ */
+bool ecs_template_agrees(char *why, size_t len);
+/* The index template's mapping of dotted @name (deploy/elasticsearch), or NULL. */
+json_t *ecs_template_mapping(const char *name);
+/* @doc as Elasticsearch would index it under the template: true, or false and why. */
+bool ecs_check(json_t *doc, char *why, size_t len);
 
 #endif /* CW_TEST_H */

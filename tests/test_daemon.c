@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "api.h"
 #include "test.h"
 
@@ -620,6 +621,20 @@ static bool http_get(int port, const char *path, char *buf, size_t len)
 	return have > 0;
 }
 
+/* A datagram socket in test_dir standing for syslog: its fd and path in @sun, or -1. */
+static int syslog_socket(struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sun->sun_family = AF_UNIX;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/syslog.sock", test_dir);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)sun, sizeof(*sun))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 TEST(daemon_metrics_and_syslog)
 {
 	char addr[64], port_s[8], *argv[] = { "/bin/sh", "-c", "true", NULL };
@@ -634,12 +649,11 @@ TEST(daemon_metrics_and_syslog)
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	snprintf(port_s, sizeof(port_s), "%d", port);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/syslog.sock", test_dir);
-	extra[3] = sun.sun_path;
 	if (!require_root())
 		return;
-	sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (!ASSERT_OK(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), "syslog socket") ||
+	sfd = syslog_socket(&sun);
+	extra[3] = sun.sun_path;
+	if (!ASSERT_TRUE(sfd >= 0, "syslog socket") ||
 	    !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
 		goto cleanup;
 	/* A shell's kill is what is counted: the shells stay. */
@@ -684,6 +698,91 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
+/*
+ * An alert longer than rsyslog's 8 KiB (a cell opening a deep path) goes
+ * to syslog as RFC 5424 shortened: one datagram, its message valid JSON
+ * that the index template maps, marked; the daemon's log has it whole.
+ */
+TEST(daemon_syslog_shortens_a_long_alert)
+{
+	/* 16 components of 125 'é' (250 bytes, 750 of ASCII-escaped JSON): 12 KB of file.path. */
+	static const char script[] =
+		"import os\n"
+		"d = '/tmp' + ('/' + '\\u00e9' * 125) * 16\n"
+		"os.makedirs(d)\n"
+		"open(d + '/.env', 'w')\n";
+	char *argv[] = { "/usr/bin/python3", "-c", (char *)script, NULL };
+	char *extra[] = { "--syslog-format", "rfc5424", "--syslog-socket", NULL, NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	static char dgram[262144];
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	json_t *back = NULL, *log = NULL, *full, *marks;
+	const char *msg, *cut, *whole;
+	char why[512], *text = NULL;
+	ssize_t n = -1;
+	int sfd = -1;
+
+	if (!require_root())
+		return;
+	sfd = syslog_socket(&sun);
+	extra[3] = sun.sun_path;
+	if (!ASSERT_TRUE(sfd >= 0, "syslog socket") ||
+	    !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	cellrun_daemon(&d, (char *[]){ "--run-id", "long-path", NULL }, argv, &res);
+	ASSERT_EQ(res.status, 128 + SIGKILL, "the .env open ends the run");
+	for (struct pollfd pfd = { .fd = sfd, .events = POLLIN }; poll(&pfd, 1, 10000) == 1;) {
+		n = recv(sfd, dgram, sizeof(dgram) - 1, 0);
+		dgram[n > 0 ? n : 0] = '\0';
+		if (n <= 0 || strstr(dgram, " rule=\"dotenv-read\""))
+			break;
+	}
+	if (!ASSERT_HAS(n > 0 ? dgram : NULL, " rule=\"dotenv-read\"", "the alert in syslog"))
+		goto cleanup;
+	ASSERT_LE(n, 8192, "within 8 KiB, the default --syslog-max-bytes");
+	ASSERT_TRUE(!strncmp(dgram, "<83>1 ", 6), "authpriv (10) * 8 + error (3)");
+	msg = strstr(dgram, "] {");
+	back = msg ? json_loads(msg + 2, 0, NULL) : NULL;
+	if (!ASSERT_OK_PTR(back, "the message is valid JSON"))
+		goto cleanup;
+	ASSERT_TRUE(ecs_check(back, why, sizeof(why)), why);
+	ASSERT_TRUE(json_is_true(jget(back, "cellwatch.truncated.syslog")), "marked shortened");
+	ASSERT_GE(jint(back, "cellwatch.truncated.syslog_bytes"), 1, "how much, said");
+
+	/* The log's record: past 8 KiB, whole, unmarked. */
+	log = read_log(d.log);
+	full = find_event(log, "rule.name", "dotenv-read");
+	if (!ASSERT_OK_PTR(full, "the alert in the log"))
+		goto cleanup;
+	text = json_dumps(full, JSON_COMPACT | JSON_ENSURE_ASCII);
+	ASSERT_GE(text ? (long long)strlen(text) : 0, 8193, "the record is longer than 8 KiB");
+	ASSERT_NULL(jget(full, "cellwatch.truncated.syslog"), "the log's copy is whole");
+	ASSERT_GE(strlen(jstr(full, "file.path") ?: ""), 4000, "the deep path, whole");
+
+	/* The longest value, the path, cut to a prefix; the rest intact. */
+	cut = jstr(back, "file.path");
+	whole = jstr(full, "file.path");
+	if (ASSERT_TRUE(cut && whole && strlen(cut) > 3 && strlen(cut) < strlen(whole),
+			"the path cut"))
+		ASSERT_TRUE(!strcmp(cut + strlen(cut) - 3, "...") &&
+			    !strncmp(cut, whole, strlen(cut) - 3), "to a prefix and \"...\"");
+	marks = jget(back, "cellwatch.truncated");
+	json_object_del(marks, "syslog");
+	json_object_del(marks, "syslog_bytes");
+	if (!json_object_size(marks))
+		json_object_del(jget(back, "cellwatch"), "truncated");
+	json_object_set(json_object_get(back, "file"), "path", jget(full, "file.path"));
+	ASSERT_TRUE(json_equal(back, full), "every other field as in the log");
+cleanup:
+	free(text);
+	json_decref(log);
+	json_decref(back);
+	if (sfd >= 0)
+		close(sfd);
+	daemon_cleanup(&d);
+}
+
 static int count_reloads(const char *log, const char *outcome)
 {
 	json_t *all = read_all_logs(log, true);
@@ -702,10 +801,6 @@ static bool wait_reloads(const char *log, const char *outcome, int n)
 	return false;
 }
 
-#define RULE(action) "{\"rules\":[{\"name\":\"shell\",\"description\":\"d\"," \
-		     "\"event\":\"exec\",\"match\":{\"binary\":[\"sh\",\"dash\"]}," \
-		     "\"priority\":\"critical\",\"action\":\"" action "\"}]}"
-
 TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 {
 	const char *file = test_path(0, "named.json");
@@ -718,13 +813,13 @@ TEST(daemon_sighup_reloads_named_policies_all_or_nothing)
 	struct cmd_result res;
 
 	snprintf(policy, sizeof(policy), "named=%s", file);
-	ASSERT_OK(write_text(file, RULE("kill")), "the rule file");
+	ASSERT_OK(write_text(file, SHELL_RULE("kill")), "the rule file");
 	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
 		goto cleanup;
 	cellrun_daemon(&d, opts, argv, &res);
 	ASSERT_EQ(res.status, 128 + SIGKILL, "the named policy kills the shell");
 
-	ASSERT_OK(write_text(file, RULE("alert")), "the rule file, changed");
+	ASSERT_OK(write_text(file, SHELL_RULE("alert")), "the rule file, changed");
 	kill(d.pid, SIGHUP);
 	ASSERT_TRUE(wait_reloads(d.log, "success", 1), "the reload is logged");
 	cellrun_daemon(&d, opts, argv, &res);
@@ -758,9 +853,23 @@ static int recv_within(int fd, char *buf, size_t len, int ms)
 	return n;
 }
 
+/* Datagrams on @fd until one that starts with @want, within @ms: true when it came. */
+static bool notified(int fd, const char *want, int ms)
+{
+	char msg[512];
+	int n;
+
+	while ((n = recv_within(fd, msg, sizeof(msg), ms)) > 0) {
+		if (!strncmp(msg, want, strlen(want)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Under a service manager (systemd Type=notify): READY=1 with its pid once
- * it serves, STOPPING=1 when told to stop.
+ * it serves, what it serves (STATUS=), the watchdog kept fed, a reload
+ * bracketed by RELOADING=1 and READY=1, STOPPING=1 when told to stop.
  */
 TEST(daemon_tells_service_manager)
 {
@@ -786,6 +895,7 @@ TEST(daemon_tells_service_manager)
 
 		dup2(devnull, 2);
 		setenv("NOTIFY_SOCKET", name, 1);
+		setenv("WATCHDOG_USEC", "600000", 1);	/* 0.6 s: fed every 0.3 s */
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -795,11 +905,14 @@ TEST(daemon_tells_service_manager)
 	if (!ASSERT_TRUE(n > 0, "a notification once serving"))
 		goto cleanup;
 	ASSERT_STREQ(msg, want, "ready, with its pid");
+	ASSERT_TRUE(notified(fd, "STATUS=serving ", 2000), "what it serves");
+	ASSERT_TRUE(notified(fd, "WATCHDOG=1", 2000), "the watchdog fed");
+	ASSERT_TRUE(notified(fd, "WATCHDOG=1", 2000), "and fed again");
+	kill(d.pid, SIGHUP);
+	ASSERT_TRUE(notified(fd, "RELOADING=1", 5000), "a reload begins");
+	ASSERT_TRUE(notified(fd, "READY=1\nSTATUS=policies reloaded", 5000), "and ends");
 	kill(d.pid, SIGTERM);
-	n = recv_within(fd, msg, sizeof(msg), 15000);
-	ASSERT_TRUE(n > 0, "a notification when stopping");
-	if (n > 0)
-		ASSERT_STREQ(msg, "STOPPING=1", "stopping");
+	ASSERT_TRUE(notified(fd, "STOPPING=1", 15000), "a notification when stopping");
 	ASSERT_EQ(stop_daemon(&d, SIGTERM), 0, "then a clean exit");
 cleanup:
 	if (fd >= 0)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "event.h"
 #include "ecs.h"
 #include "fuzz/samples.h"
@@ -25,6 +26,7 @@ static size_t make_exec(struct cw_exec_event *e, const char *path, const char *a
 	e->hdr.uid = 65534;
 	e->hdr.gid = 65534;
 	e->hdr.euid = 0;
+	e->hdr.start_ticks = 4242;
 	strcpy(e->hdr.comm, "python3");
 	e->dev = (8ULL << 20) | 1;
 	e->ino = 1234;
@@ -45,6 +47,7 @@ UNIT_TEST(ecs_exec_fields)
 	};
 	size_t size = make_exec(&raw, "/usr/bin/dash", "sh\0-c\0echo x", 13);
 	json_t *doc = NULL, *args;
+	char entity[64];
 
 	if (!ASSERT_OK(cw_event_decode(&ev, &raw, size), "decode"))
 		return;
@@ -63,6 +66,11 @@ UNIT_TEST(ecs_exec_fields)
 	ASSERT_STREQ(jstr(doc, "process.name"), "dash", "process.name");
 	ASSERT_EQ(jint(doc, "process.pid"), 100, "process.pid");
 	ASSERT_EQ(jint(doc, "process.parent.pid"), 99, "process.parent.pid");
+	/* This boot, its start and its pid: no other process's, even with the pid reused. */
+	ASSERT_EQ(read_text("/proc/sys/kernel/random/boot_id", entity, sizeof(entity)), 37,
+		  "this boot's id and a newline");
+	snprintf(entity + 36, sizeof(entity) - 36, ":4242:100");
+	ASSERT_STREQ(jstr(doc, "process.entity_id"), entity, "process.entity_id");
 	ASSERT_STREQ(jstr(doc, "user.id"), "65534", "user.id");
 	ASSERT_STREQ(jstr(doc, "user.effective.id"), "0", "user.effective.id");
 	ASSERT_EQ(jint(doc, "cellwatch.cell.id"), 42, "cell id");
@@ -330,4 +338,45 @@ UNIT_TEST(ecs_category_type_pairs_allowed)
 		json_decref(doc);
 	}
 	ASSERT_TRUE(n >= 10, "the samples cover the kinds");
+}
+
+/*
+ * process.entity_id in a real cell: a process's exec and its opens share
+ * one, its child has another; both of this boot.
+ */
+TEST(ecs_entity_id_follows_one_process)
+{
+	char boot[64], log_path[4200];
+	struct cmd_result res;
+	json_t *log, *exec, *open_ev, *child;
+	const char *mine, *theirs;
+
+	if (!require_root())
+		return;
+	ASSERT_OK(cellrun("log.json", (char *[]){ "/usr/bin/python3", "-c",
+			"import subprocess\n"
+			"open('/tmp/entity-mark', 'w').close()\n"
+			"subprocess.run(['/usr/bin/true'])\n", NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "the run");
+	snprintf(log_path, sizeof(log_path), "%s/log.json", test_dir);
+	log = read_log(log_path);
+	if (!ASSERT_OK_PTR(log, "the log"))
+		return;
+	exec = find_event(log, "process.executable", "/usr/bin/python3.11");
+	if (!exec)
+		exec = find_event(log, "process.executable", "/usr/bin/python3");
+	open_ev = find_event(log, "file.path", "/tmp/entity-mark");
+	child = find_event(log, "process.executable", "/usr/bin/true");
+	if (!ASSERT_OK_PTR(exec, "python's exec") || !ASSERT_OK_PTR(open_ev, "its open") ||
+	    !ASSERT_OK_PTR(child, "the child's exec"))
+		goto out;
+	mine = jstr(exec, "process.entity_id");
+	theirs = jstr(child, "process.entity_id");
+	ASSERT_STREQ(jstr(open_ev, "process.entity_id"), mine, "one process, one entity id");
+	ASSERT_TRUE(mine && theirs && strcmp(mine, theirs), "its child has another");
+	ASSERT_EQ(read_text("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)), 37, "boot id");
+	boot[36] = '\0';
+	ASSERT_TRUE(mine && !strncmp(mine, boot, 36), "of this boot");
+out:
+	json_decref(log);
 }

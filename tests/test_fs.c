@@ -481,3 +481,129 @@ TEST(fs_input_host_path_hidden)
 		     "/proc/self/mounts False\ninput mounted True\n",
 		     "readable, read-only, and no host path");
 }
+
+/* test_dir/<name>, a directory owned by @uid:@gid; NULL on failure. */
+static const char *dir_of(int slot, const char *name, uid_t uid, gid_t gid)
+{
+	const char *dir = test_path(slot, name);
+
+	if (!ASSERT_OK(mkdir(dir, 0755), dir) || !ASSERT_OK(chown(dir, uid, gid), dir))
+		return NULL;
+	return dir;
+}
+
+/* Is test_dir/@rel owned by @uid:@gid? */
+static bool owned_by(const char *dir, const char *rel, uid_t uid, gid_t gid)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return ASSERT_OK(lstat(path, &st), path) && ASSERT_EQ(st.st_uid, uid, path) &&
+	       ASSERT_EQ(st.st_gid, gid, path);
+}
+
+#define WRITE_TWO "import os\nos.mkdir('/output/sub')\n"				\
+		  "open('/output/a.txt', 'w').write('a')\n"				\
+		  "open('/output/sub/b.txt', 'w').write('b')\n"
+
+/*
+ * Root names a directory of another user (a CI job's, uid 4242): nothing
+ * needs the cell's uid to write it, and what the run leaves is that user's.
+ */
+TEST(fs_output_of_another_user_gets_its_files)
+{
+	const char *out = dir_of(3, "out", 4242, 4243);
+	struct cmd_result res;
+
+	if (!require_root() || !out)
+		return;
+	/* Root itself, not a user through sudo. */
+	unsetenv("SUDO_UID");
+	unsetenv("SUDO_GID");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, NULL },
+			       (char *[]){ PYTHON, "-c", WRITE_TWO, NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	owned_by(out, "a.txt", 4242, 4243);
+	owned_by(out, "sub", 4242, 4243);
+	owned_by(out, "sub/b.txt", 4242, 4243);
+	owned_by(out, ".", 4242, 4243);
+}
+
+/* --output-owner: the run's files are that user's, copied or (--output-size 0) handed back. */
+TEST(fs_output_owner_option)
+{
+	const char *out = dir_of(3, "out", 4242, 4243), *live = dir_of(2, "live", 4242, 4243);
+	struct cmd_result res;
+
+	if (!require_root() || !out || !live)
+		return;
+	unsetenv("SUDO_UID");
+	unsetenv("SUDO_GID");
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)out, "--output-owner",
+						       "4343:4344", NULL },
+			       (char *[]){ PYTHON, "-c", WRITE_TWO, NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	owned_by(out, "a.txt", 4343, 4344);
+	owned_by(out, "sub/b.txt", 4343, 4344);
+	owned_by(out, ".", 4242, 4243);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)live, "--output-size",
+						       "0", "--output-owner", "4343", NULL },
+			       (char *[]){ PYTHON, "-c", WRITE_TWO, NULL }, &res), "cellrun, live");
+	ASSERT_EQ(res.status, 0, "exit status, live");
+	owned_by(live, "a.txt", 4343, 4243);
+	owned_by(live, "sub/b.txt", 4343, 4243);
+	owned_by(live, ".", 4242, 4243);
+}
+
+/*
+ * Under sudo, the caller is SUDO_UID: its own directory is taken, one it
+ * may make is made as its own, another user's is refused, and so is
+ * giving the files away.
+ */
+TEST(fs_output_under_sudo_is_the_callers)
+{
+	const char *home = dir_of(0, "home", 4242, 4243), *theirs = dir_of(1, "theirs", 4343, 4343);
+	const char *made = test_path(2, "home/made"), *nowhere = test_path(3, "nowhere");
+	char msg[8400];
+	struct cmd_result res;
+
+	if (!require_root() || !home || !theirs)
+		return;
+	/* The caller's mkdir must reach its home. */
+	if (!ASSERT_OK(chmod(test_dir, 0711), "test_dir traversable"))
+		return;
+	setenv("SUDO_UID", "4242", 1);
+	setenv("SUDO_GID", "4243", 1);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)made, NULL },
+			       (char *[]){ PYTHON, "-c", WRITE_TWO, NULL }, &res), "cellrun");
+	ASSERT_EQ(res.status, 0, "exit status");
+	owned_by(made, ".", 4242, 4243);
+	owned_by(made, "sub/b.txt", 4242, 4243);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)home, NULL },
+			       (char *[]){ PYTHON, "-c", WRITE_TWO, NULL }, &res), "its own");
+	ASSERT_EQ(res.status, 0, "its own directory: exit status");
+	owned_by(home, "a.txt", 4242, 4243);
+
+	snprintf(msg, sizeof(msg), "cellrun: --output %s: owned by uid 4343, not by the caller "
+		 "(uid 4242, from sudo)", theirs);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)theirs, NULL },
+			       (char *[]){ "/bin/echo", "RAN", NULL }, &res), "another's");
+	ASSERT_EQ(res.status, 125, "another's directory: refused");
+	ASSERT_HAS(res.err, msg, "and said");
+	ASSERT_FALSE(strstr(res.out, "RAN"), "the payload never ran");
+
+	snprintf(msg, sizeof(msg), "cellrun: --output %s: Permission denied", nowhere);
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)nowhere, NULL },
+			       (char *[]){ "/bin/echo", "RAN", NULL }, &res), "root's parent");
+	ASSERT_EQ(res.status, 125, "not made where the caller may not");
+	ASSERT_HAS(res.err, msg, "and said");
+	ASSERT_TRUE(access(nowhere, F_OK) && errno == ENOENT, "nothing made");
+
+	ASSERT_OK(cellrun_with("log.json", (char *[]){ "--output", (char *)home, "--output-owner",
+						       "0", NULL },
+			       (char *[]){ "/bin/echo", "RAN", NULL }, &res), "give away");
+	ASSERT_EQ(res.status, 125, "giving the files away: refused");
+	ASSERT_HAS(res.err, "cellrun: --output-owner: only root may give the output to another",
+		   "and said");
+}

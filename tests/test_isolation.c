@@ -11,13 +11,14 @@
 TEST(cells_cannot_see_or_signal_each_other)
 {
 	const char *out = make_output_dir("out");
-	char bin[4096], alive[4200];
+	char bin[4096], alive[4200], rules[4096];
 	struct cmd_result res;
 	int status = -1;
 	pid_t a;
 
 	if (!require_root())
 		return;
+	observe_rules(rules, sizeof(rules));
 	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
 	snprintf(alive, sizeof(alive), "%s/alive", out);
 	/* Cell A: lives three seconds, then leaves a mark. */
@@ -27,7 +28,7 @@ TEST(cells_cannot_see_or_signal_each_other)
 
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execl(bin, bin, "--output", out, "--", "/usr/bin/python3", "-c",
+		execl(bin, bin, "--rules", rules, "--output", out, "--", "/usr/bin/python3", "-c",
 		      "import time\ntime.sleep(3)\nopen('/output/alive', 'w').write('yes')\n",
 		      NULL);
 		_exit(127);

@@ -14,16 +14,18 @@
 #include "cgroup.h"
 #include "test.h"
 
-/* Start cellrun in the background (stdout/stderr to files in test_dir). */
+/* Start cellrun in the background under the observing rules (output to out.txt). */
 static pid_t start_cellrun(char *const argv[])
 {
-	char bin[4096];
+	char bin[4096], rules[4096];
 	char *full[32];
 	int n = 0;
 	pid_t pid;
 
 	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
 	full[n++] = bin;
+	full[n++] = "--rules";
+	full[n++] = observe_rules(rules, sizeof(rules));
 	for (int i = 0; argv[i] && n < 31; i++)
 		full[n++] = argv[i];
 	full[n] = NULL;

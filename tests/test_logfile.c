@@ -26,7 +26,8 @@ UNIT_TEST(logfile_rotates_between_whole_lines)
 	if (!ASSERT_OK_PTR(lf, "open"))
 		return;
 	for (int i = 0; i < 40; i++) {
-		json_t *doc = json_pack("{s:i, s:s}", "seq", i, "pad", "xxxxxxxxxxxxxxxxxxxx");
+		json_t *doc = json_pack("{s:{s:i}, s:s}", "event", "sequence", i,
+					"message", "xxxxxxxxx");
 
 		total += ASSERT_OK(cw_logfile_write(lf, doc), "write");
 		json_decref(doc);
@@ -53,7 +54,7 @@ UNIT_TEST(logfile_rotates_between_whole_lines)
 			snprintf(rotated, sizeof(rotated), "%s", path);
 		lines = read_log(rotated);
 		json_array_foreach(lines, j, doc) {
-			int seq = jint(doc, "seq");
+			int seq = jint(doc, "event.sequence");
 
 			if (last >= 0)
 				ASSERT_EQ(seq, last + 1, "lines in order, none lost between files");

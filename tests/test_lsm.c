@@ -6,6 +6,7 @@
  */
 #include <sys/stat.h>
 
+#include "buildconf.h"
 #include "test.h"
 
 #define PYTHON "/usr/bin/python3"

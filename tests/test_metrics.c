@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "daemon/metrics.h"
 #include "test.h"
 
@@ -68,6 +69,36 @@ UNIT_TEST(metrics_counters_and_histogram)
 	b = strstr(text, "cellwatch_alerts_total{");
 	ASSERT_TRUE(a && b && a < b, "HELP before samples");
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n', "ends with a newline");
+cleanup:
+	free(text);
+	cw_metrics_free(m);
+}
+
+/* What Prometheus's own linter says of the exposition: nothing. */
+UNIT_TEST(metrics_pass_promtool_check)
+{
+	struct cw_metrics_gauges g = { .drops = 1, .subscribers = 1, .ring_size = { 1 << 20 } };
+	const char *promtool = require_tool("promtool", "prometheus");
+	const char *page = test_path(0, "metrics.txt");
+	struct cw_metrics *m = cw_metrics_new();
+	struct cmd_result res;
+	char *text = NULL, cmd[4400];
+
+	if (!promtool || !ASSERT_OK_PTR(m, "registry"))
+		goto cleanup;
+	cw_metrics_event(m, "exec");
+	cw_metrics_alert(m, "shell-spawn");
+	cw_metrics_kill(m, "kernel");
+	cw_metrics_declare(m, CW_METRIC_ALERTS, "metadata-service");
+	cw_metrics_eval(m, 2000);
+	text = cw_metrics_render(m, &g);
+	if (!ASSERT_OK_PTR(text, "rendered") || !ASSERT_OK(write_text(page, text), "the page"))
+		goto cleanup;
+	snprintf(cmd, sizeof(cmd), "%s check metrics < '%s'", promtool, page);
+	run_cmd((char *[]){ "/bin/sh", "-c", cmd, NULL }, 60, &res);
+	ASSERT_EQ(res.status, 0, "promtool check metrics");
+	ASSERT_STREQ(res.err, "", "no lint problem");
+	ASSERT_STREQ(res.out, "", "nothing to say");
 cleanup:
 	free(text);
 	cw_metrics_free(m);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests: alerts to syslog over a unix datagram socket, as a syslog
- * daemon listening on /dev/log would receive them.
+ * daemon listening on /dev/log would receive them (RFC 5424); which
+ * format --syslog picks; the datagram's size limit.  journald's format:
+ * test_journal.c; shortening a document: test_shorten.c.
  */
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -10,7 +12,7 @@
 #include <unistd.h>
 
 #include "ecs.h"
-#include "daemon/rfc5424.h"
+#include "daemon/syslog_out.h"
 #include "test.h"
 
 /* A stand-in for the syslog daemon: a datagram socket bound at @path. */
@@ -28,6 +30,18 @@ static int listen_dgram(const char *path)
 	}
 	ASSERT_TRUE(fd >= 0, "bind the daemon's socket");
 	return fd;
+}
+
+/* RFC 5424 to @path, datagrams of at most @max_bytes (0: the default), SD-ID @sd_id. */
+static struct cw_syslog *open_rfc5424(const char *path, size_t max_bytes, const char *sd_id,
+				      char *err, size_t errlen)
+{
+	struct cw_syslog_opts o = {
+		.proto = CW_SYSLOG_RFC5424, .path = path, .max_bytes = max_bytes, .sd_id = sd_id,
+		.facility = LOG_AUTHPRIV,
+	};
+
+	return cw_syslog_open(&o, err, errlen);
 }
 
 /* One datagram, NUL-terminated; its length, or -1 when none is waiting. */
@@ -61,7 +75,7 @@ UNIT_TEST(syslog_sends_one_rfc5424_datagram)
 	fd = listen_dgram(path);
 	if (fd < 0 || !ASSERT_OK_PTR(doc, "doc"))
 		goto cleanup;
-	s = cw_syslog_open(path, LOG_AUTHPRIV, buf, sizeof(buf));
+	s = open_rfc5424(path, 0, NULL, buf, sizeof(buf));
 	if (!ASSERT_OK_PTR(s, buf))
 		goto cleanup;
 	if (!ASSERT_OK(cw_syslog_send(s, cw_syslog_severity(doc), doc), "send"))
@@ -104,7 +118,7 @@ UNIT_TEST(syslog_message_is_ascii)
 	if (fd < 0 || !ASSERT_OK_PTR(doc, "doc"))
 		goto cleanup;
 	cw_json_set(doc, "file.path", json_string("/tmp/report\xe2\x80\xaetxt.exe\xe2\x80\x8b"));
-	s = cw_syslog_open(path, LOG_AUTHPRIV, buf, sizeof(buf));
+	s = open_rfc5424(path, 0, NULL, buf, sizeof(buf));
 	if (!ASSERT_OK_PTR(s, buf) ||
 	    !ASSERT_OK(cw_syslog_send(s, cw_syslog_severity(doc), doc), "send"))
 		goto cleanup;
@@ -163,32 +177,106 @@ UNIT_TEST(syslog_severity_from_log_level)
 	json_decref(doc);
 }
 
-UNIT_TEST(syslog_never_cuts_a_message)
+UNIT_TEST(syslog_format_refuses_a_short_buffer)
 {
-	const char *path = test_path(0, "log.sock");
-	char tiny[64], buf[256];
-	struct cw_syslog *s = NULL;
 	json_t *doc = alert_doc();
-	char *big;
-	int fd;
+	char tiny[64];
 
 	ASSERT_EQ(cw_syslog_format(tiny, sizeof(tiny), LOG_AUTHPRIV, LOG_CRIT, "host", 1, doc),
 		  -EMSGSIZE, "too small a buffer");
+	json_decref(doc);
+}
 
-	/* Past the largest datagram: refused whole, nothing reaches the daemon. */
+/*
+ * A document longer than a datagram may be (rsyslog's 8 KiB by default)
+ * goes shortened, one whole datagram of valid JSON that says so; the
+ * caller's document is left whole for the log file.
+ */
+UNIT_TEST(syslog_shortens_what_would_not_fit)
+{
+	const char *path = test_path(0, "log.sock");
+	static char buf[262144];
+	struct cw_syslog *s = NULL;
+	json_t *doc = alert_doc(), *orig = NULL, *back = NULL;
+	char *big = calloc(1, 100000);
+	const char *msg;
+	int fd, n;
+
 	fd = listen_dgram(path);
-	big = calloc(1, 100000);
 	if (fd < 0 || !ASSERT_OK_PTR(big, "alloc"))
 		goto cleanup;
 	memset(big, 'x', 99999);
 	json_object_set_new(doc, "message", json_string(big));
-	s = cw_syslog_open(path, LOG_AUTHPRIV, buf, sizeof(buf));
+	orig = json_deep_copy(doc);
+	s = open_rfc5424(path, 0, NULL, buf, sizeof(buf));
 	if (!ASSERT_OK_PTR(s, buf))
 		goto cleanup;
-	ASSERT_EQ(cw_syslog_send(s, LOG_CRIT, doc), -EMSGSIZE, "oversized document");
-	ASSERT_EQ(recv_dgram(fd, buf, sizeof(buf)), -1, "no partial datagram");
+	ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "sent, shortened");
+	ASSERT_TRUE(json_equal(doc, orig), "the caller's document untouched");
+	n = recv_dgram(fd, buf, sizeof(buf));
+	ASSERT_GE(n, CW_SYSLOG_MAX_BYTES_DEFAULT - 64, "most of 8 KiB used");
+	ASSERT_LE(n, CW_SYSLOG_MAX_BYTES_DEFAULT, "8 KiB at most, by default");
+	msg = n > 0 ? strstr(buf, "] {") : NULL;
+	back = msg ? json_loads(msg + 2, 0, NULL) : NULL;
+	if (!ASSERT_OK_PTR(back, "the message is valid JSON"))
+		goto cleanup;
+	ASSERT_TRUE(json_is_true(jget(back, "cellwatch.truncated.syslog")), "marked shortened");
+	ASSERT_GE(jint(back, "cellwatch.truncated.syslog_bytes"), 99999 - 8192, "bytes cut said");
+	ASSERT_HAS(jstr(back, "message"), "xxx...", "the long value cut, with \"...\"");
+	ASSERT_STREQ(jstr(back, "rule.name"), "no \"shell\" [here]", "the rest intact");
+	ASSERT_EQ(recv_dgram(fd, buf, sizeof(buf)), -1, "exactly one datagram");
 cleanup:
 	free(big);
+	json_decref(back);
+	json_decref(orig);
+	json_decref(doc);
+	cw_syslog_close(s);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* --syslog-max-bytes is the whole datagram's size: up to it whole, past it shortened. */
+UNIT_TEST(syslog_max_bytes_is_the_datagram)
+{
+	const char *path = test_path(0, "log.sock");
+	char buf[16384], err[256];
+	struct cw_syslog *s = NULL;
+	json_t *doc = alert_doc();
+	int fd, whole;
+
+	/* Something to cut, with room for the marks: a message of 300 bytes. */
+	memset(buf, 'm', 300);
+	buf[300] = '\0';
+	json_object_set_new(doc, "message", json_string(buf));
+	fd = listen_dgram(path);
+	/* The message as it goes out whole: the host name is ours, so is the pid. */
+	s = open_rfc5424(path, 0, NULL, err, sizeof(err));
+	if (fd < 0 || !ASSERT_OK_PTR(s, err) || !ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "send"))
+		goto cleanup;
+	whole = recv_dgram(fd, buf, sizeof(buf));
+	cw_syslog_close(s);
+
+	s = open_rfc5424(path, whole, NULL, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, err) || !ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "send"))
+		goto cleanup;
+	ASSERT_EQ(recv_dgram(fd, buf, sizeof(buf)), whole, "exactly max bytes: sent whole");
+	ASSERT_FALSE(strstr(buf, "truncated"), "not shortened");
+	cw_syslog_close(s);
+
+	s = open_rfc5424(path, whole - 1, NULL, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, err) || !ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "send"))
+		goto cleanup;
+	ASSERT_LE(recv_dgram(fd, buf, sizeof(buf)), whole - 1, "one byte less: shortened");
+	ASSERT_HAS(buf, "\"truncated\":{\"syslog\":true,", "and marked");
+	cw_syslog_close(s);
+
+	/* Not even a minimal document fits: an error for the caller to count, nothing sent. */
+	s = open_rfc5424(path, 100, NULL, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, err))
+		goto cleanup;
+	ASSERT_EQ(cw_syslog_send(s, LOG_CRIT, doc), -EMSGSIZE, "100 bytes: too small");
+	ASSERT_EQ(recv_dgram(fd, buf, sizeof(buf)), -1, "no partial datagram");
+cleanup:
 	json_decref(doc);
 	cw_syslog_close(s);
 	if (fd >= 0)
@@ -206,7 +294,7 @@ UNIT_TEST(syslog_reconnects_after_daemon_restart)
 	fd = listen_dgram(path);
 	if (fd < 0)
 		goto cleanup;
-	s = cw_syslog_open(path, LOG_AUTHPRIV, buf, sizeof(buf));
+	s = open_rfc5424(path, 0, NULL, buf, sizeof(buf));
 	if (!ASSERT_OK_PTR(s, buf))
 		goto cleanup;
 	ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "send before the restart");
@@ -238,6 +326,126 @@ UNIT_TEST(syslog_open_names_the_path)
 	const char *path = test_path(0, "missing.sock");
 	char err[256] = "";
 
-	ASSERT_NULL(cw_syslog_open(path, LOG_AUTHPRIV, err, sizeof(err)), "no such socket");
+	ASSERT_NULL(open_rfc5424(path, 0, NULL, err, sizeof(err)), "no such socket");
 	ASSERT_HAS(err, path, "the message names the path");
+}
+
+UNIT_TEST(syslog_sd_id_is_checked)
+{
+	static const char *const good[] = {
+		"cellwatch@32473", "acme@1", "x@0123456789", "sec-alerts.v2@99999999",
+		"a@12345678901234567890123456789",
+	};
+	static const struct {
+		const char *id, *why;
+	} bad[] = {
+		{ "", "1 to 32 characters" },
+		{ "acme-security-alerts-feed@1234567", "1 to 32 characters" },
+		{ "cellwatch", "not NAME@PEN" },
+		{ "@32473", "not NAME@PEN" },
+		{ "cellwatch@", "not NAME@PEN" },
+		{ "cellwatch@32a73", "not NAME@PEN" },
+		{ "a@b@1", "not NAME@PEN" },
+		{ "cell watch@1", "printable ASCII" },
+		{ "cell=watch@1", "printable ASCII" },
+		{ "cell]watch@1", "printable ASCII" },
+		{ "cell\"watch@1", "printable ASCII" },
+		{ "c\xc3\xa9llwatch@1", "printable ASCII" },
+		{ "cell\twatch@1", "printable ASCII" },
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ASSERT_NULL(cw_syslog_sd_id_check(good[i]), good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ASSERT_HAS(cw_syslog_sd_id_check(bad[i].id), bad[i].why, bad[i].id);
+}
+
+/* An operator's SD-ID, with their enterprise number, is the one in the structured data. */
+UNIT_TEST(syslog_sd_id_is_used)
+{
+	const char *path = test_path(0, "log.sock");
+	struct cw_syslog *s = NULL;
+	json_t *doc = alert_doc();
+	char buf[8192];
+	int fd;
+
+	fd = listen_dgram(path);
+	s = open_rfc5424(path, 0, "acme@4242", buf, sizeof(buf));
+	if (fd < 0 || !ASSERT_OK_PTR(s, buf) || !ASSERT_OK(cw_syslog_send(s, LOG_CRIT, doc), "send"))
+		goto cleanup;
+	ASSERT_TRUE(recv_dgram(fd, buf, sizeof(buf)) > 0, "a datagram");
+	ASSERT_HAS(buf, " exec [acme@4242 cell=\"7\" ", "the SD-ID given");
+	ASSERT_FALSE(strstr(buf, "32473"), "not the example number");
+cleanup:
+	json_decref(doc);
+	cw_syslog_close(s);
+	if (fd >= 0)
+		close(fd);
+}
+
+UNIT_TEST(syslog_format_names)
+{
+	enum cw_syslog_proto p = CW_SYSLOG_JOURNAL;
+
+	ASSERT_OK(cw_syslog_proto_parse("auto", &p), "auto");
+	ASSERT_EQ(p, CW_SYSLOG_AUTO, "auto");
+	ASSERT_OK(cw_syslog_proto_parse("rfc5424", &p), "rfc5424");
+	ASSERT_EQ(p, CW_SYSLOG_RFC5424, "rfc5424");
+	ASSERT_OK(cw_syslog_proto_parse("journal", &p), "journal");
+	ASSERT_EQ(p, CW_SYSLOG_JOURNAL, "journal");
+	ASSERT_EQ(cw_syslog_proto_parse("journald", &p), -EINVAL, "journald: not a format name");
+	ASSERT_EQ(cw_syslog_proto_parse("", &p), -EINVAL, "empty");
+}
+
+/*
+ * auto: journald when its socket is there (a socket, not any file), else
+ * RFC 5424; a named socket is a syslog daemon's unless journal is asked.
+ */
+UNIT_TEST(syslog_auto_choice)
+{
+	const char *journal = test_path(1, "journal.sock"), *plain = test_path(2, "plain-file");
+	const char *missing = test_path(3, "missing.sock");
+	int fd = listen_dgram(journal);
+
+	if (fd < 0 || !ASSERT_OK(write_text(plain, ""), "a plain file"))
+		goto cleanup;
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_AUTO, NULL, journal), CW_SYSLOG_JOURNAL,
+		  "journald's socket is there");
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_AUTO, NULL, missing), CW_SYSLOG_RFC5424,
+		  "no journald: RFC 5424");
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_AUTO, NULL, plain), CW_SYSLOG_RFC5424,
+		  "a file that is no socket: RFC 5424");
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_AUTO, "/run/rsyslog.sock", journal), CW_SYSLOG_RFC5424,
+		  "--syslog-socket: RFC 5424 even beside journald");
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_JOURNAL, "/x.sock", missing), CW_SYSLOG_JOURNAL,
+		  "journal asked for");
+	ASSERT_EQ(cw_syslog_choose(CW_SYSLOG_RFC5424, NULL, journal), CW_SYSLOG_RFC5424,
+		  "rfc5424 asked for");
+cleanup:
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The daemon says where alerts go: the format and the socket. */
+UNIT_TEST(syslog_target_says_format_and_socket)
+{
+	const char *path = test_path(0, "log.sock");
+	struct cw_syslog_opts o = { .proto = CW_SYSLOG_JOURNAL, .path = path };
+	struct cw_syslog *s = NULL;
+	char want[600], err[256];
+	int fd = listen_dgram(path);
+
+	if (fd < 0)
+		return;
+	s = cw_syslog_open(&o, err, sizeof(err));
+	snprintf(want, sizeof(want), "journald (%s)", path);
+	if (ASSERT_OK_PTR(s, err))
+		ASSERT_STREQ(cw_syslog_target(s), want, "journal");
+	cw_syslog_close(s);
+	s = open_rfc5424(path, 0, NULL, err, sizeof(err));
+	snprintf(want, sizeof(want), "syslog as RFC 5424 (%s)", path);
+	if (ASSERT_OK_PTR(s, err))
+		ASSERT_STREQ(cw_syslog_target(s), want, "rfc5424");
+	cw_syslog_close(s);
+	close(fd);
 }

@@ -206,6 +206,7 @@ int bench_daemon_start(struct bench_daemon *d, const char *build, const char *ru
 	snprintf(d->pin, sizeof(d->pin), "/sys/fs/bpf/cellwatch-bench-%d", getpid());
 	argv[n++] = bin;
 	argv[n++] = "daemon";
+	argv[n++] = "--no-config";
 	argv[n++] = "--socket";
 	argv[n++] = d->sock;
 	argv[n++] = "--state-dir";

@@ -191,7 +191,8 @@ int main(int argc, char **argv)
 		{ .name = "bwrap", .argv = { "/usr/bin/bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev",
 			     "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "/bin/true", NULL } },
 		{ .name = "cellrun --no-monitor", .argv = { cellrun, "--no-monitor", "--", "/bin/true", NULL } },
-		{ .name = "cellrun (embedded monitor)", .argv = { cellrun, "--", "/bin/true", NULL } },
+		{ .name = "cellrun (embedded monitor)", .argv = { cellrun, "--rules", argv[2], "--",
+								  "/bin/true", NULL } },
 		/* d.sock: written by bench_daemon_start, before these are measured. */
 		{ .name = "cellrun --daemon", .argv = { cellrun, "--daemon", d.sock, "--",
 							"/bin/true", NULL } },

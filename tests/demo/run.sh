@@ -12,16 +12,18 @@ cleanup() {
 }
 trap cleanup EXIT
 log="$work/events.json"
+# The policy of this checkout, not an installed one (/etc/cellwatch).
+rules="$here/../../rules/default.json"
 
 echo "== 1. benign: summarise a CSV in a cell (the script is /input, results go to /output)"
-"$build/cellrun" --log "$log" --input "$here" --output "$work/out" \
+"$build/cellrun" --rules "$rules" --log "$log" --input "$here" --output "$work/out" \
 	--result "$work/result.json" -- /usr/bin/python3 /input/benign.py /output
 echo "   exit status $?; /output holds: $(cat "$work/out/summary.txt")"
 echo "   result: $(grep -o '"reason": "[a-z_]*"' "$work/result.json")"
 echo
 echo "== 2. hostile: the same kind of script tries to start a shell: there is none in the"
 echo "   cell, the attempt is seen and the run ends (the script never reports back)"
-"$build/cellrun" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
+"$build/cellrun" --rules "$rules" --log "$log" --input "$here" -- /usr/bin/python3 /input/hostile.py
 echo "   exit status $?"
 echo
 echo "== 2b. the same under rules/lenient.json: only the would-be shell dies, the script goes on"
@@ -30,11 +32,11 @@ echo "== 2b. the same under rules/lenient.json: only the would-be shell dies, th
 echo "   exit status $?"
 echo
 echo "== 3. the shells kept (--keep-shells): the monitor kills one before its first instruction"
-"$build/cellrun" --log "$log" --keep-shells -- /bin/sh -c 'echo you will not see this'
+"$build/cellrun" --rules "$rules" --log "$log" --keep-shells -- /bin/sh -c 'echo you will not see this'
 echo "   exit status $?"
 echo
 echo "== 4. reaching out: an external address is refused, the run goes on"
-"$build/cellrun" --log "$log" -- /usr/bin/python3 -c '
+"$build/cellrun" --rules "$rules" --log "$log" -- /usr/bin/python3 -c '
 import urllib.request
 try:
     urllib.request.urlopen("http://192.0.2.1/", timeout=2)
@@ -44,7 +46,7 @@ except Exception as e:
 echo "   exit status $?"
 echo
 echo "== 5. the cloud metadata service: the whole run is killed"
-"$build/cellrun" --log "$log" -- /usr/bin/python3 -c '
+"$build/cellrun" --rules "$rules" --log "$log" -- /usr/bin/python3 -c '
 import urllib.request
 print("asking the metadata service for credentials...", flush=True)
 urllib.request.urlopen("http://169.254.169.254/latest/meta-data/iam/", timeout=2)
@@ -57,7 +59,7 @@ grep '"kind":"alert"' "$log"
 echo
 echo "== 6. the sidecar daemon: one monitor for three runs at once, alerts live in tail"
 sock="$work/cellwatch.sock"
-"$build/cellwatch" daemon --socket "$sock" --state-dir "$work/state" \
+"$build/cellwatch" daemon --no-config --rules "$rules" --socket "$sock" --state-dir "$work/state" \
 	--pin-dir "/sys/fs/bpf/cellwatch-demo-$$" --log "$work/daemon.json" 2>"$work/daemon.err" &
 daemon=$!
 for i in $(seq 50); do grep -q ready "$work/daemon.err" 2>/dev/null && break; sleep 0.1; done

@@ -26,7 +26,7 @@ static const struct cw_ruleset *default_rules(void)
 	char err[512];
 
 	if (!loaded) {
-		if (cw_rules_load(&rs, CW_DEFAULT_RULES, err, sizeof(err)))
+		if (cw_rules_load(&rs, CW_SOURCE_DIR "/rules/default.json", err, sizeof(err)))
 			cw_fuzz_fail(__FILE__, __LINE__, err);
 		loaded = true;
 	}

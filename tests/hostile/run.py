@@ -210,7 +210,7 @@ class Daemon:
         self.offset = 0
         self.events = []
         self.state = os.path.join(work, "state")
-        argv = [os.path.join(build, "cellwatch"), "daemon", "--socket", self.sock,
+        argv = [os.path.join(build, "cellwatch"), "daemon", "--no-config", "--socket", self.sock,
                 "--log", self.log, "--state-dir", self.state,
                 "--pin-dir", self.pin, "--rules", RULES]
         # Started as the tests start it (tests/ready.c); spawn-ready exits

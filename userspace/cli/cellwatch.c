@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/keeper.h"
@@ -73,7 +74,7 @@ CW_SESSION_USAGE
 "status: load the monitor and say which enforcement layers work on this host\n"
 "(--json: as one JSON document).\n"
 "\n"
-"Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch.json\n");
+"Example: cellwatch watch -c /sys/fs/cgroup/cellwatch/job1 -o /var/log/cellwatch/events.json\n");
 }
 
 /* An alert, on stderr too: watch is run by hand as often as by a service. */

@@ -4,6 +4,8 @@
  * its clients, each cell's cgroup.events (a cell is reaped when it
  * empties), signals and the metrics endpoint all wake one epoll.
  */
+#include <time.h>
+
 #include "internal.h"
 
 int watch_fd(struct daemon *d, struct source *src, __u32 events)
@@ -127,11 +129,14 @@ static int open_outputs(struct daemon *d)
 	char err[512];
 
 	if (d->to_syslog) {
-		d->syslog = cw_syslog_open(d->syslog_path, LOG_AUTHPRIV, err, sizeof(err));
+		d->syslog_opts.facility = LOG_AUTHPRIV;
+		d->syslog = cw_syslog_open(&d->syslog_opts, err, sizeof(err));
 		if (!d->syslog) {
 			cw_warn("%s", err);
 			return -EINVAL;
 		}
+		/* Chosen, not asked for (auto): the operator learns where to look. */
+		cw_warn("alerts to %s", cw_syslog_target(d->syslog));
 	}
 	d->backlog = calloc(d->backlog_len, sizeof(*d->backlog));
 	d->metrics = cw_metrics_new();
@@ -193,20 +198,60 @@ static int open_monitor(struct daemon *d)
 	return 0;
 }
 
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->signals.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			cw_notify("RELOADING=1");
 			/* The new rules' series, from 0; a refused reload changed nothing. */
-			if (!cw_session_reload(d->s))
+			if (!cw_session_reload(d->s)) {
 				declare_metrics(d);
+				cw_notify("READY=1\nSTATUS=policies reloaded");
+			} else {
+				cw_notify("READY=1\nSTATUS=reload refused: the policies in force stay");
+			}
+			d->told_ms = monotonic_ms();	/* the reload's STATUS= stays a while */
 		} else if (si.ssi_signo == SIGUSR1)
 			cw_session_reopen_log(d->s);
 		else if (si.ssi_signo != SIGPIPE)
 			d->stop = true;
 	}
+}
+
+/*
+ * The service manager's view, from the loop: WATCHDOG=1 at half its
+ * period (a loop that stops turning gets the daemon restarted, which
+ * adopts the cells), and what it serves every few seconds (systemctl
+ * status).
+ */
+static void tell_manager(struct daemon *d)
+{
+	long long now = monotonic_ms();
+	char status[PATH_MAX + 128];
+	int cells = 0;
+
+	if (d->watchdog_ms && now - d->kicked_ms >= (long long)d->watchdog_ms / 2) {
+		cw_notify("WATCHDOG=1");
+		d->kicked_ms = now;
+	}
+	if (d->told_ms && now - d->told_ms < 5000)
+		return;
+	d->told_ms = now;
+	for (struct cell *c = d->cells; c; c = c->next)
+		cells++;
+	snprintf(status, sizeof(status), "STATUS=serving %s: %d cell%s, %llu records",
+		 d->socket_path, cells, cells == 1 ? "" : "s", (unsigned long long)d->s->sequence);
+	cw_notify(status);
 }
 
 static int serve(struct daemon *d)
@@ -252,6 +297,7 @@ static int serve(struct daemon *d)
 		if (d->http)
 			cw_http_run(d->http);
 		cw_session_report_loss(d->s, 0);
+		tell_manager(d);
 	}
 	return 0;
 }
@@ -308,6 +354,7 @@ static void shut_down(struct daemon *d)
 		close(d->keeper_fd);
 	if (d->signals.fd > 0)
 		close(d->signals.fd);
+	cw_config_free(d->config);
 }
 
 /* ---- command line ---- */
@@ -324,75 +371,177 @@ static void usage(FILE *f)
 "file, all or none; SIGUSR1 opens --log again (after logrotate); SIGTERM\n"
 "stops: pins stay while cells run, and the next daemon takes them.\n"
 "\n"
+"Options come from the configuration file first, one \"name = value\" a line\n"
+"(see cellwatch(8)), then from the command line, which overrides it.\n"
+"\n"
+"      --config FILE        the configuration file (default %s,\n"
+"                           read when it exists)\n"
+"      --no-config          read none\n"
 "  -s, --socket PATH        API socket (default %s), mode 0600\n"
 "      --socket-group GROUP socket 0660 owned by GROUP (its members may tail;\n"
 "                           registering a cell needs uid 0)\n"
 "  -p, --policy NAME=FILE   another named policy (repeatable)\n"
 CW_SESSION_USAGE
 "      --stdout             JSON lines on stdout too\n"
-"      --syslog             alerts to syslog, RFC 5424 over /dev/log\n"
-"      --syslog-socket PATH another datagram socket than /dev/log\n"
+"      --syslog             alerts to the system log: journald's native protocol\n"
+"                           where journald runs, else RFC 5424 over /dev/log\n"
+"      --syslog-format FMT  auto (that choice, the default), journal or rfc5424\n"
+"      --syslog-socket PATH the format's socket (implies --syslog; auto: rfc5424)\n"
+"      --syslog-max-bytes SIZE\n"
+"                           a datagram's size at most (default 8K); a longer\n"
+"                           alert goes shortened, whole in --log\n"
+"      --syslog-sd-id NAME@PEN\n"
+"                           RFC 5424 SD-ID (default " CW_SYSLOG_SD_ID "): set your\n"
+"                           IANA private enterprise number\n"
 "      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
 "      --cgroup-parent DIR  cells are its child cgroups (default <cgroup2>/cellwatch)\n"
 "      --pin-dir DIR        bpffs pins (default %s)\n"
 "      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
 "      --backlog N          recent events kept for tail --since (default 4096)\n"
 "  -h, --help               this text\n",
-		CW_SOCKET_DEFAULT, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
+		CW_DEFAULT_CONFIG, CW_SOCKET_DEFAULT, CW_PIN_DIR_DEFAULT, CW_STATE_DIR_DEFAULT);
 }
 
-/* 0, CW_ARGS_HELPED or the exit status (parse.h). */
+enum {
+	OPT_GROUP = 0x2000, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK, OPT_METRICS, OPT_PARENT,
+	OPT_PIN, OPT_STATE, OPT_BACKLOG, OPT_CONFIG, OPT_NO_CONFIG, OPT_SYSLOG_FORMAT,
+	OPT_SYSLOG_MAX, OPT_SYSLOG_SD_ID,
+};
+
+#define DAEMON_SHORTOPTS "s:p:h" CW_SESSION_SHORTOPTS
+
+static const struct option daemon_opts[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "socket", required_argument, NULL, 's' },
+	{ "socket-group", required_argument, NULL, OPT_GROUP },
+	{ "policy", required_argument, NULL, 'p' },
+	{ "stdout", no_argument, NULL, OPT_STDOUT },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCK },
+	{ "syslog-format", required_argument, NULL, OPT_SYSLOG_FORMAT },
+	{ "syslog-max-bytes", required_argument, NULL, OPT_SYSLOG_MAX },
+	{ "syslog-sd-id", required_argument, NULL, OPT_SYSLOG_SD_ID },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "cgroup-parent", required_argument, NULL, OPT_PARENT },
+	{ "pin-dir", required_argument, NULL, OPT_PIN },
+	{ "state-dir", required_argument, NULL, OPT_STATE },
+	{ "backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "help", no_argument, NULL, 'h' },
+	CW_SESSION_LONGOPTS,
+	{},
+};
+
+/* The settings of --syslog (none turns it on): 0 or the exit status. */
+static int take_syslog_opt(struct daemon *d, int opt, const char *arg)
+{
+	unsigned long long v;
+	const char *why;
+
+	switch (opt) {
+	case OPT_SYSLOG_FORMAT:
+		if (!cw_syslog_proto_parse(arg, &d->syslog_opts.proto))
+			return 0;
+		cw_warn("--syslog-format '%s': not auto, journal or rfc5424", arg);
+		return 2;
+	case OPT_SYSLOG_MAX:
+		if (!cw_opt_size("--syslog-max-bytes", arg, CW_SYSLOG_MAX_BYTES_MAX, &v))
+			return 2;
+		d->syslog_opts.max_bytes = v;
+		return 0;
+	default:
+		why = cw_syslog_sd_id_check(arg);
+		if (!why) {
+			d->syslog_opts.sd_id = arg;
+			return 0;
+		}
+		cw_warn("--syslog-sd-id '%s': %s", arg, why);
+		return 2;
+	}
+}
+
+/* One option, from the command line or the file: 0, CW_ARGS_HELPED or the exit status. */
+static int take_opt(void *ctx, int opt, const char *arg)
+{
+	struct daemon *d = ctx;
+	unsigned long long v;
+	int taken = cw_session_opt(&d->so, opt, arg);
+
+	if (taken)
+		return taken < 0 ? 2 : 0;
+	switch (opt) {
+	case 's': d->socket_path = arg; break;
+	case OPT_GROUP: d->socket_group = arg; break;
+	case 'p':
+		if (cw_session_opt_policy(&d->so, arg))
+			return 2;
+		break;
+	case OPT_STDOUT: d->so.to_stdout = true; break;
+	case OPT_SYSLOG: d->to_syslog = true; break;
+	case OPT_SYSLOG_SOCK: d->to_syslog = true; d->syslog_opts.path = arg; break;
+	case OPT_SYSLOG_FORMAT: case OPT_SYSLOG_MAX: case OPT_SYSLOG_SD_ID:
+		return take_syslog_opt(d, opt, arg);
+	case OPT_METRICS: d->metrics_addr = arg; break;
+	case OPT_PARENT: snprintf(d->parent, sizeof(d->parent), "%s", arg); break;
+	case OPT_PIN: d->pin_dir = arg; break;
+	case OPT_STATE: d->state_dir = arg; break;
+	case OPT_BACKLOG:
+		if (!cw_opt_count("--backlog", arg, 1, 1 << 20, &v))
+			return 2;
+		d->backlog_len = v;
+		break;
+	case OPT_CONFIG: case OPT_NO_CONFIG: break;	/* read before the rest */
+	case 'h': usage(stdout); return CW_ARGS_HELPED;
+	default: usage(stderr); return 2;
+	}
+	return 0;
+}
+
+/* The file named by the last --config (NULL after --no-config), else the default. */
+static const char *config_path(int argc, char **argv, bool *named)
+{
+	const char *path = CW_DEFAULT_CONFIG;
+	int opt;
+
+	*named = false;
+	opterr = 0;	/* the second pass says what is wrong */
+	while ((opt = getopt_long(argc, argv, DAEMON_SHORTOPTS, daemon_opts, NULL)) != -1) {
+		if (opt == OPT_CONFIG || opt == OPT_NO_CONFIG) {
+			path = opt == OPT_CONFIG ? optarg : NULL;
+			*named = opt == OPT_CONFIG;
+		}
+	}
+	opterr = 1;
+	optind = 0;	/* glibc: start over, state and all */
+	return path;
+}
+
+/*
+ * The configuration file first, then the command line, which overrides it
+ * (a --policy NAME replaces the file's NAME).  0, CW_ARGS_HELPED or the
+ * exit status (parse.h).
+ */
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
-	enum { OPT_GROUP = 0x2000, OPT_STDOUT, OPT_SYSLOG, OPT_SYSLOG_SOCK, OPT_METRICS,
-	       OPT_PARENT, OPT_PIN, OPT_STATE, OPT_BACKLOG };
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "socket-group", required_argument, NULL, OPT_GROUP },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "stdout", no_argument, NULL, OPT_STDOUT },
-		{ "syslog", no_argument, NULL, OPT_SYSLOG },
-		{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCK },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "cgroup-parent", required_argument, NULL, OPT_PARENT },
-		{ "pin-dir", required_argument, NULL, OPT_PIN },
-		{ "state-dir", required_argument, NULL, OPT_STATE },
-		{ "backlog", required_argument, NULL, OPT_BACKLOG },
-		{ "help", no_argument, NULL, 'h' },
-		CW_SESSION_LONGOPTS,
-		{},
-	};
-	unsigned long long v;
-	int opt, taken;
+	static const char *const cmdline_only[] = { "config", "no-config", "help", NULL };
+	const char *path;
+	bool named;
+	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "s:p:h" CW_SESSION_SHORTOPTS, opts, NULL)) != -1) {
-		taken = cw_session_opt(&d->so, opt, optarg);
-		if (taken < 0)
+	path = config_path(argc, argv, &named);
+	if (path) {
+		d->so.reading_file = true;
+		ret = cw_config_read(&d->config, path, daemon_opts, cmdline_only, take_opt, d);
+		d->so.reading_file = false;
+		if (ret == -ENOENT && named)
+			cw_warn("--config %s: %s", path, strerror(ENOENT));
+		if (ret && (ret != -ENOENT || named))
 			return 2;
-		if (taken)
-			continue;
-		switch (opt) {
-		case 's': d->socket_path = optarg; break;
-		case OPT_GROUP: d->socket_group = optarg; break;
-		case 'p':
-			if (cw_session_opt_policy(&d->so, optarg))
-				return 2;
-			break;
-		case OPT_STDOUT: d->so.to_stdout = true; break;
-		case OPT_SYSLOG: d->to_syslog = true; break;
-		case OPT_SYSLOG_SOCK: d->to_syslog = true; d->syslog_path = optarg; break;
-		case OPT_METRICS: d->metrics_addr = optarg; break;
-		case OPT_PARENT: snprintf(d->parent, sizeof(d->parent), "%s", optarg); break;
-		case OPT_PIN: d->pin_dir = optarg; break;
-		case OPT_STATE: d->state_dir = optarg; break;
-		case OPT_BACKLOG:
-			if (!cw_opt_count("--backlog", optarg, 1, 1 << 20, &v))
-				return 2;
-			d->backlog_len = v;
-			break;
-		case 'h': usage(stdout); return CW_ARGS_HELPED;
-		default: usage(stderr); return 2;
-		}
+	}
+	while ((opt = getopt_long(argc, argv, DAEMON_SHORTOPTS, daemon_opts, NULL)) != -1) {
+		ret = take_opt(d, opt, optarg);
+		if (ret)
+			return ret;
 	}
 	if (optind != argc) {
 		cw_warn("daemon: unexpected argument '%s'", argv[optind]);
@@ -416,8 +565,11 @@ int cw_daemon_main(int argc, char **argv)
 
 	cw_session_opts_init(&d.so);
 	ret = parse_args(&d, argc, argv);
-	if (ret)
+	d.watchdog_ms = cw_watchdog_usec() / 1000;
+	if (ret) {
+		cw_config_free(d.config);
 		return ret == CW_ARGS_HELPED ? 0 : ret;
+	}
 	ret = 1;
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.ep < 0 || open_signals(&d) || open_outputs(&d) || open_socket(&d) ||

@@ -29,6 +29,8 @@
 
 #include "api.h"
 #include "cgroup.h"
+#include "config.h"
+#include "buildconf.h"
 #include "daemon.h"
 #include "files.h"
 #include "keeper.h"
@@ -39,7 +41,7 @@
 #include "parse.h"
 #include "ecs.h"
 #include "rules.h"
-#include "rfc5424.h"
+#include "syslog_out.h"
 #include "notify.h"
 #include "session.h"
 
@@ -86,11 +88,13 @@ struct cell {
 struct daemon {
 	/* options */
 	struct cw_session_opts so;
-	const char *socket_path, *socket_group, *syslog_path, *metrics_addr;
+	const char *socket_path, *socket_group, *metrics_addr;
 	const char *state_dir, *pin_dir;
 	char parent[PATH_MAX];		/* cells are its children */
 	bool to_syslog;
+	struct cw_syslog_opts syslog_opts;
 	size_t backlog_len;
+	struct cw_config *config;	/* the file the options above may point into */
 
 	struct cw_session *s;		/* the monitor, policies and log */
 	struct cw_monitor *mon;		/* s->mon */
@@ -106,6 +110,8 @@ struct daemon {
 	__u64 write_errors, subscriber_drops;	/* of the outputs past the session's */
 	int keeper_fd;			/* the link keeper, when links could not be pinned */
 	pid_t keeper_pid;
+	unsigned long long watchdog_ms;	/* the service manager's, 0: none */
+	long long kicked_ms, told_ms;	/* its last WATCHDOG=1 and STATUS= */
 	bool stop;
 };
 

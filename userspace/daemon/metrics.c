@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "buildconf.h"
 #include "metrics.h"
 
 /* Labelled counters: a handful of kinds and layers, a rule set's worth of rules. */

@@ -1,70 +1,33 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "rfc5424.h"
 
-#define SD_ID "cellwatch@32473"		/* 32473: the example enterprise number (RFC 5612) */
+/* SD-NAME characters (RFC 5424 section 6): printable US-ASCII but these. */
+#define SD_NAME_NOT	"=]\""
+#define SD_NAME_MAX	32
 
-struct cw_syslog {
-	int fd;
-	int facility;
-	struct sockaddr_un addr;
-	char hostname[256];
-};
-
-static int reconnect(struct cw_syslog *s)
+const char *cw_syslog_sd_id_check(const char *id)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s->fd < 0)
-		return -errno;
-	if (connect(s->fd, (struct sockaddr *)&s->addr, sizeof(s->addr)))
-		return -errno;
-	return 0;
-}
+	const char *at = strchr(id, '@');
+	size_t len = strlen(id);
 
-struct cw_syslog *cw_syslog_open(const char *path, int facility, char *err, size_t errlen)
-{
-	struct cw_syslog *s = calloc(1, sizeof(*s));
-	int ret;
-
-	path = path ?: "/dev/log";
-	if (!s || strlen(path) >= sizeof(s->addr.sun_path)) {
-		snprintf(err, errlen, "syslog %s: %s", path, s ? "path too long" : "out of memory");
-		free(s);
-		return NULL;
+	if (!len || len > SD_NAME_MAX)
+		return "an SD-ID has 1 to 32 characters";
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f || strchr(SD_NAME_NOT, *p))
+			return "an SD-ID is printable ASCII without space, '=', ']' or '\"'";
 	}
-	s->fd = -1;
-	s->facility = facility;
-	s->addr.sun_family = AF_UNIX;
-	strcpy(s->addr.sun_path, path);
-	if (gethostname(s->hostname, sizeof(s->hostname) - 1) || !s->hostname[0])
-		strcpy(s->hostname, "-");
-	ret = reconnect(s);
-	if (ret) {
-		snprintf(err, errlen, "syslog %s: %s", path, strerror(-ret));
-		cw_syslog_close(s);
-		return NULL;
-	}
-	return s;
-}
-
-void cw_syslog_close(struct cw_syslog *s)
-{
-	if (!s)
-		return;
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s);
+	/* A name not registered with IANA carries an enterprise number (RFC 5424 section 6.3.2). */
+	if (!at || at == id || !at[1] || strspn(at + 1, "0123456789") != strlen(at + 1))
+		return "not NAME@PEN (a name, '@', a private enterprise number in digits)";
+	return NULL;
 }
 
 static json_t *field(json_t *doc, const char *a, const char *b, const char *c)
@@ -131,19 +94,19 @@ static void put_param(char *buf, size_t len, size_t *n, const char *name, json_t
 	put(buf, len, n, "\"");
 }
 
-int cw_syslog_format(char *buf, size_t len, int facility, int severity, const char *hostname,
-		     int pid, json_t *doc)
+int cw_rfc5424_format(char *buf, size_t len, const char *sd_id, int facility, int severity,
+		      const char *hostname, int pid, json_t *doc)
 {
 	const char *ts = json_string_value(json_object_get(doc, "@timestamp"));
 	const char *msgid = json_string_value(field(doc, "event", "action", NULL));
 	/* ASCII only: a bidi override or zero-width character from a cell shows escaped. */
-	char *msg = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *msg = json_dumps(doc, CW_SYSLOG_JSON);
 	size_t n = 0;
 
 	if (!msg)
 		return -ENOMEM;
-	put(buf, len, &n, "<%d>1 %s %s cellwatch %d %.32s [" SD_ID, facility | severity,
-	    ts ?: "-", hostname, pid, msgid ?: "-");
+	put(buf, len, &n, "<%d>1 %s %s cellwatch %d %.32s [%s", facility | severity, ts ?: "-",
+	    hostname, pid, msgid ?: "-", sd_id);
 	put_param(buf, len, &n, "cell", field(doc, "cellwatch", "cell", "id"));
 	put_param(buf, len, &n, "run", field(doc, "cellwatch", "run_id", NULL));
 	put_param(buf, len, &n, "rule", field(doc, "rule", "name", NULL));
@@ -151,22 +114,14 @@ int cw_syslog_format(char *buf, size_t len, int facility, int severity, const ch
 	put_param(buf, len, &n, "layer", field(doc, "cellwatch", "layer", NULL));
 	put(buf, len, &n, "] %s", msg);
 	free(msg);
-	return n < len ? (int)n : -EMSGSIZE;
+	return n > INT_MAX ? -EMSGSIZE : (int)n;
 }
 
-int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc)
+int cw_syslog_format(char *buf, size_t len, int facility, int severity, const char *hostname,
+		     int pid, json_t *doc)
 {
-	static char buf[65536];
-	int n = cw_syslog_format(buf, sizeof(buf), s->facility, severity, s->hostname, getpid(),
-				 doc);
+	int n = cw_rfc5424_format(buf, len, CW_SYSLOG_SD_ID, facility, severity, hostname, pid,
+				  doc);
 
-	if (n < 0)
-		return n;
-	if (send(s->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
-		return 0;
-	/* The syslog daemon restarted: its socket is a new one. */
-	if ((errno == ECONNREFUSED || errno == ENOTCONN) && !reconnect(s) &&
-	    send(s->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
-		return 0;
-	return -errno;
+	return n >= 0 && (size_t)n >= len ? -EMSGSIZE : n;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Alerts to syslog as RFC 5424 messages over a unix datagram socket
- * (/dev/log): one datagram per record, whole or not sent.
+ * Alerts as RFC 5424 messages, for a syslog daemon on /dev/log (rsyslog,
+ * syslog-ng): the header, structured data naming the cell, rule, action
+ * and layer, and the ECS document as the message.  Sending is syslog_out.h's.
  */
 #ifndef CW_SYSLOG5424_H
 #define CW_SYSLOG5424_H
@@ -9,22 +10,34 @@
 #include <stddef.h>
 #include <jansson.h>
 
-struct cw_syslog;
+/*
+ * The SD-ID when --syslog-sd-id names none.  32473 is the example
+ * enterprise number (RFC 5612): an operator with an IANA Private
+ * Enterprise Number sets theirs.
+ */
+#define CW_SYSLOG_SD_ID		"cellwatch@32473"
 
-/* Connect to @path (NULL: /dev/log); @facility a LOG_* value.  NULL with a message in @err. */
-struct cw_syslog *cw_syslog_open(const char *path, int facility, char *err, size_t errlen);
-void cw_syslog_close(struct cw_syslog *s);
+/* How both syslog formats dump the document: one line, ASCII (no bidi or zero-width trick). */
+#define CW_SYSLOG_JSON		(JSON_COMPACT | JSON_ENSURE_ASCII)
 
 /*
- * Format ECS document @doc as one RFC 5424 message into @buf: the header,
- * structured data naming the cell, rule, action and layer, and the
- * document as the message.  The length, or -EMSGSIZE when it does not fit.
+ * Why @id is no SD-ID of the form NAME@PEN (RFC 5424 section 6.3.2: 1 to
+ * 32 printable US-ASCII characters but '=', ']', '"', an '@' and the
+ * private enterprise number in digits after it); NULL when it is one.
  */
+const char *cw_syslog_sd_id_check(const char *id);
+
+/*
+ * Format ECS document @doc as one RFC 5424 message with SD-ID @sd_id into
+ * @buf.  The length the message takes, snprintf's way (whole only when
+ * less than @len), or -ENOMEM.
+ */
+int cw_rfc5424_format(char *buf, size_t len, const char *sd_id, int facility, int severity,
+		      const char *hostname, int pid, json_t *doc);
+
+/* The same with CW_SYSLOG_SD_ID: the length, or -EMSGSIZE when it does not fit. */
 int cw_syslog_format(char *buf, size_t len, int facility, int severity, const char *hostname,
 		     int pid, json_t *doc);
-
-/* Send @doc with @severity (LOG_EMERG .. LOG_DEBUG); 0 or negative errno. */
-int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc);
 
 /* The severity for @doc's log.level; LOG_NOTICE when it has none. */
 int cw_syslog_severity(json_t *doc);

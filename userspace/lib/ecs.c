@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "ecs.h"
 #include "correlate.h"
 #include "log.h"
@@ -159,27 +160,40 @@ static int set_correlation(json_t *doc, const struct cw_correlation *c)
 	return err;
 }
 
-/* The host's name and machine id ("" when unknown), read once: they do not change under us. */
-static void host_identity(const char **name, const char **id)
+/* The first line of @path, without its newline; "" when unreadable. */
+static void read_line(const char *path, char *buf, size_t len)
 {
-	static char host[256], machine[64];
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Who this host is ("" where unknown), read once: none of it changes under us. */
+struct host {
+	char name[256];
+	char machine_id[64];
+	char boot_id[64];	/* this boot's: tells pids of two boots apart */
+};
+
+static const struct host *this_host(void)
+{
+	static struct host host;
 	static bool known;
 
 	if (!known) {
-		FILE *f = fopen("/etc/machine-id", "re");
-
-		if (gethostname(host, sizeof(host) - 1))
-			host[0] = '\0';
-		if (f) {
-			if (!fgets(machine, sizeof(machine), f))
-				machine[0] = '\0';
-			machine[strcspn(machine, "\n")] = '\0';
-			fclose(f);
-		}
+		if (gethostname(host.name, sizeof(host.name) - 1))
+			host.name[0] = '\0';
+		read_line("/etc/machine-id", host.machine_id, sizeof(host.machine_id));
+		read_line("/proc/sys/kernel/random/boot_id", host.boot_id, sizeof(host.boot_id));
 		known = true;
 	}
-	*name = host;
-	*id = machine;
+	return &host;
 }
 
 void cw_ecs_label_key(char *key)
@@ -191,18 +205,33 @@ void cw_ecs_label_key(char *key)
 /* Who wrote the record: which program of which version, on which host. */
 static int set_origin(json_t *doc)
 {
-	const char *host, *id;
+	const struct host *host = this_host();
 	int err = 0;
 
-	host_identity(&host, &id);
 	err |= set(doc, "agent.type", text("cellwatch"));
 	err |= set(doc, "agent.name", text(cw_log_name()));
 	err |= set(doc, "agent.version", text(CW_VERSION));
-	if (host[0])
-		err |= set(doc, "host.name", text(host));
-	if (id[0])
-		err |= set(doc, "host.id", text(id));
+	if (host->name[0])
+		err |= set(doc, "host.name", text(host->name));
+	if (host->machine_id[0])
+		err |= set(doc, "host.id", text(host->machine_id));
 	return err;
+}
+
+/*
+ * process.entity_id: one process of this boot, as a pid reused later is
+ * not; its events share it, another process's never do ("BOOT:START:PID",
+ * START its start in clock ticks since boot).
+ */
+static int set_entity_id(json_t *doc, const struct cw_event_hdr *h)
+{
+	const struct host *host = this_host();
+	char id[128];
+
+	if (!host->boot_id[0] || !h->pid)
+		return 0;
+	snprintf(id, sizeof(id), "%s:%u:%u", host->boot_id, h->start_ticks, h->pid);
+	return set(doc, "process.entity_id", text(id));
 }
 
 static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
@@ -226,6 +255,7 @@ static int set_common(json_t *doc, const struct cw_event *ev, const char *catego
 	err |= set(doc, "event.module", text("cellwatch"));
 	err |= set(doc, "cellwatch.cell.id", json_integer(h->cell_id));
 	err |= set(doc, "process.pid", json_integer(h->pid));
+	err |= set_entity_id(doc, h);
 	err |= set(doc, "process.thread.id", json_integer(h->tid));
 	if (h->ppid)
 		err |= set(doc, "process.parent.pid", json_integer(h->ppid));

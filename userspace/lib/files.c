@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,4 +45,35 @@ int cw_write_file(const char *path, const char *text)
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+char *cw_read_text(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		goto out;
+	if ((size_t)n > max) {
+		errno = EFBIG;
+		goto out;
+	}
+	text = malloc(n + 1);
+	if (!text)
+		goto out;
+	if (fread(text, 1, n, f) != (size_t)n) {
+		/* Shorter than it said: changing under us. */
+		errno = ferror(f) ? EIO : EAGAIN;
+		free(text);
+		text = NULL;
+		goto out;
+	}
+	text[n] = '\0';
+	*len = n;
+out:
+	fclose(f);
+	return text;
 }

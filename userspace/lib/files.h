@@ -3,6 +3,7 @@
 #ifndef CW_FILES_H
 #define CW_FILES_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* mkdir -p: missing parents 0755, @path itself @mode.  0 or negative errno. */
@@ -10,5 +11,11 @@ int cw_make_dirs(const char *path, mode_t mode);
 
 /* Write @text to @path whole or not at all: a 0600 temporary, renamed over it. */
 int cw_write_file(const char *path, const char *text);
+
+/*
+ * The whole of @path, NUL-terminated, its length in *@len (free() it).
+ * NULL with errno set: the open's, EFBIG past @max bytes, EIO.
+ */
+char *cw_read_text(const char *path, size_t max, size_t *len);
 
 #endif /* CW_FILES_H */

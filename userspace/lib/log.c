@@ -7,6 +7,7 @@
 #include "log.h"
 
 static const char *program = "cellwatch";
+static const char *where;
 
 void cw_log_program(const char *name)
 {
@@ -18,13 +19,21 @@ const char *cw_log_name(void)
 	return program;
 }
 
+void cw_log_where(const char *place)
+{
+	where = place;
+}
+
 /* One write of the whole line, so lines of processes sharing stderr do not mix. */
 static void vwarn(const char *fmt, va_list ap)
 {
 	char line[4096];
 	int saved = errno, n;
 
-	n = snprintf(line, sizeof(line), "%s: ", program);
+	if (where)
+		n = snprintf(line, sizeof(line), "%s: %s: ", program, where);
+	else
+		n = snprintf(line, sizeof(line), "%s: ", program);
 	errno = saved;
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (n > (int)sizeof(line) - 2)

@@ -12,6 +12,12 @@
 /* "cellwatch" until set. */
 void cw_log_program(const char *name);
 const char *cw_log_name(void);
+/*
+ * Say @place ("cellwatch.conf:3:9") after the program's name in every
+ * message until it is set back to NULL: options read from a file reuse
+ * the command line's checks, whose messages then name the line.
+ */
+void cw_log_where(const char *place);
 
 /* The message and a newline; errno is as it was for "%m". */
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

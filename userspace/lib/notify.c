@@ -70,3 +70,20 @@ void cw_say_ready(void)
 		cw_warn("notify the service manager: %s", strerror(-ret));
 	cw_warn("ready");
 }
+
+unsigned long long cw_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v = 0;
+	char *end;
+
+	if (usec && (!pid || strtol(pid, NULL, 10) == getpid())) {
+		errno = 0;
+		v = strtoull(usec, &end, 10);
+		if (errno || *end || end == usec)
+			v = 0;
+	}
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	return v;
+}

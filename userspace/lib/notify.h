@@ -19,4 +19,12 @@ int cw_notify(const char *state);
 /* Serving from now on: "ready" on stderr and READY=1. */
 void cw_say_ready(void);
 
+/*
+ * The service manager's watchdog period in microseconds ($WATCHDOG_USEC,
+ * when $WATCHDOG_PID is unset or ours), 0 when there is none; "WATCHDOG=1"
+ * is then owed at least that often.  Taken out of the environment, as
+ * $NOTIFY_SOCKET is.
+ */
+unsigned long long cw_watchdog_usec(void);
+
 #endif /* CW_NOTIFY_H */

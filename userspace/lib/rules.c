@@ -14,6 +14,7 @@
 
 #include "correlate.h"
 #include "event.h"
+#include "files.h"
 #include "glob.h"
 #include "jsonpos.h"
 #include "rules.h"
@@ -1300,31 +1301,6 @@ static int parse_ruleset(struct parser *p, json_t *root, struct cw_ruleset *rs)
 	return 0;
 }
 
-static char *read_text(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-
-		if (n >= 0 && n < (64 << 20) && fseek(f, 0, SEEK_SET) == 0) {
-			text = malloc(n + 1);
-			if (text && fread(text, 1, n, f) == (size_t)n) {
-				text[n] = '\0';
-				*len = n;
-			} else {
-				free(text);
-				text = NULL;
-			}
-		}
-	}
-	fclose(f);
-	return text;
-}
-
 int cw_rules_parse(struct cw_ruleset *rs, const char *name, const char *text, size_t len,
 		   char *err, size_t errlen)
 {
@@ -1362,7 +1338,7 @@ int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t err
 	int ret;
 
 	memset(rs, 0, sizeof(*rs));
-	text = read_text(path, &len);
+	text = cw_read_text(path, CW_RULES_FILE_MAX, &len);
 	if (!text) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno ?: EIO));
 		return -EINVAL;

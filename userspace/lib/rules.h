@@ -137,6 +137,9 @@ struct cw_ruleset {
 	size_t nrules;
 };
 
+/* A rule file larger than this is refused unread. */
+#define CW_RULES_FILE_MAX	(64u << 20)
+
 /* Parse @path into @rs.  On error returns -EINVAL and fills @err. */
 int cw_rules_load(struct cw_ruleset *rs, const char *path, char *err, size_t errlen);
 /* The same for the @len bytes of rule file text at @text, called @name in messages. */

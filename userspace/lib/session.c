@@ -69,21 +69,21 @@ int cw_session_opt(struct cw_session_opts *o, int opt, const char *arg)
 	return 0;
 }
 
-static bool policy_named(const struct cw_session_opts *o, const char *name, size_t len)
+/* The index of extra policy @name (@len bytes) in @o, or -1. */
+static int extra_policy(const struct cw_session_opts *o, const char *name, size_t len)
 {
-	if (len == 7 && !strncmp(name, "default", 7))
-		return true;
 	for (int i = 0; i < o->nextra; i++) {
 		if (strlen(o->extra[i].name) == len && !strncmp(o->extra[i].name, name, len))
-			return true;
+			return i;
 	}
-	return false;
+	return -1;
 }
 
 int cw_session_opt_policy(struct cw_session_opts *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : 0;
+	int i;
 
 	if (!eq || !eq[1]) {
 		cw_warn("--policy '%s': NAME=FILE expected", arg);
@@ -98,7 +98,13 @@ int cw_session_opt_policy(struct cw_session_opts *o, const char *arg)
 		cw_warn("--policy default=...: use --rules for the default policy");
 		return -1;
 	}
-	if (policy_named(o, arg, len)) {
+	i = extra_policy(o, arg, len);
+	if (i >= 0 && o->extra[i].from_file && !o->reading_file) {
+		o->extra[i].path = eq + 1;
+		o->extra[i].from_file = false;
+		return 0;
+	}
+	if (i >= 0) {
 		cw_warn("policy '%.*s' given twice", (int)len, arg);
 		return -1;
 	}
@@ -108,6 +114,7 @@ int cw_session_opt_policy(struct cw_session_opts *o, const char *arg)
 	}
 	memcpy(o->extra[o->nextra].name, arg, len);
 	o->extra[o->nextra].name[len] = '\0';
+	o->extra[o->nextra].from_file = o->reading_file;
 	o->extra[o->nextra++].path = eq + 1;
 	return 0;
 }

@@ -15,15 +15,13 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include "buildconf.h"
 #include "logfile.h"
 #include "monitor.h"
 
 #define CW_SESSION_POLICIES	16
 #define CW_POLICY_NAME_MAX	128
 
-#ifndef CW_DEFAULT_RULES
-#define CW_DEFAULT_RULES "/etc/cellwatch/default.json"
-#endif
 
 struct cw_session_hooks {
 	/* Add what is known of cell @cell_id (run id, labels) to a record about it. */
@@ -54,9 +52,18 @@ struct cw_session_opts {
 	struct cw_logfile_opts log_opts;
 	bool to_stdout;			/* JSON lines on stdout as well */
 	const char *rules_path;		/* the policy "default" */
-	/* Other named policies (the daemon's --policy NAME=FILE). */
-	struct { char name[CW_POLICY_NAME_MAX]; const char *path; } extra[CW_SESSION_POLICIES - 1];
+	/*
+	 * Other named policies (the daemon's --policy NAME=FILE); one from a
+	 * configuration file (read while reading_file) is replaced by the
+	 * command line's of the same name.
+	 */
+	struct {
+		char name[CW_POLICY_NAME_MAX];
+		const char *path;
+		bool from_file;
+	} extra[CW_SESSION_POLICIES - 1];
 	int nextra;
+	bool reading_file;
 	const struct cw_session_hooks *hooks;
 	void *ctx;
 };
