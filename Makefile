@@ -110,8 +110,10 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h bpf/*.def) $(OUT)/vmlinux.h |
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # The list of program groups: a removed group must relink the object too.
+# Their names only: make run with OUT spelled otherwise (an absolute path,
+# as the tests run make install) must not relink, nor rebuild what follows.
 $(OUT)/bpf/groups: FORCE | $(OUT)/bpf
-	$(Q)echo '$(BPF_OBJS)' | cmp -s - $@ || echo '$(BPF_OBJS)' > $@
+	$(Q)echo '$(notdir $(BPF_OBJS))' | cmp -s - $@ || echo '$(notdir $(BPF_OBJS))' > $@
 
 # One object, one skeleton: the static linker merges the groups' shared maps.
 $(OUT)/cellwatch.bpf.o: $(BPF_OBJS) $(OUT)/bpf/groups

@@ -699,6 +699,36 @@ cleanup:
 }
 
 /*
+ * In @back, each string cut to a prefix and "..." of @full's value at the
+ * same place is set back to @full's: how many were.  (The path the call
+ * passed, cellwatch.path_requested, is as long as file.path when the open
+ * failed, as it does where BPF-LSM refuses it.)
+ */
+static int restore_cut(json_t *back, json_t *full)
+{
+	const char *key, *cut, *whole;
+	json_t *v;
+	int n = 0;
+
+	json_object_foreach(back, key, v) {
+		json_t *w = json_object_get(full, key);
+
+		if (json_is_object(v)) {
+			n += restore_cut(v, w);
+			continue;
+		}
+		cut = json_string_value(v);
+		whole = json_string_value(w);
+		if (!cut || !whole || strlen(cut) < 3 || strlen(cut) >= strlen(whole) ||
+		    strcmp(cut + strlen(cut) - 3, "...") || strncmp(cut, whole, strlen(cut) - 3))
+			continue;
+		json_object_set(back, key, w);
+		n++;
+	}
+	return n;
+}
+
+/*
  * An alert longer than rsyslog's 8 KiB (a cell opening a deep path) goes
  * to syslog as RFC 5424 shortened: one datagram, its message valid JSON
  * that the index template maps, marked; the daemon's log has it whole.
@@ -772,7 +802,7 @@ TEST(daemon_syslog_shortens_a_long_alert)
 	json_object_del(marks, "syslog_bytes");
 	if (!json_object_size(marks))
 		json_object_del(jget(back, "cellwatch"), "truncated");
-	json_object_set(json_object_get(back, "file"), "path", jget(full, "file.path"));
+	ASSERT_GE(restore_cut(back, full), 1, "what was cut, cut to prefixes");
 	ASSERT_TRUE(json_equal(back, full), "every other field as in the log");
 cleanup:
 	free(text);

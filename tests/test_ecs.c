@@ -113,6 +113,36 @@ UNIT_TEST(ecs_non_utf8_is_escaped_not_lost)
 	json_decref(doc);
 }
 
+/*
+ * A long path is cut in the one-line summary, at a character's start, and
+ * the cut said; the field has it whole.
+ */
+UNIT_TEST(ecs_message_cuts_a_long_path_and_says_so)
+{
+	static struct cw_exec_event raw;
+	static struct cw_event ev;
+	struct cw_rule rule = { .id = 1, .name = "shell-spawn", .description = "why" };
+	char path[1024] = "/tmp/";
+	const char *msg;
+	json_t *doc;
+
+	for (int i = 0; i < 300; i++)
+		strcat(path, "\xc3\xa9");	/* é, two bytes each */
+	if (!ASSERT_OK(cw_event_decode(&ev, &raw, make_exec(&raw, path, "x", 2)), "decode"))
+		return;
+	ev.rule = &rule;
+	ev.hdr.action = CW_ACTION_KILL;
+	doc = cw_event_to_ecs(&ev);
+	if (!ASSERT_OK_PTR(doc, "encode"))
+		return;
+	msg = jstr(doc, "message");
+	ASSERT_STREQ(jstr(doc, "process.executable"), path, "the field holds it whole");
+	ASSERT_TRUE(msg && strlen(msg) < 400, "the summary stays one short line");
+	ASSERT_HAS(msg, "\xc3\xa9... (kill, kernel)", "cut after a whole character, and said");
+	ASSERT_FALSE(msg && strstr(msg, "\\x"), "no byte of a cut character escaped");
+	json_decref(doc);
+}
+
 UNIT_TEST(ecs_exec_truncated_args)
 {
 	static struct cw_exec_event raw;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "buildconf.h"
 #include "test.h"
@@ -172,10 +174,22 @@ TEST(deb_installs_serves_a_run_and_purges)
 	char out[4200], deb[4200], script[4200], pin[128], version[64];
 	const char *logged, *make;
 	struct cmd_result res;
+	struct statfs root;
 	bool ok = true;
 
 	if (!require_root())
 		return;
+	/*
+	 * The throw-away root is an overlay on this one. Where this one is
+	 * itself an overlay (the VM's, over virtiofs), programs in the upper
+	 * one fail to load their libraries (EBADF, EMFILE): not a test of the
+	 * package. The host stages run it.
+	 */
+	if (!statfs("/", &root) && root.f_type == OVERLAYFS_SUPER_MAGIC) {
+		test__skip("/ is an overlay (the VM's): an overlay root on it cannot load "
+			   "libraries; the host stages run this test");
+		return;
+	}
 	make = require_tool("make", "make");
 	if (!make)
 		return;

@@ -57,7 +57,8 @@ for _ in $(seq 200); do
 	kill -0 "$daemon" 2>/dev/null || break
 	sleep 0.1
 done
-cellrun --daemon /run/cellwatch/cellwatch.sock --run-id deb-run -- /bin/echo from-the-cell \
+cellrun --daemon /run/cellwatch/cellwatch.sock --daemon-timeout 30000 --run-id deb-run -- \
+	/bin/echo from-the-cell \
 	>/tmp/run.out 2>&1
 echo "cellrun=$? $(head -c 200 /tmp/run.out)"
 kill -TERM "$daemon" 2>/dev/null

@@ -650,14 +650,37 @@ static const char *event_what(const struct cw_event *ev, char where[CW_UNIX_PATH
 	return cw_event_path(ev);
 }
 
+/* Bytes of a path or destination in the one-line summary. */
+#define MESSAGE_WHAT_MAX	256
+
+/*
+ * @what as the summary shows it: a longer one cut to MESSAGE_WHAT_MAX bytes
+ * ending in "..." at a character's start (file.path and the like hold it
+ * whole), so that the rule, action and layer after it always show.
+ */
+static const char *bounded(const char *what, char buf[MESSAGE_WHAT_MAX])
+{
+	size_t end = MESSAGE_WHAT_MAX - sizeof("...");
+
+	if (!what || strlen(what) < MESSAGE_WHAT_MAX)
+		return what;
+	while (end && ((unsigned char)what[end] & 0xc0) == 0x80)
+		end--;
+	memcpy(buf, what, end);
+	memcpy(buf + end, "...", sizeof("..."));
+	return buf;
+}
+
 /* The one-line summary ECS keeps in message: "exec /usr/bin/dash", or the alert's. */
 static int set_message(json_t *doc, const struct cw_event *ev)
 {
 	const char *action = json_string_value(json_object_get(json_object_get(doc, "event"),
 							       "action"));
-	char where[CW_UNIX_PATH_MAX + 16], line[CW_UNIX_PATH_MAX + 256], *to_free;
+	char where[CW_UNIX_PATH_MAX + 16], cut[MESSAGE_WHAT_MAX], line[MESSAGE_WHAT_MAX + 256];
+	char *to_free;
 	const char *what = event_what(ev, where, &to_free);
 
+	what = bounded(what, cut);
 	if (ev->rule || ev->hdr.action != CW_ACTION_NONE)
 		snprintf(line, sizeof(line), "%s: %s%s%s (%s, %s)",
 			 ev->rule ? ev->rule->name : "cell-policy", action ?: "?",
