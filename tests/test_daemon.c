@@ -327,9 +327,12 @@ static const char crash_payload[] =
 TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 {
 	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
-	/* The kernel's rules are under test: the shells stay for them to kill. */
+	/*
+	 * The kernel's rules are under test: the shells stay for them to kill.
+	 * Two daemon starts fit in the run's time even in an emulated VM.
+	 */
 	char *opts[] = { "--run-id", "crash-run", "--output", (char *)in, "--output-size", "0",
-			 "--keep-shells", NULL };
+			 "--keep-shells", "--timeout", "120", NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
 	char buf[4096], rules[4096];
 	/* Only the shell dies (rules/lenient.json): the payload lives through both daemons. */
@@ -390,6 +393,62 @@ cleanup:
 		kill(run, SIGKILL);
 		waitpid(run, NULL, 0);
 	}
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
+/* Position of the first record whose @path is @value, or -1. */
+static int index_where(json_t *log, const char *path, const char *value)
+{
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(log, i, ev) {
+		const char *v = jstr(ev, path);
+
+		if (v && !strcmp(v, value))
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * A cell that leaves a backlog in the critical ring (failed opens, which a
+ * userspace rule judges) and an empty bulk ring: its end is logged only
+ * after its last alert, which keeps the run's metadata.
+ */
+TEST(daemon_cell_ends_after_its_critical_backlog)
+{
+	static const char payload[] =
+		"import os\n"
+		"for i in range(6000):\n"
+		"    try: os.close(os.open('/no-such-dir/f%d' % i, os.O_RDONLY))\n"
+		"    except OSError: pass\n"
+		"print('sh %d' % os.system('echo escaped'), flush=True)\n";
+	char *opts[] = { "--run-id", "backlog-run", "--keep-shells", NULL };
+	char *argv[] = { "/usr/bin/python3", "-c", (char *)payload, NULL };
+	char rules[4096];
+	char *lenient[] = { "--rules", rules, NULL };
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	json_t *log = NULL;
+	int shell, end;
+
+	snprintf(rules, sizeof(rules), "%s/rules/lenient.json", src_dir);
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, lenient), "daemon starts"))
+		goto cleanup;
+	cellrun_daemon(&d, opts, argv, &res);
+	ASSERT_EQ(res.status, 0, "the payload ran to its end");
+	ASSERT_HAS(res.out, "sh 9\n", "its shell was killed");
+	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-ended", 10000), "the cell is reaped");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	log = read_log(d.log);
+	ASSERT_EQ(count_where(log, "cellwatch.run_id", "backlog-run", "rule.name", "shell-spawn"),
+		  1, "the shell's alert carries the run's metadata");
+	shell = index_where(log, "rule.name", "shell-spawn");
+	end = index_where(log, "event.action", "cell-ended");
+	ASSERT_TRUE(shell >= 0 && shell < end, "the cell's end follows its alert");
+cleanup:
 	json_decref(log);
 	daemon_cleanup(&d);
 }

@@ -104,8 +104,6 @@ static void reap_cell(struct daemon *d, struct cell *c)
 	char path[PATH_MAX];
 	int ret;
 
-	if (!c->told)
-		tell_end(d, c);
 	/* Its losses before the kernel forgets them with the cell. */
 	cw_session_report_loss(d->s, c->id);
 	if (d->keeper_fd >= 0)
@@ -154,7 +152,12 @@ void reap_delivered(struct daemon *d)
 			continue;
 		if (!c->told && cw_monitor_delivered(d->mon, &c->mark, CW_RING_CRITICAL))
 			tell_end(d, c);
-		if (cw_monitor_delivered(d->mon, &c->mark, CW_RING_BULK))
+		/*
+		 * Both rings: a backlog of critical records (a flood of judged
+		 * opens) may trail an empty bulk ring, and a record read after
+		 * the reap would lose its run's metadata and its verdict.
+		 */
+		if (c->told && cw_monitor_delivered(d->mon, &c->mark, CW_RING_BULK))
 			reap_cell(d, c);
 	}
 }
