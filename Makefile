@@ -54,7 +54,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 DEB_PACKAGES	:= gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
 		   libseccomp-dev libmicrohttpd-dev pkg-config python3 python3-matplotlib bubblewrap \
 		   qemu-system-x86 qemu-system-common busybox-static cpio xz-utils zstd valgrind \
-		   libclang-rt-14-dev iproute2 groff-base prometheus
+		   libclang-rt-14-dev iproute2 groff-base prometheus systemd
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -3,10 +3,11 @@
 # valgrind (a leak or memory error fails the test); the hostile corpus and
 # the seven-criteria probes (make scorecard: a case that is not caught as its
 # header expects, or a benign run killed, fails); the same suite in the
-# BPF-LSM VM; then once more on the host built with AddressSanitizer and
-# UBSan (memory errors, leaks and undefined behaviour fail the test they
-# happen in).  The failed tests are listed again at the end, and the last
-# line adds all up: "N passed, N failed, N skipped".
+# BPF-LSM VM; the Debian package under systemd, in a VM booted with it;
+# then once more on the host built with AddressSanitizer and UBSan (memory
+# errors, leaks and undefined behaviour fail the test they happen in).
+# The failed tests are listed again at the end, and the last line adds all
+# up: "N passed, N failed, N skipped".
 set -uo pipefail
 build=${1:?usage: $0 BUILD_DIR}
 
@@ -32,8 +33,9 @@ summary() {
 }
 
 
-host_log=$(mktemp) vg_log=$(mktemp) sc_log=$(mktemp) vm_log=$(mktemp) asan_log=$(mktemp)
-trap 'rm -f "$host_log" "$vg_log" "$sc_log" "$vm_log" "$asan_log"' EXIT
+host_log=$(mktemp) vg_log=$(mktemp) sc_log=$(mktemp) vm_log=$(mktemp) pkg_log=$(mktemp)
+asan_log=$(mktemp)
+trap 'rm -f "$host_log" "$vg_log" "$sc_log" "$vm_log" "$pkg_log" "$asan_log"' EXIT
 asan=${build}-asan
 
 echo "== host: $(uname -r)"
@@ -54,6 +56,9 @@ tests/hostile/run.py "$build" 2>&1 | tee "$sc_log"
 echo
 echo "== VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)"
 tests/vm/run.sh "$build" 2>&1 | tee "$vm_log"
+echo
+echo "== VM, systemd as init: the Debian package installed, run, purged (tests/vm/package.sh)"
+tests/vm/package.sh "$build" 2>&1 | tee "$pkg_log"
 
 echo
 echo "== host, ASan + UBSan build ($asan)"
@@ -68,7 +73,7 @@ fi
 
 echo
 total_p=0 total_f=0 total_s=0
-for stage in host:"$host_log" valgrind:"$vg_log" scorecard:"$sc_log" vm:"$vm_log" \
+for stage in host:"$host_log" valgrind:"$vg_log" scorecard:"$sc_log" vm:"$vm_log" package:"$pkg_log" \
 	asan:"$asan_log"; do
 	name=${stage%%:*} log=${stage#*:}
 	failures "$name" "$log"

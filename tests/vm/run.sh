@@ -9,6 +9,12 @@
 # under a tmpfs overlay, and runs BUILD_DIR/test_runner there: the same
 # tests, the same binaries.  Prints the runner's output; exits with its
 # status.  The kernel package is fetched with apt once, into BUILD_DIR/vm.
+#
+# VM_COMMAND="CMD ARGS..." runs that instead of the test runner (words split
+# at blanks); VM_INIT=systemd boots the root's own systemd as init and runs
+# it from a unit once the system is up (tests/vm/vmtest.service).  For a
+# look at a boot: VM_APPEND adds to the kernel's command line, VM_CONSOLE=FILE
+# keeps the whole console output.
 set -euo pipefail
 
 build=$(cd "${1:?usage: $0 BUILD_DIR [test_runner args...]}" && pwd)
@@ -30,7 +36,12 @@ moddir=$cache/kx/lib/modules/$kver/kernel
 
 # ---- the initramfs: busybox, virtio + virtiofs + overlay modules, /init ----
 initrd=$cache/initrd-$kver.gz
-if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
+here=$(dirname "$0")
+stale=
+for f in "$0" "$here"/init "$here"/stage2 "$here"/systemd-stage "$here"/vmtest.*; do
+	[ "$f" -nt "$initrd" ] && stale=yes
+done
+if [ ! -s "$initrd" ] || [ -n "$stale" ]; then
 	ir=$cache/initramfs
 	rm -rf "$ir"
 	mkdir -p "$ir"/{bin,dev,proc,sys,mnt/lower,mnt/rw,newroot,lib/modules}
@@ -53,8 +64,9 @@ if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	done
 	for m in $mods; do basename "$m"; done > "$ir/lib/modules/order"
 	cp "$src/tests/vm/init" "$ir/init"
-	cp "$src/tests/vm/stage2" "$ir/stage2"
-	chmod 755 "$ir/init" "$ir/stage2"
+	cp "$src/tests/vm/stage2" "$src/tests/vm/systemd-stage" "$src/tests/vm/vmtest.service" \
+		"$src/tests/vm/vmtest.target" "$ir/"
+	chmod 755 "$ir/init" "$ir/stage2" "$ir/systemd-stage"
 	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -9) > "$initrd.tmp"
 	mv "$initrd.tmp" "$initrd"
 fi
@@ -74,14 +86,21 @@ mkdir -p "$rootro"
 {
 	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
 	printf 'cd %q\n' "$src"
-	printf '%q' "$build/test_runner"
-	for arg in "$@"; do printf ' %q' "$arg"; done
-	printf '\n'
+	if [ -n "${VM_COMMAND:-}" ]; then
+		printf '%s\n' "$VM_COMMAND"
+	else
+		printf '%q' "$build/test_runner"
+		for arg in "$@"; do printf ' %q' "$arg"; done
+		printf '\n'
+	fi
 } > "$cmd"
+append="console=ttyS0 panic=-1 quiet loglevel=3 lsm=$lsm vmtest.cmd=$cmd ${VM_APPEND:-}"
+[ "${VM_INIT:-}" = systemd ] && append="$append vmtest.init=systemd"
 
 vfs_pid=
 cleanup() {
 	[ -n "$vfs_pid" ] && kill "$vfs_pid" 2>/dev/null || true
+	[ -n "${VM_CONSOLE:-}" ] && cp "$log" "$VM_CONSOLE" 2>/dev/null
 	rm -f "$cmd" "$sock" "$sock.pid" "$log"
 }
 trap cleanup EXIT
@@ -103,7 +122,7 @@ timeout "$timeout" qemu-system-x86_64 \
 	-chardev socket,id=vfs,path="$sock" \
 	-device vhost-user-fs-pci,queue-size=1024,chardev=vfs,tag=hostroot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 lsm=$lsm vmtest.cmd=$cmd" \
+	-append "$append" \
 	-display none -serial stdio -monitor none -no-reboot -nic none </dev/null 2>&1 |
 	tr -d '\r' | tee "$log" | sed -n '/^VMTEST-BEGIN$/,/^VMTEST-EXIT=/p' | sed '1d;/^VMTEST-EXIT=/d'
 qemu_rc=${PIPESTATUS[0]}

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# make test's package stage: make deb, then a VM whose init is the root's
+# own systemd installs the package, runs the unit, serves a run and purges
+# it (tests/vm/package-inside.sh).  Each check is printed as the test
+# runner prints a test, then "N passed, N failed, N skipped".
+#
+#   tests/vm/package.sh BUILD_DIR
+set -uo pipefail
+build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+
+deb=$(make --no-print-directory -C "$src" OUT="$build" deb | tail -1)
+out=$(VM_INIT=systemd VM_COMMAND="tests/vm/package-inside.sh $deb" \
+      "$src/tests/vm/run.sh" "$build" 2>&1)
+echo "$out"
+
+n=0 passed=0 failed=0
+# check NAME KEY PATTERN: the value of KEY (first line KEY=...) matches PATTERN.
+check() {
+	local value
+	value=$(printf '%s\n' "$out" | sed -n "s/^$2=//p" | head -1)
+	n=$((n + 1))
+	# shellcheck disable=SC2053
+	if [[ $value == $3 ]]; then
+		passed=$((passed + 1))
+		printf '#%-3d %-40s OK\n' "$n" "$1"
+	else
+		failed=$((failed + 1))
+		echo "$2: expected $3, got '$value'"
+		printf '#%-3d %-40s FAIL\n' "$n" "$1"
+	fi
+}
+check package_installs install 0
+check package_starts_its_unit active active
+check package_enables_its_unit enabled enabled
+check package_unit_says_what_it_serves status "serving /run/cellwatch/cellwatch.sock:*"
+check package_unit_has_a_watchdog watchdog 30s
+check package_daemon_serves_a_run cellrun "0 from-the-cell*"
+check package_run_is_logged logged "[1-9]*"
+check package_shell_ends_the_run shell_run 137
+check package_shell_is_logged shell_logged "[1-9]*"
+check package_unit_reloads reload 0
+check package_reload_keeps_it_serving active_after_reload active
+check package_unit_stops stopped inactive
+check package_unit_stops_cleanly result success
+check package_systemctl_start start 0
+check package_started_unit_is_active active_again active
+check package_started_unit_serves cellrun_again "0 again*"
+check package_purges purge 0
+check package_purge_leaves_nothing left ""
+check package_unit_gone_after_purge unit_known "[1-9]*"
+check package_check_ran_to_its_end end yes
+echo "$passed passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
