@@ -368,10 +368,27 @@ static __always_inline bool within_budget(__u64 cell)
 	return __sync_fetch_and_add(&w->count, 1) < CW_BULK_PER_SEC;
 }
 
+/* Bulk bytes waiting that make the kernel wake the consumer (the loader's: a quarter ring). */
+const volatile __u64 cw_bulk_wakeup_bytes __weak = 0;
+
+/*
+ * Opens are telemetry: a wakeup per record (the ring's adaptive default
+ * when the consumer keeps up) cost the traced process two thirds of its
+ * speed.  The consumers read the bulk ring on a tick of their own; the
+ * kernel wakes them early only once a quarter of the ring waits.
+ */
+static __always_inline __u64 bulk_wakeup(void)
+{
+	if (!cw_bulk_wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cw_bulk_wakeup_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Copy a record into the bulk ring buffer, or count its loss. */
 static __always_inline void submit_bulk(void *ev, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, ev, size, 0)) {
+	if (bpf_ringbuf_output(&events, ev, size, bulk_wakeup())) {
 		lose(ev, false);
 		return;
 	}

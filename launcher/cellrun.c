@@ -640,7 +640,7 @@ static int supervise(struct run *r, int sig_fd)
 	}
 	for (bool done = false; !done;) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, 1000);
+		int n = epoll_wait(ep, evs, 8, CW_MONITOR_TICK_MS);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;
@@ -650,7 +650,7 @@ static int supervise(struct run *r, int sig_fd)
 			int fd = evs[i].data.fd;
 
 			if (fd == mon_fd) {
-				cw_monitor_drain(r->session->mon);
+				continue;	/* read below, on every turn */
 			} else if (fd == daemon_fd && daemon_fd == r->daemon_fd) {
 				daemon_readable(r, ep);
 			} else if (fd == r->out.in_fd || fd == r->err.in_fd) {
@@ -672,6 +672,9 @@ static int supervise(struct run *r, int sig_fd)
 				done = true;
 			}
 		}
+		/* Every turn, a tick at least: the bulk ring wakes nobody for a few records. */
+		if (r->session)
+			cw_monitor_drain(r->session->mon);
 		report_loss(r);
 	}
 	/* Init is gone and took the cell's processes with it: the pipes hold the rest. */

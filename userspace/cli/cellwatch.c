@@ -229,7 +229,7 @@ static int cmd_watch(int argc, char **argv)
 	cw_session_say_backend(s);
 	cw_say_ready();
 	while (!stop) {
-		int n = cw_monitor_poll(s->mon, 200);
+		int n = cw_monitor_poll(s->mon, CW_MONITOR_TICK_MS);
 
 		if (reload) {
 			reload = 0;

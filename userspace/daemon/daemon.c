@@ -261,8 +261,8 @@ static int serve(struct daemon *d)
 		int timeout = d->http ? cw_http_timeout_ms(d->http) : -1;
 		int n;
 
-		if (timeout < 0 || timeout > 200)
-			timeout = 200;
+		if (timeout < 0 || timeout > CW_MONITOR_TICK_MS)
+			timeout = CW_MONITOR_TICK_MS;
 		n = epoll_wait(d->ep, evs, 32, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -271,8 +271,7 @@ static int serve(struct daemon *d)
 
 			switch (src->kind) {
 			case SRC_RINGS:
-				cw_monitor_consume(d->mon);
-				break;
+				break;	/* read below, on every turn */
 			case SRC_LISTEN:
 				accept_client(d);
 				break;
@@ -293,6 +292,8 @@ static int serve(struct daemon *d)
 				break;
 			}
 		}
+		/* Every turn, a tick at least: the bulk ring wakes nobody for a few records. */
+		cw_monitor_consume(d->mon);
 		reap_delivered(d);
 		if (d->http)
 			cw_http_run(d->http);

@@ -965,6 +965,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		goto fail;
 	}
+	m->skel->rodata->cw_bulk_wakeup_bytes = rb_bytes / 4;
 	ret = bpf_map__set_max_entries(m->skel->maps.events, rb_bytes);
 	if (!ret && crit_bytes)
 		ret = bpf_map__set_max_entries(m->skel->maps.critical, crit_bytes);
@@ -1306,6 +1307,8 @@ int cw_monitor_poll(struct cw_monitor *m, int timeout_ms)
 {
 	struct epoll_event ev;
 
+	if (timeout_ms < 0 || timeout_ms > CW_MONITOR_TICK_MS)
+		timeout_ms = CW_MONITOR_TICK_MS;
 	if (epoll_wait(m->epfd, &ev, 1, timeout_ms) < 0)
 		return errno == EINTR ? 0 : -errno;
 	return cw_monitor_drain(m);

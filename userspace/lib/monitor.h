@@ -138,7 +138,11 @@ void cw_monitor_ring_fill(struct cw_monitor *m, __u64 used[CW_RINGS], __u64 size
 /* An fd that becomes readable when events are pending (for epoll). */
 int cw_monitor_fd(struct cw_monitor *m);
 
-/* Deliver pending events, waiting up to @timeout_ms.  Returns the count or negative errno. */
+/*
+ * Deliver pending events, waiting up to @timeout_ms (at most
+ * CW_MONITOR_TICK_MS for the bulk ring's sake).  Returns the count or
+ * negative errno.
+ */
 int cw_monitor_poll(struct cw_monitor *m, int timeout_ms);
 
 /* Deliver every event already in the ring buffer without waiting. */
@@ -150,6 +154,13 @@ int cw_monitor_drain(struct cw_monitor *m);
  * flood.  The fd of cw_monitor_fd() stays readable while records wait.
  */
 int cw_monitor_consume(struct cw_monitor *m);
+
+/*
+ * The bulk ring wakes its reader only once a quarter of it is full
+ * (batched wakeups): a consumer also reads the rings at least this often,
+ * which bounds how late a plain open is logged.
+ */
+#define CW_MONITOR_TICK_MS	200
 
 /* Where the rings' producers stand: every record reserved so far lies before it. */
 struct cw_ring_mark {
