@@ -70,6 +70,31 @@ TEST(lsm_backend_probed_and_reported)
 	json_decref(result);
 }
 
+/*
+ * A kernel whose list of active LSMs lacks bpf is believed: no probe is
+ * loaded, and the reason names the list.  The list is faked in a mount
+ * namespace of the test's own.
+ */
+TEST(lsm_probe_believes_the_kernels_list)
+{
+	char bin[4096], script[4096 + 256];
+	struct cmd_result res;
+
+	if (!require_root())
+		return;
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs -o size=64k none /sys/kernel/security && "
+		 "echo lockdown,capability,landlock,yama > /sys/kernel/security/lsm && "
+		 "exec '%s' status", bin);
+	ASSERT_OK(run_cmd((char *[]){ "/usr/bin/unshare", "--mount", "--propagation", "private",
+				      "/bin/sh", "-c", script, NULL }, 60, &res),
+		  "cellwatch status under a list without bpf");
+	ASSERT_EQ(res.status, 0, "status exit code");
+	ASSERT_HAS(res.out, "lsm:          unavailable (bpf not among the active LSMs "
+		   "(/sys/kernel/security/lsm))", "the kernel's list is the reason");
+}
+
 static const char *deny_rules(void)
 {
 	const char *path = test_path(0, "deny.json");
