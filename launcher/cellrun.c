@@ -142,27 +142,42 @@ static bool is_alert(json_t *doc)
 }
 
 /*
- * One line to --log.  Past --log-max-bytes of this run (the proxy writes
- * there too: the file's size tells) only alerts are written, past twice
- * that nothing; each line left out is counted and said at the end.
+ * One line (cw_json_line()) of @doc to --log.  Past --log-max-bytes of
+ * this run (the proxy writes there too: the file's size tells) only alerts
+ * are written, past twice that nothing; each line left out is counted and
+ * said at the end.
  */
-static void log_doc(struct run *r, json_t *doc)
+static void log_line(struct run *r, json_t *doc, const char *line, size_t len)
 {
 	__u64 cap = r->opts.log_max_bytes;
 	struct stat st;
 
-	if (r->log_fd < 0) {
-		json_decref(doc);
+	if (r->log_fd < 0)
+		return;
+	if (!line) {
+		r->log_errors++;
 		return;
 	}
-	if (doc && cap && !fstat(r->log_fd, &st) && (__u64)st.st_size >= r->log_start + cap &&
+	if (cap && !fstat(r->log_fd, &st) && (__u64)st.st_size >= r->log_start + cap &&
 	    (!is_alert(doc) || (__u64)st.st_size >= r->log_start + 2 * cap)) {
 		r->log_dropped++;
-		json_decref(doc);
 		return;
 	}
-	if (!doc || cw_write_json_line(r->log_fd, doc))
+	if (cw_write_line(r->log_fd, line, len))
 		r->log_errors++;
+}
+
+/* The same for a record of cellrun's own; takes @doc. */
+static void log_doc(struct run *r, json_t *doc)
+{
+	size_t len = 0;
+	char *line = doc && r->log_fd >= 0 ? cw_json_line(doc, &len) : NULL;
+
+	if (doc)
+		log_line(r, doc, line, len);
+	else if (r->log_fd >= 0)
+		r->log_errors++;
+	free(line);
 	json_decref(doc);
 }
 
@@ -224,14 +239,15 @@ static void note_bound(struct run *r, const char *detail, const char *layer)
 }
 
 /* A record of the embedded monitor: to --log, and an event's alert to stderr. */
-static void on_record(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event *ev)
+static void on_record(void *ctx, json_t *doc, const char *logged, size_t len, __u64 cell_id,
+		      const struct cw_event *ev)
 {
 	struct run *r = ctx;
 	__u32 action;
 	char line[512];
 
 	(void)cell_id;
-	log_doc(r, json_incref(doc));
+	log_line(r, doc, logged, len);
 	if (!ev)
 		return;
 	action = ev->hdr.action;

@@ -281,6 +281,32 @@ UNIT_TEST(ecs_json_line_written_whole)
 	json_decref(doc);
 }
 
+/* The line every output shares: whole past its first buffer, one newline, the same JSON. */
+UNIT_TEST(ecs_json_line_grows_and_round_trips)
+{
+	char big[9000];
+	json_t *doc, *back = NULL;
+	size_t len = 0;
+	char *line;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	doc = json_pack("{s:s, s:s, s:i}", "path", big, "name", "\xc3\xa9t\xc3\xa9", "n", 7);
+	line = cw_json_line(doc, &len);
+	if (!ASSERT_OK_PTR(line, "a line"))
+		goto cleanup;
+	ASSERT_EQ(len, strlen(line), "its length, newline counted");
+	ASSERT_TRUE(len > sizeof(big) && line[len - 1] == '\n' && !memchr(line, '\n', len - 1),
+		    "one record, one newline, at the end");
+	ASSERT_FALSE(strstr(line, "\xc3"), "ASCII only");
+	back = json_loadb(line, len, 0, NULL);
+	ASSERT_TRUE(back && json_equal(back, doc), "the same document back");
+cleanup:
+	json_decref(back);
+	json_decref(doc);
+	free(line);
+}
+
 UNIT_TEST(ecs_json_line_full_disk)
 {
 	json_t *doc = json_pack("{s:s}", "k", "v");

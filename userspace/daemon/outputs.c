@@ -5,13 +5,11 @@
  */
 #include "internal.h"
 
-static void backlog_push(struct daemon *d, const char *line)
+/* The backlog takes @text. */
+static void backlog_push(struct daemon *d, char *text)
 {
-	char *copy = strdup(line);
 	size_t slot = (d->backlog_head + d->backlog_n) % d->backlog_len;
 
-	if (!copy)
-		return;
 	if (d->backlog_n == d->backlog_len) {
 		free(d->backlog[d->backlog_head]);
 		d->backlog_head = (d->backlog_head + 1) % d->backlog_len;
@@ -19,7 +17,7 @@ static void backlog_push(struct daemon *d, const char *line)
 	} else {
 		d->backlog_n++;
 	}
-	d->backlog[slot] = copy;
+	d->backlog[slot] = text;
 }
 
 static bool is_alert(json_t *doc)
@@ -93,11 +91,12 @@ void declare_metrics(struct daemon *d)
  * alerts, the backlog, the subscribers, and the registering cellrun for
  * its own cell's alerts.
  */
-static void record(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event *ev)
+static void record(void *ctx, json_t *doc, const char *line, size_t len, __u64 cell_id,
+		   const struct cw_event *ev)
 {
 	struct daemon *d = ctx;
 	bool alert = is_alert(doc);
-	char *line;
+	char *text;
 
 	if (ev)
 		count_event(d, ev);
@@ -105,17 +104,17 @@ static void record(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event 
 		count_alert(d, doc, ev);
 	if (d->syslog && alert && cw_syslog_send(d->syslog, cw_syslog_severity(doc), doc))
 		d->write_errors++;
-	line = json_dumps(doc, JSON_COMPACT);
-	if (!line) {
+	/* The log's line without its newline: one message to each client. */
+	text = line ? strndup(line, len - 1) : NULL;
+	if (!text) {
 		d->write_errors++;
 		return;
 	}
-	backlog_push(d, line);
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->subscriber || (alert && cell_id && c->cell == cell_id))
-			client_send(d, c, line);
+			client_send(d, c, text);
 	}
-	free(line);
+	backlog_push(d, text);
 }
 
 /* A run ended for its losses is a kill by the kernel. */

@@ -804,35 +804,74 @@ int cw_json_set(json_t *doc, const char *path, json_t *val)
 	return set(doc, path, val);
 }
 
+struct line_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* jansson's output, appended; room kept for the newline and the NUL. */
+static int line_append(const char *buf, size_t size, void *data)
+{
+	struct line_buf *b = data;
+
+	if (b->len + size + 2 > b->cap) {
+		size_t cap = b->cap * 2 > b->len + size + 2 ? b->cap * 2 : b->len + size + 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, buf, size);
+	b->len += size;
+	return 0;
+}
+
+char *cw_json_line(json_t *doc, size_t *len)
+{
+	/* One pass: a record is rarely over 2 KiB. */
+	struct line_buf b = { .p = malloc(2048), .cap = 2048 };
+
+	if (!b.p || json_dump_callback(doc, line_append, &b, JSON_COMPACT | JSON_ENSURE_ASCII)) {
+		free(b.p);
+		return NULL;
+	}
+	b.p[b.len++] = '\n';
+	b.p[b.len] = '\0';
+	*len = b.len;
+	return b.p;
+}
+
+int cw_write_line(int fd, const char *line, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int err;
+
+	n = write(fd, line, len);
+	if (n == (ssize_t)len)
+		return 0;
+	err = n < 0 ? -errno : -ENOSPC;
+	/*
+	 * Never leave half a line: cut a partial write off again.  Appended,
+	 * it ends the file: no fstat() is paid before every write for the
+	 * rare short one.
+	 */
+	if (n > 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && ftruncate(fd, st.st_size - n))
+		err = -errno;
+	return err;
+}
+
 int cw_write_json_line(int fd, json_t *doc)
 {
-	char *text, *line;
-	struct stat st;
-	off_t before = -1;
 	size_t len;
-	ssize_t n;
-	int err = 0;
+	char *line = cw_json_line(doc, &len);
+	int err;
 
-	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (!text)
+	if (!line)
 		return -ENOMEM;
-	len = strlen(text);
-	line = realloc(text, len + 1);
-	if (!line) {
-		free(text);
-		return -ENOMEM;
-	}
-	line[len++] = '\n';
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		before = st.st_size;
-	n = write(fd, line, len);
-	if (n != (ssize_t)len) {
-		err = n < 0 ? -errno : -ENOSPC;
-		/* Never leave half a line: cut a partial write off again. */
-		if (n > 0 && before >= 0 && ftruncate(fd, before))
-			err = -errno;
-	}
+	err = cw_write_line(fd, line, len);
 	free(line);
 	return err;
 }

@@ -46,9 +46,19 @@ int cw_json_set(json_t *doc, const char *path, json_t *val);
 void cw_ecs_label_key(char *key);
 
 /*
- * Write @doc as one line to @fd.  On a short write to a regular file the
- * partial line is cut off again.  0 or negative errno.
+ * @doc as one line of compact ASCII JSON and its newline, NUL-terminated,
+ * for every output of a record to share: *@len counts the newline.  NULL
+ * on error.  The caller frees it.
  */
+char *cw_json_line(json_t *doc, size_t *len);
+
+/*
+ * Write @len bytes of @line to @fd, whole or not at all: on a short write
+ * to a regular file the partial line is cut off again.  0 or negative errno.
+ */
+int cw_write_line(int fd, const char *line, size_t len);
+
+/* cw_json_line() then cw_write_line(). */
 int cw_write_json_line(int fd, json_t *doc);
 
 /* Format "2026-11-22T10:11:12.123456Z" into @buf (at least 32 bytes). */

@@ -160,14 +160,21 @@ out:
 
 int cw_logfile_write(struct cw_logfile *lf, json_t *doc)
 {
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 	size_t len;
+	char *line = cw_json_line(doc, &len);
 	int err;
 
-	if (!text)
+	if (!line)
 		return -ENOMEM;
-	len = strlen(text) + 1;
-	free(text);
+	err = cw_logfile_write_line(lf, line, len);
+	free(line);
+	return err;
+}
+
+int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len)
+{
+	int err;
+
 	/* Rotate between lines, never inside one; a line longer than the limit gets a file. */
 	if (lf->opts.max_bytes && lf->size && lf->size + len > lf->opts.max_bytes) {
 		struct stat st;
@@ -181,7 +188,7 @@ int cw_logfile_write(struct cw_logfile *lf, json_t *doc)
 		if (err)
 			return err;
 	}
-	err = cw_write_json_line(lf->fd, doc);
+	err = cw_write_line(lf->fd, line, len);
 	if (err)
 		return err;
 	lf->size += len;

@@ -41,4 +41,7 @@ int cw_logfile_reopen(struct cw_logfile *lf);
 /* Write @doc as one line, rotating first if it would not fit.  0 or negative errno. */
 int cw_logfile_write(struct cw_logfile *lf, json_t *doc);
 
+/* The same for a line cw_json_line() made (@len counts its newline). */
+int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len);
+
 #endif /* CW_LOGFILE_H */

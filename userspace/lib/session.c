@@ -154,6 +154,8 @@ struct cw_policy *cw_session_policy(struct cw_session *s, const char *name)
 static void deliver(struct cw_session *s, json_t *doc, __u64 cell_id, const struct cw_event *ev)
 {
 	const struct cw_session_hooks *h = s->opts.hooks;
+	size_t len = 0;
+	char *line;
 
 	if (!doc) {
 		s->write_errors++;
@@ -163,12 +165,17 @@ static void deliver(struct cw_session *s, json_t *doc, __u64 cell_id, const stru
 		h->annotate(s->opts.ctx, cell_id, doc);
 	/* The order this monitor wrote its records in, which @timestamp does not give. */
 	cw_json_set(doc, "event.sequence", json_integer(++s->sequence));
-	if (s->log && cw_logfile_write(s->log, doc))
+	/* Serialised once, for every output. */
+	line = cw_json_line(doc, &len);
+	if (!line)
 		s->write_errors++;
-	if (s->opts.to_stdout && cw_write_json_line(STDOUT_FILENO, doc))
+	if (line && s->log && cw_logfile_write_line(s->log, line, len))
+		s->write_errors++;
+	if (line && s->opts.to_stdout && cw_write_line(STDOUT_FILENO, line, len))
 		s->write_errors++;
 	if (h && h->record)
-		h->record(s->opts.ctx, doc, cell_id, ev);
+		h->record(s->opts.ctx, doc, line, len, cell_id, ev);
+	free(line);
 	json_decref(doc);
 }
 

@@ -27,10 +27,13 @@ struct cw_session_hooks {
 	/* Add what is known of cell @cell_id (run id, labels) to a record about it. */
 	void (*annotate)(void *ctx, __u64 cell_id, json_t *doc);
 	/*
-	 * A record, after the log: @ev is the event it was made of, NULL for
-	 * the session's own records (losses, reloads, notices).
+	 * A record, after the log: @line is what the log got (cw_json_line(),
+	 * @len with its newline; NULL if it could not be made), @ev the event
+	 * it was made of, NULL for the session's own records (losses,
+	 * reloads, notices).
 	 */
-	void (*record)(void *ctx, json_t *doc, __u64 cell_id, const struct cw_event *ev);
+	void (*record)(void *ctx, json_t *doc, const char *line, size_t len, __u64 cell_id,
+		       const struct cw_event *ev);
 	/* Cell @cell_id lost records: @fresh since the last report, @total ever. */
 	void (*cell_loss)(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
 			  const struct cw_cell_loss *total);
