@@ -404,14 +404,18 @@ static void log_bounds(struct run *r)
 static void daemon_finish(struct run *r)
 {
 	__u64 deadline;
+	int empty;
 
 	if (r->daemon_fd < 0)
 		return;
 	cg2_kill(r->cell.dir_fd);
-	cg2_wait_empty(r->cell.dir_fd, 5000);
+	empty = cg2_wait_empty(r->cell.dir_fd, 5000);
 	/* The proxy's last records go to the daemon before it reaps the cell. */
 	stop_proxy(r);
 	send_bounds(r);
+	/* Unsent, the daemon still ends the cell on cgroup.events, only later. */
+	if (!empty && r->daemon_fd >= 0 && !r->daemon_ended)
+		daemon_say_empty(r->daemon_fd, r->report.cell_id);
 	deadline = mono_ns() + 5ULL * r->opts.daemon_timeout_ms * 1000000;
 	while (r->daemon_fd >= 0 && (!r->daemon_ended || r->bounds_unacked > 0)) {
 		struct pollfd pfd = { .fd = r->daemon_fd, .events = POLLIN };

@@ -318,6 +318,8 @@ int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen);
 /* Register @c and wait for the ack, at most --daemon-timeout; 0 or negative errno. */
 int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,
 		    __u64 *cell_id, bool *lsm, char *err, size_t errlen);
+/* Tell the daemon cell @cell_id is empty (it checks, then ends it); 0 or negative errno. */
+int daemon_say_empty(int fd, __u64 cell_id);
 
 /* egress.c: the allow-list proxy's listener on the cell's loopback, and its host side. */
 int egress_listen(void);

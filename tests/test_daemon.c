@@ -397,19 +397,26 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
-/* Position of the first record whose @path is @value, or -1. */
-static int index_where(json_t *log, const char *path, const char *value)
+/* Position of the first record whose @path is @value and @path2 is @value2, or -1. */
+static int index_where2(json_t *log, const char *path, const char *value, const char *path2,
+			const char *value2)
 {
 	size_t i;
 	json_t *ev;
 
 	json_array_foreach(log, i, ev) {
-		const char *v = jstr(ev, path);
+		const char *v = jstr(ev, path), *v2 = path2 ? jstr(ev, path2) : NULL;
 
-		if (v && !strcmp(v, value))
+		if (v && !strcmp(v, value) && (!path2 || (v2 && !strcmp(v2, value2))))
 			return (int)i;
 	}
 	return -1;
+}
+
+/* Position of the first record whose @path is @value, or -1. */
+static int index_where(json_t *log, const char *path, const char *value)
+{
+	return index_where2(log, path, value, NULL, NULL);
 }
 
 /*
@@ -451,6 +458,162 @@ TEST(daemon_cell_ends_after_its_critical_backlog)
 cleanup:
 	json_decref(log);
 	daemon_cleanup(&d);
+}
+
+/* The next reply named @name on @fd within @ms, past the alerts it also carries; or NULL. */
+static json_t *recv_reply(int fd, const char *name, int ms)
+{
+	for (long end = now_ms() + ms, left; (left = end - now_ms()) > 0;) {
+		json_t *doc = NULL;
+		const char *r;
+
+		if (cw_api_recv(fd, &doc, left) || !doc)
+			return NULL;
+		r = jstr(doc, "reply");
+		if (r && !strcmp(r, name))
+			return doc;
+		json_decref(doc);
+	}
+	return NULL;
+}
+
+/* Send @req (taken) on @fd, then the reply named @name, or NULL. */
+static json_t *request(int fd, json_t *req, const char *name)
+{
+	int ret = req ? cw_api_send(fd, req) : -ENOMEM;
+
+	json_decref(req);
+	return ret ? NULL : recv_reply(fd, name, 5000);
+}
+
+/* Register @cgroup as @run_id, as cellrun does, on a connection of its own: it, or -1. */
+static int register_as(const struct daemon_proc *d, const char *cgroup, const char *run_id,
+		       long long *cell_id)
+{
+	int fd = cw_api_connect(d->socket);
+	json_t *reply = fd < 0 ? NULL :
+		request(fd, json_pack("{s:s, s:s, s:s}", "op", "register", "cgroup", cgroup,
+				      "run_id", run_id), "register");
+	bool ok = json_is_true(json_object_get(reply, "ok"));
+
+	*cell_id = jint(reply, "cell_id");
+	json_decref(reply);
+	if (!ok && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* {"op":"empty"} for @cell_id on @fd: the refusal's error, or "" when none came. */
+static const char *claim_empty(int fd, long long cell_id, char *buf, size_t len)
+{
+	json_t *reply = request(fd, json_pack("{s:s, s:I}", "op", "empty", "cell_id",
+					      (json_int_t)cell_id), "empty");
+
+	snprintf(buf, len, "%s", json_is_false(json_object_get(reply, "ok")) ?
+		 jstr(reply, "error") ?: "?" : "");
+	json_decref(reply);
+	return buf;
+}
+
+/* A process in the cgroup of @procs, said on @ready_fd, that runs a shell on a byte on @go_fd. */
+static pid_t shell_on_cue(const char *procs, int ready_fd, int go_fd)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid)
+		return pid;
+	if (write_text(procs, "0") || write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
+		_exit(120);
+	execl("/bin/sh", "sh", "-c", "exit 0", (char *)NULL);
+	_exit(127);
+}
+
+/*
+ * "empty" spares the daemon the wait for cgroup.events, but is only a
+ * claim: said of a cell that still runs, or of another connection's cell,
+ * it is refused, and the cell stays watched: its later shell is killed and
+ * logged with its run's metadata, before its end.
+ */
+TEST(daemon_empty_claim_is_checked)
+{
+	struct test_cgroup tc = {};
+	struct daemon_proc d = {};
+	char other[700], err[256], *extra[] = { "--cgroup-parent", tc.parent, NULL };
+	int ready[2] = { -1, -1 }, go[2] = { -1, -1 }, owner = -1, intruder = -1, status = -1;
+	int shell;
+	long long cell = 0, other_cell = 0;
+	json_t *log = NULL, *end = NULL;
+	pid_t pid = 0;
+	char c;
+
+	other[0] = '\0';
+	if (!require_root() || !test_cgroup_create(&tc) ||
+	    !ASSERT_OK(pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC), "pipes") ||
+	    !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	snprintf(other, sizeof(other), "%s/other", tc.parent);
+	pid = shell_on_cue(tc.procs, ready[1], go[0]);
+	close(ready[1]);
+	close(go[0]);
+	ready[1] = go[0] = -1;
+	if (!ASSERT_EQ(read(ready[0], &c, 1), 1, "a process runs in the cell"))
+		goto cleanup;
+	owner = register_as(&d, tc.cell, "claimed-run", &cell);
+	if (!ASSERT_TRUE(owner >= 0, "the cell is registered"))
+		goto cleanup;
+	ASSERT_HAS(claim_empty(owner, cell, err, sizeof(err)), "still has processes",
+		   "the owner's claim is checked, and refused while the cell runs");
+
+	/* Another cellrun, with a cell of its own (empty: ended at once). */
+	mkdir(other, 0755);
+	intruder = register_as(&d, other, "other-run", &other_cell);
+	if (!ASSERT_TRUE(intruder >= 0, "another cell is registered"))
+		goto cleanup;
+	ASSERT_HAS(claim_empty(intruder, cell, err, sizeof(err)), "registered",
+		   "a connection cannot end a cell it did not register");
+
+	if (!ASSERT_EQ(write(go[1], "g", 1), 1, "the process is told to run its shell"))
+		goto cleanup;
+	waitpid(pid, &status, 0);
+	pid = 0;
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		    "the shell is killed: the cell was still watched");
+	end = recv_reply(owner, "end", 10000);
+	ASSERT_OK_PTR(end, "the owner is told of the cell's end once it has emptied");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	log = read_log(d.log);
+	ASSERT_EQ(count_where(log, "cellwatch.run_id", "claimed-run", "rule.name", "shell-spawn"),
+		  1, "the shell's alert carries the run's metadata");
+	ASSERT_EQ(count_where(log, "cellwatch.run_id", "claimed-run", "event.action",
+			      "cell-ended"), 1, "the cell ended once");
+	shell = index_where2(log, "cellwatch.run_id", "claimed-run", "rule.name", "shell-spawn");
+	ASSERT_TRUE(shell >= 0 && shell < index_where2(log, "cellwatch.run_id", "claimed-run",
+						       "event.action", "cell-ended"),
+		    "the cell's end follows its alert");
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	if (owner >= 0)
+		close(owner);
+	if (intruder >= 0)
+		close(intruder);
+	json_decref(end);
+	json_decref(log);
+	daemon_cleanup(&d);
+	if (other[0])
+		rmdir(other);
+	test_cgroup_destroy(&tc);
 }
 
 TEST(daemon_fail_closed_without_ack)

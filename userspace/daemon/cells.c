@@ -383,6 +383,34 @@ static void cell_event(struct daemon *d, struct client *c, json_t *req)
 	cw_session_emit(d->s, doc, c->cell);
 }
 
+/*
+ * The cell's cellrun saw it empty: its end need not wait for cgroup.events,
+ * which the kernel holds back up to 12 ms (CGROUP_FILE_NOTIFY_MIN_INTV)
+ * after the notice of the cell's start.  Only the connection that
+ * registered the cell may say so, and the claim is not trusted:
+ * check_cell() reads "populated" itself, so a cell that still runs stays
+ * watched.  Answered with the end, or with the refusal.
+ */
+static void cell_empty(struct daemon *d, struct client *cl, json_t *req)
+{
+	json_t *id = json_object_get(req, "cell_id");
+	struct cell *c = cl->cell ? cell_by_id(d, cl->cell) : NULL;
+	const char *why;
+
+	if (!cl->cell || !json_is_integer(id) || (__u64)json_integer_value(id) != cl->cell) {
+		why = "not the cell this connection registered";
+	} else if (!c || c->owner != cl) {
+		why = "the cell has ended";
+	} else {
+		check_cell(d, c);
+		if (c->emptied)
+			return;
+		why = "the cell still has processes";
+	}
+	client_reply(d, cl, json_pack("{s:s, s:b, s:O?, s:s}", "reply", "empty", "ok", 0,
+				      "cell_id", id, "error", why));
+}
+
 static void handle_request(struct daemon *d, struct client *c, json_t *req)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
@@ -394,6 +422,10 @@ static void handle_request(struct daemon *d, struct client *c, json_t *req)
 	}
 	if (op && !strcmp(op, "event")) {
 		cell_event(d, c, req);
+		return;
+	}
+	if (op && !strcmp(op, "empty")) {
+		cell_empty(d, c, req);
 		return;
 	}
 	if (!op || strcmp(op, "register")) {

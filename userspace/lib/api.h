@@ -13,6 +13,13 @@
  *       (the cell's own lost records).  Registering needs uid 0.
  *   {"op":"event","event":ECS}   on a registered connection: an event cellrun
  *       saw for its cell (its egress proxy's decisions), logged under that cell.
+ *   {"op":"empty","cell_id":N}   on the connection that registered cell N:
+ *       its cellrun saw the cgroup empty.  The daemon checks "populated"
+ *       itself and, when it is 0, ends the cell as for cgroup.events (whose
+ *       notice the kernel may hold back 12 ms): the reply is the "end" above.
+ *       -> {"reply":"empty","ok":false,"cell_id":N,"error":TEXT} otherwise
+ *          (still populated: the cell stays watched; another connection's
+ *          cell; an ended cell).
  *   {"op":"subscribe","since":N}
  *       -> {"reply":"subscribe","ok":true,"replayed":K}, the last K <= N
  *          events of the backlog, then every event as it is logged.

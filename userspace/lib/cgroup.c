@@ -163,13 +163,20 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * cgroup.events raises POLLPRI when "populated" changes, but at most once
+ * per CGROUP_FILE_NOTIFY_MIN_INTV (12 ms at HZ=250): the change that
+ * follows the notice of a cell's start within that waits for the kernel's
+ * timer.  A killed cell's last tasks are gone in a moment, so "populated"
+ * is read again after 1 ms, then 2, 4, ... and on every notice: never more
+ * than the wait so far is added to it.
+ */
 int cg2_wait_empty(int dirfd, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + timeout_ms, step = 1;
 	struct pollfd pfd = { .events = POLLPRI };
 	int ret;
 
-	/* cgroup.events raises POLLPRI when "populated" changes. */
 	pfd.fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	if (pfd.fd < 0)
 		return -errno;
@@ -184,7 +191,8 @@ int cg2_wait_empty(int dirfd, int timeout_ms)
 			ret = -ETIMEDOUT;
 			break;
 		}
-		poll(&pfd, 1, left);
+		poll(&pfd, 1, left < step ? left : step);
+		step *= 2;
 	}
 	close(pfd.fd);
 	return ret;
