@@ -569,11 +569,6 @@ static void watch_syscalls(struct cw_monitor *m)
 }
 
 /*
- * Does BPF-LSM work here?  Load, attach and see a probe fire on our own
- * open: a kernel can list "bpf" among its LSMs and still refuse the
- * programs (this project's build hosts do).  Cached: one answer per process.
- */
-/*
  * Is "bpf" in the kernel's list of active LSMs?  1 yes, 0 no, -1 unknown
  * (no securityfs).  A no spares the probe's load and attach (about 13 ms
  * a run): stock kernels leave bpf out of lsm=.
@@ -598,6 +593,11 @@ static int bpf_lsm_listed(void)
 	return 0;
 }
 
+/*
+ * Does BPF-LSM work here?  Load, attach and see a probe fire on our own
+ * open: a kernel can list "bpf" among its LSMs and still refuse the
+ * programs (this project's build hosts do).  Cached: one answer per process.
+ */
 static bool lsm_works(char *why, size_t len)
 {
 	static int cached = -1;
