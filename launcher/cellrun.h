@@ -137,6 +137,7 @@ struct cellrun_opts {
 	unsigned int cpu_millis;	/* 1000: one CPU */
 	unsigned int nofile;		/* RLIMIT_NOFILE */
 	bool no_monitor;
+	bool embedded;			/* --embedded: never the host's daemon */
 	bool verbose;
 	const char *daemon;		/* the daemon's socket, or NULL: an embedded monitor */
 	unsigned int daemon_timeout_ms;	/* connect + ack */

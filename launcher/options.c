@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "buildconf.h"
 #include "cellrun.h"
 #include "parse.h"
@@ -30,6 +31,7 @@ enum {
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
 	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
 	OPT_UID_RANGE, OPT_CHDIR, OPT_STDIN, OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_OUTPUT_OWNER,
+	OPT_EMBEDDED,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "keep-shells", no_argument, NULL, OPT_KEEP_SHELLS },
 	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
 	{ "daemon", required_argument, NULL, OPT_DAEMON },
+	{ "embedded", no_argument, NULL, OPT_EMBEDDED },
 	{ "daemon-timeout", required_argument, NULL, OPT_DAEMON_TIMEOUT },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -139,7 +142,11 @@ void options_usage(FILE *f)
 "      --no-monitor     run without the monitor (no events, no kernel rules)\n"
 "      --daemon SOCKET  watched by the cellwatch daemon at SOCKET instead of an\n"
 "                       embedded monitor; the payload starts only once the\n"
-"                       daemon acked the cell (it logs; no --rules, --log)\n"
+"                       daemon acked the cell (it logs; no --rules, --log).\n"
+"                       Where " CW_SOCKET_DEFAULT " exists, it is\n"
+"                       the default unless --rules, --log or --no-monitor\n"
+"                       is given\n"
+"      --embedded       a monitor of cellrun's own even where a daemon serves\n"
 "      --daemon-timeout MS  how long to wait for the ack (default 2000)\n"
 "      --policy NAME    the daemon's policy for this run (default \"default\")\n"
 "      --run-id ID      run id in every event of the run (daemon)\n"
@@ -563,6 +570,9 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_NO_MONITOR:
 		o->no_monitor = true;
 		return 0;
+	case OPT_EMBEDDED:
+		o->embedded = true;
+		return 0;
 	case OPT_STDIN:
 		o->pass_stdin = true;
 		return 0;
@@ -742,13 +752,32 @@ static int check_output_owner(const struct cellrun_opts *o, char *err, size_t er
 	return 0;
 }
 
+/*
+ * A daemon serves this host (its socket is where the unit puts it): runs
+ * go to it unless they ask for a monitor of their own (--embedded, or
+ * --rules and --log, which only that one takes) or none.  A socket nobody
+ * answers on then refuses the run, as --daemon does: the host's log would
+ * miss it otherwise.
+ */
+static void choose_daemon(struct cellrun_opts *o, bool rules_given)
+{
+	struct stat st;
+
+	if (o->daemon || o->embedded || o->no_monitor || rules_given || o->log_path)
+		return;
+	if (!stat(CW_SOCKET_DEFAULT, &st) && S_ISSOCK(st.st_mode))
+		o->daemon = CW_SOCKET_DEFAULT;
+}
+
 /* Options that only make sense with, or without, the daemon. */
 static int check_monitor_opts(const struct cellrun_opts *o, bool rules_given, char *err,
 			      size_t errlen)
 {
 	const char *why = NULL;
 
-	if (!o->daemon) {
+	if (o->embedded && (o->daemon || o->no_monitor)) {
+		why = "--embedded contradicts --daemon and --no-monitor";
+	} else if (!o->daemon) {
 		if (o->run_id || o->nlabels || o->policy)
 			why = "--run-id, --label and --policy go with --daemon";
 	} else if (o->no_monitor) {
@@ -813,6 +842,7 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 	 * Compared by pointer: any --rules, even naming the default file, is refused
 	 * with --daemon.
 	 */
+	choose_daemon(o, o->rules_path != rules_default);
 	ret = check_monitor_opts(o, o->rules_path != rules_default, err, errlen);
 	if (!ret)
 		ret = check_egress_opts(o, err, errlen);

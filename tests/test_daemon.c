@@ -616,6 +616,58 @@ cleanup:
 	test_cgroup_destroy(&tc);
 }
 
+/*
+ * Where the host's daemon socket exists, a cellrun told nothing uses it;
+ * --rules (or --embedded) keeps a monitor of its own; a socket nobody
+ * answers on refuses the run.  The default socket is faked in a mount
+ * namespace of the test's own: a tmpfs over /run/cellwatch.
+ */
+TEST(daemon_is_the_default_where_it_serves)
+{
+	char bin[4096], rules[4096], script[32768];
+	const char *auto_res = test_path(0, "auto.json"), *own_res = test_path(1, "own.json");
+	struct daemon_proc d = {};
+	struct cmd_result res;
+	json_t *auto_doc = NULL, *own_doc = NULL, *log = NULL;
+
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	snprintf(rules, sizeof(rules), "%s/rules/default.json", src_dir);
+	snprintf(script, sizeof(script),
+		 "mkdir -p /run/cellwatch && mount -t tmpfs -o size=1m none /run/cellwatch && "
+		 "ln -s '%s' " CW_SOCKET_DEFAULT " || exit 99\n"
+		 "'%s' --result '%s' -- /bin/echo from-auto; echo auto=$?\n"
+		 "'%s' --embedded --rules '%s' --result '%s' -- /bin/echo from-own; echo own=$?\n"
+		 "rm " CW_SOCKET_DEFAULT " && /usr/bin/python3 -c 'import socket; "
+		 "socket.socket(socket.AF_UNIX).bind(\"" CW_SOCKET_DEFAULT "\")' || exit 98\n"
+		 "'%s' -- /bin/echo from-stale; echo stale=$?\n",
+		 d.socket, bin, auto_res, bin, rules, own_res, bin);
+	ASSERT_OK(run_cmd((char *[]){ "/usr/bin/unshare", "--mount", "--propagation", "private",
+				      "/bin/sh", "-c", script, NULL }, 120, &res), "the runs");
+	ASSERT_EQ(res.status, 0, "the namespace was set up");
+	ASSERT_HAS(res.out, "from-auto\nauto=0\n", "a run told nothing ran");
+	ASSERT_HAS(res.out, "from-own\nown=0\n", "a run with its own monitor ran");
+	ASSERT_HAS(res.out, "stale=122\n", "a dead daemon's socket refuses the run");
+	ASSERT_FALSE(strstr(res.out, "from-stale"), "the refused payload did not run");
+	ASSERT_HAS(res.err, "refusing to run", "and says why");
+	auto_doc = read_json(auto_res);
+	own_doc = read_json(own_res);
+	ASSERT_STREQ(auto_doc ? jstr(auto_doc, "layers.watched_by") : NULL, "daemon",
+		     "the host's daemon watched the run told nothing");
+	ASSERT_STREQ(own_doc ? jstr(own_doc, "layers.watched_by") : NULL, "embedded",
+		     "--embedded --rules: a monitor of its own");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	log = read_log(d.log);
+	ASSERT_EQ(count_where(log, "event.action", "cell-registered", NULL, NULL), 1,
+		  "the daemon registered one cell: the automatic run's");
+cleanup:
+	json_decref(auto_doc);
+	json_decref(own_doc);
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
 TEST(daemon_fail_closed_without_ack)
 {
 	char *argv[] = { "/bin/echo", "payload-ran", NULL };

@@ -94,6 +94,25 @@ UNIT_TEST(options_cellrun_log_spelled_alike)
 	options_free(&o);
 }
 
+/* --embedded is the opposite of a daemon, and of no monitor at all. */
+UNIT_TEST(options_cellrun_embedded_contradictions)
+{
+	char *with[][6] = {
+		{ "cellrun", "--embedded", "--daemon", "/run/x.sock", "--", "true" },
+		{ "cellrun", "--embedded", "--no-monitor", "--", "true", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++) {
+		struct cellrun_opts o = {};
+		char err[512] = "";
+		int argc = with[i][5] ? 6 : 5;
+
+		ASSERT_TRUE(options_parse(&o, argc, with[i], err, sizeof(err)) != 0, with[i][2]);
+		ASSERT_HAS(err, "--embedded contradicts", "says which options");
+		options_free(&o);
+	}
+}
+
 /*
  * The options watch and the daemon share are one table: both take
  * "--log-max-bytes 0" (never rotate), both list them in their help alike,

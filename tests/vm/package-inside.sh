@@ -26,6 +26,9 @@ cellrun --daemon /run/cellwatch/cellwatch.sock --daemon-timeout 30000 --run-id v
 	>/tmp/run.out 2>&1
 say cellrun "$? $(head -c 200 /tmp/run.out | tr '\n' ' ')"
 say logged "$(grep -c '"run_id":"vm-package"' /var/log/cellwatch/events.json 2>/dev/null)"
+# Told nothing, cellrun finds the daemon the package started.
+cellrun --result /tmp/auto.json -- /bin/echo auto >/tmp/run.out 2>&1
+say auto_run "$? $(grep -o '"watched_by": *"[a-z]*"' /tmp/auto.json 2>/dev/null)"
 # The installed policy at work: a shell ends the run, and the log says why.
 cellrun --daemon /run/cellwatch/cellwatch.sock --daemon-timeout 30000 --run-id vm-shell -- \
 	/bin/sh -c true >/dev/null 2>&1

@@ -38,6 +38,7 @@ check package_unit_says_what_it_serves status "serving /run/cellwatch/cellwatch.
 check package_unit_has_a_watchdog watchdog 30s
 check package_daemon_serves_a_run cellrun "0 from-the-cell*"
 check package_run_is_logged logged "[1-9]*"
+check package_cellrun_finds_the_daemon auto_run '0 *"daemon"'
 check package_shell_ends_the_run shell_run 137
 check package_shell_is_logged shell_logged "[1-9]*"
 check package_unit_reloads reload 0
