@@ -72,6 +72,9 @@ TEST_OBJS	:= $(call objs,$(wildcard tests/*.c))
 # The fuzz targets and the option parser they fuzz: test_runner replays their inputs.
 FUZZ_SRCS	:= $(filter-out tests/fuzz/seed_events.c,$(wildcard tests/fuzz/*.c))
 TEST_OBJS	+= $(call objs,$(FUZZ_SRCS)) $(OUT)/launcher/options.o $(OUT)/launcher/outdir.o
+# The seccomp filters cellrun installs, and libseccomp's build of them to compare.
+SECCOMP_BUILD_OBJS := $(OUT)/launcher/seccomp/build.o
+TEST_OBJS	+= $(OUT)/launcher/seccomp.o $(SECCOMP_BUILD_OBJS)
 BINS		:= $(OUT)/cellwatch $(OUT)/cellrun $(OUT)/test_runner $(OUT)/spawn-ready
 
 ifeq ($(V),1)
@@ -148,6 +151,21 @@ $(OUT)/%.o: %.c | $(OUT)/buildconf.h
 	$(Q)$(CC) $(CW_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(OUT)/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+
+# The cell's seccomp filters, built by libseccomp once, at build time, into
+# ready BPF programs (launcher/seccomp/gen.c).  The generator runs here, so
+# the build machine is the target.  It depends on libseccomp's header (the
+# .d files), whose version macros change with an upgrade: the programs are
+# then made again.
+$(OUT)/seccomp-gen: $(OUT)/launcher/seccomp/gen.o $(SECCOMP_BUILD_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lseccomp -o $@
+
+$(OUT)/seccomp_filters.h: $(OUT)/seccomp-gen
+	$(call msg,GEN,$@)
+	$(Q)$(OUT)/seccomp-gen $@
+
+$(OUT)/launcher/seccomp.o: $(OUT)/seccomp_filters.h
 
 # What may include what: the library only itself; the rest the library and,
 # by folder name ("daemon/keeper.h"), what they are built with.

@@ -93,7 +93,6 @@ struct run {
 	struct bound bounds[MAX_BOUNDS];
 	int nbounds;
 	int bounds_unacked;		/* sent to the daemon, not yet logged by it */
-	struct sock_fprog filter[SECCOMP_FILTERS];	/* compiled before the cell exists */
 	int sig_fd;			/* SIGINT, SIGTERM, SIGHUP, SIGQUIT as events */
 	char step_error[PATH_MAX + 256];	/* why a host step failed, for the result */
 };
@@ -808,18 +807,6 @@ static int step_shells(struct run *r, char *err, size_t len)
 	return CELLRUN_EXIT_LAUNCHER;
 }
 
-static int step_seccomp(struct run *r, char *err, size_t len)
-{
-	int ret = seccomp_prepare(r->filter);
-
-	if (ret) {
-		snprintf(err, len, "build the filter: %s", strerror(-ret));
-		return CELLRUN_EXIT_LAUNCHER;
-	}
-	r->opts.seccomp = r->filter;
-	return 0;
-}
-
 static int step_log(struct run *r, char *err, size_t len)
 {
 	struct stat st;
@@ -940,7 +927,6 @@ static const struct host_step {
 	int (*run)(struct run *r, char *err, size_t len);
 } host_steps[] = {
 	{ "shells", step_shells },	/* the names to mask in the cell's root */
-	{ "seccomp", step_seccomp },	/* compiled now, installed last in the cell */
 	{ "log", step_log },
 	{ "signals", step_signals },
 	{ "uid", step_host_uid },	/* the cell's own host uid (hostuid.c) */
@@ -1058,8 +1044,6 @@ cleanup:
 	}
 	json_decref(rep->left_out);
 	cw_session_close(r.session);
-	for (int i = 0; i < SECCOMP_FILTERS; i++)
-		free(r.filter[i].filter);
 	if (r.sp.pidfd > 0)
 		close(r.sp.pidfd);
 	if (r.sp.status_fd > 0)

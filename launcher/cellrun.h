@@ -20,7 +20,8 @@
  *   rlimits.c  resource limits                      (payload, privileged)
  *   caps.c     uid/gid 65534, no capability, no_new_privs, locked securebits
  *   landlock.c filesystem access rules
- *   seccomp.c  the syscall filter, the last step that confines
+ *   seccomp.c  the syscall filters, the last step that confines: BPF
+ *              programs libseccomp built at build time (seccomp/)
  */
 #ifndef CELLRUN_H
 #define CELLRUN_H
@@ -33,8 +34,6 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include <jansson.h>
-
-#include <linux/filter.h>
 
 #include "egress/egress.h"
 #include "log.h"
@@ -154,8 +153,6 @@ struct cellrun_opts {
 	unsigned int egress_conns;
 	__u64 egress_bytes;
 	unsigned int egress_seconds;
-	struct sock_fprog *seccomp;	/* SECCOMP_FILTERS, compiled by cellrun, installed
-					 * by the payload */
 	bool keep_shells;		/* --keep-shells: no mask over the shells */
 	bool pass_stdin;		/* --stdin: cellrun's stdin is the payload's */
 	const char *shells[MAX_SHELLS];	/* names (or paths) masked in the cell (shells.c) */

@@ -36,12 +36,12 @@ int landlock_apply(const struct landlock_paths *p, int *abi);
 struct sock_fprog;
 
 /*
- * Compile the syscall filters, the allow-list and the refusals (in cellrun,
- * before the cell exists, so the payload's start does not pay for it), then
- * install them in that order: the last step that confines.
+ * The syscall filters, the allow-list and the refusals, precompiled at
+ * build time (seccomp.c); installed in that order: the last step that
+ * confines.
  */
 #define SECCOMP_FILTERS 2
-int seccomp_prepare(struct sock_fprog *prog);	/* SECCOMP_FILTERS of them */
-int seccomp_apply(const struct sock_fprog *prog);
+const struct sock_fprog *seccomp_programs(void);	/* SECCOMP_FILTERS of them */
+int seccomp_apply(void);
 
 #endif /* CELLRUN_STEPS_H */
