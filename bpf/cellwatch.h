@@ -304,6 +304,10 @@ enum cw_watch {
 				 * executable that an exec rule names (else nothing) */
 	CW_WATCH_MKNOD = 10,	/* mknod/mknodat: report a device node (not a FIFO or socket) */
 	CW_WATCH_MPROTECT = 11,	/* as CW_WATCH_MMAP, for a mapping made executable later */
+	CW_WATCH_SETID = 12,	/* set{,re,res}{u,g}id: report a refused call or one that
+				 * changed an id, not a no-op (bpf/setid.bpf.h) */
+	CW_WATCH_SETFSID = 13,	/* setfs{u,g}id: report one that asked for another id or
+				 * changed one */
 };
 
 #define CW_MAX_SYSCALLS 1024

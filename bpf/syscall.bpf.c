@@ -16,6 +16,7 @@
 #include "open.bpf.h"
 #include "net_exit.bpf.h"
 #include "exec_exit.bpf.h"
+#include "setid.bpf.h"
 
 /*
  * The fallback's table: enum cw_watch per syscall number, set by userspace
@@ -97,6 +98,10 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 		/* FIFOs and sockets are ordinary files. */
 		if (!makes_device(nr, regs))
 			return 0;
+	} else if (how == CW_WATCH_SETID || how == CW_WATCH_SETFSID) {
+		/* A call that changed no id, nor asked to, is no attempt. */
+		if (!setid_counts(how, ret, regs))
+			return 0;
 	} else if (how != CW_WATCH_ALWAYS) {
 		/* Threads and plain forks are lifecycle, not escape attempts. */
 		flags = ns_flags(how, regs);
@@ -167,6 +172,25 @@ int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /*
+ * The fallback's entry, loaded with cw_sys_exit: only the identity changes
+ * need one, and every syscall of the host pays for it while it is attached
+ * (a table load more than cw_sys_exit: cellrun's embedded monitor uses the
+ * generic programs for its one run).
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(cw_sys_enter, struct pt_regs *regs, long nr)
+{
+	__u8 how;
+
+	if ((unsigned long)nr >= CW_MAX_SYSCALLS)
+		return 0;
+	how = cw_watched_syscalls[nr];
+	if (how != CW_WATCH_SETID && how != CW_WATCH_SETFSID)
+		return 0;
+	return record_ids();
+}
+
+/*
  * One program per syscall.  The tracepoint gives the number and the
  * result; the arguments are still in the task's saved user registers.
  */
@@ -181,5 +205,26 @@ int cw_x_##name(struct trace_event_raw_sys_exit *ctx)				\
 }
 #include "syscalls.def"
 #undef CW_SYSCALL
+
+/*
+ * The identity changes' entry: the caller's ids before the call, for its
+ * exit to compare (setid.bpf.h).  One program per syscall with the exit
+ * programs; with the generic one, the generic entry below.
+ */
+#define CW_SETID_ENTRY(name)							\
+SEC("tp/syscalls/sys_enter_" #name)						\
+int cw_e_##name(void *ctx)							\
+{										\
+	return record_ids();							\
+}
+CW_SETID_ENTRY(setuid)
+CW_SETID_ENTRY(setgid)
+CW_SETID_ENTRY(setreuid)
+CW_SETID_ENTRY(setregid)
+CW_SETID_ENTRY(setresuid)
+CW_SETID_ENTRY(setresgid)
+CW_SETID_ENTRY(setfsuid)
+CW_SETID_ENTRY(setfsgid)
+#undef CW_SETID_ENTRY
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

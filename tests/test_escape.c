@@ -176,3 +176,53 @@ cleanup:
 	json_decref(log);
 	test_cgroup_destroy(&tc);
 }
+
+/*
+ * The id changes are judged by what they did, with each syscall hook the
+ * monitor has (per-syscall tracepoints; the generic pair cellrun's embedded
+ * monitor uses).  Run as root in a watched cgroup, where a change succeeds
+ * (CAP_SETUID): a call to the ids the caller has goes on unreported, a
+ * successful change to another uid ends the run at the call.
+ */
+TEST(escape_setid_judged_by_what_changed)
+{
+	static const char *const hooks[] = { NULL, "--generic-syscall-hook" };
+	const char *log_path = test_path(1, "log.json");
+	char rules[4096], extra[4200];
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		struct test_cgroup tc = {};
+		struct watcher w = {};
+		json_t *log = NULL, *ev;
+
+		if (!test_cgroup_create(&tc))
+			return;
+		unlink(log_path);
+		snprintf(extra, sizeof(extra), "--rules %s%s%s", default_rules(rules, sizeof(rules)),
+			 hooks[i] ? " " : "", hooks[i] ?: "");
+		if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, extra), "cellwatch ready"))
+			goto next;
+		ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
+				 "import ctypes, os\nlibc = ctypes.CDLL(None)\n"
+				 "os.setresuid(-1, 0, -1)\nos.setresgid(0, -1, 0)\nos.setuid(0)\n"
+				 "os.setreuid(-1, -1)\nlibc.setfsuid(0)\nlibc.setfsgid(-1)\n", NULL }),
+			  0, hooks[i] ?: "no-ops go on");
+		ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c",
+				 "import os, sys\nos.setresuid(-1, 65534, -1)\nsys.exit(3)\n", NULL }),
+			  128 + 9, hooks[i] ?: "a change is killed at the call");
+		ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
+		log = read_log(log_path);
+		ASSERT_EQ(count_events(log, "rule.name", "escape-syscall"), 1, "one alert");
+		ev = find_event(log, "rule.name", "escape-syscall");
+		if (ASSERT_OK_PTR(ev, "the change alerted")) {
+			ASSERT_STREQ(jstr(ev, "event.action"), "setresuid", "the call");
+			ASSERT_STREQ(jstr(ev, "event.outcome"), "success", "it had changed the euid");
+		}
+next:
+		stop_watcher(&w);
+		json_decref(log);
+		test_cgroup_destroy(&tc);
+	}
+}

@@ -349,6 +349,98 @@ TEST(policy_ordinary_refusals_go_on)
 	json_decref(result);
 }
 
+/*
+ * Build tools "drop" to the ids they already have (make -j2 called
+ * setresuid(-1, 65534, -1) in a cell): a set*id call that changes no id is
+ * no escape, in a threaded process too (glibc makes every thread repeat
+ * the call).
+ */
+TEST(policy_setid_to_own_ids_goes_on)
+{
+	static const char *const actions[] = {
+		"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+		"setfsgid",
+	};
+	struct cmd_result res;
+	json_t *result, *log;
+
+	if (!require_root())
+		return;
+	result = run_default((char *[]){ PYTHON, "-c",
+		"import ctypes, os, threading, time\n"
+		"libc = ctypes.CDLL(None, use_errno=True)\n"
+		"t = threading.Thread(target=time.sleep, args=(1,)); t.start()\n"
+		"u, g = os.getuid(), os.getgid()\n"
+		"calls = [('setresuid', libc.setresuid(-1, u, -1)),\n"
+		"         ('setresgid', libc.setresgid(-1, g, -1)),\n"
+		"         ('setresuid all', libc.setresuid(u, u, u)),\n"
+		"         ('setresgid none', libc.setresgid(-1, -1, -1)),\n"
+		"         ('setuid', libc.setuid(u)), ('setgid', libc.setgid(g)),\n"
+		"         ('setreuid', libc.setreuid(-1, u)), ('setregid', libc.setregid(g, g))]\n"
+		"print('failed:', [n for n, r in calls if r != 0])\n"
+		"print('fs:', libc.setfsuid(-1) == u, libc.setfsuid(u) == u,\n"
+		"      libc.setfsgid(g) == g)\n"
+		"t.join()\n"
+		"print('ALIVE', os.getresuid() == (u, u, u), os.getresgid() == (g, g, g))\n",
+		NULL }, &res);
+	ASSERT_EQ(res.status, 0, "the run goes on");
+	ASSERT_STREQ(res.out, "failed: []\nfs: True True True\nALIVE True True\n",
+		     "every call succeeded and changed nothing");
+	ASSERT_STREQ(jstr(result, "reason"), "exited", "result: reason");
+	log = read_log(test_path(1, "log.json"));
+	ASSERT_NULL(alert_of(log, "escape-syscall"), "no escape alert");
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		ASSERT_EQ(count_events(log, "event.action", actions[i]), 0, actions[i]);
+	json_decref(log);
+	json_decref(result);
+}
+
+/*
+ * Any id change is still an escape attempt, refused or not: each ends the
+ * run in the kernel at the call's exit.
+ */
+TEST(policy_setid_changes_end_the_run)
+{
+	static const char *const cases[][2] = {
+		{ "libc.setresuid(-1, 0, -1)", "setresuid" },
+		{ "libc.setuid(0)", "setuid" },
+		{ "libc.setresgid(-1, 0, -1)", "setresgid" },
+		/* mixed: two own ids, one other */
+		{ "libc.setresuid(os.getuid(), os.getuid(), 0)", "setresuid" },
+		{ "libc.setreuid(-1, 65533)", "setreuid" },
+		/* never fails, returns the old id: asking for another is the attempt */
+		{ "libc.setfsuid(0)", "setfsuid" },
+		{ "libc.setfsgid(0)", "setfsgid" },
+		{ "libc.setgroups(0, None)", "setgroups" },
+	};
+
+	if (!require_root())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[512];
+		struct cmd_result res;
+		json_t *result, *log, *ev;
+
+		snprintf(payload, sizeof(payload),
+			 "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+			 "print('BEFORE', flush=True)\n%s\nprint('ALIVE')\n", cases[i][0]);
+		/* cellrun appends: each case's log alone */
+		unlink(test_path(1, "log.json"));
+		result = run_default((char *[]){ PYTHON, "-c", payload, NULL }, &res);
+		ASSERT_EQ(res.status, 128 + 9, cases[i][0]);
+		ASSERT_STREQ(res.out, "BEFORE\n", "killed at the call");
+		ASSERT_STREQ(jstr(result, "rule"), "escape-syscall", "result: rule");
+		log = read_log(test_path(1, "log.json"));
+		ev = alert_of(log, "escape-syscall");
+		if (ASSERT_OK_PTR(ev, cases[i][0])) {
+			ASSERT_STREQ(jstr(ev, "event.action"), cases[i][1], "the call");
+			ASSERT_KERNEL_LAYER(jstr(ev, "cellwatch.layer"), "in the kernel");
+		}
+		json_decref(log);
+		json_decref(result);
+	}
+}
+
 /* rules/lenient.json: the offender dies, the run goes on (the policy before kill-run). */
 TEST(policy_lenient_kills_only_the_offender)
 {

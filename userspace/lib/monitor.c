@@ -547,14 +547,21 @@ static void choose_syscall_hooks(struct cw_monitor *m, bool force_generic)
 
 	bpf_object__for_each_program(prog, m->skel->obj) {
 		const char *name = bpf_program__name(prog);
+		const char *dir;
 
-		if (strncmp(name, "cw_x_", 5))
+		/* cw_x_NAME: the exit of syscall NAME; cw_e_NAME: its entry. */
+		if (!strncmp(name, "cw_x_", 5))
+			dir = "exit";
+		else if (!strncmp(name, "cw_e_", 5))
+			dir = "enter";
+		else
 			continue;
-		snprintf(event, sizeof(event), TRACEFS "/events/syscalls/sys_exit_%s", name + 5);
+		snprintf(event, sizeof(event), TRACEFS "/events/syscalls/sys_%s_%s", dir, name + 5);
 		/* A syscall this architecture lacks has no tracepoint: not loaded. */
 		bpf_program__set_autoload(prog, specific && !access(event, F_OK));
 	}
 	bpf_program__set_autoload(m->skel->progs.cw_sys_exit, !specific);
+	bpf_program__set_autoload(m->skel->progs.cw_sys_enter, !specific);
 	m->backend = specific ? "syscall tracepoints" : "generic sys_exit";
 }
 
