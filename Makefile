@@ -194,11 +194,13 @@ $(OUT)/spawn-ready: $(OUT)/tests/tools/spawn_ready.o $(OUT)/tests/ready.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload)
+BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload \
+			   workload consumer)
 
 # Host-side benchmarks sharing tests/bench/bench.c; tests/ready.c starts their daemons.
 BENCH_COMMON	:= $(OUT)/tests/bench/bench.o $(OUT)/tests/ready.o
-$(addprefix $(OUT)/bench_,startup kill incell events rss): $(OUT)/bench_%: $(OUT)/tests/bench/%.o \
+$(addprefix $(OUT)/bench_,startup kill incell events rss workload): $(OUT)/bench_%: \
+							  $(OUT)/tests/bench/%.o \
 							  $(BENCH_COMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -221,6 +223,10 @@ $(OUT)/tests/bench/overhead.o: $(OUT)/hooks.skel.h
 $(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o $(BENCH_COMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
+
+$(OUT)/bench_consumer: $(OUT)/tests/bench/consumer.o $(BENCH_COMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lpthread -o $@
 
 $(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(BENCH_COMMON) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)

@@ -195,13 +195,22 @@ char *bench_read_file(const char *path, size_t *len)
 int bench_daemon_start(struct bench_daemon *d, const char *build, const char *rules,
 		       const char *dir, bool log)
 {
-	char bin[4096], *argv[16];
+	char *with_log[] = { "--log", d->log, NULL };
+
+	snprintf(d->log, sizeof(d->log), "%s/daemon.json", dir);
+	return bench_daemon_start_with(d, build, rules, dir, log ? with_log : NULL);
+}
+
+/* The daemon with @extra (NULL-terminated; NULL: none) after the options every bench gives. */
+int bench_daemon_start_with(struct bench_daemon *d, const char *build, const char *rules,
+			    const char *dir, char *const extra[])
+{
+	char bin[4096], *argv[32];
 	int n = 0, err_fd, ret;
 
 	snprintf(bin, sizeof(bin), "%s/cellwatch", build);
 	snprintf(d->sock, sizeof(d->sock), "%s/cw.sock", dir);
 	snprintf(d->state, sizeof(d->state), "%s/state", dir);
-	snprintf(d->log, sizeof(d->log), "%s/daemon.json", dir);
 	snprintf(d->err, sizeof(d->err), "%s/daemon.err", dir);
 	snprintf(d->pin, sizeof(d->pin), "/sys/fs/bpf/cellwatch-bench-%d", getpid());
 	argv[n++] = bin;
@@ -215,10 +224,8 @@ int bench_daemon_start(struct bench_daemon *d, const char *build, const char *ru
 	argv[n++] = d->pin;
 	argv[n++] = "--rules";
 	argv[n++] = (char *)rules;
-	if (log) {
-		argv[n++] = "--log";
-		argv[n++] = d->log;
-	}
+	for (int i = 0; extra && extra[i] && n < (int)(sizeof(argv) / sizeof(argv[0])) - 1; i++)
+		argv[n++] = extra[i];
 	argv[n] = NULL;
 	/* Its stderr is a file, so it never blocks on a reader. */
 	err_fd = open(d->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -275,6 +282,54 @@ long bench_status_kb(pid_t pid, const char *file, const char *key)
 	}
 	fclose(f);
 	return kb;
+}
+
+/* Lines of @path that @match takes, streamed: a log may be large.  0 when unreadable. */
+unsigned long long bench_count_lines(const char *path, bool (*match)(const char *line))
+{
+	unsigned long long n = 0;
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0)
+		n += match(line);
+	free(line);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The number after "@key": in the JSON of @path, as cellrun's --result writes it; -1 if none. */
+long long bench_json_number(const char *path, const char *key)
+{
+	char *text = bench_read_file(path, NULL), needle[64], *p;
+	long long v = -1;
+
+	snprintf(needle, sizeof(needle), "\"%s\": ", key);
+	p = text ? strstr(text, needle) : NULL;
+	if (p)
+		v = strtoll(p + strlen(needle), NULL, 10);
+	free(text);
+	return v;
+}
+
+/* CPU time @pid has used, user and system, all its threads, in ns; -1 if unknown. */
+double bench_cpu_ns(pid_t pid)
+{
+	char path[64], *text = NULL, *p;
+	unsigned long long utime, stime;
+	double ns = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	text = bench_read_file(path, NULL);
+	/* After the ')' that ends comm, which may hold spaces: fields 3 (state) to 15. */
+	p = text ? strrchr(text, ')') : NULL;
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			&utime, &stime) == 2)
+		ns = (utime + stime) * 1e9 / sysconf(_SC_CLK_TCK);
+	free(text);
+	return ns;
 }
 
 /* One row of the summary table, for tests/bench/run.sh: tab-separated lines in $BENCH_TABLE. */

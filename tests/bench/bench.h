@@ -35,6 +35,7 @@ struct bench_shm {
 #define BENCH_CELL_SHM "/output/" BENCH_SHM_NAME
 #define BENCH_CELL_TRIGGER "/output/" BENCH_TRIGGER_NAME
 #define BENCH_GEN_PATH "/dev/zero"
+#define BENCH_GEN_PATH2 "/dev/full"
 
 static inline uint64_t bench_ns(clockid_t clock)
 {
@@ -57,7 +58,12 @@ int bench_capture(char *const argv[], int err_fd, char *out, size_t size, int ti
 int bench_rmtree(const char *path);
 int bench_daemon_start(struct bench_daemon *d, const char *build, const char *rules,
 		       const char *dir, bool log);
+int bench_daemon_start_with(struct bench_daemon *d, const char *build, const char *rules,
+			    const char *dir, char *const extra[]);
 void bench_daemon_stop(struct bench_daemon *d);
+double bench_cpu_ns(pid_t pid);
+unsigned long long bench_count_lines(const char *path, bool (*match)(const char *line));
+long long bench_json_number(const char *path, const char *key);
 long bench_status_kb(pid_t pid, const char *file, const char *key);
 int bench_row(const char *measurement, const char *value, const char *baseline,
 	      const char *ratio);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * make bench: event throughput and loss.  A payload in a cell watched by
- * cellrun's embedded monitor opens BENCH_GEN_PATH at rising target rates
+ * cellrun's embedded monitor opens BENCH_GEN_PATH and BENCH_GEN_PATH2 in
+ * turn at rising target rates
  * for a fixed time each, one run and one log file per rate; we count the
  * opens it made, the open events the log holds, and the records the
  * monitor counted as lost to a full ring buffer (the result's events_lost).
@@ -25,35 +26,12 @@ struct level {
 	bool ok;
 };
 
-/* Open events of BENCH_GEN_PATH in @log, streamed: at the top rate the file is large. */
-static unsigned long long count_logged(const char *log)
+/* An open event of one of the generator's paths. */
+static bool gen_open(const char *line)
 {
-	unsigned long long n = 0;
-	FILE *f = fopen(log, "r");
-	char *line = NULL;
-	size_t cap = 0;
-
-	while (f && getline(&line, &cap, f) > 0) {
-		n += strstr(line, "\"action\":\"open\"") &&
-		     strstr(line, "\"file\":{\"path\":\"" BENCH_GEN_PATH "\"");
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	return n;
-}
-
-static long long result_field(const char *path, const char *key)
-{
-	char *text = bench_read_file(path, NULL), needle[64], *p;
-	long long v = -1;
-
-	snprintf(needle, sizeof(needle), "\"%s\": ", key);
-	p = text ? strstr(text, needle) : NULL;
-	if (p)
-		v = strtoll(p + strlen(needle), NULL, 10);
-	free(text);
-	return v;
+	return strstr(line, "\"action\":\"open\"") &&
+	       (strstr(line, "\"file\":{\"path\":\"" BENCH_GEN_PATH "\"") ||
+		strstr(line, "\"file\":{\"path\":\"" BENCH_GEN_PATH2 "\""));
 }
 
 static int run_level(const char *build, const char *rootfs, const char *rules, const char *dir,
@@ -72,8 +50,8 @@ static int run_level(const char *build, const char *rootfs, const char *rules, c
 					   (char *)secs, NULL }, -1, out, sizeof(out), 150000);
 	l->ok = status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status) &&
 		sscanf(out, "generated %llu in %lf s", &l->generated, &l->secs) == 2;
-	l->logged = count_logged(log);
-	l->lost = result_field(res, "events_lost");
+	l->logged = bench_count_lines(log, gen_open);
+	l->lost = bench_json_number(res, "events_lost");
 	unlink(log);
 	unlink(res);
 	if (status < 0)

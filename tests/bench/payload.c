@@ -10,8 +10,9 @@
  *                              wait for the host's go in SHM (bench.h),
  *                              stamp the clock, make the offending syscall,
  *                              then count loop iterations until killed
- *   payload gen RATE SECS      open()+close() BENCH_GEN_PATH RATE times a
- *                              second (0: as fast as it can) for SECS seconds
+ *   payload gen RATE SECS      open()+close() RATE times a second (0: as fast
+ *                              as it can) for SECS seconds, BENCH_GEN_PATH and
+ *                              BENCH_GEN_PATH2 in turn
  *   sh SHM                     (run as "sh") the new image of kill-exec:
  *                              records that it ran, which it must never do
  */
@@ -125,7 +126,11 @@ static int kill_run(const char *mode, const char *shm_path)
 	count_until_killed(s);
 }
 
-/* RATE opens a second, paced against the clock every 100 µs; prints how many it made. */
+/*
+ * RATE opens a second, paced against the clock every 100 µs; prints how many
+ * it made.  Two paths in turn: the kernel folds a thread's exact repeats of
+ * one open into a single record, and each open must be a record of its own.
+ */
 static int generate(long rate, double secs)
 {
 	uint64_t t0 = bench_ns(CLOCK_MONOTONIC), end = t0 + secs * 1e9, n = 0, now;
@@ -138,7 +143,7 @@ static int generate(long rate, double secs)
 			continue;
 		}
 		for (; n < due; n++)
-			close(open(BENCH_GEN_PATH, O_RDONLY));
+			close(open(n & 1 ? BENCH_GEN_PATH2 : BENCH_GEN_PATH, O_RDONLY));
 	}
 	printf("generated %llu in %.3f s\n", (unsigned long long)n,
 	       (bench_ns(CLOCK_MONOTONIC) - t0) / 1e9);

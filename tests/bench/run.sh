@@ -21,10 +21,13 @@ BENCH_TABLE=$work/table.tsv
 export BENCH_TABLE
 : > "$BENCH_TABLE"
 
-# A root of one directory for the static payload; its shell is the payload too.
+# A root of one directory for the static payload; its shell is the payload too,
+# a copy: cellrun masks shells by inode, and a hardlink would mask the payload.
+# Cells run as a host uid of their own, which must reach the root.
 root=$work/root
+chmod 755 "$work" || exit 1
 mkdir -p "$root/bin" "$root/proc" "$root/dev" "$root/tmp" "$root/output" || exit 1
-cp "$out/bench_payload" "$root/bin/payload" && ln "$root/bin/payload" "$root/bin/sh" || exit 1
+cp "$out/bench_payload" "$root/bin/payload" && cp "$out/bench_payload" "$root/bin/sh" || exit 1
 
 failed=""
 part() {
@@ -47,13 +50,19 @@ machine() {
 	echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages when the table was printed)"
 }
 
-part startup "$out/bench_startup" "$out" "$rules" 100
+# Sizes: runs back to back, then runs 100 ms apart; the workload's rounds; the
+# consumer's seconds of generation, opens a second per cell (0: as fast as it
+# can) and cells.
+part startup "$out/bench_startup" "$out" "$rules" 100 30
 part overhead "$out/bench_overhead"
 part incell "$out/bench_incell" "$out" "$root" "$rules"
 part kill "$out/bench_kill" "$out" "$root" "$rules" "$src/tests/bench/userspace-kill.json" 20
 part events "$out/bench_events" "$out" "$root" "$rules" 2
 part rss "$out/bench_rss" "$out" "$rules" 100
 part tail "$out/bench_tail" "$out" "$rules" 200
+part workload "$out/bench_workload" "$out" "$rules" 4
+part consumer "$out/bench_consumer" "$out" "$root" "$rules" \
+	"$src/tests/bench/consumer-alert.json" 1 0 2
 
 printf '\n== summary: one run, every ratio against a baseline of the same run\n\n'
 machine
