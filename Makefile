@@ -198,7 +198,7 @@ BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events
 			   workload consumer)
 
 # Host-side benchmarks sharing tests/bench/bench.c; tests/ready.c starts their daemons.
-BENCH_COMMON	:= $(OUT)/tests/bench/bench.o $(OUT)/tests/ready.o
+BENCH_COMMON	:= $(OUT)/tests/bench/bench.o $(OUT)/tests/ready.o $(OUT)/userspace/daemon/keeper.o
 $(addprefix $(OUT)/bench_,startup kill incell events rss workload): $(OUT)/bench_%: \
 							  $(OUT)/tests/bench/%.o \
 							  $(BENCH_COMMON)

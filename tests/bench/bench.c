@@ -14,6 +14,7 @@
 
 #include "bench.h"
 #include "../ready.h"
+#include "../../userspace/daemon/keeper.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -249,15 +250,25 @@ int bench_daemon_start_with(struct bench_daemon *d, const char *build, const cha
 
 /*
  * SIGTERM (SIGKILL 20 s later), then its pins go: the daemon leaves them for
- * cells still running.  Its other files are in the caller's directory.
+ * cells still running.  A daemon that had to be killed leaves its link
+ * keeper too, holding its programs on every syscall of the host: ended by
+ * the pid its state directory names.  Its other files are in the caller's
+ * directory.
  */
 void bench_daemon_stop(struct bench_daemon *d)
 {
+	char path[300];
+	pid_t keeper;
+
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
 		bench_reap(d->pid, 20000);
 		d->pid = 0;
 	}
+	snprintf(path, sizeof(path), "%s/keeper.pid", d->state);
+	keeper = d->state[0] ? cw_keeper_of_pidfile(path) : 0;
+	if (keeper > 0)
+		kill(keeper, SIGKILL);	/* not our child: init reaps it */
 	if (d->pin[0])
 		bench_rmtree(d->pin);
 }
