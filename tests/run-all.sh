@@ -15,8 +15,8 @@ build=${1:?usage: $0 BUILD_DIR}
 # the output (all a CI page may show) says what failed and why.
 failures() {
 	awk -v stage="$1" '
-	/^#[0-9]+ +[^ ]+ +(OK|SKIP)$/ { n = 0; next }
-	/^#[0-9]+ +[^ ]+ +FAIL$/ {
+	/^#[0-9]+ +[^ ]+ +(OK|SKIP)( |$)/ { n = 0; next }
+	/^#[0-9]+ +[^ ]+ +FAIL( |$)/ {
 		print "FAILED " stage ": " $2
 		for (i = n > 6 ? n - 6 : 0; i < n; i++)
 			print "    " substr(buf[i], 1, 200)
@@ -79,7 +79,8 @@ for stage in host:"$host_log" valgrind:"$vg_log" scorecard:"$sc_log" vm:"$vm_log
 	failures "$name" "$log"
 	read -r p f s <<<"$(summary "$log")"
 	if [ -z "${p:-}" ]; then
-		echo "FAILED $name: the stage gave no result: counted as one failure"
+		echo "FAILED $name: the stage gave no result: counted as one failure; it ended with"
+		tail -15 "$log" | cut -c1-200 | sed 's/^/    /'
 		p=0 f=1 s=0
 	fi
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))

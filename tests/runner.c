@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,20 +215,28 @@ int main(int argc, char **argv)
 		const struct test *t = &tests[i];
 		int ret;
 
+		const char *verdict;
+		struct timespec t0, t1;
+
 		if (!selected(t, argc, argv))
 			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ret = run_one(t, verbose);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		n++;
 		if (ret == 0) {
 			passed++;
-			printf("#%-3d %-40s OK\n", n, t->name);
+			verdict = "OK";
 		} else if (ret == EXIT_SKIP) {
 			nskipped++;
-			printf("#%-3d %-40s SKIP\n", n, t->name);
+			verdict = "SKIP";
 		} else {
 			nfailed++;
-			printf("#%-3d %-40s FAIL\n", n, t->name);
+			verdict = "FAIL";
 		}
+		/* The time each took: where a slow machine's minutes go. */
+		printf("#%-3d %-40s %-4s %6.1f s\n", n, t->name, verdict,
+		       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	if (!had_parent)
 		nfailed += remove_cell_parent(parent);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit: the seccomp filters cellrun installs are precompiled at build time
+ * The seccomp filters cellrun installs are precompiled at build time
  * (launcher/seccomp.c): they must be, instruction for instruction, what
  * libseccomp builds from the same lists now, and the kernel must take them
  * and refuse as the lists say.  What a cell's payload meets is tested in
@@ -52,7 +52,7 @@ static int filtered_calls(void)
 	return bits;
 }
 
-UNIT_TEST(seccomp_precompiled_filters_refuse_in_the_kernel)
+TEST(seccomp_precompiled_filters_refuse_in_the_kernel)
 {
 	int status;
 	pid_t pid;

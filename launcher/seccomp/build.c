@@ -230,10 +230,23 @@ static int build_refusals(struct sock_fprog *prog)
 	return ret;
 }
 
+/*
+ * The API level the filters need (3: SCMP_ACT_KILL_PROCESS), set rather than
+ * probed: what is built must not depend on the kernel of the machine that
+ * builds it, nor on a probe valgrind cannot follow.  The level changes what
+ * libseccomp accepts, never the program it writes.
+ */
+#define SECCOMP_API_LEVEL	3
+
 int seccomp_build(int which, struct sock_fprog *prog)
 {
+	int ret;
+
 	prog->filter = NULL;
 	prog->len = 0;
+	ret = seccomp_api_set(SECCOMP_API_LEVEL);
+	if (ret)
+		return ret;
 	if (which == SECCOMP_ALLOW_LIST)
 		return build_allow_list(prog);
 	if (which == SECCOMP_REFUSALS)

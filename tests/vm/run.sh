@@ -124,7 +124,8 @@ timeout "$timeout" qemu-system-x86_64 \
 	-kernel "$vmlinuz" -initrd "$initrd" \
 	-append "$append" \
 	-display none -serial stdio -monitor none -no-reboot -nic none </dev/null 2>&1 |
-	tr -d '\r' | tee "$log" | sed -n '/^VMTEST-BEGIN$/,/^VMTEST-EXIT=/p' | sed '1d;/^VMTEST-EXIT=/d'
+	stdbuf -oL tr -d '\r' | tee "$log" | sed -un '/^VMTEST-BEGIN$/,/^VMTEST-EXIT=/p' |
+	sed -u '1d;/^VMTEST-EXIT=/d'
 qemu_rc=${PIPESTATUS[0]}
 set -e
 

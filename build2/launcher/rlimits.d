@@ -1,0 +1,2 @@
+build2/launcher/rlimits.o: launcher/rlimits.c launcher/steps.h
+launcher/steps.h:

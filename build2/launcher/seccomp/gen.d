@@ -1,0 +1,3 @@
+build2/launcher/seccomp/gen.o: launcher/seccomp/gen.c \
+ launcher/seccomp/build.h
+launcher/seccomp/build.h:
