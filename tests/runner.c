@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_runner [-v] [FILTER...]: run every test (or those whose name
- * contains a FILTER, or starts with it when it begins with '^'), each in
- * its own process and scratch directory, and
- * end with "N passed, N failed, N skipped".  A test's stderr shows when it
- * fails or skips; -v shows it always.
+ * test_runner [-v] [--unit] [--shard K/N] [FILTER...]: run every test (or
+ * those whose name contains a FILTER, or starts with it when it begins with
+ * '^'), each in its own process and scratch directory, and end with
+ * "N passed, N failed, N skipped".  A test's stderr shows when it fails or
+ * skips; -v shows it always.  --shard K/N runs the Kth of every N selected
+ * tests, so that N machines share one suite (tests/run-all.sh's VMs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -154,6 +155,10 @@ static bool selected(const struct test *t, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--unit"))
 			continue;
+		if (!strcmp(argv[i], "--shard")) {
+			i++;
+			continue;
+		}
 		any = true;
 		if (argv[i][0] == '^' ? !strncmp(t->name, argv[i] + 1, strlen(argv[i] + 1))
 				      : !!strstr(t->name, argv[i]))
@@ -188,12 +193,26 @@ static int remove_cell_parent(const char *path)
 	return 1;
 }
 
+/* --shard K/N, 1 <= K <= N. */
+static int parse_shard(const char *arg, int *k, int *n)
+{
+	char end;
+
+	if (!arg || sscanf(arg, "%d/%d%c", k, n, &end) != 2 || *n < 1 || *k < 1 || *k > *n) {
+		fprintf(stderr, "test_runner: --shard wants K/N with 1 <= K <= N, got %s\n",
+			arg ?: "nothing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char parent[PATH_MAX];
 	bool had_parent;
 	static char exe[PATH_MAX], root[PATH_MAX];
 	int passed = 0, nfailed = 0, nskipped = 0, n = 0;
+	int shard = 1, nshards = 1, nselected = 0;
 	bool verbose = false;
 	ssize_t len;
 
@@ -207,8 +226,11 @@ int main(int argc, char **argv)
 	snprintf(root, sizeof(root), "%s/..", build_dir);
 	src_dir = root;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		verbose |= !strcmp(argv[i], "-v");
+		if (!strcmp(argv[i], "--shard") && parse_shard(argv[i + 1], &shard, &nshards))
+			return 2;
+	}
 	had_parent = cell_parent(parent, sizeof(parent));
 
 	for (int i = 0; i < ntests; i++) {
@@ -218,7 +240,7 @@ int main(int argc, char **argv)
 		const char *verdict;
 		struct timespec t0, t1;
 
-		if (!selected(t, argc, argv))
+		if (!selected(t, argc, argv) || nselected++ % nshards != shard - 1)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ret = run_one(t, verbose);

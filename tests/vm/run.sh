@@ -37,6 +37,9 @@ moddir=$cache/kx/lib/modules/$kver/kernel
 # ---- the initramfs: busybox, virtio + virtiofs + overlay modules, /init ----
 initrd=$cache/initrd-$kver.gz
 here=$(dirname "$0")
+# VMs booted side by side (tests/run-all.sh) build it once, one at a time.
+exec 9>"$cache/initrd.lock"
+flock 9
 stale=
 for f in "$0" "$here"/init "$here"/stage2 "$here"/systemd-stage "$here"/vmtest.*; do
 	[ "$f" -nt "$initrd" ] && stale=yes
@@ -70,6 +73,7 @@ if [ ! -s "$initrd" ] || [ -n "$stale" ]; then
 	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -9) > "$initrd.tmp"
 	mv "$initrd.tmp" "$initrd"
 fi
+exec 9>&-
 
 # ---- this run: the command, and the host root served read-only -------------
 # Only the root filesystem is shared (its submounts are not): the build must live on it.
