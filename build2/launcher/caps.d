@@ -1,2 +1,0 @@
-build2/launcher/caps.o: launcher/caps.c launcher/steps.h
-launcher/steps.h:

@@ -1,2 +1,0 @@
-build2/launcher/rlimits.o: launcher/rlimits.c launcher/steps.h
-launcher/steps.h:

@@ -1,8 +1,0 @@
-build2/launcher/spawn.o: launcher/spawn.c launcher/cellrun.h \
- userspace/egress/egress.h userspace/lib/log.h launcher/steps.h \
- userspace/lib/cgroup.h
-launcher/cellrun.h:
-userspace/egress/egress.h:
-userspace/lib/log.h:
-launcher/steps.h:
-userspace/lib/cgroup.h:

@@ -1,2 +1,0 @@
-build2/tests/ready.o: tests/ready.c tests/ready.h
-tests/ready.h:
