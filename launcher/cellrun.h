@@ -220,6 +220,7 @@ struct cell {
 	/* limits.c */
 	bool v2_memory, v2_pids, v2_cpu;
 	char v1_memory[512], v1_pids[512], v1_cpu[512];	/* "" when not used */
+	char v1_pids_max[16], v1_cpu_quota[16];		/* written by limits_leave_v1() */
 	/* hostuid.c: its uid and gid on the host, and the lock that makes it the cell's */
 	uid_t host_uid;
 	int uid_lock_fd;
@@ -242,8 +243,16 @@ void host_uid_release(struct cell *c);
 
 /* Apply memory, pids and CPU limits to @c, by v2 controllers or v1 hierarchies. */
 int limits_apply(struct cell *c, const struct cellrun_opts *o);
-/* Put @pid into the cell's v1 controller cgroups (no-op on pure v2). */
-int limits_join_v1(const struct cell *c, pid_t pid);
+/*
+ * Move this thread into the cell's v1 controller cgroups, to clone the
+ * cell there, and back (no-ops on pure v2).  0 or negative errno.
+ */
+#define V1_CTLS 3
+struct v1_home {
+	char tasks[V1_CTLS][512];
+};
+int limits_enter_v1(const struct cell *c, struct v1_home *home);
+int limits_leave_v1(const struct cell *c, const struct v1_home *home);
 /*
  * Processes the OOM killer ended in the cell; forks the pids limit refused
  * (at least 1 when the cell reached it); 0: none, -1: unknown.

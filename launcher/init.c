@@ -95,16 +95,6 @@ static void set_env(const struct cellrun_opts *o)
 		putenv((char *)o->env[i]);
 }
 
-/*
- * The v1 limit cgroups were joined after clone3 made the cgroup namespace,
- * so /proc/self/cgroup would show their host paths (and the run's name):
- * a second namespace, rooted where the cell is now.
- */
-static int root_cgroup_namespace(void)
-{
-	return unshare(CLONE_NEWCGROUP) ? -errno : 0;
-}
-
 /* mm->arg_start and arg_end, fields 48 and 49 of /proc/self/stat (proc(5)). */
 static int command_line_area(unsigned long *start, unsigned long *end)
 {
@@ -226,12 +216,6 @@ struct step_ctx {
 	char err[512];
 };
 
-static int step_cgroup_ns(struct step_ctx *s)
-{
-	(void)s;
-	return root_cgroup_namespace();
-}
-
 static int step_bind_sources(struct step_ctx *s)
 {
 	return rootfs_open_sources(s->o, s->err, sizeof(s->err));
@@ -334,7 +318,6 @@ struct cell_step {
  * payload's.
  */
 static const struct cell_step init_steps[] = {
-	{ "cgroup namespace", step_cgroup_ns },
 	/* While the file system uid is still the host's root, which may reach them. */
 	{ "bind sources", step_bind_sources },
 	{ "cell ids", step_cell_ids },

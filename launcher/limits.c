@@ -3,8 +3,7 @@
  * Memory, pids and CPU limits.  Pure cgroup v2 hosts get them from the
  * cell's own controllers.  Hybrid hosts (v1 controllers beside an empty v2
  * hierarchy, as on this project's machines) get a directory per controller
- * under /sys/fs/cgroup/<controller>/cellwatch/, which the cell's init joins
- * before it runs anything.  Whatever was applied is reported.
+ * under /sys/fs/cgroup/<controller>/cellwatch/, in which the cell is born.  Whatever was applied is reported.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,7 +123,10 @@ static int apply_v2(struct cell *c, const struct cellrun_opts *o)
 	return 0;
 }
 
-/* Create <v1 root>/<ctl>/cellwatch/<cell name> and write @file = @val in it. */
+/*
+ * Create <v1 root>/<ctl>/cellwatch/<cell name>, and write @file = @val in
+ * it unless @file is NULL.
+ */
 static int apply_v1(const struct cell *c, const char *ctl, char *dir, size_t len,
 		    const char *file, const char *val)
 {
@@ -145,7 +147,7 @@ static int apply_v1(const struct cell *c, const char *ctl, char *dir, size_t len
 		dir[0] = '\0';
 		return err;
 	}
-	err = write_file(dir, file, val);
+	err = file ? write_file(dir, file, val) : 0;
 	if (err) {
 		rmdir(dir);
 		dir[0] = '\0';
@@ -171,37 +173,123 @@ int limits_apply(struct cell *c, const struct cellrun_opts *o)
 		if (c->v1_memory[0])
 			write_file(c->v1_memory, "memory.memsw.limit_in_bytes", val);
 	}
+	/*
+	 * The pids and CPU limits are written once cellrun's thread, which
+	 * clones the cell from inside, has left (limits_leave_v1): it counts
+	 * as a task, and its time as the cell's.
+	 */
 	if (!c->v2_pids) {
-		snprintf(val, sizeof(val), "%u", o->pids);
-		err = apply_v1(c, "pids", c->v1_pids, sizeof(c->v1_pids), "pids.max", val);
+		snprintf(c->v1_pids_max, sizeof(c->v1_pids_max), "%u", o->pids);
+		err = apply_v1(c, "pids", c->v1_pids, sizeof(c->v1_pids), NULL, NULL);
 		if (err)
 			return err;
 	}
 	if (!c->v2_cpu) {
-		snprintf(val, sizeof(val), "%u", o->cpu_millis * (CPU_PERIOD_US / 1000));
-		err = apply_v1(c, "cpu", c->v1_cpu, sizeof(c->v1_cpu), "cpu.cfs_quota_us", val);
+		snprintf(c->v1_cpu_quota, sizeof(c->v1_cpu_quota), "%u",
+			 o->cpu_millis * (CPU_PERIOD_US / 1000));
+		err = apply_v1(c, "cpu", c->v1_cpu, sizeof(c->v1_cpu), NULL, NULL);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-int limits_join_v1(const struct cell *c, pid_t pid)
+/* @ctl's line of /proc/self/cgroup ("id:ctl,ctl:/path"): the "tasks" file of that path. */
+static int v1_own_tasks(const char *ctl, char *path, size_t len)
 {
-	const char *dirs[] = { c->v1_memory, c->v1_pids, c->v1_cpu };
-	char val[32];
+	char buf[4096], *line, *save = NULL;
+	ssize_t n;
+	int fd;
 
-	snprintf(val, sizeof(val), "%d", pid);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		int err;
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctls = strchr(line, ':'), *cgpath, *tok, *tsave = NULL;
 
-		if (!dirs[i][0])
+		cgpath = ctls ? strchr(++ctls, ':') : NULL;
+		if (!cgpath)
 			continue;
-		err = write_file(dirs[i], "cgroup.procs", val);
+		*cgpath++ = '\0';
+		for (tok = strtok_r(ctls, ",", &tsave); tok; tok = strtok_r(NULL, ",", &tsave)) {
+			if (!strcmp(tok, ctl)) {
+				snprintf(path, len, V1_ROOT "/%s%s/tasks", ctl,
+					 strcmp(cgpath, "/") ? cgpath : "");
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *const v1_ctls[V1_CTLS] = { "memory", "pids", "cpu" };
+
+static const char *v1_dir(const struct cell *c, int i)
+{
+	const char *dirs[V1_CTLS] = { c->v1_memory, c->v1_pids, c->v1_cpu };
+
+	return dirs[i];
+}
+
+/*
+ * Writing a pid to cgroup.procs write-locks cgroup_threadgroup_rwsem,
+ * and that waits for an RCU grace period unless a migration ran moments
+ * before: 7 ms per launch on an idle host (under 1 ms with rcu_expedited).
+ * A thread that moves itself through "tasks" skips that lock (Linux 6.0),
+ * so cellrun's thread steps into the cell's v1 cgroups, clones the cell
+ * there, and steps back (limits_leave_v1).  Its home cgroups are noted
+ * first, so a failure half way puts it back.
+ */
+int limits_enter_v1(const struct cell *c, struct v1_home *home)
+{
+	char path[700];
+	int err;
+
+	for (int i = 0; i < V1_CTLS; i++) {
+		home->tasks[i][0] = '\0';
+		if (!v1_dir(c, i)[0])
+			continue;
+		err = v1_own_tasks(v1_ctls[i], home->tasks[i], sizeof(home->tasks[i]));
 		if (err)
 			return err;
 	}
+	for (int i = 0; i < V1_CTLS; i++) {
+		if (!v1_dir(c, i)[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/tasks", v1_dir(c, i));
+		err = cw_write_at(AT_FDCWD, path, "0");
+		if (err) {
+			limits_leave_v1(c, home);
+			return err;
+		}
+	}
 	return 0;
+}
+
+/* Back home, then the limits that could not hold cellrun's thread. */
+int limits_leave_v1(const struct cell *c, const struct v1_home *home)
+{
+	int ret = 0, err;
+
+	for (int i = 0; i < V1_CTLS; i++) {
+		if (!home->tasks[i][0])
+			continue;
+		err = cw_write_at(AT_FDCWD, home->tasks[i], "0");
+		if (err && !ret)
+			ret = err;
+	}
+	if (ret)
+		return ret;
+	if (c->v1_pids[0])
+		ret = write_file(c->v1_pids, "pids.max", c->v1_pids_max);
+	if (!ret && c->v1_cpu[0])
+		ret = write_file(c->v1_cpu, "cpu.cfs_quota_us", c->v1_cpu_quota);
+	return ret;
 }
 
 long long limits_oom_kills(const struct cell *c)
@@ -273,12 +361,11 @@ __u64 limits_cpu_throttled_usec(const struct cell *c)
 
 int limits_remove(const struct cell *c)
 {
-	const char *dirs[] = { c->v1_memory, c->v1_pids, c->v1_cpu };
 	int ret = 0;
 
 	/* The processes are gone (the v2 cell was emptied first), so rmdir succeeds. */
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (dirs[i][0] && rmdir(dirs[i]) && errno != ENOENT && !ret)
+	for (int i = 0; i < V1_CTLS; i++) {
+		if (v1_dir(c, i)[0] && rmdir(v1_dir(c, i)) && errno != ENOENT && !ret)
 			ret = -errno;
 	}
 	return ret;
