@@ -42,7 +42,9 @@ __noinline int cw_path_step(struct cw_path_walk *w)
 	}
 	off -= len + 1;
 	buf->path[off & CW_PATH_MASK] = '/';
-	bpf_probe_read_kernel(&buf->path[(off + 1) & CW_PATH_MASK], len, name.name);
+	/* 6.12's verifier loses len's bounds through the test above: state them again. */
+	barrier_var(len);
+	bpf_probe_read_kernel(&buf->path[(off + 1) & CW_PATH_MASK], len & CW_PATH_MASK, name.name);
 	w->off = off;
 	n = buf->parts.n;
 	if (n < CW_PATH_PARTS) {
