@@ -100,6 +100,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	$(Q)tests/vm/kernel.sh $(OUT)/vm
+	$(Q)tests/vm/kernel.sh $(OUT)/vm/k6.12 6.12
 
 $(OUT) $(OUT)/bpf $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -257,9 +258,14 @@ scorecard: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/hostile/run.py $(OUT)
 
+# The suite in a VM per kernel of VM_KERNELS (5.10, 6.1, 6.12: tests/vm/kernel.sh).
+VM_KERNELS	?= 6.1
+comma		:= ,
 vmtest: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/vm/run.sh $(OUT)
+	$(Q)for k in $(subst $(comma), ,$(VM_KERNELS)); do \
+		echo "== Linux $$k"; VM_KERNEL=$$k tests/vm/run.sh $(OUT) || exit 1; \
+	done
 
 # Fuzzing (tests/fuzz/): libFuzzer targets built by clang with ASan and UBSan
 # into $(OUT)/fuzz/, from objects of their own that share $(OUT)'s skeletons.

@@ -3,7 +3,8 @@
  * Memory, pids and CPU limits.  Pure cgroup v2 hosts get them from the
  * cell's own controllers.  Hybrid hosts (v1 controllers beside an empty v2
  * hierarchy, as on this project's machines) get a directory per controller
- * under /sys/fs/cgroup/<controller>/cellwatch/, in which the cell is born.  Whatever was applied is reported.
+ * under /sys/fs/cgroup/<controller>/cellwatch/, in which the cell is born.
+ * Whatever was applied is reported.
  */
 #include <errno.h>
 #include <fcntl.h>

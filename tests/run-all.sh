@@ -3,7 +3,9 @@
 # valgrind (a leak or memory error fails the test); the hostile corpus and
 # the seven-criteria probes (make scorecard: a case that is not caught as its
 # header expects, or a benign run killed, fails); the same suite in the
-# BPF-LSM VM (split between VMS=2 VMs side by side); the Debian package under systemd, in a VM booted with it;
+# BPF-LSM VM (split between VMS=2 VMs side by side); its foundation on the
+# other Debian kernels of VM_KERNELS (tests/vm/kernel.sh); the Debian
+# package under systemd, in a VM booted with it;
 # then once more on the host built with AddressSanitizer and UBSan (memory
 # errors, leaks and undefined behaviour fail the test they happen in).
 # The failed tests are listed again at the end, and the last line adds all
@@ -77,6 +79,25 @@ vm_shards() {
 	done
 }
 
+# The kernel matrix beyond the VM stage's 6.1: each kernel of VM_KERNELS
+# boots and runs the foundation of the suite (the cell, the policies and
+# their kernel kills, network, exec and BPF-LSM), side by side.
+foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_)
+vm_kernels() {
+	local k pids=() kernels
+
+	IFS=, read -ra kernels <<<"${VM_KERNELS:-6.12}"
+	for k in "${kernels[@]}"; do
+		VM_KERNEL=$k tests/vm/run.sh "$build" "${foundation[@]}" >"$logs/kernel-$k" 2>&1 &
+		pids+=($!)
+	done
+	for k in "${!kernels[@]}"; do
+		wait "${pids[k]}"
+		echo "-- Linux ${kernels[k]}"
+		cat "$logs/kernel-${kernels[k]}"
+	done
+}
+
 asan_tests() {
 	if ! make --no-print-directory OUT="$asan" \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
@@ -93,6 +114,7 @@ stage valgrind "host, valgrind memcheck: the userspace unit tests" valgrind_unit
 stage scorecard "host: the hostile corpus and the seven criteria (make scorecard)" \
 	tests/hostile/run.py "$build"
 stage vm "VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)" vm_shards
+stage kernels "VMs: the foundation tests on Debian's other cloud kernels (VM_KERNELS)" vm_kernels
 stage package "VM, systemd as init: the Debian package installed, run, purged (tests/vm/package.sh)" \
 	tests/vm/package.sh "$build"
 stage asan "host, ASan + UBSan build ($asan)" asan_tests
@@ -102,6 +124,7 @@ total_p=0 total_f=0 total_s=0
 for name in "${stages[@]}"; do
 	logs_of=("$logs/$name")
 	[ "$name" = vm ] && logs_of=("$logs"/vm-*)
+	[ "$name" = kernels ] && logs_of=("$logs"/kernel-*)
 	for log in "${logs_of[@]}"; do
 		failures "$name" "$log"
 		read -r p f s <<<"$(summary "$log")"
