@@ -6,6 +6,7 @@
  * payload left behind.  The payload process applies the last, unprivileged
  * steps and execs the command.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -407,13 +408,47 @@ static int step_signals(struct step_ctx *s)
 	return reset_signals();
 }
 
+/*
+ * Mark every descriptor from 3 up close-on-exec, one by one, as
+ * /proc/self/fd lists them: for kernels without CLOSE_RANGE_CLOEXEC (5.11).
+ * getdents64 into the stack, since this runs in init's memory (vfork).
+ */
+static int cloexec_each(void)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n;
+
+	if (dir < 0)
+		return -errno;
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n; off += ((struct dirent64 *)(buf + off))->d_reclen) {
+			const char *name = ((struct dirent64 *)(buf + off))->d_name;
+			int fd = atoi(name);
+
+			if (name[0] >= '0' && name[0] <= '9' && fd > 2 && fd != dir &&
+			    fcntl(fd, F_SETFD, FD_CLOEXEC)) {
+				n = -1;
+				break;
+			}
+		}
+		if (n < 0)
+			break;
+	}
+	n = n < 0 ? -errno : 0;
+	close(dir);
+	return n;
+}
+
 /* Nothing of cellrun's open files leaks into the payload. */
 static int step_descriptors(struct step_ctx *s)
 {
 	(void)s;
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) && errno != ENOSYS)
+	if (!syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
 		return -errno;
-	return 0;
+	return cloexec_each();
 }
 
 /* The payload's process, forked by init once cellrun watches the cell, then execve. */
