@@ -100,6 +100,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	$(Q)tests/vm/kernel.sh $(OUT)/vm
+	$(Q)tests/vm/kernel.sh $(OUT)/vm/k5.10 5.10
 	$(Q)tests/vm/kernel.sh $(OUT)/vm/k6.12 6.12
 
 $(OUT) $(OUT)/bpf $(OUT)/bench:

@@ -35,6 +35,13 @@
 #define CW_HAS_INT80	1
 #define user_ip(regs) BPF_CORE_READ(regs, ip)
 #define user_ax(regs) BPF_CORE_READ(regs, ax)
+/* syscall_rollback(): the registers as at the call, its number in ax again. */
+#define call_rolled_back(regs) (user_ax(regs) == syscall_nr(regs))
+/* The ABI of the task's syscall in progress: TS_COMPAT marks an i386 one. */
+#define CW_TS_COMPAT	0x0002
+#define task_call_arch(task)							\
+	(BPF_CORE_READ(task, thread_info.status) & CW_TS_COMPAT ?		\
+	 CW_AUDIT_ARCH_I386 : CW_AUDIT_ARCH_X86_64)
 #elif defined(__TARGET_ARCH_arm64)
 #define CW_NR_open	(-1)	/* arm64 has openat only */
 #define CW_NR_creat	(-1)
@@ -57,6 +64,8 @@
 #define CW_NR_pidfd_send_signal	424
 #define syscall_nr(regs) BPF_CORE_READ(regs, syscallno)
 #define syscall_arg6(regs) BPF_CORE_READ(regs, regs[5])
+#define call_rolled_back(regs) (BPF_CORE_READ(regs, regs[0]) == BPF_CORE_READ(regs, orig_x0))
+#define task_call_arch(task) CW_AUDIT_ARCH_AARCH64
 #else
 #error "cellwatch: unsupported architecture; add its syscall numbers to bpf/arch.bpf.h"
 #endif

@@ -449,6 +449,7 @@ struct cw_syscall_key {
 #define CW_AUDIT_ARCH_I386	0x40000003U
 #define CW_AUDIT_ARCH_X86_64	0xc000003eU
 #define CW_AUDIT_ARCH_ARM	0x40000028U
+#define CW_AUDIT_ARCH_AARCH64	0xc00000b7U
 #define CW_X32_SYSCALL_BIT	0x40000000U
 
 /* socket_rules: socket() by family, type and protocol; 0 in any is "any". */

@@ -6,6 +6,8 @@
  * destination is stashed for the syscall's exit (net_exit.bpf.h), which
  * reports it with the result.
  */
+/* See current_cell_cgroup(). */
+#define CW_CGROUP_PROGS
 #include "net.bpf.h"
 
 /* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: the cell's own loopback. */

@@ -80,8 +80,20 @@ struct cw_path_parts {
 					 * the last component first */
 };
 
+/*
+ * A path walk in progress (path.bpf.h).  Kernel pointers are kept as
+ * integers: the step reads them with probes.
+ */
+struct cw_path_walk {
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u32 off;		/* the string starts at path[off] */
+	__u32 truncated;
+};
+
 struct cw_scratch_buf {
 	union cw_scratch ev;
+	struct cw_path_walk walk;	/* of the path being resolved */
 	char path[2 * CW_PATH_MAX];	/* path built backwards from the middle */
 	char args[2 * CW_ARGS_MAX];	/* a refused exec's argv, from the caller */
 	struct cw_path_parts parts;	/* of the last path resolved */
@@ -126,13 +138,36 @@ static __always_inline bool active_instance(void)
 	return g && *g == cw_generation;
 }
 
+/*
+ * Set by userspace where tracing programs may not call
+ * bpf_get_current_ancestor_cgroup_id() (Linux 5.10 allows it only to
+ * cgroup programs, which always may: cgroup.bpf.c defines CW_CGROUP_PROGS).
+ */
+const volatile bool cw_walk_cgroup __weak = false;
+
+/* The id of the current task's cgroup at the cells' depth, 0 above it. */
+static __always_inline __u64 current_cell_cgroup(void)
+{
+#ifndef CW_CGROUP_PROGS
+	struct cgroup *cgrp;
+
+	if (cw_walk_cgroup) {
+		cgrp = BPF_CORE_READ(cw_current_task(), cgroups, dfl_cgrp);
+		if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)cw_cell_level)
+			return 0;
+		return cgroup_ancestor_id(cgrp, cw_cell_level & 0xff);
+	}
+#endif
+	return bpf_get_current_ancestor_cgroup_id(cw_cell_level);
+}
+
 /* The current task's cell entry and id, or NULL. */
 static __always_inline struct cw_cell *current_cell_entry(__u64 *id)
 {
 	*id = 0;
 	if (!active_instance())
 		return NULL;
-	*id = bpf_get_current_ancestor_cgroup_id(cw_cell_level);
+	*id = current_cell_cgroup();
 	return *id ? bpf_map_lookup_elem(&cells, id) : NULL;
 }
 
@@ -180,9 +215,9 @@ static __always_inline void fill_hdr(struct cw_event_hdr *hdr, __u32 type, __u64
 	hdr->gid = uid_gid >> 32;
 	hdr->rule_id = 0;
 	hdr->action = CW_ACTION_NONE;
-	hdr->euid = BPF_CORE_READ(bpf_get_current_task_btf(), cred, euid.val);
+	hdr->euid = BPF_CORE_READ(cw_current_task(), cred, euid.val);
 	hdr->layer = CW_LAYER_NONE;
-	hdr->start_ticks = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader,
+	hdr->start_ticks = BPF_CORE_READ(cw_current_task(), group_leader,
 					 start_boottime) / (1000000000ULL / CW_USER_HZ);
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
@@ -263,7 +298,7 @@ static __always_inline bool take_lsm_verdict(struct cw_event_hdr *hdr)
 /* The struct file behind the current task's @fd, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = cw_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = NULL;
@@ -305,7 +340,7 @@ static __always_inline void doom_for_loss(__u64 cell)
 	__u32 rule = CW_RULE_EVENTS_LOST;
 
 	bpf_map_update_elem(&doomed, &cell, &rule, BPF_NOEXIST);
-	if (bpf_get_current_ancestor_cgroup_id(cw_cell_level) == cell) {
+	if (current_cell_cgroup() == cell) {
 		bpf_send_signal(SIGKILL);
 		count(CW_CNT_KILLS);
 	}
@@ -365,7 +400,9 @@ static __always_inline bool within_budget(__u64 cell)
 		w->second = second;
 		w->count = 0;
 	}
-	return __sync_fetch_and_add(&w->count, 1) < CW_BULK_PER_SEC;
+	/* Add, then read: an atomic that returns the old value needs Linux 5.12. */
+	__sync_fetch_and_add(&w->count, 1);
+	return w->count <= CW_BULK_PER_SEC;
 }
 
 /* Bulk bytes waiting that make the kernel wake the consumer (the loader's: a quarter ring). */

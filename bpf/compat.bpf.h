@@ -40,4 +40,31 @@ static __always_inline __u64 cgroup_ancestor_id(struct cgroup *cgrp, int level)
  */
 #define cw_have_find_vma() bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma)
 
+/*
+ * Linux 5.11, 3ca1032ab7ab ("bpf: Add bpf_get_current_task_btf() helper"):
+ * the current task as a BTF pointer.  Every read of it here goes through
+ * BPF_CORE_READ, which takes the older helper's integer as well.
+ */
+static __always_inline struct task_struct *cw_current_task(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/*
+ * Linux 5.15, dd6e10fbd9fb ("bpf: Add bpf_task_pt_regs() helper"): the user
+ * registers saved on entry to the kernel.  Before it, they are where
+ * task_pt_regs() finds them on x86-64 and arm64: at the top of the task's
+ * kernel stack, THREAD_SIZE (16 KiB on both, without KASAN) above its base.
+ */
+#define CW_THREAD_SIZE	16384
+
+static __always_inline struct pt_regs *cw_task_pt_regs(struct task_struct *task)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	return (struct pt_regs *)((unsigned long)BPF_CORE_READ(task, stack) + CW_THREAD_SIZE) - 1;
+}
+
 #endif /* CW_COMPAT_BPF_H */

@@ -56,7 +56,7 @@ static __always_inline __u32 fd_path_flags(const char *filename)
  */
 static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = cw_task_pt_regs(cw_current_task());
 	const char *const *argv;
 	__u32 off = 0;
 

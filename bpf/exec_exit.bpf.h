@@ -37,7 +37,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	if (take_lsm_verdict(&e->hdr))
 		return 0;
 	args_len = stash_caller_argv(buf, &e->hdr.flags);
-	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e->dev = e->ino = 0;
 	e->ret = ret;
 	e->args_total = 0;
@@ -99,7 +99,7 @@ static __always_inline int judge_mapped(struct file *f, long ret, __u64 cell, __
 	e = &buf->ev.exec;
 	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
 	mark(&e->hdr, rule);
-	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e->hdr.flags |= CW_F_EXEC_MAPPED;
 	e->dev = dev;
 	e->ino = ino;

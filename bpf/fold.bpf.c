@@ -21,8 +21,8 @@ struct fold_hash {
 	__u64 h;
 };
 
-/* bpf_loop() body: one word of the path; the verifier checks it once, not per word. */
-static long fold_path_word(__u64 i, struct fold_hash *c)
+/* One word of the path. */
+static __always_inline long fold_path_word(__u64 i, struct fold_hash *c)
 {
 	__u32 off = i * 8;
 
@@ -52,7 +52,11 @@ static __always_inline __u64 fold_key(struct cw_open_event *e)
 	c.h = fold_mix(c.h, (__u64)e->flags << 32 | (__u32)e->ret);
 	c.h = fold_mix(c.h, (__u64)e->path_len << 32 | e->base_len);
 	c.h = fold_mix(c.h, (__u64)e->hdr.flags << 32 | e->base);
-	bpf_loop(CW_PATH_MAX / 8, fold_path_word, &c, 0);
+	/* A bounded loop, not bpf_loop() (Linux 5.17): it also runs faster. */
+	for (__u32 i = 0; i < CW_PATH_MAX / 8; i++) {
+		if (fold_path_word(i, &c))
+			break;
+	}
 	return c.h ?: 1;
 }
 

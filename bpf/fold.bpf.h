@@ -35,7 +35,7 @@ static __always_inline void fold_flush(struct fold_state *s, __u32 tid)
 		return;
 	fill_hdr(&r.hdr, CW_EVENT_REPEAT, s->cell);
 	r.hdr.tid = tid;	/* an exec may have given the thread its leader's */
-	r.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	r.hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	r.fold_key = s->key;
 	r.first_ns = s->first_ns;
 	r.last_ns = s->last_ns;

@@ -40,12 +40,17 @@ struct cw_glob_name {
 	char tail[CW_NAME_MAX];		/* its last bytes, as many, from tail[0] */
 };
 
-/* One match in progress, per CPU (too large for the stack of an open handler). */
+/*
+ * One match in progress, per CPU (too large for the stack of an open
+ * handler).  The steps find it here, not through pointer arguments: a
+ * global function may take those only from Linux 5.12.
+ */
 struct cw_glob_state {
 	__u32 depth;				/* components of the path */
 	struct cw_verdict best;			/* the first rule matched so far
 						 * (rule_id 0: none) */
 	struct cw_glob_name part[CW_GLOB_DEPTH];	/* the last component first */
+	struct cw_glob_rule cand;		/* the glob being tried */
 };
 
 struct {

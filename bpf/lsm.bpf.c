@@ -45,7 +45,7 @@ static __always_inline struct cw_cell *lsm_cell(__u64 *cell, int *refuse)
 /* The verdict of the rules for the syscall in progress (ptrace, mount, bpf, modules, ...). */
 static __always_inline int syscall_verdict(__u32 policy, __u64 cell)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = cw_task_pt_regs(cw_current_task());
 	struct cw_syscall_key key = { .policy = policy, .nr = syscall_nr(regs) };
 
 	return lsm_verdict(bpf_map_lookup_elem(&syscall_rules, &key), cell);
@@ -85,7 +85,7 @@ int BPF_PROG(cw_lsm_exec, struct linux_binprm *bprm, int ret)
 	fill_hdr(&e->hdr, CW_EVENT_EXEC, cell);
 	mark(&e->hdr, v);
 	e->hdr.layer = CW_LAYER_LSM;
-	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e->dev = dev;
 	e->ino = ino;
 	e->ret = verdict;

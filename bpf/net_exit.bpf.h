@@ -250,7 +250,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	if (e->family == CW_AF_UNIX)
 		unix_rule = judge_unix(policy, e, e->path);
 emit:
-	e->hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e->hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e->ret = ret;
 	submit_critical(e, sizeof(*e));
 	if (dialled)

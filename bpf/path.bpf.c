@@ -2,18 +2,19 @@
 /* In-kernel path resolution, one component per call: see path.bpf.h. */
 #include "path.bpf.h"
 
-__noinline int cw_path_step(struct cw_path_walk *w)
+__noinline int cw_path_step(void)
 {
+	struct cw_scratch_buf *buf = get_scratch();
 	struct dentry *dentry, *parent, *mnt_root;
-	struct cw_scratch_buf *buf;
+	struct cw_path_walk *w;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
 	struct qstr name;
 	__u32 off, len, n;
 
-	/* The verifier checks a global function for any argument, NULL included. */
-	if (!w)
+	if (!buf)
 		return 1;
+	w = &buf->walk;
 	dentry = (struct dentry *)w->dentry;
 	vfsmnt = (struct vfsmount *)w->vfsmnt;
 	mnt = container_of(vfsmnt, struct mount, mnt);
@@ -29,9 +30,6 @@ __noinline int cw_path_step(struct cw_path_walk *w)
 		return 0;
 	}
 
-	buf = get_scratch();
-	if (!buf)
-		return 1;
 	name = BPF_CORE_READ(dentry, d_name);
 	len = name.len & CW_PATH_MASK;
 	off = w->off & CW_PATH_MASK;

@@ -17,44 +17,37 @@
 
 #define CW_PATH_MASK	(CW_PATH_MAX - 1)
 
-/* State of a walk.  Kernel pointers are kept as integers: the step reads them with probes. */
-struct cw_path_walk {
-	__u64 dentry;
-	__u64 vfsmnt;
-	__u32 off;		/* the string starts at scratch path[off] */
-	__u32 truncated;
-};
-
 /*
- * Prepend the next component to the scratch path buffer.  Returns 0 to go
- * on, 1 when the walk is complete (or truncated).
+ * Prepend the next component of the scratch buffer's walk to its path.
+ * Returns 0 to go on, 1 when the walk is complete (or truncated).  No
+ * arguments: a global function may take pointers only from Linux 5.12.
  */
-extern int cw_path_step(struct cw_path_walk *w);
+extern int cw_path_step(void);
 
 /*
- * Resolve @p into @dst (CW_PATH_MAX bytes) through the scratch buffer @tmp,
- * whose path[] the steps fill, and whose parts say where its last
- * components lie.  Returns the string's length with its NUL.
+ * Resolve @p into @dst (CW_PATH_MAX bytes) through the scratch buffer @tmp
+ * (get_scratch()), whose walk the steps follow and whose path[] they fill,
+ * and whose parts say where its last components lie.  Returns the string's
+ * length with its NUL.
  */
 static __always_inline __u32 resolve_path(const struct path *p, char *dst,
 					  struct cw_scratch_buf *tmp, __u32 *flags)
 {
-	struct cw_path_walk w = {
-		.dentry = (__u64)BPF_CORE_READ(p, dentry),
-		.vfsmnt = (__u64)BPF_CORE_READ(p, mnt),
-		.off = CW_PATH_MAX - 1,
-	};
 	__u32 off, len;
 	int i;
 
+	tmp->walk.dentry = (__u64)BPF_CORE_READ(p, dentry);
+	tmp->walk.vfsmnt = (__u64)BPF_CORE_READ(p, mnt);
+	tmp->walk.off = CW_PATH_MAX - 1;
+	tmp->walk.truncated = 0;
 	tmp->path[CW_PATH_MAX - 1] = '\0';
 	tmp->parts.n = 0;
 	for (i = 0; i < CW_PATH_DEPTH; i++) {
-		if (cw_path_step(&w))
+		if (cw_path_step())
 			break;
 	}
-	off = w.off;
-	if (i == CW_PATH_DEPTH || w.truncated) {
+	off = tmp->walk.off;
+	if (i == CW_PATH_DEPTH || tmp->walk.truncated) {
 		*flags |= CW_F_PATH_TRUNCATED;
 		/* Of an unknown depth: no glob matches it. */
 		tmp->parts.n = CW_PATH_PARTS;

@@ -40,7 +40,7 @@ struct {
 
 static __always_inline void current_ids(struct cw_ids *ids)
 {
-	const struct cred *cred = BPF_CORE_READ(bpf_get_current_task_btf(), cred);
+	const struct cred *cred = BPF_CORE_READ(cw_current_task(), cred);
 
 	ids->uid = BPF_CORE_READ(cred, uid.val);
 	ids->gid = BPF_CORE_READ(cred, gid.val);
@@ -71,7 +71,7 @@ static __always_inline int record_ids(void)
  */
 static __always_inline bool ids_changed(const struct cw_ids *before)
 {
-	const struct cred *cred = BPF_CORE_READ(bpf_get_current_task_btf(), cred);
+	const struct cred *cred = BPF_CORE_READ(cw_current_task(), cred);
 
 	return BPF_CORE_READ(cred, uid.val) != before->uid ||
 	       BPF_CORE_READ(cred, gid.val) != before->gid ||

@@ -16,7 +16,7 @@
  */
 static bool sent_by_syscall(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs = cw_task_pt_regs(cw_current_task());
 
 	switch (syscall_nr(regs)) {
 	case CW_NR_kill:
@@ -62,7 +62,7 @@ static __always_inline void call_killed(struct cw_cell *c, __u64 cell, int sig, 
 	struct cw_verdict *rule;
 
 	fill_hdr(&e.hdr, CW_EVENT_SYSCALL, cell);
-	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e.hdr.flags |= CW_F_CALLER_KILLED;
 	e.nr = nr;
 	e.arch = arch;
@@ -74,6 +74,17 @@ static __always_inline void call_killed(struct cw_cell *c, __u64 cell, int sig, 
 	}
 	submit_critical(&e, sizeof(e));
 }
+
+/*
+ * The threads a seccomp SIGSYS was sent to, for cw_exit_seccomp to tell
+ * the kills it must report itself.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);		/* tid */
+	__type(value, __u8);
+} seccomp_signalled SEC(".maps");
 
 /* A kernel SIGSYS or SIGSEGV that kills a call: its number and ABI. */
 static __always_inline bool killing_call(int sig, struct kernel_siginfo *info,
@@ -89,8 +100,8 @@ static __always_inline bool killing_call(int sig, struct kernel_siginfo *info,
 	}
 #ifdef CW_HAS_INT80
 	if (sig == CW_SIGSEGV && BPF_CORE_READ(info, si_code) == CW_SI_KERNEL &&
-	    task == bpf_get_current_task_btf()) {
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	    task == cw_current_task()) {
+		struct pt_regs *regs = cw_task_pt_regs(task);
 		__u8 insn[2] = {};
 
 		if (bpf_probe_read_user(insn, sizeof(insn), (void *)user_ip(regs)) ||
@@ -121,6 +132,11 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	reap_doomed(cell);
 	key.policy = c->policy;
 	if (killing_call(sig, info, task, &nr, &arch)) {
+		__u32 tid = task->pid;
+		__u8 yes = 1;
+
+		if (sig == CW_SIGSYS)
+			bpf_map_update_elem(&seccomp_signalled, &tid, &yes, BPF_ANY);
 		call_killed(c, cell, sig, nr, arch);
 		return 0;
 	}
@@ -130,7 +146,7 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	if (target == cell)
 		return 0;
 	fill_hdr(&e.hdr, CW_EVENT_SIGNAL, cell);
-	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e.sig = sig;
 	e.target_pid = task->tgid;
 	e.target_cell = target;
@@ -142,6 +158,39 @@ int BPF_PROG(cw_signal, int sig, struct kernel_siginfo *info, struct task_struct
 		mark(&e.hdr, rule);
 	}
 	submit_critical(&e, sizeof(e));
+	return 0;
+}
+
+/*
+ * Before Linux 5.16 a seccomp kill was no signal: the filter called
+ * do_group_exit(SIGSYS) itself, and signal_generate saw nothing.  Such a
+ * kill is found at the caller's exit instead: SIGSYS, no signal sent to it,
+ * its registers rolled back to the call.  On later kernels signal_generate
+ * reported it already.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(cw_exit_seccomp, struct task_struct *task)
+{
+	struct pt_regs *regs;
+	struct cw_cell *c;
+	__u32 tid = task->pid;
+	bool signalled;
+	__u64 cell;
+	long nr;
+
+	c = current_cell_entry(&cell);
+	if (!c)
+		return 0;
+	signalled = bpf_map_lookup_elem(&seccomp_signalled, &tid);
+	if (signalled)
+		bpf_map_delete_elem(&seccomp_signalled, &tid);
+	if (signalled || (task->exit_code & 0x7f) != CW_SIGSYS)
+		return 0;
+	regs = cw_task_pt_regs(task);
+	nr = syscall_nr(regs);
+	if (nr < 0 || !call_rolled_back(regs))
+		return 0;
+	call_killed(c, cell, CW_SIGSYS, nr, task_call_arch(task));
 	return 0;
 }
 

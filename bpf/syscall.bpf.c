@@ -61,7 +61,7 @@ static __always_inline bool makes_device(long nr, struct pt_regs *regs)
  */
 static __always_inline bool killed_at_entry(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = cw_current_task();
 
 	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1UL << (CW_SIGSYS - 1));
 }
@@ -115,7 +115,7 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 		enforce(rule, cell);
 		mark(&e.hdr, rule);
 	}
-	e.hdr.ppid = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	e.hdr.ppid = BPF_CORE_READ(cw_current_task(), real_parent, tgid);
 	e.nr = nr;
 	e.ret = ret;
 	e.clone_flags = flags;
@@ -129,7 +129,8 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 	return 0;
 }
 
-static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8 how)
+/* @vma: judge mprotect, which needs bpf_find_vma() (Linux 5.17; compat.bpf.h). */
+static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8 how, bool vma)
 {
 	struct cw_cell *c;
 	__u64 cell;
@@ -149,16 +150,14 @@ static __always_inline int on_exit(struct pt_regs *regs, long nr, long ret, __u8
 			return handle_refused_exec(regs, nr, ret, cell, c->policy);
 		if (how == CW_WATCH_MMAP)
 			return handle_mmap(regs, ret, cell, c->policy);
-		if (how == CW_WATCH_MPROTECT)
+		if (vma && how == CW_WATCH_MPROTECT)
 			return handle_mprotect(regs, ret, cell, c->policy);
 		return 0;
 	}
 	return handle_watched(regs, nr, ret, how);
 }
 
-/* The fallback: every syscall of the host runs it; the number decides first. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int generic_exit(struct pt_regs *regs, long ret, bool vma)
 {
 	long nr = syscall_nr(regs);
 	__u8 how;
@@ -168,7 +167,25 @@ int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
 	how = cw_watched_syscalls[nr];
 	if (how == CW_WATCH_NONE)
 		return 0;
-	return on_exit(regs, nr, ret, how);
+	return on_exit(regs, nr, ret, how, vma);
+}
+
+/* The fallback: every syscall of the host runs it; the number decides first. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cw_sys_exit, struct pt_regs *regs, long ret)
+{
+	return generic_exit(regs, ret, true);
+}
+
+/*
+ * The same without the mprotect judge, for kernels before 5.17: even
+ * unreachable, bpf_find_vma()'s callback is a subprogram they cannot load
+ * (a BPF_PSEUDO_FUNC reference, 5.13).  Userspace loads one of the two.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cw_sys_exit_novma, struct pt_regs *regs, long ret)
+{
+	return generic_exit(regs, ret, false);
 }
 
 /*
@@ -198,10 +215,9 @@ int BPF_PROG(cw_sys_enter, struct pt_regs *regs, long nr)
 SEC("tp/syscalls/sys_exit_" #name)						\
 int cw_x_##name(struct trace_event_raw_sys_exit *ctx)				\
 {										\
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(		\
-		bpf_get_current_task_btf());					\
+	struct pt_regs *regs = cw_task_pt_regs(cw_current_task());		\
 										\
-	return on_exit(regs, ctx->id, ctx->ret, how);				\
+	return on_exit(regs, ctx->id, ctx->ret, how, true);			\
 }
 #include "syscalls.def"
 #undef CW_SYSCALL

@@ -90,7 +90,7 @@ foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_)
 vm_kernels() {
 	local k pids=() kernels
 
-	IFS=, read -ra kernels <<<"${VM_KERNELS:-6.12}"
+	IFS=, read -ra kernels <<<"${VM_KERNELS:-5.10,6.12}"
 	for k in "${kernels[@]}"; do
 		VM_SMP=1 VM_KERNEL=$k tests/vm/run.sh "$build" "${foundation[@]}" >"$logs/kernel-$k" 2>&1 &
 		pids+=($!)
@@ -118,7 +118,8 @@ stage valgrind "host, valgrind memcheck: the userspace unit tests" valgrind_unit
 stage scorecard "host: the hostile corpus and the seven criteria (make scorecard)" \
 	tests/hostile/run.py "$build"
 stage vm "VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)" vm_shards
-stage kernels "VMs: the foundation tests on Debian's other cloud kernels (VM_KERNELS)" vm_kernels
+stage kernels "VMs: the foundation tests on bullseye's 5.10 and trixie's 6.12 (VM_KERNELS)" \
+	vm_kernels
 stage package "VM, systemd as init: the Debian package installed, run, purged (tests/vm/package.sh)" \
 	tests/vm/package.sh "$build"
 stage asan "host, ASan + UBSan build ($asan)" asan_tests

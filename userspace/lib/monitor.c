@@ -542,6 +542,11 @@ static bool have_tracefs(void)
 static void choose_syscall_hooks(struct cw_monitor *m, bool force_generic)
 {
 	bool specific = !force_generic && have_tracefs();
+	/*
+	 * Without bpf_find_vma() (before 5.17) no program that judges
+	 * mprotect loads: mappings made executable later go unjudged there.
+	 */
+	bool vma = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma, NULL) == 1;
 	struct bpf_program *prog;
 	char event[128];
 
@@ -558,9 +563,11 @@ static void choose_syscall_hooks(struct cw_monitor *m, bool force_generic)
 			continue;
 		snprintf(event, sizeof(event), TRACEFS "/events/syscalls/sys_%s_%s", dir, name + 5);
 		/* A syscall this architecture lacks has no tracepoint: not loaded. */
-		bpf_program__set_autoload(prog, specific && !access(event, F_OK));
+		bpf_program__set_autoload(prog, specific && !access(event, F_OK) &&
+					  (vma || !strstr(name, "mprotect")));
 	}
-	bpf_program__set_autoload(m->skel->progs.cw_sys_exit, !specific);
+	bpf_program__set_autoload(m->skel->progs.cw_sys_exit, !specific && vma);
+	bpf_program__set_autoload(m->skel->progs.cw_sys_exit_novma, !specific && !vma);
 	bpf_program__set_autoload(m->skel->progs.cw_sys_enter, !specific);
 	m->backend = specific ? "syscall tracepoints" : "generic sys_exit";
 }
@@ -996,6 +1003,9 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	if (ret)
 		goto fail;
 	m->skel->rodata->cw_cell_level = opts->cell_level;
+	/* Tracing and kprobe programs share their helper list (tracing's: no probe of its own). */
+	m->skel->rodata->cw_walk_cgroup = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+		BPF_FUNC_get_current_ancestor_cgroup_id, NULL) != 1;
 	if (getrandom((void *)&m->skel->rodata->cw_fold_seed,
 		      sizeof(m->skel->rodata->cw_fold_seed), 0) < 0) {
 		ret = -errno;
