@@ -199,17 +199,10 @@ int limits_apply(struct cell *c, const struct cellrun_opts *o)
 static int v1_own_tasks(const char *ctl, char *path, size_t len)
 {
 	char buf[4096], *line, *save = NULL;
-	ssize_t n;
-	int fd;
+	int err = read_file("/proc/self", "cgroup", buf, sizeof(buf));
 
-	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
+	if (err)
+		return err;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *ctls = strchr(line, ':'), *cgpath, *tok, *tsave = NULL;
 
