@@ -75,6 +75,7 @@ struct run {
 	char cmd_kill_rule[128];
 	char cmd_kill_layer[16];
 	int daemon_fd;			/* --daemon: the registration's connection */
+	char daemon_parent[512];	/* where that daemon takes cells ("": unsaid) */
 	int output_fd;			/* --output: the directory (under the tmpfs) */
 	struct stat output_owner;	/* its owner and group before the run */
 	pid_t proxy;			/* --allow-host: the egress proxy */
@@ -848,26 +849,37 @@ static int step_output(struct run *r, char *err, size_t len)
 	return CELLRUN_EXIT_LAUNCHER;
 }
 
+/* --daemon: connected before the cell exists, which goes where the daemon takes cells. */
+static int step_daemon(struct run *r, char *err, size_t len)
+{
+	char why[512];
+
+	if (!r->opts.daemon)
+		return 0;
+	/* An absent daemon is found out at once. */
+	r->daemon_fd = daemon_connect(&r->opts, r->daemon_parent, sizeof(r->daemon_parent),
+				      why, sizeof(why));
+	if (r->daemon_fd >= 0)
+		return 0;
+	snprintf(err, len, "%s: refusing to run (daemon unavailable)", why);
+	return CELLRUN_EXIT_NO_ACK;
+}
+
 static int step_cgroup(struct run *r, char *err, size_t len)
 {
-	int ret = cell_create(&r->cell);
+	const char *parent = r->opts.cgroup_parent;
 
-	if (ret) {
-		snprintf(err, len, "create: %s", strerror(-ret));
-		return CELLRUN_EXIT_LAUNCHER;
-	}
-	return 0;
+	if (!parent && r->daemon_parent[0])
+		parent = r->daemon_parent;
+	return cell_create(&r->cell, parent, err, len) ? CELLRUN_EXIT_LAUNCHER : 0;
 }
 
 static int step_limits(struct run *r, char *err, size_t len)
 {
 	struct run_report *rep = &r->report;
-	int ret = limits_apply(&r->cell, &r->opts);
 
-	if (ret) {
-		snprintf(err, len, "%s: limits could not be applied", strerror(-ret));
+	if (limits_apply(&r->cell, &r->opts, err, len))
 		return CELLRUN_EXIT_LAUNCHER;
-	}
 	rep->v1 = r->cell.v1_memory[0] || r->cell.v1_pids[0] || r->cell.v1_cpu[0];
 	rep->landlock_abi = landlock_abi_version();
 	if (!rep->landlock_abi)
@@ -875,21 +887,13 @@ static int step_limits(struct run *r, char *err, size_t len)
 	return 0;
 }
 
-/* The daemon's registration, or a monitor of cellrun's own. */
+/* A monitor of cellrun's own, unless the daemon's (registered at spawn) or none. */
 static int step_monitor(struct run *r, char *err, size_t len)
 {
 	struct run_report *rep = &r->report;
 	char why[512];
 
-	if (r->opts.daemon) {
-		/* Before the cell starts: an absent daemon is found out at once. */
-		r->daemon_fd = daemon_connect(&r->opts, why, sizeof(why));
-		if (r->daemon_fd >= 0)
-			return 0;
-		snprintf(err, len, "%s: refusing to run (daemon unavailable)", why);
-		return CELLRUN_EXIT_NO_ACK;
-	}
-	if (r->opts.no_monitor)
+	if (r->opts.daemon || r->opts.no_monitor)
 		return 0;
 	if (load_monitor(r, why, sizeof(why))) {
 		snprintf(err, len, "%s: refusing to run without the monitor (--no-monitor to "
@@ -931,9 +935,10 @@ static const struct host_step {
 	{ "signals", step_signals },
 	{ "uid", step_host_uid },	/* the cell's own host uid (hostuid.c) */
 	{ "output", step_output },	/* /output's tmpfs, owned by that uid (outdir.c) */
+	{ NULL, step_daemon },		/* --daemon's connection (register.c) */
 	{ "cgroup", step_cgroup },	/* the cell (cell.c) */
 	{ "limits", step_limits },	/* memory, pids, cpu (limits.c) */
-	{ "monitor", step_monitor },	/* watched before it starts (register.c or here) */
+	{ "monitor", step_monitor },	/* watched before it starts: here, or at spawn */
 	{ NULL, step_spawn },		/* clone3 into the namespaces; init_steps (init.c) */
 };
 

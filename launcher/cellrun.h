@@ -139,6 +139,7 @@ struct cellrun_opts {
 	bool embedded;			/* --embedded: never the host's daemon */
 	bool verbose;
 	const char *daemon;		/* the daemon's socket, or NULL: an embedded monitor */
+	const char *cgroup_parent;	/* --cgroup-parent, or NULL: the daemon's or cell.c's */
 	unsigned int daemon_timeout_ms;	/* connect + ack */
 	const char *run_id;
 	const char *policy;		/* the daemon's policy by name, NULL: "default" */
@@ -226,7 +227,11 @@ struct cell {
 	int uid_lock_fd;
 };
 
-int cell_create(struct cell *c);
+/*
+ * Create @c's cgroup below @parent (NULL: the default, cell.c); 0, or
+ * negative errno with the message in @err.
+ */
+int cell_create(struct cell *c, const char *parent, char *err, size_t errlen);
 /* Kill what is left in the cell, wait for it to empty, remove it. */
 int cell_destroy(struct cell *c);
 
@@ -241,8 +246,11 @@ int host_uid_range(struct cellrun_opts *o, char *err, size_t errlen);
 int host_uid_claim(const struct cellrun_opts *o, struct cell *c, char *err, size_t errlen);
 void host_uid_release(struct cell *c);
 
-/* Apply memory, pids and CPU limits to @c, by v2 controllers or v1 hierarchies. */
-int limits_apply(struct cell *c, const struct cellrun_opts *o);
+/*
+ * Apply memory, pids and CPU limits to @c, by v2 controllers or v1
+ * hierarchies; 0, or negative errno with the message in @err.
+ */
+int limits_apply(struct cell *c, const struct cellrun_opts *o, char *err, size_t errlen);
 /*
  * Move this thread into the cell's v1 controller cgroups, to clone the
  * cell there, and back (no-ops on pure v2).  0 or negative errno.
@@ -321,7 +329,12 @@ int shells_mask(const struct cellrun_opts *o, char *err, size_t errlen);
 int net_loopback_up(void);
 
 /* register.c: the cellwatch daemon watches the cell (--daemon). */
-int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen);
+/*
+ * Connect to the daemon and learn where it takes cells (@parent, "" when
+ * it does not say); the connection, or negative errno with @err.
+ */
+int daemon_connect(const struct cellrun_opts *o, char *parent, size_t len, char *err,
+		   size_t errlen);
 /* Register @c and wait for the ack, at most --daemon-timeout; 0 or negative errno. */
 int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,
 		    __u64 *cell_id, bool *lsm, char *err, size_t errlen);

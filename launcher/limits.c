@@ -16,6 +16,7 @@
 
 #include "cellrun.h"
 #include "cgroup.h"
+#include "log.h"
 
 #define V1_ROOT "/sys/fs/cgroup"
 #define CPU_PERIOD_US 100000
@@ -74,51 +75,84 @@ static bool v2_has_controller(const char *dir, const char *name)
 	return false;
 }
 
-static int apply_v2(struct cell *c, const struct cellrun_opts *o)
+/*
+ * Pass @ctl down from the root to the cell: a controller reaches a cgroup
+ * only through its parent's subtree_control, unset at the root of a bare
+ * host and in a new --cgroup-parent.  A cgroup that holds processes passes
+ * no controller on (cgroup v2's no-internal-process rule); the cgroup that
+ * refused is named in @why.  0, or negative errno.
+ */
+static int pass_controller(const struct cell *c, const char *ctl, char *why, size_t len)
 {
-	char parent[300], val[64];
-	int err;
+	size_t end = strlen(c->root);
+	char dir[sizeof(c->path)], plus[16];
 
-	/*
-	 * Controllers reach the cell only through the subtree_control of every
-	 * ancestor: the root's (systemd hosts have it set; a bare host may not)
-	 * and cellwatch/'s.
-	 */
-	snprintf(parent, sizeof(parent), "%s/cellwatch", c->root);
-	for (const char *const *ctl = (const char *const[]){ "memory", "pids", "cpu", NULL };
-	     *ctl; ctl++) {
-		char plus[16];
+	snprintf(plus, sizeof(plus), "+%s", ctl);
+	/* Each ancestor in turn, root first: the path up to each further '/'. */
+	for (; c->path[end] == '/'; end += 1 + strcspn(c->path + end + 1, "/")) {
+		size_t next = end + 1 + strcspn(c->path + end + 1, "/");
+		int err;
 
-		snprintf(plus, sizeof(plus), "+%s", *ctl);
-		if (v2_has_controller(c->root, *ctl) && !v2_has_controller(parent, *ctl))
-			write_file(c->root, "cgroup.subtree_control", plus);
-		if (v2_has_controller(parent, *ctl))
-			write_file(parent, "cgroup.subtree_control", plus);
+		snprintf(dir, sizeof(dir), "%.*s", (int)next, c->path);
+		if (v2_has_controller(dir, ctl))
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s", (int)end, c->path);
+		if (!v2_has_controller(dir, ctl))
+			return -ENOENT;
+		err = write_file(dir, "cgroup.subtree_control", plus);
+		if (err) {
+			snprintf(why, len, "%s: %s", dir, err == -EBUSY ?
+				 "it holds processes, and a cgroup v2 with processes passes "
+				 "no controller on (move them to a child cgroup; systemd: "
+				 "DelegateSubgroup=)" : strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Memory, pids and CPU from the cell's own v2 controllers, where the root has them. */
+static int apply_v2(struct cell *c, const struct cellrun_opts *o, char *err, size_t errlen)
+{
+	static const char *const ctls[] = { "memory", "pids", "cpu" };
+	char val[64], why[1024];
+	int ret;
+
+	for (size_t i = 0; i < sizeof(ctls) / sizeof(ctls[0]); i++) {
+		if (!v2_has_controller(c->root, ctls[i]))
+			continue;	/* a v1 hierarchy's, or none */
+		ret = pass_controller(c, ctls[i], why, sizeof(why));
+		/* Offered by the host, it must reach the cell: no run without its limit. */
+		if (ret && ret != -ENOENT)
+			return cw_fail(ret, err, errlen, "%s limit: %s", ctls[i], why);
+		if (ret)
+			return cw_fail(ret, err, errlen, "%s limit: the controller does not "
+				       "reach %s", ctls[i], c->path);
 	}
 	if (v2_has_controller(c->path, "memory")) {
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);
-		err = write_file(c->path, "memory.max", val);
-		if (err)
-			return err;
+		ret = write_file(c->path, "memory.max", val);
+		if (ret)
+			return cw_fail(ret, err, errlen, "memory.max: %s", strerror(-ret));
 		/* No swap: a balloon must meet the OOM killer, not the disk. */
-		err = write_file(c->path, "memory.swap.max", "0");
-		if (err && err != -ENOENT)
-			return err;
+		ret = write_file(c->path, "memory.swap.max", "0");
+		if (ret && ret != -ENOENT)
+			return cw_fail(ret, err, errlen, "memory.swap.max: %s", strerror(-ret));
 		c->v2_memory = true;
 	}
 	if (v2_has_controller(c->path, "pids")) {
 		snprintf(val, sizeof(val), "%u", o->pids);
-		err = write_file(c->path, "pids.max", val);
-		if (err)
-			return err;
+		ret = write_file(c->path, "pids.max", val);
+		if (ret)
+			return cw_fail(ret, err, errlen, "pids.max: %s", strerror(-ret));
 		c->v2_pids = true;
 	}
 	if (v2_has_controller(c->path, "cpu")) {
 		snprintf(val, sizeof(val), "%u %u", o->cpu_millis * (CPU_PERIOD_US / 1000),
 			 CPU_PERIOD_US);
-		err = write_file(c->path, "cpu.max", val);
-		if (err)
-			return err;
+		ret = write_file(c->path, "cpu.max", val);
+		if (ret)
+			return cw_fail(ret, err, errlen, "cpu.max: %s", strerror(-ret));
 		c->v2_cpu = true;
 	}
 	return 0;
@@ -156,20 +190,21 @@ static int apply_v1(const struct cell *c, const char *ctl, char *dir, size_t len
 	return err;
 }
 
-int limits_apply(struct cell *c, const struct cellrun_opts *o)
+int limits_apply(struct cell *c, const struct cellrun_opts *o, char *err, size_t errlen)
 {
 	char val[64];
-	int err;
+	int ret;
 
-	err = apply_v2(c, o);
-	if (err)
-		return err;
+	ret = apply_v2(c, o, err, errlen);
+	if (ret)
+		return ret;
 	if (!c->v2_memory) {
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);
-		err = apply_v1(c, "memory", c->v1_memory, sizeof(c->v1_memory),
+		ret = apply_v1(c, "memory", c->v1_memory, sizeof(c->v1_memory),
 			       "memory.limit_in_bytes", val);
-		if (err)
-			return err;
+		if (ret)
+			return cw_fail(ret, err, errlen, "memory limit (cgroup v1): %s",
+				       strerror(-ret));
 		/* memsw exists only with swap accounting; without it there is no swap to limit. */
 		if (c->v1_memory[0])
 			write_file(c->v1_memory, "memory.memsw.limit_in_bytes", val);
@@ -181,16 +216,18 @@ int limits_apply(struct cell *c, const struct cellrun_opts *o)
 	 */
 	if (!c->v2_pids) {
 		snprintf(c->v1_pids_max, sizeof(c->v1_pids_max), "%u", o->pids);
-		err = apply_v1(c, "pids", c->v1_pids, sizeof(c->v1_pids), NULL, NULL);
-		if (err)
-			return err;
+		ret = apply_v1(c, "pids", c->v1_pids, sizeof(c->v1_pids), NULL, NULL);
+		if (ret)
+			return cw_fail(ret, err, errlen, "pids limit (cgroup v1): %s",
+				       strerror(-ret));
 	}
 	if (!c->v2_cpu) {
 		snprintf(c->v1_cpu_quota, sizeof(c->v1_cpu_quota), "%u",
 			 o->cpu_millis * (CPU_PERIOD_US / 1000));
-		err = apply_v1(c, "cpu", c->v1_cpu, sizeof(c->v1_cpu), NULL, NULL);
-		if (err)
-			return err;
+		ret = apply_v1(c, "cpu", c->v1_cpu, sizeof(c->v1_cpu), NULL, NULL);
+		if (ret)
+			return cw_fail(ret, err, errlen, "cpu limit (cgroup v1): %s",
+				       strerror(-ret));
 	}
 	return 0;
 }

@@ -31,7 +31,7 @@ enum {
 	OPT_ALLOW_HOST, OPT_ALLOW_PRIVATE, OPT_EGRESS_HOSTS, OPT_EGRESS_CONNS, OPT_EGRESS_BYTES,
 	OPT_EGRESS_TIME, OPT_OUTPUT_SIZE, OPT_OUTPUT_FILES, OPT_KEEP_SHELLS, OPT_LOG_MAX,
 	OPT_UID_RANGE, OPT_CHDIR, OPT_STDIN, OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_OUTPUT_OWNER,
-	OPT_EMBEDDED,
+	OPT_EMBEDDED, OPT_CGROUP_PARENT,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
 	{ "daemon", required_argument, NULL, OPT_DAEMON },
 	{ "embedded", no_argument, NULL, OPT_EMBEDDED },
+	{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
 	{ "daemon-timeout", required_argument, NULL, OPT_DAEMON_TIMEOUT },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -147,6 +148,10 @@ void options_usage(FILE *f)
 "                       the default unless --rules, --log or --no-monitor\n"
 "                       is given\n"
 "      --embedded       a monitor of cellrun's own even where a daemon serves\n"
+"      --cgroup-parent DIR  the cell is a child cgroup of DIR, a cgroup v2\n"
+"                       directory (created if missing); default: the\n"
+"                       daemon's, else cellwatch/ in the cgroup a service\n"
+"                       manager delegated to cellrun, else <cgroup2>/cellwatch\n"
 "      --daemon-timeout MS  how long to wait for the ack (default 2000)\n"
 "      --policy NAME    the daemon's policy for this run (default \"default\")\n"
 "      --run-id ID      run id in every event of the run (daemon)\n"
@@ -177,18 +182,6 @@ void options_usage(FILE *f)
 		CELLRUN_EXIT_NO_ACK,
 		CELLRUN_EXIT_NO_MONITOR, CELLRUN_EXIT_TIMEOUT, CELLRUN_EXIT_LAUNCHER,
 		CELLRUN_EXIT_CANNOT_EXEC, CELLRUN_EXIT_NOT_FOUND);
-}
-
-/* @ret, with the message in @err (%m: errno as it is). */
-__attribute__((format(printf, 4, 5)))
-static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
 }
 
 /*
@@ -303,7 +296,7 @@ int host_uid_range_check(unsigned long first, unsigned long count, char *err, si
 {
 	/* Above every account's uid and nobody's, and below (uid_t)-1, which means "none". */
 	if (first < 65536 || count == 0 || count > 0xffffffffUL - 1 - first)
-		return fail(-ERANGE, err, errlen, "uid range %lu:%lu: must lie in [65536, "
+		return cw_fail(-ERANGE, err, errlen, "uid range %lu:%lu: must lie in [65536, "
 			    "4294967294] and hold at least one uid", first, count);
 	return 0;
 }
@@ -573,6 +566,9 @@ static int set_opt(struct cellrun_opts *o, int opt, const struct origin *at, con
 	case OPT_EMBEDDED:
 		o->embedded = true;
 		return 0;
+	case OPT_CGROUP_PARENT:
+		o->cgroup_parent = val;
+		return 0;
 	case OPT_STDIN:
 		o->pass_stdin = true;
 		return 0;
@@ -653,14 +649,14 @@ static int load_profile(struct cellrun_opts *o, const char *path, char *err, siz
 
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return fail(-EINVAL, err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		return cw_fail(-EINVAL, err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 			    jerr.text);
 	if (!o->profiles)
 		o->profiles = json_array();
 	if (json_array_append_new(o->profiles, root))
-		return fail(-ENOMEM, err, errlen, "%s: out of memory", path);
+		return cw_fail(-ENOMEM, err, errlen, "%s: out of memory", path);
 	if (!json_is_object(root))
-		return fail(-EINVAL, err, errlen, "%s: a profile is a JSON object of options", path);
+		return cw_fail(-EINVAL, err, errlen, "%s: a profile is a JSON object of options", path);
 	for (void *it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
 		at.name = json_object_iter_key(it);
 		ret = set_profile_opt(o, root, it, &at);
@@ -727,7 +723,7 @@ static int check_egress_opts(const struct cellrun_opts *o, char *err, size_t err
 {
 	if (!o->nallow && (o->nallow_private || o->egress_hosts || o->egress_conns ||
 			   o->egress_bytes || o->egress_seconds))
-		return fail(-EINVAL, err, errlen,
+		return cw_fail(-EINVAL, err, errlen,
 			    "--allow-private and --egress-* go with --allow-host");
 	return 0;
 }
@@ -742,10 +738,10 @@ static int check_output_owner(const struct cellrun_opts *o, char *err, size_t er
 	if (o->output_uid == (uid_t)-1)
 		return 0;
 	if (!o->output)
-		return fail(-EINVAL, err, errlen, "--output-owner goes with --output");
+		return cw_fail(-EINVAL, err, errlen, "--output-owner goes with --output");
 	if (o->caller_uid && (o->output_uid != o->caller_uid ||
 			      (o->output_gid != (gid_t)-1 && o->output_gid != o->caller_gid)))
-		return fail(-EPERM, err, errlen, "--output-owner: only root may give the output "
+		return cw_fail(-EPERM, err, errlen, "--output-owner: only root may give the output "
 			    "to another than the caller (uid %u, gid %u%s)",
 			    (unsigned int)o->caller_uid, (unsigned int)o->caller_gid,
 			    o->caller_sudo ? ", from sudo" : "");
@@ -786,7 +782,7 @@ static int check_monitor_opts(const struct cellrun_opts *o, bool rules_given, ch
 		why = "with --daemon, the daemon applies its policies and writes the log: "
 		      "use --policy NAME instead of --rules, and the daemon's --log";
 	}
-	return why ? fail(-EINVAL, err, errlen, "%s", why) : 0;
+	return why ? cw_fail(-EINVAL, err, errlen, "%s", why) : 0;
 }
 
 /* -o is --log, as in cellwatch watch and daemon; -l stays for those who learnt it. */
@@ -851,7 +847,7 @@ static int parse(struct cellrun_opts *o, int argc, char **argv, char *err, size_
 	if (ret)
 		return ret;
 	if (optind >= argc)
-		return fail(OPTIONS_USAGE, err, errlen, "no command given");
+		return cw_fail(OPTIONS_USAGE, err, errlen, "no command given");
 	o->argv = argv + optind;
 	return 0;
 }
@@ -903,11 +899,11 @@ static int check_output(const struct cellrun_opts *o, char *err, size_t errlen)
 	    fchownat(AT_FDCWD, o->output, o->output_uid, o->output_gid, AT_SYMLINK_NOFOLLOW))
 		ret = -errno;
 	if (ret && ret != -EEXIST)
-		return fail(ret, err, errlen, "--output %s: %s", o->output, strerror(-ret));
+		return cw_fail(ret, err, errlen, "--output %s: %s", o->output, strerror(-ret));
 	if (stat(o->output, &st))
-		return fail(-errno, err, errlen, "--output %s: %m", o->output);
+		return cw_fail(-errno, err, errlen, "--output %s: %m", o->output);
 	if (!S_ISDIR(st.st_mode))
-		return fail(-ENOTDIR, err, errlen, "--output %s: not a directory", o->output);
+		return cw_fail(-ENOTDIR, err, errlen, "--output %s: not a directory", o->output);
 	return output_dir_allowed(o, o->output, &st, err, errlen);
 }
 
@@ -916,9 +912,9 @@ static int check_dir(const char *dir, const char *what, char *err, size_t errlen
 	struct stat st;
 
 	if (stat(dir, &st))
-		return fail(-errno, err, errlen, "%s %s: %m", what, dir);
+		return cw_fail(-errno, err, errlen, "%s %s: %m", what, dir);
 	if (!S_ISDIR(st.st_mode))
-		return fail(-ENOTDIR, err, errlen, "%s %s: not a directory", what, dir);
+		return cw_fail(-ENOTDIR, err, errlen, "%s %s: not a directory", what, dir);
 	return 0;
 }
 
@@ -935,14 +931,14 @@ static int check_source(struct cell_mount *m, char *err, size_t errlen)
 	struct stat st;
 
 	if (len >= sizeof(src))
-		return fail(-ENAMETOOLONG, err, errlen, "%s %s: the source is too long", m->option,
+		return cw_fail(-ENAMETOOLONG, err, errlen, "%s %s: the source is too long", m->option,
 			    m->spec);
 	memcpy(src, m->spec, len);
 	src[len] = '\0';
 	if (!realpath(src, m->src) || stat(m->src, &st))
-		return fail(-errno, err, errlen, "%s %s: %s: %m", m->option, m->spec, src);
+		return cw_fail(-errno, err, errlen, "%s %s: %s: %m", m->option, m->spec, src);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return fail(-EINVAL, err, errlen, "%s %s: %s is neither a directory nor a regular "
+		return cw_fail(-EINVAL, err, errlen, "%s %s: %s is neither a directory nor a regular "
 			    "file", m->option, m->spec, src);
 	m->is_dir = S_ISDIR(st.st_mode);
 	m->dev = st.st_dev;
@@ -970,12 +966,12 @@ static int check_write_xor_exec(const struct cellrun_opts *o, char *err, size_t 
 			const struct cell_mount *rw = &o->mounts[j];
 
 			if (rw->kind == MOUNT_BIND && paths_overlap(ro->src, rw->src))
-				return fail(-EINVAL, err, errlen, "%s %s: its source and that of "
+				return cw_fail(-EINVAL, err, errlen, "%s %s: its source and that of "
 					    "%s %s overlap: what the cell writes there could run",
 					    ro->option, ro->spec, rw->option, rw->spec);
 		}
 		if (live && paths_overlap(ro->src, out))
-			return fail(-EINVAL, err, errlen, "%s %s: its source and --output %s "
+			return cw_fail(-EINVAL, err, errlen, "%s %s: its source and --output %s "
 				    "(--output-size 0) overlap: what the cell writes there could run",
 				    ro->option, ro->spec, o->output);
 	}

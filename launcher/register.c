@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "api.h"
 #include "cellrun.h"
+#include "log.h"
 
 static long now_ms(void)
 {
@@ -22,12 +24,63 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int daemon_connect(const struct cellrun_opts *o, char *err, size_t errlen)
+/* The daemon's reply to @what, the first one it sends; 0 or negative errno with @err. */
+static int await_reply(int fd, const struct cellrun_opts *o, const char *what, json_t **reply,
+		       char *err, size_t errlen)
 {
-	int fd = cw_api_connect(o->daemon);
+	long deadline = now_ms() + o->daemon_timeout_ms;
+	const char *got;
+	int ret;
 
-	if (fd < 0)
-		snprintf(err, errlen, "daemon %s: %s", o->daemon, strerror(-fd));
+	*reply = NULL;
+	do {
+		long left = deadline - now_ms();
+
+		json_decref(*reply);
+		ret = cw_api_recv(fd, reply, left > 0 ? left : 0);
+		if (!ret && !*reply)
+			ret = -ECONNRESET;
+		if (ret) {
+			*reply = NULL;
+			return cw_fail(ret, err, errlen, "daemon %s: %s: no ack%s: %s", o->daemon, what,
+				       ret == -ETIMEDOUT ? " within --daemon-timeout" : "",
+				       ret == -ETIMEDOUT ? "timed out" : strerror(-ret));
+		}
+		got = json_string_value(json_object_get(*reply, "reply"));
+	} while (!got || strcmp(got, what));
+	return 0;
+}
+
+/*
+ * Connect, and ask where the daemon takes cells: its --cgroup-parent, in
+ * @parent ("" from a daemon that does not say).
+ */
+int daemon_connect(const struct cellrun_opts *o, char *parent, size_t len, char *err,
+		   size_t errlen)
+{
+	json_t *req = json_pack("{s:s}", "op", "hello"), *reply = NULL;
+	int fd = cw_api_connect(o->daemon), ret;
+	const char *p;
+
+	parent[0] = '\0';
+	if (fd < 0) {
+		json_decref(req);
+		return cw_fail(fd, err, errlen, "daemon %s: %s", o->daemon, strerror(-fd));
+	}
+	ret = req ? cw_api_send(fd, req) : -ENOMEM;
+	json_decref(req);
+	if (ret)
+		ret = cw_fail(ret, err, errlen, "daemon %s: hello: %s", o->daemon, strerror(-ret));
+	else
+		ret = await_reply(fd, o, "hello", &reply, err, errlen);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	p = json_string_value(json_object_get(reply, "cgroup_parent"));
+	if (p)
+		snprintf(parent, len, "%s", p);
+	json_decref(reply);
 	return fd;
 }
 
@@ -55,33 +108,18 @@ static json_t *register_request(const struct cellrun_opts *o, const struct cell 
 int daemon_register(int fd, const struct cellrun_opts *o, const struct cell *c,
 		    __u64 *cell_id, bool *lsm, char *err, size_t errlen)
 {
-	long deadline = now_ms() + o->daemon_timeout_ms;
 	json_t *req = register_request(o, c), *reply = NULL;
-	const char *what;
 	int ret;
 
 	ret = req ? cw_api_send(fd, req) : -ENOMEM;
 	json_decref(req);
-	if (ret) {
-		snprintf(err, errlen, "daemon %s: register: %s", o->daemon, strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return cw_fail(ret, err, errlen, "daemon %s: register: %s", o->daemon,
+			       strerror(-ret));
 	/* Only the reply counts: nothing else is sent before it. */
-	do {
-		long left = deadline - now_ms();
-
-		json_decref(reply);
-		ret = cw_api_recv(fd, &reply, left > 0 ? left : 0);
-		if (!ret && !reply)
-			ret = -ECONNRESET;
-		if (ret) {
-			snprintf(err, errlen, "daemon %s: no ack%s: %s", o->daemon,
-				 ret == -ETIMEDOUT ? " within --daemon-timeout" : "",
-				 ret == -ETIMEDOUT ? "timed out" : strerror(-ret));
-			return ret;
-		}
-		what = json_string_value(json_object_get(reply, "reply"));
-	} while (!what || strcmp(what, "register"));
+	ret = await_reply(fd, o, "register", &reply, err, errlen);
+	if (ret)
+		return ret;
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		snprintf(err, errlen, "daemon %s: refused the cell: %s", o->daemon,
 			 json_string_value(json_object_get(reply, "error")) ?: "no reason given");

@@ -133,6 +133,8 @@ int result_write(const char *path, const struct run_report *r, const struct cell
 		json_object_set_new(doc, "layer", json_string(r->layer));
 	if (r->cell_id)
 		json_object_set_new(doc, "cell_id", json_integer(r->cell_id));
+	if (c->path[0])
+		json_object_set_new(doc, "cgroup_path", json_string(c->path));
 	if (c->host_uid)
 		json_object_set_new(doc, "host_uid", json_integer(c->host_uid));
 	if (o->run_id)

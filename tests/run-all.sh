@@ -81,12 +81,14 @@ vm_shards() {
 
 # The kernel matrix beyond the VM stage's 6.1: each kernel of VM_KERNELS
 # boots and runs the foundation of the suite (the cell, the policies and
-# their kernel kills, network, exec and BPF-LSM), side by side.  One CPU
+# their kernel kills, network, exec, BPF-LSM and the cgroup layouts), side
+# by side.  One CPU
 # each: with two, 6.12 took an int3 oops in syscall_exit_to_user_mode_prepare
 # now and then while the monitor attached its tracepoints (the kernel patches
 # its own text then, which qemu's multi-threaded emulation let a CPU run half
-# done); on one CPU the 59 tests took 9 minutes, all passed.
-foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_)
+# done); on one CPU the 59 tests took 9 minutes, all passed.  The cgroup
+# layouts (^layout_) add six and half a minute.
+foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_ ^layout_)
 vm_kernels() {
 	local k pids=() kernels
 

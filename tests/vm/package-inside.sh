@@ -47,6 +47,17 @@ say active_again "$(systemctl is-active $unit)"
 cellrun --daemon /run/cellwatch/cellwatch.sock --daemon-timeout 30000 --run-id vm-again -- \
 	/bin/echo again >/tmp/run.out 2>&1
 say cellrun_again "$? $(head -c 200 /tmp/run.out | tr '\n' ' ')"
+# A unit systemd delegated its cgroup to (Delegate=yes), its processes in a
+# leaf of their own as systemd's delegation rules ask: cellrun's cell goes
+# inside that subtree, with its limits.
+systemd-run --quiet --scope -p Delegate=yes --unit=cw-delegated -- /bin/sh -c '
+	d=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)
+	mkdir "$d/supervisor" && echo 0 > "$d/supervisor/cgroup.procs" &&
+	exec cellrun --embedded --rules /etc/cellwatch/default.json --result /tmp/deleg.json \
+		-- /bin/echo delegated' >/tmp/run.out 2>&1
+say delegated_run "$? $(head -c 200 /tmp/run.out | tr '\n' ' ')"
+say delegated_cgroup "$(grep -o '"cgroup_path": *"[^"]*"' /tmp/deleg.json 2>/dev/null)"
+say delegated_memory "$(grep -o '"memory_via": *"[^"]*"' /tmp/deleg.json 2>/dev/null)"
 journalctl -u $unit --no-pager -o cat 2>/dev/null | tail -15 | sed 's/^/journal: /'
 dpkg --purge cellwatch >/tmp/dpkg.out 2>&1
 say purge "$?"

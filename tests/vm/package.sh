@@ -48,6 +48,9 @@ check package_unit_stops_cleanly result success
 check package_systemctl_start start 0
 check package_started_unit_is_active active_again active
 check package_started_unit_serves cellrun_again "0 again*"
+check package_delegated_unit_runs delegated_run "0 delegated*"
+check package_cell_in_delegated_subtree delegated_cgroup '*/cw-delegated.scope/cellwatch/run-*'
+check package_delegated_cell_limited delegated_memory '*"cgroup2"'
 check package_purges purge 0
 check package_purge_leaves_nothing left ""
 check package_unit_gone_after_purge unit_known "[1-9]*"

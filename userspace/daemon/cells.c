@@ -428,6 +428,12 @@ static void handle_request(struct daemon *d, struct client *c, json_t *req)
 		cell_empty(d, c, req);
 		return;
 	}
+	/* Where cellrun must create its cell for this daemon to take it. */
+	if (op && !strcmp(op, "hello")) {
+		client_reply(d, c, json_pack("{s:s, s:b, s:s}", "reply", "hello", "ok", 1,
+					     "cgroup_parent", d->parent));
+		return;
+	}
 	if (!op || strcmp(op, "register")) {
 		client_reply(d, c, json_pack("{s:s, s:b, s:s}", "reply", op ?: "?", "ok", 0,
 					     "error", "unknown op"));

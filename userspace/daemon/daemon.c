@@ -162,7 +162,10 @@ static int open_monitor(struct daemon *d)
 		cw_warn("no cgroup v2 hierarchy mounted");
 		return -ENOENT;
 	}
-	if (!d->parent[0])
+	/* As cellrun's default: cellwatch/ in a subtree delegated to the daemon, or at the root. */
+	if (!d->parent[0] && !cg2_delegated(root, dir, sizeof(dir)))
+		snprintf(d->parent, sizeof(d->parent), "%.4000s/cellwatch", dir);
+	else if (!d->parent[0])
 		snprintf(d->parent, sizeof(d->parent), "%s/cellwatch", root);
 	if (mkdir(d->parent, 0755) && errno != EEXIST) {
 		cw_warn("create %s: %s", d->parent, strerror(errno));
@@ -395,7 +398,8 @@ CW_SESSION_USAGE
 "                           RFC 5424 SD-ID (default " CW_SYSLOG_SD_ID "): set your\n"
 "                           IANA private enterprise number\n"
 "      --metrics ADDR:PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
-"      --cgroup-parent DIR  cells are its child cgroups (default <cgroup2>/cellwatch)\n"
+"      --cgroup-parent DIR  cells are its child cgroups (default: cellwatch/ in the\n"
+"                       cgroup delegated to the daemon, else <cgroup2>/cellwatch)\n"
 "      --pin-dir DIR        bpffs pins (default %s)\n"
 "      --state-dir DIR      cell state for a restarted daemon (default %s)\n"
 "      --backlog N          recent events kept for tail --since (default 4096)\n"

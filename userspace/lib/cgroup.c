@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -47,6 +49,57 @@ int cg2_mount_point(char *buf, size_t len)
 		return 0;
 	}
 	fclose(f);
+	return -ENOENT;
+}
+
+static bool is_delegated(const char *dir)
+{
+	static const char *const marks[] = { "trusted.delegate", "user.delegate" };
+	char val[8];
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		ssize_t n = getxattr(dir, marks[i], val, sizeof(val) - 1);
+
+		if (n > 0) {
+			val[n] = '\0';
+			if (!strcmp(val, "1"))
+				return true;
+		}
+	}
+	return false;
+}
+
+int cg2_delegated(const char *root, char *buf, size_t len)
+{
+	char line[4096], dir[PATH_MAX], *end;
+	size_t rlen = strlen(root);
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	/* The v2 line is "0::/path"; v1 hierarchies have a controller list. */
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "0::/", 4);
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	line[strcspn(line, "\n")] = '\0';
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, line + 3) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	/* The root itself is never delegated: it is the manager's own. */
+	while (strlen(dir) > rlen) {
+		if (is_delegated(dir)) {
+			if ((size_t)snprintf(buf, len, "%s", dir) >= len)
+				return -ENAMETOOLONG;
+			return 0;
+		}
+		end = strrchr(dir, '/');
+		if (!end)
+			break;
+		*end = '\0';
+	}
 	return -ENOENT;
 }
 

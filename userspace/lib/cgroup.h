@@ -13,6 +13,15 @@
  */
 int cg2_mount_point(char *buf, size_t len);
 
+/*
+ * The cgroup a service manager delegated to the caller: the nearest of the
+ * caller's own v2 cgroup and its ancestors below @root that carries
+ * systemd's delegation mark (the trusted.delegate xattr, or user.delegate
+ * under a user manager; systemd 251+).  Its path in @buf; 0, or -ENOENT
+ * when the caller runs in no delegated subtree.
+ */
+int cg2_delegated(const char *root, char *buf, size_t len);
+
 /* The cgroup id BPF sees (bpf_get_current_cgroup_id) of the cgroup open at @fd. */
 int cg2_id(int fd, __u64 *id);
 

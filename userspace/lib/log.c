@@ -53,6 +53,18 @@ void cw_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+int cw_fail(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return ret;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 noreturn void cw_die(int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -7,6 +7,7 @@
 #ifndef CW_LOG_H
 #define CW_LOG_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* "cellwatch" until set. */
@@ -23,5 +24,9 @@ void cw_log_where(const char *place);
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, then exit(@status). */
 noreturn void cw_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write the message into @err (NULL or 0 bytes: nowhere), then return @ret. */
+int cw_fail(int ret, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif /* CW_LOG_H */
