@@ -4,8 +4,10 @@
 # the seven-criteria probes (make scorecard: a case that is not caught as its
 # header expects, or a benign run killed, fails); the same suite in the
 # BPF-LSM VM (split between VMS=2 VMs side by side); its foundation on the
-# other Debian kernels of VM_KERNELS (tests/vm/kernel.sh); the Debian
-# package under systemd, in a VM booted with it;
+# other Debian kernels of VM_KERNELS (tests/vm/kernel.sh); the hostile
+# corpus in each of those VMs too, its verdicts set beside the host's
+# (tests/hostile/compare.py); the Debian package under systemd, in a VM
+# booted with it;
 # then once more on the host built with AddressSanitizer and UBSan (memory
 # errors, leaks and undefined behaviour fail the test they happen in).
 # The failed tests are listed again at the end, and the last line adds all
@@ -28,10 +30,11 @@ failures() {
 	{ buf[n++] = $0 }' "$2"
 }
 
-# A stage's closing line, as numbers: passed failed skipped.
+# A stage's closing lines, added up: passed failed skipped (nothing when it has none).
+# A VM that runs the suite and then the scorecard prints one of each.
 summary() {
 	sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" |
-		tail -1
+		awk '{ p += $1; f += $2; s += $3 } END { if (NR) print p, f, s }'
 }
 
 
@@ -61,15 +64,27 @@ valgrind_unit_tests() {
 		"$build/test_runner" --unit
 }
 
+# The test runner with @args, as a VM's command line (tests/vm/run.sh's VM_COMMAND).
+runner_cmd() {
+	printf '%q' "$build/test_runner"
+	printf ' %q' "$@"
+}
+# The hostile corpus in a VM: an emulated CPU runs the benign jobs several
+# times slower, so their default timeouts are four times the host's.
+scorecard="SCORECARD_TIME_SCALE=4 tests/hostile/run.py $(printf '%q' "$build")"
+
 # An emulated VM keeps about one host core busy, most of the time: the suite
 # is split between VMS machines booted side by side, each printed once all
 # end.  (With one CPU each, daemon_crash_keeps_kernel_rules_restart_adopts
 # outlived its 120 s alarm.)
 vm_shards() {
-	local n=${VMS:-2} k pids=()
+	local n=${VMS:-2} k cmd pids=()
 
 	for k in $(seq "$n"); do
-		tests/vm/run.sh "$build" --shard "$k/$n" >"$logs/vm-$k" 2>&1 &
+		cmd=$(runner_cmd --shard "$k/$n")
+		# The last VM runs the hostile corpus too, for the verdicts stage.
+		[ "$k" = "$n" ] && cmd="$cmd; $scorecard"
+		VM_COMMAND=$cmd tests/vm/run.sh "$build" >"$logs/vm-$k" 2>&1 &
 		pids+=($!)
 	done
 	for k in $(seq "$n"); do
@@ -81,20 +96,21 @@ vm_shards() {
 
 # The kernel matrix beyond the VM stage's 6.1: each kernel of VM_KERNELS
 # boots and runs the foundation of the suite (the cell, the policies and
-# their kernel kills, network, exec, BPF-LSM and the cgroup layouts), side
-# by side.  One CPU
-# each: with two, 6.12 took an int3 oops in syscall_exit_to_user_mode_prepare
+# their kernel kills, network, exec, BPF-LSM, the cgroup layouts and the
+# limits), side by side.  One CPU each: with two, 6.12 took an int3 oops
+# in syscall_exit_to_user_mode_prepare
 # now and then while the monitor attached its tracepoints (the kernel patches
 # its own text then, which qemu's multi-threaded emulation let a CPU run half
 # done); on one CPU the 59 tests took 9 minutes, all passed.  The cgroup
-# layouts (^layout_) add six and half a minute.
-foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_ ^layout_)
+# layouts and the limits (^layout_, ^limits_) add 13 tests and a minute.
+foundation=(^cell_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_ ^layout_ ^limits_)
 vm_kernels() {
 	local k pids=() kernels
 
 	IFS=, read -ra kernels <<<"${VM_KERNELS:-5.10,6.12}"
 	for k in "${kernels[@]}"; do
-		VM_SMP=1 VM_KERNEL=$k tests/vm/run.sh "$build" "${foundation[@]}" >"$logs/kernel-$k" 2>&1 &
+		VM_SMP=1 VM_KERNEL=$k VM_COMMAND="$(runner_cmd "${foundation[@]}"); $scorecard" \
+			tests/vm/run.sh "$build" >"$logs/kernel-$k" 2>&1 &
 		pids+=($!)
 	done
 	for k in "${!kernels[@]}"; do
@@ -122,6 +138,8 @@ stage scorecard "host: the hostile corpus and the seven criteria (make scorecard
 stage vm "VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)" vm_shards
 stage kernels "VMs: the foundation tests on bullseye's 5.10 and trixie's 6.12 (VM_KERNELS)" \
 	vm_kernels
+stage verdicts "the hostile corpus's verdicts on each kernel beside the host's (tests/hostile/compare.py)" \
+	tests/hostile/compare.py README.md "$logs/scorecard" "$logs"/vm-* "$logs"/kernel-*
 stage package "VM, systemd as init: the Debian package installed, run, purged (tests/vm/package.sh)" \
 	tests/vm/package.sh "$build"
 stage asan "host, ASan + UBSan build ($asan)" asan_tests

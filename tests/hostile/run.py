@@ -30,7 +30,11 @@ RULES = os.path.join(HERE, "..", "..", "rules", "default.json")
 PYTHON = "/usr/bin/python3"
 DEFAULT_TIMEOUT = 5
 VERBOSE = bool(os.environ.get("SCORECARD_VERBOSE"))  # every case's output, not only failures
+# Default timeouts times this: a VM's emulated CPU runs a benign job several times slower.
+TIME_SCALE = float(os.environ.get("SCORECARD_TIME_SCALE") or 1)
 BAIT = "CELLWATCH-BAIT"
+# The alerts' actions that stopped something (the others only tell).
+VERDICT_ACTIONS = ("kill", "kill-run", "deny")
 SYS_DIRS = ("usr", "bin", "sbin", "lib", "lib64", "lib32", "libx32")
 # What the bait root's /etc copies from the host: what cellrun's own /etc binds.
 ETC_COPIES = ("ld.so.cache", "alternatives", "python3", "python3.11", "matplotlibrc", "fonts",
@@ -292,8 +296,8 @@ def run_case(c, build, work, daemon, env_extra, bait):
     run_id = "scorecard-%d-%s" % (os.getpid(), name)
     out_dir = os.path.join(work, "out", name)
     result = os.path.join(work, "result", name + ".json")
-    # Benign work gets room on a loaded host; hostile runs stay short.
-    timeout = DEFAULT_TIMEOUT * (2 if c["expect"] == "benign" else 1)
+    # Benign work gets room on a loaded host (or an emulated CPU); hostile runs stay short.
+    timeout = round(DEFAULT_TIMEOUT * (2 if c["expect"] == "benign" else 1) * TIME_SCALE)
     extra = c.get("cell", "").split()
     if "--timeout" in extra:
         timeout = int(extra[extra.index("--timeout") + 1])
@@ -349,10 +353,9 @@ def lines_starting(text, word):
 def judge(c, run):
     """Outcome, layers, rules, kill latency and whether it matched the expectation."""
     res, alerts = run["result"], [e for e in run["events"] if e["event"]["kind"] == "alert"]
-    verdicts = [e for e in alerts if e.get("cellwatch", {}).get("action") in
-                ("kill", "kill-run", "deny")]
+    verdicts = [e for e in alerts if e.get("cellwatch", {}).get("action") in VERDICT_ACTIONS]
     kills = [e for e in verdicts if e["cellwatch"]["action"] != "deny"]
-    layers, rules = [], []
+    layers, rules, blocked_by = [], [], []
     for e in verdicts:
         layers.append("%s %s" % (e["cellwatch"].get("layer", "?"), e["cellwatch"]["action"]))
     for e in alerts:
@@ -368,15 +371,21 @@ def judge(c, run):
     if run.get("victim_died"):
         achieved.append("the host victim process died")
     blocked = lines_starting(run["stdout"], "BLOCKED")
+    # What stopped it for sure (the log's verdicts, the end of the run), before
+    # the payload's own reading, which a kill may cut short.
+    enforced = list(dict.fromkeys(layers))
     for b in blocked:
         layer = b.split(":", 1)[0]
         if layer not in ("monitor", "other") or not verdicts:
             layers.append(layer)
+            blocked_by.append(layer)
     latency = [e["cellwatch"]["kill_latency_us"] for e in kills
                if "kill_latency_us" in e["cellwatch"]]
     killed = bool(kills) or reason in ("killed_by_rule", "timeout", "oom") or \
         res.get("signal") is not None
-    j = {"layers": list(dict.fromkeys(layers)), "rules": list(dict.fromkeys(rules)), "latency": latency,
+    j = {"layers": list(dict.fromkeys(layers)), "rules": list(dict.fromkeys(rules)),
+         "enforced": enforced, "acted": bool(enforced),
+         "blocked_by": list(dict.fromkeys(blocked_by)), "latency": latency,
          "kill_layer": kills[0]["cellwatch"].get("layer") if kills else None,
          "detail": (achieved or blocked or [""])[0], "reason": reason}
     if c["expect"] == "benign":
@@ -408,6 +417,7 @@ def judge(c, run):
         j["detail"] = "no verdict line, status %s" % run["status"]
     if j["outcome"] == "caught" and alerts and not verdicts:
         j["layers"].append("alerted")
+        j["enforced"].append("alerted")
     # A miss README's "Open problems" lists is known, not a regression: shown, not failed.
     known = c.get("open") and j["outcome"].startswith("MISSED")
     if known:
@@ -433,6 +443,7 @@ def judge_alerted(c, run, j, alerts, killed):
         if signals:
             j["detail"] = "%s: %s" % (want, ", ".join(signals))
         j["layers"].append("alerted")
+        j["enforced"].append("alerted")
     j["pass"] = j["outcome"] == "alerted"
     return j
 
@@ -529,13 +540,77 @@ def print_totals(rows):
 
 
 def run_criteria(build):
+    """The criteria's exit status and verdicts ({"1 command execution": "PARTIAL", ...})."""
     script = os.path.join(HERE, "criteria", "run.sh")
     if not os.access(script, os.X_OK):
         print("\n(tests/hostile/criteria/run.sh absent: criteria not run)")
-        return None
+        return None, {}
     print("\n== criteria (%s)" % script)
     sys.stdout.flush()
-    return subprocess.run([script, build]).returncode
+    p = subprocess.run([script, build], stdout=subprocess.PIPE, text=True, errors="replace")
+    sys.stdout.write(p.stdout)
+    verdicts = {}
+    for line in p.stdout.splitlines():
+        cols = [col.strip() for col in line.split("|")]
+        if len(cols) >= 3 and re.match(r"\d ", cols[0]):
+            verdicts[cols[0]] = cols[1]
+    return p.returncode, verdicts
+
+
+def monitor_backend(rows):
+    """What watched the cells, as their results say: "lsm+tracepoint" or "tracepoint"."""
+    for _, run, _ in rows:
+        backend = run["result"].get("layers", {}).get("monitor")
+        if backend:
+            return backend
+    return "?"
+
+
+def decisive(alerts):
+    """
+    The alerts up to the first that ended the run, in the kernel's order:
+    what came after it raced the kill, and shows or not with the machine's
+    speed.
+    """
+    first = []
+    for e in sorted(alerts, key=lambda e: e.get("@timestamp", "")):
+        first.append(e)
+        if e.get("cellwatch", {}).get("action") in ("kill", "kill-run"):
+            break
+    return first
+
+
+def comparable(c, run, j):
+    """A case's verdict as compared across kernels: outcome, layers, rules."""
+    need = int(c.get("cpus", 1))
+    if os.cpu_count() < need:
+        return {"outcome": "not compared: %d CPU here, the case needs %d" % (
+            os.cpu_count(), need), "layers": [], "rules": []}
+    first = decisive([e for e in run["events"] if e["event"]["kind"] == "alert"])
+    layers = ["%s %s" % (e["cellwatch"].get("layer", "?"), e["cellwatch"]["action"])
+              for e in first if e.get("cellwatch", {}).get("action") in VERDICT_ACTIONS]
+    layers += [l for l in j["enforced"] if l in ("timeout", "cgroup oom", "seccomp kill",
+                                                  "alerted")]
+    if not j["acted"]:
+        layers += j["blocked_by"]
+    rules = [e.get("rule", {}).get("name", "cell-policy") for e in first]
+    return {"outcome": j["outcome"], "layers": list(dict.fromkeys(layers)),
+            "rules": list(dict.fromkeys(rules))}
+
+
+def print_verdicts(rows, criteria):
+    """
+    One line for tests/hostile/compare.py, which sets the verdicts of each
+    kernel beside the host's: per case its outcome, the layers that stopped
+    it and the rules that fired, up to the run's end (comparable()); per
+    criterion its verdict.  The payload's own "BLOCKED" reading counts only
+    where nothing else acted: a kill lands before or after the payload
+    prints it, depending on the machine's speed.
+    """
+    doc = {"kernel": os.uname().release, "machine": os.uname().machine,
+           "cpus": os.cpu_count(), "monitor": monitor_backend(rows), "criteria": criteria,
+           "cases": {c["name"]: comparable(c, run, j) for c, run, j in rows}}
+    print("VERDICTS " + json.dumps(doc, sort_keys=True, separators=(",", ":")))
 
 
 # ---------------------------------------------------------------- main
@@ -566,7 +641,8 @@ def inner(work, build, filters):
     print_table(rows)
     print_details(rows)
     print_totals(rows)
-    crit = run_criteria(build) if not filters else None
+    crit, crit_verdicts = run_criteria(build) if not filters else (None, {})
+    print_verdicts(rows, crit_verdicts)
     passed = sum(j["pass"] for _, _, j in rows)
     failed = len(rows) - passed
     if crit is not None:

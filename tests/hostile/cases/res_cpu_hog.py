@@ -1,6 +1,7 @@
 # category: resources
 # expect: caught
 # cell: --timeout 8
+# cpus: 2
 # goal: use more than 1.5 CPUs for 3 s with two spinning processes (the cell
 #       is given 1 CPU)
 import os
