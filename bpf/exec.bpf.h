@@ -60,7 +60,7 @@ static __always_inline __u32 caller_argv(char *dst, __u32 *flags)
 	const char *const *argv;
 	__u32 off = 0;
 
-	argv = (const char *const *)(syscall_nr(regs) == CW_NR_execveat ?
+	argv = (const char *const *)(syscall_nr(regs) == __NR_execveat ?
 				      PT_REGS_PARM3_CORE_SYSCALL(regs) :
 				      PT_REGS_PARM2_CORE_SYSCALL(regs));
 	for (int i = 0; i < CW_MAX_ARGV; i++) {

@@ -19,7 +19,7 @@
 static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long ret, __u64 cell,
 					  __u32 policy)
 {
-	const char *name = (const char *)(nr == CW_NR_execveat ? PT_REGS_PARM2_CORE_SYSCALL(regs) :
+	const char *name = (const char *)(nr == __NR_execveat ? PT_REGS_PARM2_CORE_SYSCALL(regs) :
 							       PT_REGS_PARM1_CORE_SYSCALL(regs));
 	struct cw_scratch_buf *buf = get_scratch();
 	struct cw_verdict *rule = NULL;
@@ -48,7 +48,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	}
 	if (n == CW_PATH_MAX)
 		e->hdr.flags |= CW_F_PATH_TRUNCATED;
-	if (n == 1 && nr == CW_NR_execveat && (PT_REGS_PARM5_CORE_SYSCALL(regs) & CW_AT_EMPTY_PATH))
+	if (n == 1 && nr == __NR_execveat && (PT_REGS_PARM5_CORE_SYSCALL(regs) & CW_AT_EMPTY_PATH))
 		f = fd_file((int)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	if (f) {
 		file_identity(f, &e->dev, &e->ino);

@@ -182,7 +182,7 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->hdr, CW_EVENT_NET, cell);
 	take_lsm_verdict(&e->hdr);
-	if (nr == CW_NR_socket) {
+	if (nr == __NR_socket) {
 		__u32 family = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		__u32 type = PT_REGS_PARM2_CORE_SYSCALL(regs) & 0xf;
 		__u32 protocol = PT_REGS_PARM3_CORE_SYSCALL(regs);
@@ -209,10 +209,10 @@ static __noinline int handle_net(struct pt_regs *regs, long nr, long ret, __u64 
 		e->protocol = protocol;
 		goto emit;
 	}
-	if (nr == CW_NR_connect) {
+	if (nr == __NR_connect) {
 		e->op = CW_NET_CONNECT;
 		uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-	} else if (nr == CW_NR_sendto) {
+	} else if (nr == __NR_sendto) {
 		e->op = CW_NET_SENDTO;
 		uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
 	} else {

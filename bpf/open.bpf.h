@@ -23,9 +23,9 @@
 /* The filename argument of an open-family call, NULL for open_by_handle_at. */
 static __always_inline const char *open_filename(long nr, struct pt_regs *regs)
 {
-	if (nr == CW_NR_open || nr == CW_NR_creat)
+	if (nr == __NR_open || nr == __NR_creat)
 		return (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (nr == CW_NR_openat || nr == CW_NR_openat2)
+	if (nr == __NR_openat || nr == __NR_openat2)
 		return (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	return NULL;
 }
@@ -33,7 +33,7 @@ static __always_inline const char *open_filename(long nr, struct pt_regs *regs)
 /* The open_how of an openat2, read from the caller's memory (zero for the other calls). */
 static __always_inline void open_how(long nr, struct pt_regs *regs, struct open_how *how)
 {
-	if (nr == CW_NR_openat2)
+	if (nr == __NR_openat2)
 		bpf_probe_read_user(how, sizeof(*how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
 }
 
@@ -41,13 +41,13 @@ static __always_inline void open_how(long nr, struct pt_regs *regs, struct open_
 static __always_inline __u32 open_flags(long nr, struct pt_regs *regs,
 					const struct open_how *how)
 {
-	if (nr == CW_NR_openat)
+	if (nr == __NR_openat)
 		return PT_REGS_PARM3_CORE_SYSCALL(regs);
-	if (nr == CW_NR_open)
+	if (nr == __NR_open)
 		return PT_REGS_PARM2_CORE_SYSCALL(regs);
-	if (nr == CW_NR_creat)
+	if (nr == __NR_creat)
 		return CW_O_CREAT | CW_O_WRONLY | CW_O_TRUNC;
-	if (nr == CW_NR_open_by_handle_at)
+	if (nr == __NR_open_by_handle_at)
 		return PT_REGS_PARM3_CORE_SYSCALL(regs);
 	return how->flags;
 }
@@ -77,7 +77,7 @@ static __always_inline const struct path *open_base(long nr, struct pt_regs *reg
 	struct file *dir;
 	umode_t mode;
 
-	if (nr == CW_NR_openat || nr == CW_NR_openat2)
+	if (nr == __NR_openat || nr == __NR_openat2)
 		dirfd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	/* Absolute names and ".." stay beneath the base: it is the lookup's root. */
 	e->base = how->resolve & CW_RESOLVE_IN_ROOT ? CW_BASE_ROOT : CW_BASE_CWD;

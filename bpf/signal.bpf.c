@@ -19,12 +19,12 @@ static bool sent_by_syscall(void)
 	struct pt_regs *regs = cw_task_pt_regs(cw_current_task());
 
 	switch (syscall_nr(regs)) {
-	case CW_NR_kill:
-	case CW_NR_tkill:
-	case CW_NR_tgkill:
-	case CW_NR_rt_sigqueueinfo:
-	case CW_NR_rt_tgsigqueueinfo:
-	case CW_NR_pidfd_send_signal:
+	case __NR_kill:
+	case __NR_tkill:
+	case __NR_tgkill:
+	case __NR_rt_sigqueueinfo:
+	case __NR_rt_tgsigqueueinfo:
+	case __NR_pidfd_send_signal:
 		return true;
 	}
 	return false;

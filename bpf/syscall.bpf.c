@@ -48,7 +48,7 @@ static __always_inline __u64 ns_flags(__u8 how, struct pt_regs *regs)
 /* mknod's mode asks for a device node: a way to the host's disks or memory. */
 static __always_inline bool makes_device(long nr, struct pt_regs *regs)
 {
-	__u32 mode = nr == CW_NR_mknodat ? PT_REGS_PARM3_CORE_SYSCALL(regs) :
+	__u32 mode = nr == __NR_mknodat ? PT_REGS_PARM3_CORE_SYSCALL(regs) :
 					   PT_REGS_PARM2_CORE_SYSCALL(regs);
 
 	return (mode & CW_S_IFMT) == CW_S_IFCHR || (mode & CW_S_IFMT) == CW_S_IFBLK;
@@ -92,7 +92,7 @@ static __noinline int handle_watched(struct pt_regs *regs, long nr, long ret, __
 		 * kill(-1): every process the caller may signal, which outside
 		 * a pid namespace is the host's; the "signal" rules decide.
 		 */
-		if (nr == CW_NR_kill && target == -1)
+		if (nr == __NR_kill && target == -1)
 			key.nr = CW_NR_SIGNAL_OUT;
 	} else if (how == CW_WATCH_MKNOD) {
 		/* FIFOs and sockets are ordinary files. */

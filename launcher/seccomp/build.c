@@ -195,15 +195,28 @@ static int export_program(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return ret;
 }
 
+/*
+ * The filter checks @arch alone (SCMP_ARCH_NATIVE: the machine building).
+ * Rules still name syscalls by this machine's numbers: libseccomp turns
+ * each into @arch's by its name, and leaves out what @arch has not.
+ */
+static int set_arch(scmp_filter_ctx ctx, uint32_t arch)
+{
+	if (arch == SCMP_ARCH_NATIVE || arch == seccomp_arch_native())
+		return 0;
+	return seccomp_arch_add(ctx, arch) ?: seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+}
+
 /* The allow-list: ENOSYS for every syscall it does not name. */
-static int build_allow_list(struct sock_fprog *prog)
+static int build_allow_list(uint32_t arch, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
 	int ret;
 
 	if (!ctx)
 		return -ENOMEM;
-	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ?:
+	ret = set_arch(ctx, arch) ?:
+	      seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) ?:
 	      refuse_names(ctx, seccomp_allowed,
 			   sizeof(seccomp_allowed) / sizeof(seccomp_allowed[0]),
 			   SCMP_ACT_ALLOW) ?:
@@ -213,7 +226,7 @@ static int build_allow_list(struct sock_fprog *prog)
 }
 
 /* What is refused by name and argument, with its own errno (or a kill). */
-static int build_refusals(struct sock_fprog *prog)
+static int build_refusals(uint32_t arch, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
 	int ret;
@@ -222,7 +235,8 @@ static int build_refusals(struct sock_fprog *prog)
 	if (!ctx)
 		return -ENOMEM;
 	/* Only the native ABI: an i386 or x32 syscall kills the process. */
-	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	ret = set_arch(ctx, arch) ?:
+	      seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	ret = ret ?: deny_names(ctx) ?: deny_namespaces(ctx) ?: deny_shared_fd_table(ctx) ?:
 	      deny_socket_families(ctx) ?: deny_misc(ctx);
 	ret = ret ?: export_program(ctx, prog);
@@ -238,7 +252,7 @@ static int build_refusals(struct sock_fprog *prog)
  */
 #define SECCOMP_API_LEVEL	3
 
-int seccomp_build(int which, struct sock_fprog *prog)
+int seccomp_build(int which, uint32_t arch, struct sock_fprog *prog)
 {
 	int ret;
 
@@ -248,8 +262,8 @@ int seccomp_build(int which, struct sock_fprog *prog)
 	if (ret)
 		return ret;
 	if (which == SECCOMP_ALLOW_LIST)
-		return build_allow_list(prog);
+		return build_allow_list(arch, prog);
 	if (which == SECCOMP_REFUSALS)
-		return build_refusals(prog);
+		return build_refusals(arch, prog);
 	return -EINVAL;
 }

@@ -7,6 +7,7 @@
 #ifndef CELLRUN_SECCOMP_BUILD_H
 #define CELLRUN_SECCOMP_BUILD_H
 
+#include <stdint.h>
 #include <linux/filter.h>
 
 /* The filters, in the order they are installed. */
@@ -17,9 +18,10 @@ enum seccomp_filter_id {
 };
 
 /*
- * Build filter @which into @prog; prog->filter is malloc'ed (the caller
- * frees it).  0 or negative errno.
+ * Build filter @which for the libseccomp arch token @arch (SCMP_ARCH_NATIVE:
+ * this machine's) into @prog; prog->filter is malloc'ed (the caller frees
+ * it).  0 or negative errno.
  */
-int seccomp_build(int which, struct sock_fprog *prog);
+int seccomp_build(int which, uint32_t arch, struct sock_fprog *prog);
 
 #endif /* CELLRUN_SECCOMP_BUILD_H */

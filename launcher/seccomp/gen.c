@@ -5,13 +5,13 @@
  * without calling libseccomp (launcher/seccomp.c): a launch then pays
  * neither the compile (0.8 ms) nor libseccomp's probes of the kernel.
  *
- *   seccomp-gen OUT.h
+ *   seccomp-gen OUT.h [ARCH]
  *
- * The programs are for the architecture this runs on: libseccomp's filter
- * checks the audit arch first and kills a syscall of any other ABI, and
- * this generator runs on the build machine, which this build's Makefile
- * takes to be the target (no cross build).  The header names the arch it
- * was made for, and launcher/seccomp.c refuses to compile against another.
+ * The programs are for ARCH, libseccomp's name of the target ("aarch64"),
+ * by default the machine this runs on: the filter checks the audit arch
+ * first and kills a syscall of any other ABI.  The header names the arch
+ * it was made for, and launcher/seccomp.c refuses to compile against
+ * another.
  */
 #include <errno.h>
 #include <seccomp.h>
@@ -38,7 +38,7 @@ static void write_program(FILE *f, const char *name, const struct sock_fprog *pr
 	fprintf(f, "};\n");
 }
 
-static int write_header(FILE *f)
+static int write_header(FILE *f, uint32_t arch)
 {
 	struct sock_fprog prog;
 	int ret;
@@ -48,9 +48,10 @@ static int write_header(FILE *f)
 		"#include <linux/filter.h>\n\n"
 		"/* The audit arch the programs let through (any other is killed). */\n"
 		"#define CW_SECCOMP_AUDIT_ARCH 0x%08xU\n",
-		SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO, seccomp_arch_native());
+		SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO,
+		arch == SCMP_ARCH_NATIVE ? seccomp_arch_native() : arch);
 	for (int i = 0; i < SECCOMP_NR_FILTERS; i++) {
-		ret = seccomp_build(i, &prog);
+		ret = seccomp_build(i, arch, &prog);
 		if (ret) {
 			fprintf(stderr, "seccomp-gen: build %s: %s\n", names[i], strerror(-ret));
 			return ret;
@@ -64,11 +65,17 @@ static int write_header(FILE *f)
 
 int main(int argc, char **argv)
 {
+	uint32_t arch = SCMP_ARCH_NATIVE;
 	FILE *f;
 	int ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: seccomp-gen OUT.h\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: seccomp-gen OUT.h [ARCH]\n");
+		return 2;
+	}
+	if (argc == 3 && !(arch = seccomp_arch_resolve_name(argv[2]))) {
+		fprintf(stderr, "seccomp-gen: %s: not an architecture libseccomp knows\n",
+			argv[2]);
 		return 2;
 	}
 	f = fopen(argv[1], "w");
@@ -76,7 +83,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seccomp-gen: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	ret = write_header(f);
+	ret = write_header(f, arch);
 	if (fclose(f) && !ret) {
 		fprintf(stderr, "seccomp-gen: %s: %s\n", argv[1], strerror(errno));
 		ret = -EIO;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """The hostile corpus's verdicts across kernels: each kernel's beside the host's.
 
 usage: tests/hostile/compare.py README LOG...

@@ -15,22 +15,7 @@ out=$(VM_INIT=systemd VM_COMMAND="tests/vm/package-inside.sh $deb" \
       "$src/tests/vm/run.sh" "$build" 2>&1)
 echo "$out"
 
-n=0 passed=0 failed=0
-# check NAME KEY PATTERN: the value of KEY (first line KEY=...) matches PATTERN.
-check() {
-	local value
-	value=$(printf '%s\n' "$out" | sed -n "s/^$2=//p" | head -1)
-	n=$((n + 1))
-	# shellcheck disable=SC2053
-	if [[ $value == $3 ]]; then
-		passed=$((passed + 1))
-		printf '#%-3d %-40s OK\n' "$n" "$1"
-	else
-		failed=$((failed + 1))
-		echo "$2: expected $3, got '$value'"
-		printf '#%-3d %-40s FAIL\n' "$n" "$1"
-	fi
-}
+. "$src/tests/vm/checks.sh"
 check package_installs install 0
 check package_starts_its_unit active active
 check package_enables_its_unit enabled enabled
@@ -55,5 +40,4 @@ check package_purges purge 0
 check package_purge_leaves_nothing left ""
 check package_unit_gone_after_purge unit_known "[1-9]*"
 check package_check_ran_to_its_end end yes
-echo "$passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+checks_summary

@@ -612,6 +612,12 @@ static int bpf_lsm_listed(void)
  * open: a kernel can list "bpf" among its LSMs and still refuse the
  * programs (this project's build hosts do).  Cached: one answer per process.
  */
+/* strerror(), with words for ENOTSUPP (524), the kernel's own, which libc has none for. */
+static const char *bpf_strerror(int err)
+{
+	return err == 524 ? "not supported by this kernel (ENOTSUPP)" : strerror(err);
+}
+
 static bool lsm_works(char *why, size_t len)
 {
 	static int cached = -1;
@@ -637,12 +643,12 @@ static bool lsm_works(char *why, size_t len)
 	p->rodata->probe_tgid = getpid();
 	err = lsmprobe_bpf__load(p);
 	if (err) {
-		snprintf(cached_why, sizeof(cached_why), "load: %s", strerror(-err));
+		snprintf(cached_why, sizeof(cached_why), "load: %s", bpf_strerror(-err));
 		goto out;
 	}
 	err = lsmprobe_bpf__attach(p);
 	if (err) {
-		snprintf(cached_why, sizeof(cached_why), "attach: %s", strerror(-err));
+		snprintf(cached_why, sizeof(cached_why), "attach: %s", bpf_strerror(-err));
 		goto out;
 	}
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
