@@ -215,14 +215,17 @@ static bool make_delegated(const struct layout *l, char *unit, size_t ulen, char
 	return true;
 }
 
-/* cellrun from a delegated unit: from its leaf (@in_leaf), or from the unit's own cgroup. */
+/*
+ * cellrun from a delegated unit's cgroup: its leaf ("supervisor"), the
+ * unit's own ("") or one deeper (@from, made here, below the unit).
+ */
 struct delegated_run {
 	struct layout l;
 	char unit[600], cells[720], mem[16], pids[16];
 	struct cmd_result res;
 };
 
-static bool run_delegated(struct delegated_run *dr, bool in_leaf)
+static bool run_delegated(struct delegated_run *dr, const char *from)
 {
 	char procs[700];
 
@@ -230,8 +233,12 @@ static bool run_delegated(struct delegated_run *dr, bool in_leaf)
 	    !make_delegated(&dr->l, dr->unit, sizeof(dr->unit), procs, sizeof(procs)))
 		return false;
 	default_limits(dr->mem, dr->pids, sizeof(dr->mem));
-	if (!in_leaf)
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dr->unit);
+	if (strcmp(from, "supervisor")) {
+		snprintf(procs, sizeof(procs), "%s/%s", dr->unit, from);
+		if (*from && !ASSERT_OK(mkdir(procs, 0755) ? -errno : 0, "mkdir the deeper cgroup"))
+			return false;
+		strncat(procs, "/cgroup.procs", sizeof(procs) - strlen(procs) - 1);
+	}
 	cellrun_from(procs, test_path(2, "result.json"), &dr->res);
 	snprintf(dr->cells, sizeof(dr->cells), "%s/cellwatch", dr->unit);
 	return true;
@@ -242,7 +249,7 @@ TEST(layout_delegated_subtree)
 	static struct delegated_run dr;
 
 	memset(&dr, 0, sizeof(dr));
-	if (run_delegated(&dr, true))
+	if (run_delegated(&dr, "supervisor"))
 		assert_shell_ended_under(&dr.res, test_path(2, "result.json"),
 					 test_path(1, "log.json"), dr.cells, dr.mem, dr.pids);
 	layout_destroy(&dr.l);
@@ -260,7 +267,7 @@ TEST(layout_delegated_cgroup_with_processes)
 	static struct delegated_run dr;
 
 	memset(&dr, 0, sizeof(dr));
-	if (!run_delegated(&dr, false))
+	if (!run_delegated(&dr, ""))
 		goto cleanup;
 	if (!v2_offers(dr.l.root, "memory") && !v2_offers(dr.l.root, "pids")) {
 		assert_shell_ended_under(&dr.res, test_path(2, "result.json"),
@@ -273,6 +280,26 @@ TEST(layout_delegated_cgroup_with_processes)
 	ASSERT_HAS(dr.res.err, "holds processes", "says why");
 	ASSERT_HAS(dr.res.err, "DelegateSubgroup=", "says how to fix it");
 	ASSERT_FALSE(strstr(dr.res.out, "reached"), "the payload did not run");
+cleanup:
+	layout_destroy(&dr.l);
+}
+
+/*
+ * A delegated cgroup further up than cellrun's parent belongs to another
+ * manager (a user's systemd, whose own units live below it): cellrun
+ * leaves it alone and makes its cell under the default parent.
+ */
+TEST(layout_delegated_grandparent_left_alone)
+{
+	static struct delegated_run dr;
+	char cells[300];
+
+	memset(&dr, 0, sizeof(dr));
+	if (!run_delegated(&dr, "supervisor/inner"))
+		goto cleanup;
+	snprintf(cells, sizeof(cells), "%s/cellwatch", dr.l.root);
+	assert_shell_ended_under(&dr.res, test_path(2, "result.json"), test_path(1, "log.json"),
+				 cells, dr.mem, dr.pids);
 cleanup:
 	layout_destroy(&dr.l);
 }

@@ -88,8 +88,14 @@ int cg2_delegated(const char *root, char *buf, size_t len)
 	line[strcspn(line, "\n")] = '\0';
 	if ((size_t)snprintf(dir, sizeof(dir), "%s%s", root, line + 3) >= sizeof(dir))
 		return -ENAMETOOLONG;
-	/* The root itself is never delegated: it is the manager's own. */
-	while (strlen(dir) > rlen) {
+	/*
+	 * The caller's own cgroup, or its parent: the unit's cgroup when the
+	 * unit's processes live in a leaf of their own (DelegateSubgroup=).
+	 * Further up, the delegated subtree is another manager's (a user's
+	 * systemd, whose units live below its own delegated cgroup), not the
+	 * caller's.  The root itself is never delegated.
+	 */
+	for (int up = 0; up < 2 && strlen(dir) > rlen; up++) {
 		if (is_delegated(dir)) {
 			if ((size_t)snprintf(buf, len, "%s", dir) >= len)
 				return -ENAMETOOLONG;

@@ -14,11 +14,10 @@
 int cg2_mount_point(char *buf, size_t len);
 
 /*
- * The cgroup a service manager delegated to the caller: the nearest of the
- * caller's own v2 cgroup and its ancestors below @root that carries
- * systemd's delegation mark (the trusted.delegate xattr, or user.delegate
- * under a user manager; systemd 251+).  Its path in @buf; 0, or -ENOENT
- * when the caller runs in no delegated subtree.
+ * The cgroup a service manager delegated to the caller: the caller's own
+ * v2 cgroup, or its parent, if it carries systemd's delegation mark (the
+ * trusted.delegate xattr, or user.delegate under a user manager; systemd
+ * 251+).  Its path in @buf; 0, or -ENOENT when neither is delegated.
  */
 int cg2_delegated(const char *root, char *buf, size_t len);
 
