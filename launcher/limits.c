@@ -84,15 +84,15 @@ static bool v2_has_controller(const char *dir, const char *name)
  */
 static int pass_controller(const struct cell *c, const char *ctl, char *why, size_t len)
 {
-	size_t end = strlen(c->root);
+	size_t end, next;
 	char dir[sizeof(c->path)], plus[16];
 
 	snprintf(plus, sizeof(plus), "+%s", ctl);
 	/* Each ancestor in turn, root first: the path up to each further '/'. */
-	for (; c->path[end] == '/'; end += 1 + strcspn(c->path + end + 1, "/")) {
-		size_t next = end + 1 + strcspn(c->path + end + 1, "/");
+	for (end = strlen(c->root); c->path[end] == '/'; end = next) {
 		int err;
 
+		next = end + 1 + strcspn(c->path + end + 1, "/");
 		snprintf(dir, sizeof(dir), "%.*s", (int)next, c->path);
 		if (v2_has_controller(dir, ctl))
 			continue;
