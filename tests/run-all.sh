@@ -15,18 +15,22 @@
 set -uo pipefail
 build=${1:?usage: $0 BUILD_DIR}
 
-# Each failed test again, with the last lines it wrote, so that the end of
-# the output (all a CI page may show) says what failed and why.
+# Each failed test again, with its failed assertions and the last lines it
+# wrote, so that the end of the output (all a CI page may show) says what
+# failed and why.
 failures() {
 	awk -v stage="$1" '
-	/^#[0-9]+ +[^ ]+ +(OK|SKIP)( |$)/ { n = 0; next }
+	/^#[0-9]+ +[^ ]+ +(OK|SKIP)( |$)/ { n = 0; a = 0; next }
 	/^#[0-9]+ +[^ ]+ +FAIL( |$)/ {
 		print "FAILED " stage ": " $2
+		for (i = 0; i < a && i < 8; i++)
+			print "    " substr(asrt[i], 1, 200)
 		for (i = n > 6 ? n - 6 : 0; i < n; i++)
 			print "    " substr(buf[i], 1, 200)
-		n = 0; next
+		n = 0; a = 0; next
 	}
 	/^FAILED / { print "FAILED " stage ": " substr($0, 8); next }
+	/^[^ ]+\.c:[0-9]+: |: died of signal / { asrt[a++] = $0 }
 	{ buf[n++] = $0 }' "$2"
 }
 

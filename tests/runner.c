@@ -6,6 +6,8 @@
  * "N passed, N failed, N skipped".  A test's stderr shows when it fails or
  * skips; -v shows it always.  --shard K/N runs the Kth of every N selected
  * tests, so that N machines share one suite (tests/run-all.sh's VMs).
+ * A test that runs past TEST_TIMEOUT_S times TEST_TIME_SCALE (1 unless the
+ * environment says, as tests/vm/run.sh does for an emulated CPU) fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@ struct test {
 
 static struct test tests[MAX_TESTS];
 static int ntests;
+static unsigned int timeout_s = TEST_TIMEOUT_S;
 static bool failed;
 static bool skipped;
 
@@ -120,7 +123,7 @@ static int run_one(const struct test *t, bool verbose)
 		if (log_fd >= 0)
 			dup2(log_fd, STDERR_FILENO);
 		test_dir = dir;
-		alarm(TEST_TIMEOUT_S);
+		alarm(timeout_s);
 		t->fn();
 		fflush(NULL);
 		_exit(failed ? 1 : skipped ? EXIT_SKIP : 0);
@@ -194,6 +197,22 @@ static int remove_cell_parent(const char *path)
 }
 
 /* --shard K/N, 1 <= K <= N. */
+/* TEST_TIME_SCALE: a whole factor, 1 to 20, for machines that run slower. */
+static int parse_time_scale(const char *arg)
+{
+	unsigned int scale;
+	char end;
+
+	if (!arg)
+		return 0;
+	if (sscanf(arg, "%u%c", &scale, &end) != 1 || scale < 1 || scale > 20) {
+		fprintf(stderr, "test_runner: TEST_TIME_SCALE wants 1 to 20, got %s\n", arg);
+		return -EINVAL;
+	}
+	timeout_s = TEST_TIMEOUT_S * scale;
+	return 0;
+}
+
 static int parse_shard(const char *arg, int *k, int *n)
 {
 	char end;
@@ -231,6 +250,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--shard") && parse_shard(argv[i + 1], &shard, &nshards))
 			return 2;
 	}
+	if (parse_time_scale(getenv("TEST_TIME_SCALE")))
+		return 2;
 	had_parent = cell_parent(parent, sizeof(parent));
 
 	for (int i = 0; i < ntests; i++) {

@@ -98,6 +98,8 @@ rootro=$cache/rootro
 mkdir -p "$rootro"
 {
 	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
+	# The emulated CPU runs the suite about four times slower than the host.
+	printf 'export TEST_TIME_SCALE=%s\n' "${TEST_TIME_SCALE:-3}"
 	printf 'cd %q\n' "$src"
 	if [ -n "${VM_COMMAND:-}" ]; then
 		printf '%s\n' "$VM_COMMAND"
