@@ -203,7 +203,8 @@ $(OUT)/%.o: %.c | $(OUT)/buildconf.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CW_CFLAGS) $(CROSS_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(OUT)/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+$(OUT)/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h
+$(OUT)/userspace/lib/lsmprobe.o: $(OUT)/lsmprobe.skel.h
 
 # The cell's seccomp filters, built by libseccomp once, at build time, into
 # ready BPF programs (launcher/seccomp/gen.c).  The generator runs here, so
@@ -358,7 +359,8 @@ $(OUT)/fuzz/obj/%.o: %.c | $(OUT)/buildconf.h
 	$(Q)$(CLANG) $(CW_CFLAGS) -Iuserspace -Ilauncher -DCW_SOURCE_DIR='"$(abspath .)"' \
 		$(FUZZ_CFLAGS) -c $< -o $@
 
-$(OUT)/fuzz/obj/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h $(OUT)/lsmprobe.skel.h
+$(OUT)/fuzz/obj/userspace/lib/monitor.o: $(OUT)/cellwatch.skel.h
+$(OUT)/fuzz/obj/userspace/lib/lsmprobe.o: $(OUT)/lsmprobe.skel.h
 
 $(OUT)/fuzz/libfuzzed.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)

@@ -2,7 +2,7 @@
 /*
  * Is BPF-LSM usable here?  Not a question of config: the program must load,
  * attach, and fire.  This one counts file_open calls of one process; the
- * loader (userspace/lib/monitor.c) opens a file and reads the count.
+ * loader (userspace/lib/lsmprobe.c) opens a file and reads the count.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

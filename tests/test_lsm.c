@@ -4,9 +4,14 @@
  * says whether it is in force.  Where it loads (make vmtest), a denied open
  * leaves no fd and names the LSM; here, the fallback enforces and says why.
  */
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buildconf.h"
+#include "lsmprobe.h"
 #include "test.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -93,6 +98,99 @@ TEST(lsm_probe_believes_the_kernels_list)
 	ASSERT_EQ(res.status, 0, "status exit code");
 	ASSERT_HAS(res.out, "lsm:          unavailable (bpf not among the active LSMs "
 		   "(/sys/kernel/security/lsm))", "the kernel's list is the reason");
+}
+
+/* What `cellwatch status` says of BPF-LSM: "active" or "unavailable (WHY)". */
+static bool status_lsm(char *buf, size_t len)
+{
+	char bin[4096];
+	struct cmd_result res;
+	const char *line, *end;
+
+	snprintf(bin, sizeof(bin), "%s/cellwatch", build_dir);
+	if (!ASSERT_OK(run_cmd((char *[]){ bin, "status", NULL }, 60, &res), "cellwatch status") ||
+	    !ASSERT_EQ(res.status, 0, "status exit code"))
+		return false;
+	line = strstr(res.out, "lsm:");
+	if (!ASSERT_OK_PTR(line, "status names the LSM layer"))
+		return false;
+	line += strspn(line + 4, " ") + 4;
+	end = strchrnul(line, '\n');
+	snprintf(buf, len, "%.*s", (int)(end - line), line);
+	return true;
+}
+
+/* Put @text in the kept verdict, owned by @uid with @mode. */
+static bool forge_verdict(const char *text, uid_t uid, mode_t mode)
+{
+	return ASSERT_OK(write_text(CW_LSM_PROBE_CACHE, text), "write the verdict") &&
+	       ASSERT_OK(chown(CW_LSM_PROBE_CACHE, uid, 0), "chown") &&
+	       ASSERT_OK(chmod(CW_LSM_PROBE_CACHE, mode), "chmod");
+}
+
+/*
+ * The probe runs once per boot: its verdict is kept, tagged with the boot's
+ * id, and believed while the id is this boot's and root alone could have
+ * written it.  A forged "unavailable" shows which runs believed it.  In a
+ * mount namespace of the test's own, over a directory of its own.
+ */
+TEST(lsm_probe_kept_for_the_boot)
+{
+	char boot[64], real[256], said[256], kept[256], text[512];
+	bool active;
+	static const struct {
+		const char *what;
+		const char *boot;	/* NULL: this boot's */
+		uid_t uid;
+		mode_t mode;
+		const char *body;
+	} untrusted[] = {
+		{ "another boot's", "00000000-0000-0000-0000-000000000000", 0, 0600, "0 forged" },
+		{ "writable by others", NULL, 0, 0666, "0 forged" },
+		{ "owned by another user", NULL, 65534, 0600, "0 forged" },
+		{ "a success with a reason", NULL, 0, 0600, "1 forged" },
+		{ "a verdict that is neither", NULL, 0, 0600, "2 forged" },
+		{ "without its newline", NULL, 0, 0600, NULL },
+	};
+
+	if (!require_root())
+		return;
+	if (!ASSERT_TRUE(read_text("/proc/sys/kernel/random/boot_id", boot, sizeof(boot)) > 0,
+			 "boot id"))
+		return;
+	boot[strcspn(boot, "\n")] = '\0';
+	if (!ASSERT_OK(unshare(CLONE_NEWNS), "unshare") ||
+	    !ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private") ||
+	    !ASSERT_TRUE(!mkdir(CW_LSM_PROBE_DIR, 0755) || errno == EEXIST, "mkdir") ||
+	    !ASSERT_OK(mount("none", CW_LSM_PROBE_DIR, "tmpfs", 0, "size=64k,mode=0755"),
+		       "a directory of the test's own"))
+		return;
+
+	if (!status_lsm(real, sizeof(real)))
+		return;
+	if (!ASSERT_TRUE(read_text(CW_LSM_PROBE_CACHE, kept, sizeof(kept)) > 0, "verdict kept"))
+		return;
+	active = !strcmp(real, "active");
+	/* "unavailable (WHY)": WHY is kept. */
+	snprintf(text, sizeof(text), "%s %d %.*s\n", boot, active,
+		 active ? 0 : (int)strlen(real) - 14, active ? "" : real + 13);
+	ASSERT_STREQ(kept, text, "the boot's id, the verdict and why");
+
+	snprintf(text, sizeof(text), "%s 0 forged by the test\n", boot);
+	if (forge_verdict(text, 0, 0600) && status_lsm(said, sizeof(said)))
+		ASSERT_STREQ(said, "unavailable (forged by the test)", "the kept verdict, believed");
+
+	for (size_t i = 0; i < sizeof(untrusted) / sizeof(untrusted[0]); i++) {
+		if (untrusted[i].body)
+			snprintf(text, sizeof(text), "%s %s\n", untrusted[i].boot ?: boot,
+				 untrusted[i].body);
+		else
+			snprintf(text, sizeof(text), "%s 0 forged", boot);
+		if (!forge_verdict(text, untrusted[i].uid, untrusted[i].mode) ||
+		    !status_lsm(said, sizeof(said)))
+			return;
+		ASSERT_STREQ(said, real, untrusted[i].what);
+	}
 }
 
 static const char *deny_rules(void)

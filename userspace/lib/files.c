@@ -30,10 +30,11 @@ int cw_make_dirs(const char *path, mode_t mode)
 int cw_write_file(const char *path, const char *text)
 {
 	size_t len = strlen(text);
-	char tmp[PATH_MAX + 8];
+	char tmp[PATH_MAX + 24];
 	int fd, ret = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* One temporary per writer: two processes writing the file never share one. */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;

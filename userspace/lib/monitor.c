@@ -29,10 +29,10 @@
 #include "folds.h"
 #include "judged.h"
 #include "log.h"
+#include "lsmprobe.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "cellwatch.skel.h"
-#include "lsmprobe.skel.h"
 
 #define DEFAULT_RINGBUF_BYTES	(8U << 20)
 #define MAX_POLICIES		64
@@ -582,91 +582,6 @@ static void watch_syscalls(struct cw_monitor *m)
 	}
 }
 
-/*
- * Is "bpf" in the kernel's list of active LSMs?  1 yes, 0 no, -1 unknown
- * (no securityfs).  A no spares the probe's load and attach (about 13 ms
- * a run): stock kernels leave bpf out of lsm=.
- */
-static int bpf_lsm_listed(void)
-{
-	char list[512], *tok, *save;
-	ssize_t n;
-	int fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, list, sizeof(list) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	list[n] = '\0';
-	for (tok = strtok_r(list, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-		if (!strcmp(tok, "bpf"))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Does BPF-LSM work here?  Load, attach and see a probe fire on our own
- * open: a kernel can list "bpf" among its LSMs and still refuse the
- * programs (this project's build hosts do).  Cached: one answer per process.
- */
-/* strerror(), with words for ENOTSUPP (524), the kernel's own, which libc has none for. */
-static const char *bpf_strerror(int err)
-{
-	return err == 524 ? "not supported by this kernel (ENOTSUPP)" : strerror(err);
-}
-
-static bool lsm_works(char *why, size_t len)
-{
-	static int cached = -1;
-	static char cached_why[128];
-	struct lsmprobe_bpf *p = NULL;
-	int fd, err;
-
-	if (cached >= 0) {
-		snprintf(why, len, "%s", cached_why);
-		return cached;
-	}
-	cached = 0;
-	if (!bpf_lsm_listed()) {
-		snprintf(cached_why, sizeof(cached_why),
-			 "bpf not among the active LSMs (/sys/kernel/security/lsm)");
-		goto out;
-	}
-	p = lsmprobe_bpf__open();
-	if (!p) {
-		snprintf(cached_why, sizeof(cached_why), "open: %s", strerror(errno));
-		goto out;
-	}
-	p->rodata->probe_tgid = getpid();
-	err = lsmprobe_bpf__load(p);
-	if (err) {
-		snprintf(cached_why, sizeof(cached_why), "load: %s", bpf_strerror(-err));
-		goto out;
-	}
-	err = lsmprobe_bpf__attach(p);
-	if (err) {
-		snprintf(cached_why, sizeof(cached_why), "attach: %s", bpf_strerror(-err));
-		goto out;
-	}
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	if (!p->bss->probe_hits) {
-		snprintf(cached_why, sizeof(cached_why), "loaded but never called "
-			 "(bpf not among the active LSMs)");
-		goto out;
-	}
-	cached = 1;
-	cached_why[0] = '\0';
-out:
-	lsmprobe_bpf__destroy(p);
-	snprintf(why, len, "%s", cached_why);
-	return cached;
-}
-
 static void set_lsm_autoload(struct cw_monitor *m, bool on)
 {
 	struct bpf_program *prog;
@@ -1028,7 +943,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	}
 	choose_syscall_hooks(m, opts->generic_syscalls);
 	/* LSM where it works; the tracepoint backend enforces everywhere regardless. */
-	m->lsm = !opts->no_lsm && lsm_works(m->lsm_why, sizeof(m->lsm_why));
+	m->lsm = !opts->no_lsm && cw_lsm_usable(m->lsm_why, sizeof(m->lsm_why));
 	if (opts->no_lsm)
 		snprintf(m->lsm_why, sizeof(m->lsm_why), "disabled");
 	set_lsm_autoload(m, m->lsm);
