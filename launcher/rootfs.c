@@ -22,6 +22,7 @@
 #include <linux/openat2.h>
 
 #include "cellrun.h"
+#include "log.h"
 
 /* Built here, then pivoted into: the host's /tmp, hidden by a tmpfs in our namespace. */
 #define NEWROOT "/tmp"
@@ -383,8 +384,12 @@ static int mount_input(struct ctx *c, int input_fd)
 	if (empty < 0)
 		return fail(c, -errno, "open %s", NEWROOT "/input");
 	snprintf(opts, sizeof(opts), "lowerdir=%s:%s", fd_path(input_fd), fd_path(empty));
-	if (mount("overlay", NEWROOT "/input", "overlay", flags, opts))
+	if (mount("overlay", NEWROOT "/input", "overlay", flags, opts)) {
+		/* Before 5.11 a user namespace may not mount an overlay. */
+		cw_warn("--input: overlay: %s: a bind instead, whose host path "
+			"/proc/self/mountinfo shows", strerror(errno));
 		ret = bind_mount(c, fd_path(input_fd), NEWROOT "/input", flags, "--input");
+	}
 	close(empty);
 	return ret;
 }
@@ -510,6 +515,32 @@ static int open_mountpoint(struct ctx *c, const struct cellrun_opts *o,
 }
 
 /*
+ * Before Linux 5.12 there is no mount_setattr(), which alone sets flags on
+ * every mount of a copied tree.  There the copy is of the source's mount
+ * alone: its flags are then one remount away.  A source with mounts beneath
+ * it that the user namespace locked to it cannot be copied alone: refused.
+ */
+static int mount_bind_alone(struct ctx *c, const struct cell_mount *m, int mp)
+{
+	unsigned long flags = MS_NOSUID | MS_NODEV |
+			      (m->kind == MOUNT_RO_BIND ? MS_RDONLY : MS_NOEXEC);
+	int tree, ret = 0;
+
+	tree = open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return fail(c, -errno, "%s %s: copy %s (without the mounts beneath it: "
+			    "this kernel has no mount_setattr)", m->option, m->spec, m->src);
+	/* A remount is of an attached mount. */
+	if (move_mount(tree, "", mp, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		ret = fail(c, -errno, "%s %s: mount on %s", m->option, m->spec, m->dst);
+	else if (mount(NULL, fd_path(tree), NULL,
+		       MS_BIND | MS_REMOUNT | mount_flags(fd_path(tree)) | flags, NULL))
+		ret = fail(c, -errno, "%s %s: set its flags", m->option, m->spec);
+	close(tree);
+	return ret;
+}
+
+/*
  * A bind of @m's source on @mp: every mount of it nosuid and nodev, and
  * read-only (--ro-bind) or noexec (--bind).  The bind takes the mounts
  * beneath the source along (the user namespace locks them to it), so the
@@ -529,10 +560,13 @@ static int mount_bind(struct ctx *c, const struct cell_mount *m, int mp)
 			 AT_EMPTY_PATH);
 	if (tree < 0)
 		return fail(c, -errno, "%s %s: copy %s", m->option, m->spec, m->src);
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)))
-		ret = fail(c, -errno, "%s %s: set its flags", m->option, m->spec);
-	else if (move_mount(tree, "", mp, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr))) {
+		ret = errno == ENOSYS ? mount_bind_alone(c, m, mp) :
+		      fail(c, -errno, "%s %s: set its flags", m->option, m->spec);
+	} else if (move_mount(tree, "", mp, "", MOVE_MOUNT_F_EMPTY_PATH |
+			      MOVE_MOUNT_T_EMPTY_PATH)) {
 		ret = fail(c, -errno, "%s %s: mount on %s", m->option, m->spec, m->dst);
+	}
 	close(tree);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -21,6 +22,23 @@ bool require_root(void)
 		return false;
 	}
 	return true;
+}
+
+unsigned int test_time_scale(void)
+{
+	const char *s = getenv("TEST_TIME_SCALE");
+
+	return s && atoi(s) > 0 ? atoi(s) : 1;	/* test_runner checked it */
+}
+
+bool kernel_older_than(int major, int minor)
+{
+	struct utsname u;
+	int ma, mi;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
 }
 
 /*

@@ -201,6 +201,10 @@ struct cmd_result {
 
 /* Skip the running test unless root can load BPF; returns false when skipped. */
 bool require_root(void);
+/* TEST_TIME_SCALE: how many times slower than the host this machine runs the tests. */
+unsigned int test_time_scale(void);
+/* Is the running kernel older than @major.@minor? */
+bool kernel_older_than(int major, int minor);
 /* NAME's path, or NULL and a failure naming the Debian PACKAGE that has it. */
 const char *require_tool(const char *name, const char *package);
 
