@@ -5,6 +5,7 @@
  * daemon taking its cells over, and the outputs (log, syslog, tail,
  * metrics) end to end.
  */
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -324,6 +325,32 @@ static const char crash_payload[] =
 	"    wait('go' + n)\n"
 	"    print('sh%s %d' % (n, os.system('echo escaped')), flush=True)\n";
 
+/*
+ * Copy the first cell state file of @d's state directory to the name
+ * cw_write_file gives its temporary (ID.json.PID.tmp), as a daemon killed
+ * mid-write leaves it; its path in @tmp.
+ */
+static bool leave_state_temporary(struct daemon_proc *d, char *tmp, size_t len)
+{
+	char dir[600], src[880], text[4096];
+	struct dirent *de;
+	bool ok = false;
+	DIR *dd;
+
+	snprintf(dir, sizeof(dir), "%s/cells", d->state);
+	dd = opendir(dir);
+	while (dd && !ok && (de = readdir(dd))) {
+		if (!strstr(de->d_name, ".json"))
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", dir, de->d_name);
+		snprintf(tmp, len, "%s.4242.tmp", src);
+		ok = read_text(src, text, sizeof(text)) > 0 && !write_text(tmp, text);
+	}
+	if (dd)
+		closedir(dd);
+	return ok;
+}
+
 TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 {
 	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
@@ -334,7 +361,7 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 	char *opts[] = { "--run-id", "crash-run", "--output", (char *)in, "--output-size", "0",
 			 "--keep-shells", "--timeout", "120", NULL };
 	char *argv[] = { "/usr/bin/python3", "-c", (char *)crash_payload, NULL };
-	char buf[4096], rules[4096];
+	char buf[4096], rules[4096], tmp[1024];
 	/* Only the shell dies (rules/lenient.json): the payload lives through both daemons. */
 	char *lenient[] = { "--rules", rules, NULL };
 	struct daemon_proc d = {};
@@ -362,10 +389,13 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 		goto cleanup;
 	ASSERT_HAS(buf, "sh1 9\n", "the shell was killed (SIGKILL) with no daemon running");
 
-	if (!ASSERT_TRUE(start_daemon(&d, lenient), "the daemon restarts"))
+	/* A state file the killed daemon was writing: a whole copy, under the writer's name. */
+	if (!ASSERT_TRUE(leave_state_temporary(&d, tmp, sizeof(tmp)), "a state file to copy") ||
+	    !ASSERT_TRUE(start_daemon(&d, lenient), "the daemon restarts"))
 		goto cleanup;
 	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-adopted", 5000),
 		    "the restarted daemon takes the running cell over");
+	ASSERT_TRUE(access(tmp, F_OK) != 0, "the temporary is removed, not read");
 	touch(in, "go2");
 	waitpid(run, &status, 0);
 	run = 0;
@@ -375,6 +405,8 @@ TEST(daemon_crash_keeps_kernel_rules_restart_adopts)
 	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-ended", 5000), "the cell is reaped");
 	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
 	log = read_log(d.log);
+	ASSERT_EQ(count_where(log, "event.action", "cell-adopted", NULL, NULL), 1,
+		  "the cell adopted once");
 	/* The first shell's exec waited in the pinned ring for the new daemon. */
 	if (!ASSERT_EQ(count_where(log, "cellwatch.run_id", "crash-run", "rule.name",
 				   "shell-spawn"), 2,

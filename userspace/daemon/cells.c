@@ -580,11 +580,17 @@ void adopt_cells(struct daemon *d)
 	snprintf(dir, sizeof(dir), "%s/cells", d->state_dir);
 	dd = opendir(dir);
 	while (dd && (de = readdir(dd))) {
+		size_t len = strlen(de->d_name);
 		struct cell *c;
 
-		if (!strstr(de->d_name, ".json"))
-			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		/* What a killed daemon's cw_write_file left half written: ID.json.PID.tmp */
+		if (len > 4 && !strcmp(de->d_name + len - 4, ".tmp")) {
+			unlink(path);
+			continue;
+		}
+		if (len < 5 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
 		c = load_state(path, err, sizeof(err));
 		if (c && adopt(d, c)) {
 			adopted++;
