@@ -196,7 +196,6 @@ static int remove_cell_parent(const char *path)
 	return 1;
 }
 
-/* --shard K/N, 1 <= K <= N. */
 /* TEST_TIME_SCALE: a whole factor, 1 to 20, for machines that run slower. */
 static int parse_time_scale(const char *arg)
 {
@@ -213,6 +212,7 @@ static int parse_time_scale(const char *arg)
 	return 0;
 }
 
+/* --shard K/N, 1 <= K <= N. */
 static int parse_shard(const char *arg, int *k, int *n)
 {
 	char end;
