@@ -24,13 +24,6 @@ bool require_root(void)
 	return true;
 }
 
-unsigned int test_time_scale(void)
-{
-	const char *s = getenv("TEST_TIME_SCALE");
-
-	return s && atoi(s) > 0 ? atoi(s) : 1;	/* test_runner checked it */
-}
-
 bool kernel_older_than(int major, int minor)
 {
 	struct utsname u;

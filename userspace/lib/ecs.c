@@ -15,6 +15,7 @@
 #include "buildconf.h"
 #include "ecs.h"
 #include "correlate.h"
+#include "files.h"
 #include "log.h"
 #include "rules.h"
 
@@ -160,20 +161,6 @@ static int set_correlation(json_t *doc, const struct cw_correlation *c)
 	return err;
 }
 
-/* The first line of @path, without its newline; "" when unreadable. */
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 /* Who this host is ("" where unknown), read once: none of it changes under us. */
 struct host {
 	char name[256];
@@ -189,8 +176,8 @@ static const struct host *this_host(void)
 	if (!known) {
 		if (gethostname(host.name, sizeof(host.name) - 1))
 			host.name[0] = '\0';
-		read_line("/etc/machine-id", host.machine_id, sizeof(host.machine_id));
-		read_line("/proc/sys/kernel/random/boot_id", host.boot_id, sizeof(host.boot_id));
+		cw_read_line("/etc/machine-id", host.machine_id, sizeof(host.machine_id));
+		cw_read_line("/proc/sys/kernel/random/boot_id", host.boot_id, sizeof(host.boot_id));
 		known = true;
 	}
 	return &host;

@@ -48,6 +48,19 @@ int cw_write_file(const char *path, const char *text)
 	return ret;
 }
 
+void cw_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 char *cw_read_text(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "re");

@@ -12,6 +12,9 @@ int cw_make_dirs(const char *path, mode_t mode);
 /* Write @text to @path whole or not at all: a 0600 temporary, renamed over it. */
 int cw_write_file(const char *path, const char *text);
 
+/* The first line of @path, without its newline, in @buf; "" when unreadable. */
+void cw_read_line(const char *path, char *buf, size_t len);
+
 /*
  * The whole of @path, NUL-terminated, its length in *@len (free() it).
  * NULL with errno set: the open's, EFBIG past @max bytes, EIO.

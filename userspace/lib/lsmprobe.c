@@ -106,22 +106,6 @@ out:
 	lsmprobe_bpf__destroy(p);
 }
 
-/* This boot's id, without its newline: 0 or negative errno. */
-static int read_boot_id(char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(BOOT_ID, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 1 || buf[n - 1] != '\n')
-		return -EIO;
-	buf[n - 1] = '\0';
-	return 0;
-}
-
 /*
  * The verdict kept for @boot, if root kept it (anyone else could switch
  * enforcement off with a forged one).  False when there is none to trust.
@@ -178,11 +162,12 @@ bool cw_lsm_usable(char *why, size_t len)
 
 	if (!known) {
 		known = true;
+		cw_read_line(BOOT_ID, boot, sizeof(boot));
 		if (!bpf_lsm_listed()) {
 			snprintf(v.why, sizeof(v.why),
 				 "bpf not among the active LSMs (/sys/kernel/security/lsm)");
-		} else if (read_boot_id(boot, sizeof(boot))) {
-			probe(&v);
+		} else if (!boot[0]) {
+			probe(&v);	/* no boot to keep the verdict under */
 		} else if (!read_kept(boot, &v)) {
 			probe(&v);
 			keep(boot, &v);
