@@ -142,12 +142,11 @@ static bool is_alert(json_t *doc)
 }
 
 /*
- * One line (cw_json_line()) of @doc to --log.  Past --log-max-bytes of
- * this run (the proxy writes there too: the file's size tells) only alerts
- * are written, past twice that nothing; each line left out is counted and
- * said at the end.
+ * One record's line to --log.  Past --log-max-bytes of this run (the proxy
+ * writes there too: the file's size tells) only alerts are written, past
+ * twice that nothing; each line left out is counted and said at the end.
  */
-static void log_line(struct run *r, json_t *doc, const char *line, size_t len)
+static void log_line(struct run *r, bool alert, const char *line, size_t len)
 {
 	__u64 cap = r->opts.log_max_bytes;
 	struct stat st;
@@ -159,7 +158,7 @@ static void log_line(struct run *r, json_t *doc, const char *line, size_t len)
 		return;
 	}
 	if (cap && !fstat(r->log_fd, &st) && (__u64)st.st_size >= r->log_start + cap &&
-	    (!is_alert(doc) || (__u64)st.st_size >= r->log_start + 2 * cap)) {
+	    (!alert || (__u64)st.st_size >= r->log_start + 2 * cap)) {
 		r->log_dropped++;
 		return;
 	}
@@ -174,7 +173,7 @@ static void log_doc(struct run *r, json_t *doc)
 	char *line = doc && r->log_fd >= 0 ? cw_json_line(doc, &len) : NULL;
 
 	if (doc)
-		log_line(r, doc, line, len);
+		log_line(r, is_alert(doc), line, len);
 	else if (r->log_fd >= 0)
 		r->log_errors++;
 	free(line);
@@ -239,15 +238,14 @@ static void note_bound(struct run *r, const char *detail, const char *layer)
 }
 
 /* A record of the embedded monitor: to --log, and an event's alert to stderr. */
-static void on_record(void *ctx, json_t *doc, const char *logged, size_t len, __u64 cell_id,
-		      const struct cw_event *ev)
+static void on_record(void *ctx, struct cw_record *rec)
 {
+	const struct cw_event *ev = rec->ev;
 	struct run *r = ctx;
 	__u32 action;
 	char line[512];
 
-	(void)cell_id;
-	log_line(r, doc, logged, len);
+	log_line(r, rec->alert, rec->line, rec->len);
 	if (!ev)
 		return;
 	action = ev->hdr.action;

@@ -436,3 +436,15 @@ TEST(ecs_entity_id_follows_one_process)
 out:
 	json_decref(log);
 }
+
+UNIT_TEST(ecs_time_microseconds_zero_padded)
+{
+	char buf[40], small[20] = "x";
+
+	cw_format_time(1700000000000007999ULL, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "2023-11-14T22:13:20.000007Z", "microseconds, cut, zero-padded");
+	cw_format_time(1700000001999999000ULL, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "2023-11-14T22:13:21.999999Z", "the next second, its last microsecond");
+	cw_format_time(1700000000000007999ULL, small, sizeof(small));
+	ASSERT_STREQ(small, "", "a buffer too small gets nothing, never half a time");
+}

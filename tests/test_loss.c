@@ -34,11 +34,13 @@ TEST(loss_is_counted_and_reported)
 		return;
 	close(open(file, O_CREAT | O_WRONLY, 0644));
 	/*
-	 * One page of ring buffer against a burst of opens: most cannot fit.
+	 * One page of ring buffer against a burst of opens while the consumer
+	 * is stopped: most cannot fit, however fast it reads once it runs.
 	 * Two files in turn, so that no open repeats the one before and folds.
 	 */
 	if (!ASSERT_TRUE(start_watcher(&w, tc.cell, log_path, "--ringbuf 4096"), "cellwatch ready"))
 		goto cleanup;
+	kill(w.pid, SIGSTOP);
 	/* Execs in the middle of the flood: they travel in the critical ring. */
 	snprintf(script, sizeof(script),
 		 "import os, subprocess\n"
@@ -50,6 +52,7 @@ TEST(loss_is_counted_and_reported)
 		 OPENS, file, OPENS / EXECS);
 	ASSERT_EQ(run_in(tc.procs, (char *[]){ "/usr/bin/python3", "-c", script, NULL }), 0,
 		  "burst of opens");
+	kill(w.pid, SIGCONT);
 	ASSERT_EQ(stop_watcher(&w), 0, "cellwatch exits cleanly");
 
 	log = read_log(log_path);
@@ -70,6 +73,8 @@ TEST(loss_is_counted_and_reported)
 	ASSERT_EQ(count_events(log, "process.executable", "/usr/bin/true"), EXECS,
 		  "no exec lost to the flood of opens");
 cleanup:
+	if (w.pid > 0)
+		kill(w.pid, SIGCONT);
 	stop_watcher(&w);
 	json_decref(log);
 	test_cgroup_destroy(&tc);

@@ -78,12 +78,12 @@ CW_SESSION_USAGE
 }
 
 /* An alert, on stderr too: watch is run by hand as often as by a service. */
-static void say_alert(void *ctx, json_t *doc, const char *logged, size_t len, __u64 cell_id,
-		      const struct cw_event *ev)
+static void say_alert(void *ctx, struct cw_record *rec)
 {
+	const struct cw_event *ev = rec->ev;
 	char line[512];
 
-	(void)ctx, (void)doc, (void)logged, (void)len, (void)cell_id;
+	(void)ctx;
 	if (!ev || (!ev->rule && ev->hdr.action == CW_ACTION_NONE))
 		return;
 	cw_format_alert(ev, line, sizeof(line));

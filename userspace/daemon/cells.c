@@ -377,7 +377,7 @@ static void cell_event(struct daemon *d, struct client *c, json_t *req)
 	if (!doc)
 		return;
 	cw_json_set(doc, "cellwatch.cell.id", json_integer(c->cell));
-	label_doc(doc, c->run_id, c->labels);
+	cw_label_doc(doc, c->run_id, c->labels);
 	cw_metrics_event(d->metrics, json_string_value(json_object_get(
 		json_object_get(doc, "event"), "action")) ?: "?");
 	cw_session_emit(d->s, doc, c->cell);

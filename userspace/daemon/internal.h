@@ -137,7 +137,6 @@ void adopt_cells(struct daemon *d);
 extern const struct cw_session_hooks daemon_hooks;
 #define CELL_POLICY	"cell-policy"	/* the alerts of a cell's policy, no rule */
 void declare_metrics(struct daemon *d);
-void label_doc(json_t *doc, const char *run_id, json_t *labels);
 void load_drops_reported(struct daemon *d);
 void emit_cell_record(struct daemon *d, struct cell *c, const char *action,
 		      const char *type);

@@ -20,28 +20,15 @@ static void backlog_push(struct daemon *d, char *text)
 	d->backlog[slot] = text;
 }
 
-static bool is_alert(json_t *doc)
-{
-	json_t *kind = json_object_get(json_object_get(doc, "event"), "kind");
-
-	return json_is_string(kind) && !strcmp(json_string_value(kind), "alert");
-}
-
-/* The cell's context, on a record about it. */
-void label_doc(json_t *doc, const char *run_id, json_t *labels)
-{
-	if (run_id)
-		cw_json_set(doc, "cellwatch.run_id", json_string(run_id));
-	if (labels && json_object_size(labels))
-		cw_json_set(doc, "labels", json_deep_copy(labels));
-}
-
-static void annotate(void *ctx, __u64 cell_id, json_t *doc)
+static bool cell_context(void *ctx, __u64 cell_id, const char **run_id, json_t **labels)
 {
 	struct cell *c = cell_by_id(ctx, cell_id);
 
-	if (c)
-		label_doc(doc, c->run_id, c->labels);
+	if (!c)
+		return false;
+	*run_id = c->run_id;
+	*labels = c->labels;
+	return true;
 }
 
 static void count_event(struct daemon *d, const struct cw_event *ev)
@@ -57,14 +44,10 @@ static void count_event(struct daemon *d, const struct cw_event *ev)
  * policy with no rule (a refused connect), or cellwatch's own records (a
  * lost record, an egress refusal, a limit: by their action).
  */
-static void count_alert(struct daemon *d, json_t *doc, const struct cw_event *ev)
+static void count_alert(struct daemon *d, const struct cw_record *rec)
 {
-	const char *rule = json_string_value(json_object_get(json_object_get(doc, "rule"),
-							     "name"));
+	const char *rule = rec->rule ?: (rec->ev ? CELL_POLICY : rec->action);
 
-	if (!rule)
-		rule = ev ? CELL_POLICY : json_string_value(json_object_get(
-			json_object_get(doc, "event"), "action"));
 	cw_metrics_alert(d->metrics, rule ?: CELL_POLICY);
 }
 
@@ -91,27 +74,29 @@ void declare_metrics(struct daemon *d)
  * alerts, the backlog, the subscribers, and the registering cellrun for
  * its own cell's alerts.
  */
-static void record(void *ctx, json_t *doc, const char *line, size_t len, __u64 cell_id,
-		   const struct cw_event *ev)
+static void record(void *ctx, struct cw_record *rec)
 {
 	struct daemon *d = ctx;
-	bool alert = is_alert(doc);
+	json_t *doc;
 	char *text;
 
-	if (ev)
-		count_event(d, ev);
-	if (alert)
-		count_alert(d, doc, ev);
-	if (d->syslog && alert && cw_syslog_send(d->syslog, cw_syslog_severity(doc), doc))
-		d->write_errors++;
+	if (rec->ev)
+		count_event(d, rec->ev);
+	if (rec->alert)
+		count_alert(d, rec);
+	if (d->syslog && rec->alert) {
+		doc = cw_record_doc(rec);
+		if (!doc || cw_syslog_send(d->syslog, cw_syslog_severity(doc), doc))
+			d->write_errors++;
+	}
 	/* The log's line without its newline: one message to each client. */
-	text = line ? strndup(line, len - 1) : NULL;
+	text = rec->line ? strndup(rec->line, rec->len - 1) : NULL;
 	if (!text) {
 		d->write_errors++;
 		return;
 	}
 	for (struct client *c = d->clients; c; c = c->next) {
-		if (c->subscriber || (alert && cell_id && c->cell == cell_id))
+		if (c->subscriber || (rec->alert && rec->cell_id && c->cell == rec->cell_id))
 			client_send(d, c, text);
 	}
 	backlog_push(d, text);
@@ -140,7 +125,7 @@ static void save_drops_reported(void *ctx, __u64 total)
 }
 
 const struct cw_session_hooks daemon_hooks = {
-	.annotate = annotate,
+	.cell_context = cell_context,
 	.record = record,
 	.cell_loss = count_loss,
 	.drops_reported = save_drops_reported,
@@ -156,7 +141,7 @@ void emit_cell_record(struct daemon *d, struct cell *c, const char *action,
 		cw_json_set(doc, "cellwatch.cell.id", json_integer(c->id));
 		cw_json_set(doc, "cellwatch.cgroup", json_string(c->path));
 		cw_json_set(doc, "cellwatch.policy", json_string(c->policy));
-		label_doc(doc, c->run_id, c->labels);
+		cw_label_doc(doc, c->run_id, c->labels);
 	}
 	cw_session_emit(d->s, doc, 0);
 }

@@ -15,87 +15,46 @@
 #include "buildconf.h"
 #include "ecs.h"
 #include "correlate.h"
+#include "doc.h"
 #include "files.h"
 #include "log.h"
 #include "rules.h"
 
+/* @v in decimal, ending at @end (not terminated); where it starts. */
+static char *decimal(char *end, unsigned long long v)
+{
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
 void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
 {
+	/* Records come many a second: the date and time of the last second, kept. */
+	static __thread time_t last = -1;
+	static __thread char date[32];
+	static __thread size_t n;
 	time_t secs = realtime_ns / 1000000000ULL;
+	char micros[8];
 	struct tm tm;
-	size_t n;
 
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lluZ",
-		 (unsigned long long)(realtime_ns % 1000000000ULL) / 1000);
-}
-
-/* Length of the valid UTF-8 sequence at @s (at most @left bytes), 0 if none. */
-static size_t utf8_sequence(const char *str, size_t left)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t need;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (left < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+	if (secs != last) {
+		gmtime_r(&secs, &tm);
+		n = strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = secs;
 	}
-	/* Overlong forms, surrogates and past U+10FFFF are not UTF-8. */
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
-/*
- * A JSON string of what the kernel saw.  Paths, arguments and names come
- * from the cell and need not be UTF-8, which JSON strings must be: bytes
- * that are not are written as the four characters \xNN, so the event is
- * never lost (a payload could otherwise hide its alerts behind one such
- * byte) and the bytes stay readable.
- */
-static json_t *text(const char *s)
-{
-	json_t *v = json_string(s);
-	size_t len, n = 0;
-	char *buf;
-
-	if (v || !s)
-		return v;
-	len = strlen(s);
-	buf = malloc(4 * len + 1);
-	if (!buf)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		size_t seq = utf8_sequence(s + i, len - i);
-
-		if (seq) {
-			memcpy(buf + n, s + i, seq);
-			n += seq;
-			i += seq;
-		} else {
-			n += sprintf(buf + n, "\\x%02x", (unsigned char)s[i++]);
-		}
+	/* ".uuuuuuZ": a million more, then its leading 1 overwritten. */
+	decimal(micros + 7, realtime_ns % 1000000000ULL / 1000 + 1000000);
+	micros[0] = '.';
+	micros[7] = 'Z';
+	if (len >= n + sizeof(micros) + 1) {
+		memcpy(buf, date, n);
+		memcpy(buf + n, micros, sizeof(micros));
+		buf[n + sizeof(micros)] = '\0';
+	} else if (len) {
+		buf[0] = '\0';
 	}
-	buf[n] = '\0';
-	v = json_string(buf);
-	free(buf);
-	return v;
 }
 
 /* Set @path (dotted, e.g. "process.parent.pid") in @root, creating objects on the way. */
@@ -127,38 +86,29 @@ static int set(json_t *root, const char *path, json_t *val)
 	return json_object_set_new(obj, path, val) ? -ENOMEM : 0;
 }
 
-static json_t *strarray(const char *s)
+/* ECS ids are keywords: a number as a string. */
+static void set_id(struct cw_doc *doc, const char *path, unsigned long long id)
 {
-	json_t *a = json_array();
+	char buf[24];
 
-	if (a && json_array_append_new(a, text(s))) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	buf[sizeof(buf) - 1] = '\0';
+	cw_doc_str(doc, path, decimal(buf + sizeof(buf) - 1, id));
 }
 
-static int set_id(json_t *doc, const char *path, __u32 id)
+static void set_strarray(struct cw_doc *doc, const char *path, const char *s)
 {
-	char buf[16];
-
-	/* ECS ids are keywords. */
-	snprintf(buf, sizeof(buf), "%u", id);
-	return set(doc, path, text(buf));
+	cw_doc_array(doc, path);
+	cw_doc_push_str(doc, s);
 }
 
 /* A correlation group that fired: its name, its window, the signals it saw. */
-static int set_correlation(json_t *doc, const struct cw_correlation *c)
+static void set_correlation(struct cw_doc *doc, const struct cw_correlation *c)
 {
-	json_t *signals = json_array();
-	int err = 0;
-
-	for (size_t i = 0; signals && i < c->nsignals; i++)
-		err |= json_array_append_new(signals, text(c->signals[i]));
-	err |= set(doc, "cellwatch.correlation.group", text(c->group));
-	err |= set(doc, "cellwatch.correlation.seconds", json_integer(c->seconds));
-	err |= set(doc, "cellwatch.correlation.signals", signals);
-	return err;
+	cw_doc_str(doc, "cellwatch.correlation.group", c->group);
+	cw_doc_int(doc, "cellwatch.correlation.seconds", c->seconds);
+	cw_doc_array(doc, "cellwatch.correlation.signals");
+	for (size_t i = 0; i < c->nsignals; i++)
+		cw_doc_push_str(doc, c->signals[i]);
 }
 
 /* Who this host is ("" where unknown), read once: none of it changes under us. */
@@ -190,19 +140,17 @@ void cw_ecs_label_key(char *key)
 }
 
 /* Who wrote the record: which program of which version, on which host. */
-static int set_origin(json_t *doc)
+static void set_origin(struct cw_doc *doc)
 {
 	const struct host *host = this_host();
-	int err = 0;
 
-	err |= set(doc, "agent.type", text("cellwatch"));
-	err |= set(doc, "agent.name", text(cw_log_name()));
-	err |= set(doc, "agent.version", text(CW_VERSION));
+	cw_doc_str(doc, "agent.type", "cellwatch");
+	cw_doc_str(doc, "agent.name", cw_log_name());
+	cw_doc_str(doc, "agent.version", CW_VERSION);
 	if (host->name[0])
-		err |= set(doc, "host.name", text(host->name));
+		cw_doc_str(doc, "host.name", host->name);
 	if (host->machine_id[0])
-		err |= set(doc, "host.id", text(host->machine_id));
-	return err;
+		cw_doc_str(doc, "host.id", host->machine_id);
 }
 
 /*
@@ -210,199 +158,201 @@ static int set_origin(json_t *doc)
  * not; its events share it, another process's never do ("BOOT:START:PID",
  * START its start in clock ticks since boot).
  */
-static int set_entity_id(json_t *doc, const struct cw_event_hdr *h)
+static void set_entity_id(struct cw_doc *doc, const struct cw_event_hdr *h)
 {
 	const struct host *host = this_host();
-	char id[128];
+	char id[128], *p = id + sizeof(id) - 1;
+	size_t boot_len = strlen(host->boot_id);
 
-	if (!host->boot_id[0] || !h->pid)
-		return 0;
-	snprintf(id, sizeof(id), "%s:%u:%u", host->boot_id, h->start_ticks, h->pid);
-	return set(doc, "process.entity_id", text(id));
+	if (!boot_len || !h->pid)
+		return;
+	/* From its end: the boot id (under 64 bytes) and two numbers of 10 digits fit. */
+	*p = '\0';
+	p = decimal(p, h->pid);
+	*--p = ':';
+	p = decimal(p, h->start_ticks);
+	*--p = ':';
+	p -= boot_len;
+	memcpy(p, host->boot_id, boot_len);
+	cw_doc_str(doc, "process.entity_id", p);
 }
 
-static int set_common(json_t *doc, const struct cw_event *ev, const char *category,
-		      const char *type, const char *action)
+/* The fields every record carries: when, which schema, who wrote it, what kind. */
+static void set_head(struct cw_doc *doc, __u64 realtime_ns, const char *kind)
+{
+	char ts[40];
+
+	cw_format_time(realtime_ns, ts, sizeof(ts));
+	cw_doc_str(doc, "@timestamp", ts);
+	cw_doc_str(doc, "ecs.version", CW_ECS_VERSION);
+	cw_doc_str(doc, "cellwatch.schema_version", CW_SCHEMA_VERSION);
+	set_origin(doc);
+	cw_doc_str(doc, "event.kind", kind);
+}
+
+static void set_rule(struct cw_doc *doc, const struct cw_event *ev)
+{
+	const struct cw_rule *r = ev->rule;
+
+	set_id(doc, "rule.id", r->id);
+	cw_doc_str(doc, "rule.name", r->name);
+	cw_doc_str(doc, "rule.description", r->description);
+	cw_doc_str(doc, "log.level", cw_priority_name(r->priority));
+	cw_doc_array(doc, "tags");
+	for (size_t i = 0; i < r->tags.n; i++)
+		cw_doc_push_str(doc, r->tags.v[i]);
+	if (ev->correlation)
+		set_correlation(doc, ev->correlation);
+}
+
+static void set_common(struct cw_doc *doc, const struct cw_event *ev, const char *category,
+		       const char *type, const char *action)
 {
 	const struct cw_event_hdr *h = &ev->hdr;
-	char ts[40];
-	int err = 0;
 
-	cw_format_time(ev->realtime_ns, ts, sizeof(ts));
-	err |= set(doc, "@timestamp", text(ts));
-	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
-	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
-	err |= set_origin(doc);
 	/* A kernel verdict is an alert even where no rule but a policy took it. */
-	err |= set(doc, "event.kind", text(ev->rule || h->action != CW_ACTION_NONE ?
-						  "alert" : "event"));
-	err |= set(doc, "event.category", strarray(category));
-	err |= set(doc, "event.type", strarray(type));
-	err |= set(doc, "event.action", text(action));
-	err |= set(doc, "event.module", text("cellwatch"));
-	err |= set(doc, "cellwatch.cell.id", json_integer(h->cell_id));
-	err |= set(doc, "process.pid", json_integer(h->pid));
-	err |= set_entity_id(doc, h);
-	err |= set(doc, "process.thread.id", json_integer(h->tid));
+	set_head(doc, ev->realtime_ns,
+		 ev->rule || h->action != CW_ACTION_NONE ? "alert" : "event");
+	set_strarray(doc, "event.category", category);
+	set_strarray(doc, "event.type", type);
+	cw_doc_str(doc, "event.action", action);
+	cw_doc_str(doc, "event.module", "cellwatch");
+	cw_doc_int(doc, "cellwatch.cell.id", h->cell_id);
+	cw_doc_int(doc, "process.pid", h->pid);
+	set_entity_id(doc, h);
+	cw_doc_int(doc, "process.thread.id", h->tid);
 	if (h->ppid)
-		err |= set(doc, "process.parent.pid", json_integer(h->ppid));
+		cw_doc_int(doc, "process.parent.pid", h->ppid);
 	if (ev->nancestry) {
-		json_t *chain = json_array();
-
 		if (ev->ancestry[0])
-			err |= set(doc, "process.parent.executable", text(ev->ancestry[0]));
+			cw_doc_str(doc, "process.parent.executable", ev->ancestry[0]);
 		/* Parent first; null where the tree does not know the image. */
-		for (int i = 0; chain && i < ev->nancestry; i++)
-			err |= json_array_append_new(chain, ev->ancestry[i] ?
-							    text(ev->ancestry[i]) :
-							    json_null());
-		err |= set(doc, "cellwatch.ancestry", chain);
+		cw_doc_array(doc, "cellwatch.ancestry");
+		for (int i = 0; i < ev->nancestry; i++) {
+			if (ev->ancestry[i])
+				cw_doc_push_str(doc, ev->ancestry[i]);
+			else
+				cw_doc_push_null(doc);
+		}
 	}
-	err |= set(doc, "process.name", text(h->comm));
-	err |= set_id(doc, "user.id", h->uid);
-	err |= set_id(doc, "user.effective.id", h->euid);
-	err |= set_id(doc, "group.id", h->gid);
-	if (ev->rule) {
-		const struct cw_rule *r = ev->rule;
-		json_t *tags = json_array();
-
-		err |= set_id(doc, "rule.id", r->id);
-		err |= set(doc, "rule.name", text(r->name));
-		err |= set(doc, "rule.description", text(r->description));
-		err |= set(doc, "log.level", text(cw_priority_name(r->priority)));
-		for (size_t i = 0; tags && i < r->tags.n; i++)
-			err |= json_array_append_new(tags, text(r->tags.v[i]));
-		err |= set(doc, "tags", tags);
-		if (ev->correlation)
-			err |= set_correlation(doc, ev->correlation);
-	}
+	cw_doc_str(doc, "process.name", h->comm);
+	set_id(doc, "user.id", h->uid);
+	set_id(doc, "user.effective.id", h->euid);
+	set_id(doc, "group.id", h->gid);
+	if (ev->rule)
+		set_rule(doc, ev);
 	else if (h->action != CW_ACTION_NONE)
 		/* A cell's network policy acted, no rule: as tail and syslog rank it. */
-		err |= set(doc, "log.level", text("warning"));
+		cw_doc_str(doc, "log.level", "warning");
 	if (h->action != CW_ACTION_NONE) {
-		err |= set(doc, "cellwatch.action", text(cw_action_name(h->action)));
-		err |= set(doc, "cellwatch.layer", text(ev->layer ? ev->layer : "kernel"));
+		cw_doc_str(doc, "cellwatch.action", cw_action_name(h->action));
+		cw_doc_str(doc, "cellwatch.layer", ev->layer ? ev->layer : "kernel");
 		if (h->action == CW_ACTION_KILL || h->action == CW_ACTION_KILL_RUN)
-			err |= set(doc, "cellwatch.kill_latency_us",
-				   json_integer(ev->kill_latency_ns / 1000));
+			cw_doc_int(doc, "cellwatch.kill_latency_us", ev->kill_latency_ns / 1000);
 	}
-	return err ? -ENOMEM : 0;
 }
 
-static int set_truncation(json_t *doc, __u32 flags)
+static void set_truncation(struct cw_doc *doc, __u32 flags)
 {
-	int err = 0;
-
 	if (flags & CW_F_PATH_TRUNCATED)
-		err |= set(doc, "cellwatch.truncated.path", json_true());
+		cw_doc_bool(doc, "cellwatch.truncated.path", true);
 	if (flags & CW_F_ARGS_TRUNCATED)
-		err |= set(doc, "cellwatch.truncated.args", json_true());
-	return err;
+		cw_doc_bool(doc, "cellwatch.truncated.args", true);
 }
 
 /* event.outcome, and for a failure error.code: @ret's errno name, "?" if none. */
-static int set_outcome(json_t *doc, bool failed, long long ret)
+static void set_outcome(struct cw_doc *doc, bool failed, long long ret)
 {
 	const char *name = cw_errno_name(ret);
-	int err;
 
-	if (!failed)
-		return set(doc, "event.outcome", text("success"));
-	err = set(doc, "event.outcome", text("failure"));
-	return err | set(doc, "error.code", text(name ?: "?"));
+	cw_doc_str(doc, "event.outcome", failed ? "failure" : "success");
+	if (failed)
+		cw_doc_str(doc, "error.code", name ?: "?");
 }
 
-static int set_inode(json_t *doc, const char *prefix, __u64 dev, __u64 ino)
+/* An inode number (a keyword) and its device ("major:minor"), at the paths given. */
+static void set_inode(struct cw_doc *doc, const char *inode, const char *device, __u64 dev,
+		      __u64 ino)
 {
-	char key[64], buf[32];
-	int err;
+	char buf[48], *p = buf + sizeof(buf) - 1;
 
-	snprintf(key, sizeof(key), "%s.inode", prefix);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ino);
-	err = set(doc, key, text(buf));
-	snprintf(key, sizeof(key), "%s.device", prefix);
-	snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)(dev >> 20),
-		 (unsigned long long)(dev & 0xfffff));
-	return err | set(doc, key, text(buf));
+	set_id(doc, inode, ino);
+	*p = '\0';
+	p = decimal(p, dev & 0xfffff);
+	*--p = ':';
+	cw_doc_str(doc, device, decimal(p, dev >> 20));
 }
 
-/* Bits named by @t, as a JSON array; NULL when none is set. */
-static json_t *named_bits(const struct cw_name *t, unsigned int bits)
+/* The names in @t of the bits set in @bits, an array at @path. */
+static void set_named_bits(struct cw_doc *doc, const char *path, const struct cw_name *t,
+			   unsigned int bits)
 {
-	json_t *list;
-
-	if (!bits)
-		return NULL;
-	list = json_array();
-	for (; list && t->name; t++) {
+	cw_doc_array(doc, path);
+	for (; t->name; t++) {
 		if (bits & t->value)
-			json_array_append_new(list, text(t->name));
+			cw_doc_push_str(doc, t->name);
 	}
-	return list;
 }
 
 /* Fileless and indirect execution (cw_exec_how()). */
-static int set_exec_how(json_t *doc, const struct cw_event *ev)
+static void set_exec_how(struct cw_doc *doc, const struct cw_event *ev)
 {
 	unsigned int how = cw_exec_how(ev);
-	int err;
 
 	if (!how)
-		return 0;
-	err = set(doc, "cellwatch.exec.fileless",
-		  json_boolean(how & (CW_HOW_MEMFD | CW_HOW_DELETED)));
-	return err | set(doc, "cellwatch.exec.how", named_bits(cw_exec_how_names, how));
+		return;
+	cw_doc_bool(doc, "cellwatch.exec.fileless", how & (CW_HOW_MEMFD | CW_HOW_DELETED));
+	set_named_bits(doc, "cellwatch.exec.how", cw_exec_how_names, how);
 }
 
-static int encode_exec(json_t *doc, const struct cw_event *ev)
+static void encode_exec(struct cw_doc *doc, const struct cw_event *ev)
 {
 	const char *path = cw_event_path(ev);
 	const char *base = strrchr(path, '/');
-	json_t *args = json_array();
-	int argc = 0, err;
+	int argc = 0;
 
-	err = set_common(doc, ev, "process", "start", "exec");
-	err |= set(doc, "process.executable", text(path));
+	set_common(doc, ev, "process", "start", "exec");
+	cw_doc_str(doc, "process.executable", path);
 	/* comm may be a script's interpreter; the name is the binary's. */
-	err |= set(doc, "process.name", text(base ? base + 1 : path));
-	for (const char *a = NULL; args && (a = cw_exec_next_arg(ev, a)); argc++)
-		err |= json_array_append_new(args, text(a));
-	err |= set(doc, "process.args", args);
-	err |= set(doc, "process.args_count", json_integer(argc));
-	err |= set_inode(doc, "cellwatch.executable", ev->exec.dev, ev->exec.ino);
-	err |= set_exec_how(doc, ev);
-	err |= set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
+	cw_doc_str(doc, "process.name", base ? base + 1 : path);
+	cw_doc_array(doc, "process.args");
+	for (const char *a = NULL; (a = cw_exec_next_arg(ev, a)); argc++)
+		cw_doc_push_str(doc, a);
+	cw_doc_int(doc, "process.args_count", argc);
+	set_inode(doc, "cellwatch.executable.inode", "cellwatch.executable.device", ev->exec.dev,
+		  ev->exec.ino);
+	set_exec_how(doc, ev);
+	set_outcome(doc, ev->exec.ret < 0, ev->exec.ret);
 	if (ev->hdr.flags & CW_F_UNRESOLVED)
-		err |= set(doc, "cellwatch.path_resolved", json_false());
+		cw_doc_bool(doc, "cellwatch.path_resolved", false);
 	/* How much a long argv hid: a padding argument must not hide the rest unsaid. */
 	if (ev->exec.args_total > ev->exec.args_len)
-		err |= set(doc, "cellwatch.truncated.args_bytes",
-			   json_integer(ev->exec.args_total - ev->exec.args_len));
-	return err | set_truncation(doc, ev->hdr.flags);
+		cw_doc_int(doc, "cellwatch.truncated.args_bytes",
+			   ev->exec.args_total - ev->exec.args_len);
+	set_truncation(doc, ev->hdr.flags);
 }
 
 /*
  * An open that stands for more (struct cw_repeat_event): @timestamp is the
  * last of them, and the count is of those after the one logged before.
  */
-static int set_repeats(json_t *doc, const struct cw_event *ev)
+static void set_repeats(struct cw_doc *doc, const struct cw_event *ev)
 {
 	char ts[40];
 
 	if (!ev->repeats)
-		return 0;
+		return;
 	cw_format_time(ev->repeat_first_ns, ts, sizeof(ts));
-	return set(doc, "cellwatch.repeat.count", json_integer(ev->repeats)) |
-	       set(doc, "cellwatch.repeat.first", text(ts));
+	cw_doc_int(doc, "cellwatch.repeat.count", ev->repeats);
+	cw_doc_str(doc, "cellwatch.repeat.first", ts);
 }
 
-static int encode_open(json_t *doc, const struct cw_event *ev)
+static void encode_open(struct cw_doc *doc, const struct cw_event *ev)
 {
 	__u32 flags = ev->open.flags;
 	bool failed = ev->open.ret < 0;
 	unsigned int access = cw_open_access(flags);
 	const char *type;
-	int err;
 
 	if (access & CW_OPEN_CREATE)
 		type = "creation";
@@ -410,32 +360,33 @@ static int encode_open(json_t *doc, const struct cw_event *ev)
 		type = "change";
 	else
 		type = "access";
-	err = set_common(doc, ev, "file", type, "open");
-	err |= set(doc, "file.path", text(ev->open.path));
+	set_common(doc, ev, "file", type, "open");
+	cw_doc_str(doc, "file.path", ev->open.path);
 	/* A failed open's path is canonical; what the caller passed stays beside it. */
 	if (cw_event_requested(ev))
-		err |= set(doc, "cellwatch.path_requested", text(cw_event_requested(ev)));
-	err |= set(doc, "cellwatch.open.flags", named_bits(cw_open_flag_names, access) ?:
-						   json_array());
+		cw_doc_str(doc, "cellwatch.path_requested", cw_event_requested(ev));
+	set_named_bits(doc, "cellwatch.open.flags", cw_open_flag_names, access);
 	if (failed) {
 		/* What the caller asked for, not a file that exists. */
-		err |= set(doc, "cellwatch.path_resolved", json_false());
-		err |= set_outcome(doc, true, ev->open.ret);
+		cw_doc_bool(doc, "cellwatch.path_resolved", false);
+		set_outcome(doc, true, ev->open.ret);
 		if (cw_errno_name(ev->open.ret))
-			err |= set(doc, "error.message", text(strerror(-ev->open.ret)));
+			cw_doc_str(doc, "error.message", strerror(-ev->open.ret));
 	} else {
-		err |= set_inode(doc, "file", ev->open.dev, ev->open.ino);
-		err |= set(doc, "cellwatch.open.fd", json_integer(ev->open.ret));
-		err |= set_outcome(doc, false, ev->open.ret);
+		set_inode(doc, "file.inode", "file.device", ev->open.dev, ev->open.ino);
+		cw_doc_int(doc, "cellwatch.open.fd", ev->open.ret);
+		set_outcome(doc, false, ev->open.ret);
 	}
-	return err | set_repeats(doc, ev) | set_truncation(doc, ev->hdr.flags);
+	set_repeats(doc, ev);
+	set_truncation(doc, ev->hdr.flags);
 }
 
 /* A repeat record whose open the monitor no longer knows: the count alone. */
-static int encode_repeat(json_t *doc, const struct cw_event *ev)
+static void encode_repeat(struct cw_doc *doc, const struct cw_event *ev)
 {
-	return set_common(doc, ev, "file", "access", "open") |
-	       set(doc, "cellwatch.repeat.open_unknown", json_true()) | set_repeats(doc, ev);
+	set_common(doc, ev, "file", "access", "open");
+	cw_doc_bool(doc, "cellwatch.repeat.open_unknown", true);
+	set_repeats(doc, ev);
 }
 
 static const char *transport_name(__u32 proto)
@@ -474,133 +425,117 @@ static bool unix_name_text(const struct cw_net_event *n, char buf[CW_UNIX_PATH_M
 	return true;
 }
 
-static json_t *unix_name(const struct cw_net_event *n)
-{
-	char buf[CW_UNIX_PATH_MAX + 2];
-
-	return unix_name_text(n, buf) ? text(buf) : NULL;
-}
-
-static int encode_net(json_t *doc, const struct cw_event *ev)
+static void encode_net(struct cw_doc *doc, const struct cw_event *ev)
 {
 	const struct cw_net_event *n = &ev->net;
 	const char *op = cw_name_of(cw_net_op_names, n->op) ?: "network";
 	const char *family = cw_name_of(cw_net_family_names, n->family);
 	const char *transport = transport_name(n->protocol);
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], name[CW_UNIX_PATH_MAX + 2];
 	bool failed;
-	int err;
 
-	err = set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "start" : "connection", op);
+	set_common(doc, ev, "network", n->op == CW_NET_SOCKET ? "start" : "connection", op);
 	if (family)
-		err |= set(doc, "network.type", text(family));
+		cw_doc_str(doc, "network.type", family);
 	if ((n->family == AF_INET || n->family == AF_INET6) && n->op != CW_NET_SOCKET) {
 		inet_ntop(n->family, n->addr, ip, sizeof(ip));
-		err |= set(doc, "destination.ip", text(ip));
-		err |= set(doc, "destination.port", json_integer(n->port));
+		cw_doc_str(doc, "destination.ip", ip);
+		cw_doc_int(doc, "destination.port", n->port);
 		if (transport)
-			err |= set(doc, "network.transport", text(transport));
-	} else if (n->family == AF_UNIX && n->path_len) {
-		err |= set(doc, "destination.address", unix_name(n));
+			cw_doc_str(doc, "network.transport", transport);
+	} else if (n->family == AF_UNIX && unix_name_text(n, name)) {
+		cw_doc_str(doc, "destination.address", name);
 	}
-	err |= set(doc, "cellwatch.net.family", json_integer(n->family));
-	err |= set(doc, "cellwatch.net.protocol", json_integer(n->protocol));
-	err |= set(doc, "cellwatch.net.socket_type", json_integer(n->sock_type));
+	cw_doc_int(doc, "cellwatch.net.family", n->family);
+	cw_doc_int(doc, "cellwatch.net.protocol", n->protocol);
+	cw_doc_int(doc, "cellwatch.net.socket_type", n->sock_type);
 	if (n->hdr.flags & CW_F_UNRESOLVED)
-		err |= set(doc, "cellwatch.path_resolved", json_false());
+		cw_doc_bool(doc, "cellwatch.path_resolved", false);
 	/* A non-blocking connect in progress is a connect under way, not a failure. */
 	failed = n->ret < 0 && !(n->op == CW_NET_CONNECT && n->ret == -EINPROGRESS);
-	return err | set_outcome(doc, failed, n->ret);
+	set_outcome(doc, failed, n->ret);
 }
 
-static int encode_proc(json_t *doc, const struct cw_event *ev)
+static void encode_proc(struct cw_doc *doc, const struct cw_event *ev)
 {
 	const struct cw_proc_event *p = &ev->proc;
-	int err;
 
 	if (ev->hdr.type == CW_EVENT_FORK) {
-		err = set_common(doc, ev, "process", "start", "fork");
-		return err | set(doc, "cellwatch.child.pid", json_integer(p->child_pid));
+		set_common(doc, ev, "process", "start", "fork");
+		cw_doc_int(doc, "cellwatch.child.pid", p->child_pid);
+		return;
 	}
-	err = set_common(doc, ev, "process", "end", "exit");
+	set_common(doc, ev, "process", "end", "exit");
 	if (WIFSIGNALED(p->exit_status))
-		err |= set(doc, "cellwatch.exit.signal", json_integer(WTERMSIG(p->exit_status)));
+		cw_doc_int(doc, "cellwatch.exit.signal", WTERMSIG(p->exit_status));
 	else
-		err |= set(doc, "process.exit_code", json_integer(WEXITSTATUS(p->exit_status)));
-	return err;
+		cw_doc_int(doc, "process.exit_code", WEXITSTATUS(p->exit_status));
 }
 
-static json_t *namespaces(__u64 flags)
+static void set_namespaces(struct cw_doc *doc, const char *path, __u64 flags)
 {
 	static const struct { __u64 bit; const char *name; } ns[] = {
 		{ 0x00020000, "mount" }, { 0x02000000, "cgroup" }, { 0x04000000, "uts" },
 		{ 0x08000000, "ipc" }, { 0x10000000, "user" }, { 0x20000000, "pid" },
 		{ 0x40000000, "net" }, { 0x00000080, "time" },
 	};
-	json_t *list = json_array();
 
-	for (size_t i = 0; list && i < sizeof(ns) / sizeof(ns[0]); i++) {
+	cw_doc_array(doc, path);
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		if (flags & ns[i].bit)
-			json_array_append_new(list, text(ns[i].name));
+			cw_doc_push_str(doc, ns[i].name);
 	}
-	return list;
 }
 
-static int encode_syscall(json_t *doc, const struct cw_event *ev)
+static void encode_syscall(struct cw_doc *doc, const struct cw_event *ev)
 {
 	const struct cw_syscall_event *s = &ev->sys;
 	const char *abi = cw_name_of(cw_abi_names, cw_syscall_abi(ev));
 	char *name = cw_syscall_name(ev);
-	json_t *args = json_array();
 	char num[32];
-	int err;
 
 	snprintf(num, sizeof(num), "syscall_%u", s->nr);
-	err = set_common(doc, ev, "process", "info", name ? name : num);
-	err |= set(doc, "cellwatch.syscall.name", text(name ? name : num));
-	err |= set(doc, "cellwatch.syscall.nr", json_integer(s->nr));
-	for (int i = 0; args && i < 6; i++) {
+	set_common(doc, ev, "process", "info", name ? name : num);
+	cw_doc_str(doc, "cellwatch.syscall.name", name ? name : num);
+	cw_doc_int(doc, "cellwatch.syscall.nr", s->nr);
+	cw_doc_array(doc, "cellwatch.syscall.args");
+	for (int i = 0; i < 6; i++) {
 		/* Hex: most are flags or addresses. */
 		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)s->args[i]);
-		err |= json_array_append_new(args, text(num));
+		cw_doc_push_str(doc, num);
 	}
-	err |= set(doc, "cellwatch.syscall.args", args);
 	if (s->clone_flags)
-		err |= set(doc, "cellwatch.syscall.namespaces", namespaces(s->clone_flags));
+		set_namespaces(doc, "cellwatch.syscall.namespaces", s->clone_flags);
 	if (abi)
-		err |= set(doc, "cellwatch.syscall.abi", text(abi));
+		cw_doc_str(doc, "cellwatch.syscall.abi", abi);
+	free(name);
 	if (ev->hdr.flags & CW_F_CALLER_KILLED) {
 		/* No return: the caller was killed instead, by the filter or the kernel. */
-		err |= set(doc, "event.outcome", text("failure"));
-		err |= set(doc, "cellwatch.syscall.killed_by",
-			   text(s->ret == SIGSYS ? "seccomp" : "kernel"));
-		err |= set(doc, "cellwatch.syscall.signal", text(sigabbrev_np(s->ret) ?: "?"));
-		free(name);
-		return err;
+		cw_doc_str(doc, "event.outcome", "failure");
+		cw_doc_str(doc, "cellwatch.syscall.killed_by",
+			   s->ret == SIGSYS ? "seccomp" : "kernel");
+		cw_doc_str(doc, "cellwatch.syscall.signal", sigabbrev_np(s->ret) ?: "?");
+		return;
 	}
-	err |= set_outcome(doc, s->ret < 0, s->ret);
-	err |= set(doc, "cellwatch.syscall.ret", json_integer(s->ret));
-	free(name);
-	return err;
+	set_outcome(doc, s->ret < 0, s->ret);
+	cw_doc_int(doc, "cellwatch.syscall.ret", s->ret);
 }
 
-static int encode_signal(json_t *doc, const struct cw_event *ev)
+static void encode_signal(struct cw_doc *doc, const struct cw_event *ev)
 {
 	static const char *const results[] = {
 		"delivered", "ignored", "already_pending", "overflow_fail", "lose_info",
 	};
 	const struct cw_signal_event *s = &ev->sig;
-	int err;
 
-	err = set_common(doc, ev, "process", "info", "signal");
-	err |= set(doc, "cellwatch.signal.number", json_integer(s->sig));
-	err |= set(doc, "cellwatch.signal.name", text(sigabbrev_np(s->sig) ?: "?"));
-	err |= set(doc, "cellwatch.signal.target.pid", json_integer(s->target_pid));
-	err |= set(doc, "cellwatch.signal.target.cell", json_integer(s->target_cell));
-	err |= set(doc, "cellwatch.signal.outside_cell", json_true());
+	set_common(doc, ev, "process", "info", "signal");
+	cw_doc_int(doc, "cellwatch.signal.number", s->sig);
+	cw_doc_str(doc, "cellwatch.signal.name", sigabbrev_np(s->sig) ?: "?");
+	cw_doc_int(doc, "cellwatch.signal.target.pid", s->target_pid);
+	cw_doc_int(doc, "cellwatch.signal.target.cell", s->target_cell);
+	cw_doc_bool(doc, "cellwatch.signal.outside_cell", true);
 	if (s->result >= 0 && (size_t)s->result < sizeof(results) / sizeof(results[0]))
-		err |= set(doc, "cellwatch.signal.result", text(results[s->result]));
-	return err;
+		cw_doc_str(doc, "cellwatch.signal.result", results[s->result]);
 }
 
 /* Where a network event went, for an alert line: socket(family), a unix name, or addr:port. */
@@ -659,10 +594,9 @@ static const char *bounded(const char *what, char buf[MESSAGE_WHAT_MAX])
 }
 
 /* The one-line summary ECS keeps in message: "exec /usr/bin/dash", or the alert's. */
-static int set_message(json_t *doc, const struct cw_event *ev)
+static void set_message(struct cw_doc *doc, const struct cw_event *ev)
 {
-	const char *action = json_string_value(json_object_get(json_object_get(doc, "event"),
-							       "action"));
+	const char *action = cw_doc_get_str(doc, "event.action");
 	char where[CW_UNIX_PATH_MAX + 16], cut[MESSAGE_WHAT_MAX], line[MESSAGE_WHAT_MAX + 256];
 	char *to_free;
 	const char *what = event_what(ev, where, &to_free);
@@ -677,113 +611,105 @@ static int set_message(json_t *doc, const struct cw_event *ev)
 		snprintf(line, sizeof(line), "%s%s%s", action ?: "?", what ? " " : "",
 			 what ?: "");
 	free(to_free);
-	return set(doc, "message", text(line));
+	cw_doc_str(doc, "message", line);
 }
 
-json_t *cw_event_to_ecs(const struct cw_event *ev)
+int cw_event_to_doc(struct cw_doc *doc, const struct cw_event *ev)
 {
-	json_t *doc = json_object();
-	int err;
-
-	if (!doc)
-		return NULL;
 	switch (ev->hdr.type) {
 #define CW_ENCODE(name, value, tag, ...)					\
 	case CW_EVENT_##name:							\
-		err = encode_##tag(doc, ev);					\
+		encode_##tag(doc, ev);						\
 		break;
 	CW_EVENT_TYPES(CW_ENCODE)
 #undef CW_ENCODE
 	default:
-		err = -EINVAL;
+		return -EINVAL;
 	}
-	if (!err)
-		err = set_message(doc, ev);
-	if (err) {
-		json_decref(doc);
+	set_message(doc, ev);
+	return doc->failed ? -ENOMEM : 0;
+}
+
+/* @doc's line, parsed, for what takes a document; NULL on error.  Frees @doc. */
+static json_t *doc_to_json(struct cw_doc *doc)
+{
+	size_t len;
+	const char *line = cw_doc_line(doc, &len);
+	json_t *v = line ? json_loadb(line, len, 0, NULL) : NULL;
+
+	cw_doc_free(doc);
+	return v;
+}
+
+json_t *cw_event_to_ecs(const struct cw_event *ev)
+{
+	struct cw_doc doc;
+
+	cw_doc_init(&doc);
+	if (cw_event_to_doc(&doc, ev)) {
+		cw_doc_free(&doc);
 		return NULL;
 	}
-	return doc;
+	return doc_to_json(&doc);
 }
 
 /* The fields every record of cellwatch's own carries. */
-static json_t *own_record(__u64 realtime_ns, const char *kind, const char *action)
+static void set_own_head(struct cw_doc *doc, __u64 realtime_ns, const char *kind,
+			 const char *action)
 {
-	json_t *doc = json_object();
-	char ts[40];
-	int err = 0;
-
-	if (!doc)
-		return NULL;
-	cw_format_time(realtime_ns, ts, sizeof(ts));
-	err |= set(doc, "@timestamp", text(ts));
-	err |= set(doc, "ecs.version", text(CW_ECS_VERSION));
-	err |= set(doc, "cellwatch.schema_version", text(CW_SCHEMA_VERSION));
-	err |= set_origin(doc);
-	err |= set(doc, "event.kind", text(kind));
-	err |= set(doc, "event.action", text(action));
-	err |= set(doc, "event.module", text("cellwatch"));
-	if (err) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
+	set_head(doc, realtime_ns, kind);
+	cw_doc_str(doc, "event.action", action);
+	cw_doc_str(doc, "event.module", "cellwatch");
 }
 
 json_t *cw_loss_to_ecs(__u64 realtime_ns, __u64 lost, __u64 total)
 {
-	json_t *doc = own_record(realtime_ns, "metric", "events-lost");
+	struct cw_doc doc;
 
-	if (doc && (set(doc, "cellwatch.lost.events", json_integer(lost)) |
-		    set(doc, "cellwatch.lost.total", json_integer(total)))) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
+	cw_doc_init(&doc);
+	set_own_head(&doc, realtime_ns, "metric", "events-lost");
+	cw_doc_int(&doc, "cellwatch.lost.events", lost);
+	cw_doc_int(&doc, "cellwatch.lost.total", total);
+	return doc_to_json(&doc);
 }
 
 json_t *cw_cell_loss_to_ecs(__u64 realtime_ns, __u64 cell_id, const struct cw_cell_loss *fresh,
 			    const struct cw_cell_loss *total)
 {
 	bool ended = total->critical;
-	json_t *doc = own_record(realtime_ns, ended ? "alert" : "metric", "events-lost");
-	int err;
+	struct cw_doc doc;
 
-	if (!doc)
-		return NULL;
-	err = set(doc, "cellwatch.cell.id", json_integer(cell_id)) |
-	      set(doc, "cellwatch.lost.events", json_integer(fresh->bulk + fresh->critical)) |
-	      set(doc, "cellwatch.lost.total", json_integer(total->bulk + total->critical)) |
-	      set(doc, "cellwatch.lost.bulk", json_integer(total->bulk)) |
-	      set(doc, "cellwatch.lost.critical", json_integer(total->critical));
+	cw_doc_init(&doc);
+	set_own_head(&doc, realtime_ns, ended ? "alert" : "metric", "events-lost");
+	cw_doc_int(&doc, "cellwatch.cell.id", cell_id);
+	cw_doc_int(&doc, "cellwatch.lost.events", fresh->bulk + fresh->critical);
+	cw_doc_int(&doc, "cellwatch.lost.total", total->bulk + total->critical);
+	cw_doc_int(&doc, "cellwatch.lost.bulk", total->bulk);
+	cw_doc_int(&doc, "cellwatch.lost.critical", total->critical);
 	/* Records a rule may have judged are gone: the run was ended, as by a kill-run rule. */
-	if (ended)
-		err |= set(doc, "cellwatch.action", text("kill-run")) |
-		       set(doc, "cellwatch.layer", text("kernel")) |
-		       set(doc, "rule.name", text("events-lost")) |
-		       set(doc, "rule.description",
-			   text("Security-relevant records of the cell were lost (a ring "
-				"buffer was full): what they reported was never judged, so "
-				"the run was ended.")) |
-		       set(doc, "log.level", text("critical"));
-	if (err) {
-		json_decref(doc);
-		return NULL;
+	if (ended) {
+		cw_doc_str(&doc, "cellwatch.action", "kill-run");
+		cw_doc_str(&doc, "cellwatch.layer", "kernel");
+		cw_doc_str(&doc, "rule.name", "events-lost");
+		cw_doc_str(&doc, "rule.description",
+			   "Security-relevant records of the cell were lost (a ring buffer "
+			   "was full): what they reported was never judged, so the run was "
+			   "ended.");
+		cw_doc_str(&doc, "log.level", "critical");
 	}
-	return doc;
+	return doc_to_json(&doc);
 }
 
 json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *category,
 			 const char *type)
 {
-	json_t *doc = own_record(realtime_ns, "event", action);
+	struct cw_doc doc;
 
-	if (doc && (set(doc, "event.category", strarray(category)) |
-		    set(doc, "event.type", strarray(type)))) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
+	cw_doc_init(&doc);
+	set_own_head(&doc, realtime_ns, "event", action);
+	set_strarray(&doc, "event.category", category);
+	set_strarray(&doc, "event.type", type);
+	return doc_to_json(&doc);
 }
 
 int cw_json_set(json_t *doc, const char *path, json_t *val)

@@ -10,12 +10,19 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <jansson.h>
+#include "doc.h"
 #include "event.h"
 
 #define CW_SCHEMA_VERSION "1"
 #define CW_ECS_VERSION "8.11.0"
 
-/* The ECS document of @ev.  NULL on allocation failure. */
+/*
+ * The ECS record of @ev, added to @doc (cw_doc_line() writes it).  0,
+ * -EINVAL for an event of no known kind, or -ENOMEM.
+ */
+int cw_event_to_doc(struct cw_doc *doc, const struct cw_event *ev);
+
+/* The same as a document, for what reads it as one.  NULL on error. */
 json_t *cw_event_to_ecs(const struct cw_event *ev);
 
 /* The ECS document reporting @lost events dropped by the kernel side (@total so far). */

@@ -150,45 +150,112 @@ struct cw_policy *cw_session_policy(struct cw_session *s, const char *name)
 	return NULL;
 }
 
-/* A record to the log, stdout and the hooks; @ev: the event it was made of, if one. */
-static void deliver(struct cw_session *s, json_t *doc, __u64 cell_id, const struct cw_event *ev)
+json_t *cw_record_doc(struct cw_record *rec)
+{
+	if (!rec->doc && rec->line)
+		rec->doc = json_loadb(rec->line, rec->len, 0, NULL);
+	return rec->doc;
+}
+
+void cw_label_doc(json_t *doc, const char *run_id, json_t *labels)
+{
+	if (run_id)
+		cw_json_set(doc, "cellwatch.run_id", json_string(run_id));
+	if (labels && json_object_size(labels))
+		cw_json_set(doc, "labels", json_deep_copy(labels));
+}
+
+/* The same for an event's record. */
+static void label_event(struct cw_doc *doc, const char *run_id, json_t *labels)
+{
+	const char *key;
+	json_t *v;
+
+	if (run_id)
+		cw_doc_str(doc, "cellwatch.run_id", run_id);
+	/* Strings, as registration checked them: anything else is left out, not the record. */
+	json_object_foreach(labels, key, v) {
+		if (json_is_string(v))
+			cw_doc_str2(doc, "labels", key, json_string_value(v));
+	}
+}
+
+/* Cell @cell_id's context (0: none), from the hook; false if none. */
+static bool cell_context(struct cw_session *s, __u64 cell_id, const char **run_id,
+			 json_t **labels)
 {
 	const struct cw_session_hooks *h = s->opts.hooks;
-	size_t len = 0;
+
+	*run_id = NULL;
+	*labels = NULL;
+	return cell_id && h && h->cell_context && h->cell_context(s->opts.ctx, cell_id, run_id,
+								    labels);
+}
+
+/* A record's line to the log and stdout, then @rec to the hook. */
+static void deliver(struct cw_session *s, struct cw_record *rec)
+{
+	const struct cw_session_hooks *h = s->opts.hooks;
+
+	if (!rec->line)
+		s->write_errors++;
+	if (rec->line && s->log && cw_logfile_write_line(s->log, rec->line, rec->len))
+		s->write_errors++;
+	if (rec->line && s->opts.to_stdout && cw_write_line(STDOUT_FILENO, rec->line, rec->len))
+		s->write_errors++;
+	if (h && h->record)
+		h->record(s->opts.ctx, rec);
+}
+
+void cw_session_emit(struct cw_session *s, json_t *doc, __u64 cell_id)
+{
+	struct cw_record rec = { .cell_id = cell_id, .doc = doc };
+	json_t *labels;
+	const char *run_id, *kind;
 	char *line;
 
 	if (!doc) {
 		s->write_errors++;
 		return;
 	}
-	if (cell_id && h && h->annotate)
-		h->annotate(s->opts.ctx, cell_id, doc);
+	if (cell_context(s, cell_id, &run_id, &labels))
+		cw_label_doc(doc, run_id, labels);
 	/* The order this monitor wrote its records in, which @timestamp does not give. */
 	cw_json_set(doc, "event.sequence", json_integer(++s->sequence));
-	/* Serialised once, for every output. */
-	line = cw_json_line(doc, &len);
-	if (!line)
-		s->write_errors++;
-	if (line && s->log && cw_logfile_write_line(s->log, line, len))
-		s->write_errors++;
-	if (line && s->opts.to_stdout && cw_write_line(STDOUT_FILENO, line, len))
-		s->write_errors++;
-	if (h && h->record)
-		h->record(s->opts.ctx, doc, line, len, cell_id, ev);
+	rec.line = line = cw_json_line(doc, &rec.len);
+	kind = json_string_value(json_object_get(json_object_get(doc, "event"), "kind"));
+	rec.alert = kind && !strcmp(kind, "alert");
+	rec.rule = json_string_value(json_object_get(json_object_get(doc, "rule"), "name"));
+	rec.action = json_string_value(json_object_get(json_object_get(doc, "event"), "action"));
+	deliver(s, &rec);
 	free(line);
-	json_decref(doc);
+	json_decref(rec.doc);
 }
 
-void cw_session_emit(struct cw_session *s, json_t *doc, __u64 cell_id)
-{
-	deliver(s, doc, cell_id, NULL);
-}
-
+/* An event's record: written as its line, a document made of it only if an output asks. */
 static void on_event(void *ctx, const struct cw_event *ev)
 {
 	struct cw_session *s = ctx;
+	struct cw_doc *doc = &s->doc;
+	struct cw_record rec = { .cell_id = ev->hdr.cell_id, .ev = ev };
+	const char *run_id, *kind;
+	json_t *labels;
 
-	deliver(s, cw_event_to_ecs(ev), ev->hdr.cell_id, ev);
+	cw_doc_reset(doc);
+	if (cw_event_to_doc(doc, ev)) {
+		s->write_errors++;
+		return;
+	}
+	if (cell_context(s, rec.cell_id, &run_id, &labels))
+		label_event(doc, run_id, labels);
+	cw_doc_int(doc, "event.sequence", ++s->sequence);
+	rec.line = cw_doc_line(doc, &rec.len);
+	kind = cw_doc_get_str(doc, "event.kind");
+	rec.alert = kind && !strcmp(kind, "alert");
+	rec.rule = cw_doc_get_str(doc, "rule.name");
+	rec.action = cw_doc_get_str(doc, "event.action");
+	deliver(s, &rec);
+	json_decref(rec.doc);
 }
 
 void cw_session_notice(struct cw_session *s, const char *action, const char *category,
@@ -337,6 +404,7 @@ int cw_session_open(struct cw_session **out, const struct cw_session_opts *o,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	cw_doc_init(&s->doc);
 	s->opts = *o;
 	s->opts.mon.on_event = on_event;
 	s->opts.mon.ctx = s;
@@ -377,6 +445,7 @@ void cw_session_close(struct cw_session *s)
 		free(s->policies[i].name);
 	}
 	cw_logfile_close(s->log);
+	cw_doc_free(&s->doc);
 	free(s);
 }
 

@@ -7,8 +7,10 @@
  * clients and syslog, cellrun's alert lines) hangs off its hooks.
  *
  * Every record goes the same way: turned into ECS, given its cell's context
- * (hooks->annotate), written to the log and stdout, then handed to
- * hooks->record.
+ * (hooks->cell_context), written to the log and stdout, then handed to
+ * hooks->record.  An event's record is written as its line straight away
+ * (struct cw_doc): a JSON document is made of it only for an output that
+ * asks (cw_record_doc()).
  */
 #ifndef CW_SESSION_H
 #define CW_SESSION_H
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "buildconf.h"
+#include "doc.h"
 #include "logfile.h"
 #include "monitor.h"
 
@@ -23,17 +26,32 @@
 #define CW_POLICY_NAME_MAX	128
 
 
+/* A record, as the outputs after the log get it. */
+struct cw_record {
+	const char *line;		/* what the log got, and its newline; NULL if unmade */
+	size_t len;			/* with the newline */
+	__u64 cell_id;			/* the cell it is about; 0: none */
+	const struct cw_event *ev;	/* the event it was made of; NULL: the session's own */
+	bool alert;			/* event.kind "alert" */
+	const char *rule;		/* rule.name, or NULL */
+	const char *action;		/* event.action, or NULL */
+	json_t *doc;			/* cw_record_doc()'s */
+};
+
+/*
+ * @rec as a JSON document, for an output that reshapes it (syslog): parsed
+ * from the line on the first call.  The record keeps it; NULL on error.
+ */
+json_t *cw_record_doc(struct cw_record *rec);
+
+/* The context a record about a cell carries, run id and labels, in ECS. */
+void cw_label_doc(json_t *doc, const char *run_id, json_t *labels);
+
 struct cw_session_hooks {
-	/* Add what is known of cell @cell_id (run id, labels) to a record about it. */
-	void (*annotate)(void *ctx, __u64 cell_id, json_t *doc);
-	/*
-	 * A record, after the log: @line is what the log got (cw_json_line(),
-	 * @len with its newline; NULL if it could not be made), @ev the event
-	 * it was made of, NULL for the session's own records (losses,
-	 * reloads, notices).
-	 */
-	void (*record)(void *ctx, json_t *doc, const char *line, size_t len, __u64 cell_id,
-		       const struct cw_event *ev);
+	/* What is known of cell @cell_id: its run id and labels (either NULL); false: nothing. */
+	bool (*cell_context)(void *ctx, __u64 cell_id, const char **run_id, json_t **labels);
+	/* A record, after the log and stdout. */
+	void (*record)(void *ctx, struct cw_record *rec);
 	/* Cell @cell_id lost records: @fresh since the last report, @total ever. */
 	void (*cell_loss)(void *ctx, __u64 cell_id, const struct cw_cell_loss *fresh,
 			  const struct cw_cell_loss *total);
@@ -79,6 +97,7 @@ struct cw_session {
 	int npolicies;
 	__u64 write_errors;		/* records not written whole */
 	__u64 sequence;			/* the last record's event.sequence */
+	struct cw_doc doc;		/* the record of the event under way */
 };
 
 void cw_session_opts_init(struct cw_session_opts *o);
