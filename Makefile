@@ -314,7 +314,8 @@ check: all
 
 # Both backends: the tracepoint one here, the BPF-LSM one in a VM.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	@# The benchmarks are built too: nothing else compiles them, and they rotted once.
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)tests/run-all.sh $(OUT)
 
 # CI: the README's make test where nothing was installed by hand.
@@ -334,7 +335,8 @@ vmtest: deps
 	$(Q)tests/vm/arm64.sh $(OUT)
 else
 vmtest: deps
-	$(Q)$(MAKE) --no-print-directory all
+	@# The benchmarks are built too: nothing else compiles them, and they rotted once.
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)for k in $(subst $(comma), ,$(VM_KERNELS)); do \
 		echo "== Linux $$k"; VM_KERNEL=$$k tests/vm/run.sh $(OUT) || exit 1; \
 	done

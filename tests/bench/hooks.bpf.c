@@ -13,7 +13,7 @@ int BPF_PROG(generic_tp_btf, struct pt_regs *regs, long ret)
 {
 	long nr = syscall_nr(regs);
 
-	if (nr != CW_NR_openat && nr != CW_NR_open && nr != CW_NR_connect)
+	if (nr != __NR_openat && nr != __NR_open && nr != __NR_connect)
 		return 0;
 	return current_cell() ? 1 : 0;
 }
@@ -24,7 +24,7 @@ int BPF_PROG(generic_raw_tp, struct pt_regs *regs, long ret)
 {
 	long nr = syscall_nr(regs);
 
-	if (nr != CW_NR_openat && nr != CW_NR_open && nr != CW_NR_connect)
+	if (nr != __NR_openat && nr != __NR_open && nr != __NR_connect)
 		return 0;
 	return current_cell() ? 1 : 0;
 }
