@@ -431,6 +431,67 @@ cleanup:
 	daemon_cleanup(&d);
 }
 
+/*
+ * A cellrun that falls behind on its cell's alerts (stopped here, while the
+ * cell makes thousands) misses some of them, said, but never the cell's
+ * end and its losses: without that reply it would wait its full time for
+ * it and report the run's losses unknown.
+ */
+TEST(daemon_end_reaches_a_cellrun_behind_on_alerts)
+{
+	static const char payload[] =
+		"import os, time\n"
+		"while not os.path.exists('/output/go'):\n"
+		"    time.sleep(0.01)\n"
+		"for i in range(6000):\n"
+		"    os.close(os.open('/dev/zero', os.O_RDONLY))\n";
+	const char *in = make_output_dir("in"), *says = test_path(0, "cellrun.txt");
+	const char *rules = test_path(0, "alert-opens.json");
+	char *opts[] = { "--run-id", "behind-run", "--output", (char *)in, "--output-size", "0",
+			 "--timeout", "120", NULL };
+	char *argv[] = { "/usr/bin/python3", "-c", (char *)payload, NULL };
+	char *extra[] = { "--rules", (char *)rules, NULL };
+	struct daemon_proc d = {};
+	char buf[8192] = "";
+	json_t *log = NULL;
+	int status = -1;
+	pid_t run = 0;
+
+	ASSERT_OK(write_text(rules, "{\"rules\":[{\"name\":\"zero-open\",\"event\":\"open\","
+			     "\"description\":\"d\",\"match\":{\"path_prefix\":[\"/dev/zero\"]},"
+			     "\"action\":\"alert\",\"priority\":\"notice\"}]}"),
+		  "the rule file");
+	if (!require_root() || !ASSERT_TRUE(start_daemon(&d, extra), "daemon starts"))
+		goto cleanup;
+	run = cellrun_daemon_start(&d, opts, argv, says);
+	if (!ASSERT_TRUE(wait_log(d.log, "event.action", "cell-registered", 20000),
+			 "the cell is registered"))
+		goto cleanup;
+	kill(run, SIGSTOP);
+	touch(in, "go");
+	ASSERT_TRUE(wait_log(d.log, "event.action", "cell-ended", 60000),
+		    "the cell ends while its cellrun reads nothing");
+	kill(run, SIGCONT);
+	waitpid(run, &status, 0);
+	run = 0;
+	read_text(says, buf, sizeof(buf));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the run succeeded");
+	ASSERT_HAS(buf, "more not shown", "alerts were left out for the stopped cellrun");
+	ASSERT_FALSE(strstr(buf, "did not confirm the end"),
+		     "the end of the cell reached it all the same");
+	log = read_log(d.log);
+	ASSERT_EQ(count_where(log, "cellwatch.run_id", "behind-run", "rule.name", "zero-open"),
+		  6000, "the log has every alert");
+cleanup:
+	if (run > 0) {
+		kill(run, SIGKILL);
+		kill(run, SIGCONT);
+		waitpid(run, NULL, 0);
+	}
+	json_decref(log);
+	daemon_cleanup(&d);
+}
+
 /* Position of the first record whose @path is @value and @path2 is @value2, or -1. */
 static int index_where2(json_t *log, const char *path, const char *value, const char *path2,
 			const char *value2)

@@ -462,14 +462,17 @@ void client_readable(struct daemon *d, struct client *c)
 	if (ret == -EBADMSG) {
 		client_reply(d, c, json_pack("{s:s, s:b, s:s}", "reply", "?", "ok", 0,
 					     "error", "not a JSON object"));
-		return;
-	}
-	if (ret || !req) {
+	} else if (ret || !req) {
 		client_close(d, c);
 		return;
+	} else {
+		handle_request(d, c, req);
+		json_decref(req);
 	}
-	handle_request(d, c, req);
-	json_decref(req);
+	if (c->deaf) {
+		cw_warn("client closed: it left %u replies unread", c->len);
+		client_close(d, c);
+	}
 }
 
 void accept_client(struct daemon *d)

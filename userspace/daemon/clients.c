@@ -4,6 +4,8 @@
  */
 #include "internal.h"
 
+#define QUEUE_CAP	(QUEUE_LEN + REPLY_RESERVE)
+
 static int client_want_out(struct daemon *d, struct client *c, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c };
@@ -25,7 +27,7 @@ bool client_flush(struct daemon *d, struct client *c)
 		if (send_text(c->src.fd, c->queue[c->head]))
 			return false;
 		free(c->queue[c->head]);
-		c->head = (c->head + 1) % QUEUE_LEN;
+		c->head = (c->head + 1) % QUEUE_CAP;
 		c->len--;
 	}
 	if (c->dropped) {
@@ -43,23 +45,35 @@ bool client_flush(struct daemon *d, struct client *c)
 
 /*
  * Hand @text to a client: sent at once when the socket takes it, else
- * queued; past the queue it is counted, and the client told how many it
- * missed once it catches up.  Never blocks the daemon.
+ * queued.  An alert past QUEUE_LEN waiting is counted, and the client told
+ * how many it missed once it catches up; a @reply (an acknowledgement, a
+ * cell's end and its losses) has REPLY_RESERVE more places and is never
+ * dropped: a client that leaves even those unread is closed.  Never blocks
+ * the daemon.
  */
-void client_send(struct daemon *d, struct client *c, const char *text)
+static void enqueue(struct daemon *d, struct client *c, const char *text, bool reply)
 {
 	char *copy;
 
 	if (!c->len && !c->dropped && !send_text(c->src.fd, text))
 		return;
-	if (c->len == QUEUE_LEN || !(copy = strdup(text))) {
+	if (c->len >= (reply ? QUEUE_CAP : QUEUE_LEN) || !(copy = strdup(text))) {
+		if (reply) {
+			c->deaf = true;
+			return;
+		}
 		c->dropped++;
 		d->subscriber_drops++;
 		return;
 	}
-	c->queue[(c->head + c->len) % QUEUE_LEN] = copy;
+	c->queue[(c->head + c->len) % QUEUE_CAP] = copy;
 	c->len++;
 	client_want_out(d, c, true);
+}
+
+void client_send(struct daemon *d, struct client *c, const char *text)
+{
+	enqueue(d, c, text, false);
 }
 
 void client_reply(struct daemon *d, struct client *c, json_t *doc)
@@ -67,7 +81,9 @@ void client_reply(struct daemon *d, struct client *c, json_t *doc)
 	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 
 	if (text)
-		client_send(d, c, text);
+		enqueue(d, c, text, true);
+	else
+		c->deaf = true;
 	free(text);
 	json_decref(doc);
 }
@@ -86,7 +102,7 @@ void client_close(struct daemon *d, struct client *c)
 	}
 	while (c->len) {
 		free(c->queue[c->head]);
-		c->head = (c->head + 1) % QUEUE_LEN;
+		c->head = (c->head + 1) % QUEUE_CAP;
 		c->len--;
 	}
 	close(c->src.fd);

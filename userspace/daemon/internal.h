@@ -46,6 +46,7 @@
 #include "session.h"
 
 #define QUEUE_LEN	1024		/* messages a client may fall behind by */
+#define REPLY_RESERVE	64		/* and replies past those, which are never dropped */
 #define MAX_LABELS	32
 #define MAX_TEXT	128		/* run id, label keys and values, policy names */
 
@@ -64,9 +65,10 @@ struct client {
 	/* Of that cell, for its cellrun's events after the cell was reaped. */
 	char *run_id;
 	json_t *labels;
-	char *queue[QUEUE_LEN];		/* messages the socket could not take yet */
+	char *queue[QUEUE_LEN + REPLY_RESERVE];	/* messages the socket could not take yet */
 	unsigned int head, len;
 	__u64 dropped;			/* not queued since the last notice */
+	bool deaf;			/* a reply found no room: it reads none, and is closed */
 	struct client *next;
 };
 
