@@ -134,13 +134,6 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static bool is_alert(json_t *doc)
-{
-	const char *kind = json_string_value(json_object_get(json_object_get(doc, "event"), "kind"));
-
-	return kind && !strcmp(kind, "alert");
-}
-
 /*
  * One record's line to --log.  Past --log-max-bytes of this run (the proxy
  * writes there too: the file's size tells) only alerts are written, past
@@ -173,7 +166,7 @@ static void log_doc(struct run *r, json_t *doc)
 	char *line = doc && r->log_fd >= 0 ? cw_json_line(doc, &len) : NULL;
 
 	if (doc)
-		log_line(r, is_alert(doc), line, len);
+		log_line(r, cw_ecs_is_alert(doc), line, len);
 	else if (r->log_fd >= 0)
 		r->log_errors++;
 	free(line);

@@ -139,13 +139,6 @@ static const char *str(json_t *doc, const char *path)
 	return json_string_value(get(doc, path));
 }
 
-static bool is_alert(json_t *doc)
-{
-	const char *kind = str(doc, "event.kind");
-
-	return kind && !strcmp(kind, "alert");
-}
-
 /* Rank of a level name (0: emergency ... 7: debug), or -1. */
 static int level_rank(const char *name)
 {
@@ -164,7 +157,7 @@ static int doc_level(json_t *doc)
 {
 	const char *level = str(doc, "log.level");
 
-	if (!level && is_alert(doc))
+	if (!level && cw_ecs_is_alert(doc))
 		return CW_PRIO_WARNING;
 	return level_rank(level);
 }
@@ -220,7 +213,7 @@ static bool wanted(const struct tail *t, json_t *doc)
 {
 	int level;
 
-	if (!t->all && !is_alert(doc))
+	if (!t->all && !cw_ecs_is_alert(doc))
 		return false;
 	if (t->ncells && !cell_wanted(t, doc))
 		return false;

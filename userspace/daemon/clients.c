@@ -4,8 +4,6 @@
  */
 #include "internal.h"
 
-#define QUEUE_CAP	(QUEUE_LEN + REPLY_RESERVE)
-
 static int client_want_out(struct daemon *d, struct client *c, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c };

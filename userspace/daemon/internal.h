@@ -47,6 +47,7 @@
 
 #define QUEUE_LEN	1024		/* messages a client may fall behind by */
 #define REPLY_RESERVE	64		/* and replies past those, which are never dropped */
+#define QUEUE_CAP	(QUEUE_LEN + REPLY_RESERVE)
 #define MAX_LABELS	32
 #define MAX_TEXT	128		/* run id, label keys and values, policy names */
 
@@ -65,7 +66,7 @@ struct client {
 	/* Of that cell, for its cellrun's events after the cell was reaped. */
 	char *run_id;
 	json_t *labels;
-	char *queue[QUEUE_LEN + REPLY_RESERVE];	/* messages the socket could not take yet */
+	char *queue[QUEUE_CAP];		/* messages the socket could not take yet */
 	unsigned int head, len;
 	__u64 dropped;			/* not queued since the last notice */
 	bool deaf;			/* a reply found no room: it reads none, and is closed */

@@ -157,11 +157,6 @@ static void set_str(struct cw_doc *d, const char *path, size_t path_len, const c
 	f->str_len = len;
 }
 
-void cw_doc_strn(struct cw_doc *d, const char *path, const char *s, size_t len)
-{
-	set_str(d, path, strlen(path), s, len);
-}
-
 void cw_doc_str(struct cw_doc *d, const char *path, const char *s)
 {
 	if (!s) {
@@ -384,24 +379,28 @@ static void put_string(struct cw_doc *d, size_t at, size_t len)
 	d->line_len = out - d->line;
 }
 
-static void put_int(struct cw_doc *d, long long v)
+char *cw_decimal(char *end, unsigned long long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
-
 	do
-		*--p = '0' + u % 10;
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	put(d, p, buf + sizeof(buf) - p);
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
 }
 
-/* Field @i's value; past it, the index of the next field. */
-static size_t put_value(struct cw_doc *d, size_t i)
+static void put_int(struct cw_doc *d, long long v)
+{
+	char buf[24], *end = buf + sizeof(buf);
+	char *p = cw_decimal(end, v < 0 ? -(unsigned long long)v : (unsigned long long)v);
+
+	if (v < 0)
+		*--p = '-';
+	put(d, p, end - p);
+}
+
+/* Field @i's value: an array's are the fields after it. */
+static void put_value(struct cw_doc *d, size_t i)
 {
 	const struct cw_doc_field *f = &d->f[i];
-	size_t n;
 
 	switch (f->type) {
 	case F_STR:
@@ -422,18 +421,16 @@ static size_t put_value(struct cw_doc *d, size_t i)
 		break;
 	case F_ARRAY:
 		put_char(d, '[');
-		n = f->v;
-		for (size_t e = 1; e <= n; e++) {
+		for (size_t e = 1; e <= (size_t)f->v; e++) {
 			if (e > 1)
 				put_char(d, ',');
 			put_value(d, i + e);
 		}
 		put_char(d, ']');
-		return i + 1 + n;
+		break;
 	default:
 		break;
 	}
-	return i + 1;
 }
 
 /*

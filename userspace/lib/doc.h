@@ -42,7 +42,6 @@ void cw_doc_reset(struct cw_doc *d);
  * names of at most one segment per object; a key may be any bytes but '.'.
  */
 void cw_doc_str(struct cw_doc *d, const char *path, const char *s);
-void cw_doc_strn(struct cw_doc *d, const char *path, const char *s, size_t len);
 void cw_doc_int(struct cw_doc *d, const char *path, long long v);
 void cw_doc_bool(struct cw_doc *d, const char *path, bool v);
 /* @path set to "@prefix.@key": a key of a caller's (a label). */
@@ -55,6 +54,9 @@ void cw_doc_push_null(struct cw_doc *d);
 
 /* The string at @path, NUL-terminated; NULL if none. */
 const char *cw_doc_get_str(const struct cw_doc *d, const char *path);
+
+/* @v in decimal, ending at @end (not terminated); where it starts. */
+char *cw_decimal(char *end, unsigned long long v);
 
 /*
  * The document as one line of compact ASCII JSON and its newline (in

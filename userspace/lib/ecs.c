@@ -20,15 +20,6 @@
 #include "log.h"
 #include "rules.h"
 
-/* @v in decimal, ending at @end (not terminated); where it starts. */
-static char *decimal(char *end, unsigned long long v)
-{
-	do
-		*--end = '0' + v % 10;
-	while (v /= 10);
-	return end;
-}
-
 void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
 {
 	/* Records come many a second: the date and time of the last second, kept. */
@@ -45,7 +36,7 @@ void cw_format_time(__u64 realtime_ns, char *buf, size_t len)
 		last = secs;
 	}
 	/* ".uuuuuuZ": a million more, then its leading 1 overwritten. */
-	decimal(micros + 7, realtime_ns % 1000000000ULL / 1000 + 1000000);
+	cw_decimal(micros + 7, realtime_ns % 1000000000ULL / 1000 + 1000000);
 	micros[0] = '.';
 	micros[7] = 'Z';
 	if (len >= n + sizeof(micros) + 1) {
@@ -92,7 +83,7 @@ static void set_id(struct cw_doc *doc, const char *path, unsigned long long id)
 	char buf[24];
 
 	buf[sizeof(buf) - 1] = '\0';
-	cw_doc_str(doc, path, decimal(buf + sizeof(buf) - 1, id));
+	cw_doc_str(doc, path, cw_decimal(buf + sizeof(buf) - 1, id));
 }
 
 static void set_strarray(struct cw_doc *doc, const char *path, const char *s)
@@ -168,9 +159,9 @@ static void set_entity_id(struct cw_doc *doc, const struct cw_event_hdr *h)
 		return;
 	/* From its end: the boot id (under 64 bytes) and two numbers of 10 digits fit. */
 	*p = '\0';
-	p = decimal(p, h->pid);
+	p = cw_decimal(p, h->pid);
 	*--p = ':';
-	p = decimal(p, h->start_ticks);
+	p = cw_decimal(p, h->start_ticks);
 	*--p = ':';
 	p -= boot_len;
 	memcpy(p, host->boot_id, boot_len);
@@ -278,9 +269,9 @@ static void set_inode(struct cw_doc *doc, const char *inode, const char *device,
 
 	set_id(doc, inode, ino);
 	*p = '\0';
-	p = decimal(p, dev & 0xfffff);
+	p = cw_decimal(p, dev & 0xfffff);
 	*--p = ':';
-	cw_doc_str(doc, device, decimal(p, dev >> 20));
+	cw_doc_str(doc, device, cw_decimal(p, dev >> 20));
 }
 
 /* The names in @t of the bits set in @bits, an array at @path. */
@@ -710,6 +701,14 @@ json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *cate
 	set_strarray(&doc, "event.category", category);
 	set_strarray(&doc, "event.type", type);
 	return doc_to_json(&doc);
+}
+
+bool cw_ecs_is_alert(json_t *doc)
+{
+	const char *kind = json_string_value(json_object_get(json_object_get(doc, "event"),
+							     "kind"));
+
+	return kind && !strcmp(kind, "alert");
 }
 
 int cw_json_set(json_t *doc, const char *path, json_t *val)

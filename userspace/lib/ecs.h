@@ -42,6 +42,9 @@ json_t *cw_cell_loss_to_ecs(__u64 realtime_ns, __u64 cell_id, const struct cw_ce
 json_t *cw_notice_to_ecs(__u64 realtime_ns, const char *action, const char *category,
 			 const char *type);
 
+/* event.kind of @doc is "alert". */
+bool cw_ecs_is_alert(json_t *doc);
+
 /* Set the dotted @path ("cellwatch.run_id") of @doc to @val (taken); 0 or -ENOMEM. */
 int cw_json_set(json_t *doc, const char *path, json_t *val);
 

@@ -211,7 +211,7 @@ void cw_session_emit(struct cw_session *s, json_t *doc, __u64 cell_id)
 {
 	struct cw_record rec = { .cell_id = cell_id, .doc = doc };
 	json_t *labels;
-	const char *run_id, *kind;
+	const char *run_id;
 	char *line;
 
 	if (!doc) {
@@ -223,8 +223,7 @@ void cw_session_emit(struct cw_session *s, json_t *doc, __u64 cell_id)
 	/* The order this monitor wrote its records in, which @timestamp does not give. */
 	cw_json_set(doc, "event.sequence", json_integer(++s->sequence));
 	rec.line = line = cw_json_line(doc, &rec.len);
-	kind = json_string_value(json_object_get(json_object_get(doc, "event"), "kind"));
-	rec.alert = kind && !strcmp(kind, "alert");
+	rec.alert = cw_ecs_is_alert(doc);
 	rec.rule = json_string_value(json_object_get(json_object_get(doc, "rule"), "name"));
 	rec.action = json_string_value(json_object_get(json_object_get(doc, "event"), "action"));
 	deliver(s, &rec);
