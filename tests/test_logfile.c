@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Unit tests: the rotating JSON-lines log file. */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,12 +135,14 @@ UNIT_TEST(logfile_follows_an_outside_rotation)
 	ASSERT_OK(rename(path, moved) ? -errno : 0, "move the file away");
 	ASSERT_OK(cw_logfile_reopen(lf), "reopen");
 	ASSERT_OK(write_line(lf, 13), "write after the reopen");
+	ASSERT_OK(cw_logfile_flush(lf), "flush");
 	before = file_size(moved);
 	ASSERT_TRUE(before > 0, "the moved file has the earlier lines");
 	ASSERT_TRUE(file_size(path) > 0 && file_size(path) < before, "a new file has the new line");
 	/* Nearly full, then truncated from outside: the next lines fit, no rotation. */
 	for (int i = 14; i < 22; i++)
 		ASSERT_OK(write_line(lf, i), "write");
+	ASSERT_OK(cw_logfile_flush(lf), "flush");
 	ASSERT_OK(truncate(path, 0) ? -errno : 0, "truncate from outside");
 	/* 9 lines of ~50 bytes were counted: 4 more would pass 600 without the truncation. */
 	for (int i = 22; i < 26; i++)
@@ -147,4 +151,56 @@ UNIT_TEST(logfile_follows_an_outside_rotation)
 	ASSERT_EQ(file_size(rotated), -1, "no rotation of a file the truncation emptied");
 	cw_logfile_close(lf);
 	unlink(moved);
+}
+
+/*
+ * Lines are held until the writer flushes, then written together; a write
+ * the disk cut short (here the file size limit) keeps the lines it wrote
+ * whole, cuts the one it left half done, and counts every line not written.
+ */
+UNIT_TEST(logfile_batch_written_whole_lines_or_counted)
+{
+	struct cw_logfile_opts opts = { .keep = 1 };
+	const char *path = test_path(0, "events.json");
+	struct rlimit fsize = { .rlim_cur = 1000, .rlim_max = RLIM_INFINITY };
+	char text[61 * 50 + 1];
+	int seq[61], nlines = 0;
+	struct cw_logfile *lf;
+
+	lf = cw_logfile_open(path, &opts);
+	if (!ASSERT_OK_PTR(lf, "open"))
+		return;
+	for (int i = 10; i < 50; i++)
+		ASSERT_OK(write_line(lf, i), "write");
+	ASSERT_EQ(file_size(path), 0, "held until the flush");
+	ASSERT_OK(cw_logfile_flush(lf), "flush");
+	ASSERT_EQ(file_size(path), 40 * 50, "every line written at the flush");
+
+	/* 1000 bytes more, a limit that falls inside the 21st line of 50: 20 whole ones fit. */
+	fsize.rlim_cur = 40 * 50 + 1010;
+	signal(SIGXFSZ, SIG_IGN);
+	if (!ASSERT_OK(setrlimit(RLIMIT_FSIZE, &fsize), "file size limit"))
+		goto out;
+	for (int i = 50; i < 90; i++)
+		ASSERT_OK(write_line(lf, i), "write");
+	ASSERT_EQ(cw_logfile_flush(lf), 20, "the lines not written counted");
+	ASSERT_EQ(file_size(path), 60 * 50, "the half-written line cut");
+	ASSERT_EQ(write_line(lf, 90) + cw_logfile_flush(lf), 1, "a full file: the next line counted");
+	fsize.rlim_cur = RLIM_INFINITY;
+	setrlimit(RLIMIT_FSIZE, &fsize);
+	ASSERT_OK(write_line(lf, 91) + cw_logfile_flush(lf), "room again");
+	cw_logfile_close(lf);
+
+	read_text(path, text, sizeof(text));
+	for (char *line = text, *end; (end = strchr(line, '\n')); line = end + 1) {
+		if (nlines < 61 && sscanf(line, "{\"seq\":%d,", &seq[nlines]) == 1 &&
+		    line[49] == '\n')
+			nlines++;
+	}
+	ASSERT_EQ(nlines, 61, "every line written is whole");
+	ASSERT_EQ(seq[59], 69, "the last line before the limit");
+	ASSERT_EQ(seq[60], 91, "then the first after it");
+	return;
+out:
+	cw_logfile_close(lf);
 }

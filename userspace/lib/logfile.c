@@ -11,11 +11,21 @@
 #include "logfile.h"
 #include "ecs.h"
 
+/*
+ * Lines are held and written together, one write(2) for up to this many
+ * bytes: the caller flushes after each slice of records it read, so none
+ * waits for a later one.
+ */
+#define CW_LOG_BATCH	(64 * 1024)
+
 struct cw_logfile {
 	char *path;
 	struct cw_logfile_opts opts;
 	int fd;
 	size_t size;		/* bytes in the current file */
+	char *batch;		/* whole lines held for the next write */
+	size_t batched;
+	unsigned int batched_lines;
 };
 
 /* Where the last whole line of @fd ends (0: none), looking back from @size. */
@@ -85,13 +95,10 @@ struct cw_logfile *cw_logfile_open(const char *path, const struct cw_logfile_opt
 		return NULL;
 	lf->opts = *opts;
 	lf->path = strdup(path);
-	if (!lf->path) {
-		free(lf);
-		errno = ENOMEM;
-		return NULL;
-	}
-	err = open_current(lf);
+	lf->batch = malloc(CW_LOG_BATCH);
+	err = lf->path && lf->batch ? open_current(lf) : -ENOMEM;
 	if (err) {
+		free(lf->batch);
 		free(lf->path);
 		free(lf);
 		errno = -err;
@@ -104,8 +111,10 @@ void cw_logfile_close(struct cw_logfile *lf)
 {
 	if (!lf)
 		return;
+	cw_logfile_flush(lf);
 	if (lf->fd >= 0)
 		close(lf->fd);
+	free(lf->batch);
 	free(lf->path);
 	free(lf);
 }
@@ -117,6 +126,8 @@ int cw_logfile_reopen(struct cw_logfile *lf)
 
 	if (err)
 		return err;
+	/* What was held belongs to the file it was written for. */
+	cw_logfile_flush(lf);
 	close(lf->fd);
 	lf->fd = next.fd;
 	lf->size = next.size;
@@ -158,41 +169,94 @@ out:
 	return err;
 }
 
-int cw_logfile_write(struct cw_logfile *lf, json_t *doc)
+unsigned int cw_logfile_write(struct cw_logfile *lf, json_t *doc)
 {
 	size_t len;
 	char *line = cw_json_line(doc, &len);
-	int err;
+	unsigned int lost;
 
 	if (!line)
-		return -ENOMEM;
-	err = cw_logfile_write_line(lf, line, len);
+		return 1;
+	lost = cw_logfile_write_line(lf, line, len);
 	free(line);
-	return err;
+	return lost;
 }
 
-int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len)
+/* The lines in @len bytes of @buf. */
+static unsigned int count_lines(const char *buf, size_t len)
 {
-	int err;
+	unsigned int n = 0;
+
+	for (const char *p = buf; (p = memchr(p, '\n', buf + len - p)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * One write of @len bytes of whole lines; the lines lost.  A short write
+ * (the disk full) keeps the lines it wrote whole and cuts the one it left
+ * half done: appended, that line ends the file.
+ */
+static unsigned int write_lines(struct cw_logfile *lf, const char *buf, size_t len,
+				unsigned int lines)
+{
+	ssize_t n = write(lf->fd, buf, len);
+	struct stat st;
+	size_t whole;
+
+	if (n == (ssize_t)len) {
+		lf->size += len;
+		return 0;
+	}
+	if (n <= 0)
+		return lines;
+	whole = n;
+	while (whole && buf[whole - 1] != '\n')
+		whole--;
+	/* Appended, the partial line ends the file: no fstat() is paid before every write. */
+	if (whole < (size_t)n && (fstat(lf->fd, &st) ||
+				  ftruncate(lf->fd, st.st_size - (n - whole))))
+		whole = 0;	/* nothing more is known of the file's end */
+	lf->size += whole;
+	return lines - count_lines(buf, whole);
+}
+
+unsigned int cw_logfile_flush(struct cw_logfile *lf)
+{
+	unsigned int lost;
+
+	if (!lf->batched)
+		return 0;
+	lost = write_lines(lf, lf->batch, lf->batched, lf->batched_lines);
+	lf->batched = 0;
+	lf->batched_lines = 0;
+	if (lf->opts.fsync && fsync(lf->fd) && !lost)
+		lost = 1;
+	return lost;
+}
+
+unsigned int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len)
+{
+	size_t pending = lf->size + lf->batched;
+	unsigned int lost = 0;
 
 	/* Rotate between lines, never inside one; a line longer than the limit gets a file. */
-	if (lf->opts.max_bytes && lf->size && lf->size + len > lf->opts.max_bytes) {
+	if (lf->opts.max_bytes && pending && pending + len > lf->opts.max_bytes) {
 		struct stat st;
 
+		lost += cw_logfile_flush(lf);
 		/* Truncated behind our back (logrotate's copytruncate): the file's size counts. */
 		if (!fstat(lf->fd, &st) && (size_t)st.st_size < lf->size)
 			lf->size = st.st_size;
+		if (lf->size && lf->size + len > lf->opts.max_bytes && rotate(lf))
+			return lost + 1;
 	}
-	if (lf->opts.max_bytes && lf->size && lf->size + len > lf->opts.max_bytes) {
-		err = rotate(lf);
-		if (err)
-			return err;
-	}
-	err = cw_write_line(lf->fd, line, len);
-	if (err)
-		return err;
-	lf->size += len;
-	if (lf->opts.fsync && fsync(lf->fd))
-		return -errno;
-	return 0;
+	if (lf->batched + len > CW_LOG_BATCH)
+		lost += cw_logfile_flush(lf);
+	if (len > CW_LOG_BATCH)
+		return lost + write_lines(lf, line, len, 1);
+	memcpy(lf->batch + lf->batched, line, len);
+	lf->batched += len;
+	lf->batched_lines++;
+	return lost;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The JSON-lines log file: O_APPEND, one write(2) per line, rotated by size
- * (FILE -> FILE.1 -> ... -> FILE.N, the oldest removed), optionally
- * fsync'd after every line.
+ * The JSON-lines log file: O_APPEND, whole lines held and written together
+ * until the caller flushes, rotated by size (FILE -> FILE.1 -> ... ->
+ * FILE.N, the oldest removed), optionally fsync'd after every write.
  */
 #ifndef CW_LOGFILE_H
 #define CW_LOGFILE_H
@@ -18,7 +18,7 @@ struct cw_logfile;
 struct cw_logfile_opts {
 	size_t max_bytes;	/* rotate before a line would pass this; 0: never */
 	unsigned int keep;	/* rotated files kept (FILE.1 .. FILE.keep) */
-	bool fsync;		/* fsync after every line */
+	bool fsync;		/* fsync after every write */
 	/*
 	 * The file is this writer's alone: a partial last line (a crash cut
 	 * its write) is removed when it opens, saying so, rather than have
@@ -38,10 +38,17 @@ void cw_logfile_close(struct cw_logfile *lf);
  */
 int cw_logfile_reopen(struct cw_logfile *lf);
 
-/* Write @doc as one line, rotating first if it would not fit.  0 or negative errno. */
-int cw_logfile_write(struct cw_logfile *lf, json_t *doc);
+/*
+ * Hold a line cw_json_line() made (@len counts its newline) for the next
+ * write, rotating first if it would not fit in the file; a full batch is
+ * written first.  The lines lost by a write that failed, 0 if none.
+ */
+unsigned int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len);
 
-/* The same for a line cw_json_line() made (@len counts its newline). */
-int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size_t len);
+/* The same for @doc, as one line. */
+unsigned int cw_logfile_write(struct cw_logfile *lf, json_t *doc);
+
+/* Write every line held, whole lines only; the lines lost, 0 if none. */
+unsigned int cw_logfile_flush(struct cw_logfile *lf);
 
 #endif /* CW_LOGFILE_H */

@@ -103,6 +103,7 @@ struct cw_monitor {
 	struct cw_corr_table *corr;	/* correlation groups per cell */
 	struct cw_correlation fired;	/* the group that fired on the event being delivered */
 	cw_event_fn on_event;
+	void (*on_slice_end)(void *ctx);
 	void *ctx;
 	__s64 boot_to_real_ns;		/* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
 	__u64 decode_errors;
@@ -900,6 +901,7 @@ int cw_monitor_open(struct cw_monitor **out, const struct cw_monitor_opts *opts,
 	}
 	m->epfd = -1;
 	m->on_event = opts->on_event;
+	m->on_slice_end = opts->on_slice_end;
 	m->ctx = opts->ctx;
 	m->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	m->tree = cw_proctree_new();
@@ -1292,6 +1294,8 @@ static int consume_slice(struct cw_monitor *m, struct ring_buffer *rb, unsigned 
 	m->slice_max = max;
 	ret = ring_buffer__consume(rb);
 	*more = ret == -EAGAIN;
+	if (m->slice && m->on_slice_end)
+		m->on_slice_end(m->ctx);
 	return ret < 0 && ret != -EAGAIN ? ret : (int)m->slice;
 }
 

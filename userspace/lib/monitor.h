@@ -30,6 +30,8 @@ struct cw_monitor_opts {
 	size_t critical_ringbuf_bytes;	/* critical ring, likewise; 0: default (2 MiB) */
 	struct cw_ruleset *rules;	/* policy 1, compiled at load; may be NULL */
 	cw_event_fn on_event;
+	/* After each slice of records read: what on_event held can be written. */
+	void (*on_slice_end)(void *ctx);
 	void *ctx;
 	bool verbose;			/* pass libbpf's messages through */
 	bool generic_syscalls;		/* use the generic sys_exit program even

@@ -192,6 +192,18 @@ static bool cell_context(struct cw_session *s, __u64 cell_id, const char **run_i
 								    labels);
 }
 
+/* What the log holds, written: no record waits past the slice or the notice it came in. */
+static void flush_log(struct cw_session *s)
+{
+	if (s->log)
+		s->write_errors += cw_logfile_flush(s->log);
+}
+
+static void on_slice_end(void *ctx)
+{
+	flush_log(ctx);
+}
+
 /* A record's line to the log and stdout, then @rec to the hook. */
 static void deliver(struct cw_session *s, struct cw_record *rec)
 {
@@ -199,8 +211,8 @@ static void deliver(struct cw_session *s, struct cw_record *rec)
 
 	if (!rec->line)
 		s->write_errors++;
-	if (rec->line && s->log && cw_logfile_write_line(s->log, rec->line, rec->len))
-		s->write_errors++;
+	if (rec->line && s->log)
+		s->write_errors += cw_logfile_write_line(s->log, rec->line, rec->len);
 	if (rec->line && s->opts.to_stdout && cw_write_line(STDOUT_FILENO, rec->line, rec->len))
 		s->write_errors++;
 	if (h && h->record)
@@ -227,6 +239,7 @@ void cw_session_emit(struct cw_session *s, json_t *doc, __u64 cell_id)
 	rec.rule = json_string_value(json_object_get(json_object_get(doc, "rule"), "name"));
 	rec.action = json_string_value(json_object_get(json_object_get(doc, "event"), "action"));
 	deliver(s, &rec);
+	flush_log(s);
 	free(line);
 	json_decref(rec.doc);
 }
@@ -406,6 +419,7 @@ int cw_session_open(struct cw_session **out, const struct cw_session_opts *o,
 	cw_doc_init(&s->doc);
 	s->opts = *o;
 	s->opts.mon.on_event = on_event;
+	s->opts.mon.on_slice_end = on_slice_end;
 	s->opts.mon.ctx = s;
 	s->opts.mon.rules = NULL;
 	ret = load_policy(s, "default", o->rules_path, err, errlen);
