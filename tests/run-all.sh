@@ -2,12 +2,12 @@
 # make test: every test on this host; the userspace unit tests under
 # valgrind (a leak or memory error fails the test); the hostile corpus and
 # the seven-criteria probes (make scorecard: a case that is not caught as its
-# header expects, or a benign run killed, fails); the same suite in the
-# BPF-LSM VM (split between VMS=2 VMs side by side); its kernel-dependent
-# tests on the other Debian kernels of VM_KERNELS (tests/vm/kernel.sh); the hostile
-# corpus in each of those VMs too, its verdicts set beside the host's
-# (tests/hostile/compare.py); the Debian package under systemd, in a VM
-# booted with it;
+# header expects, or a benign run killed, fails); the same suite and the
+# corpus in VMs booted with BPF-LSM on each Debian kernel of VM_KERNELS
+# (tests/vm/kernel.sh: 6.1, 6.12, 5.10), two shards a kernel, as many
+# machines at once as the host has cores; the corpus's verdicts on each
+# kernel set beside the host's (tests/hostile/compare.py); the Debian
+# package under systemd, in a VM booted with it;
 # then once more on the host built with AddressSanitizer and UBSan (memory
 # errors, leaks and undefined behaviour fail the test they happen in).
 # The failed tests are listed again at the end, and the last line adds all
@@ -77,51 +77,47 @@ runner_cmd() {
 # times slower, so their default timeouts are four times the host's.
 scorecard="SCORECARD_TIME_SCALE=4 tests/hostile/run.py $(printf '%q' "$build")"
 
-# An emulated VM keeps about one host core busy, most of the time: the suite
-# is split between VMS machines booted side by side, each printed once all
-# end.  (With one CPU each, daemon_crash_keeps_kernel_rules_restart_adopts
-# outlived its 120 s alarm.)
-vm_shards() {
-	local n=${VMS:-2} k cmd pids=()
+# The kernel matrix: the whole suite and the hostile corpus on each Debian
+# cloud kernel of VM_KERNELS, each split into VMS shards (test_runner
+# --shard), the last shard of a kernel running the corpus too, for the
+# verdicts stage.  An emulated CPU keeps one host core busy: VM_SLOTS
+# machines run at once (the host's cores), the longest jobs first, the next
+# booted as one ends; each is printed once all have ended.  6.1 gets two
+# CPUs, for the cases that need them (a corpus case's "# cpus:"); the others
+# one: with two, 6.12 took an int3 oops in syscall_exit_to_user_mode_prepare
+# now and then while the monitor attached its tracepoints (the kernel
+# patches its own text then, which qemu's multi-threaded emulation let a CPU
+# run half done).
+vm_matrix() {
+	local kernels jobs=() job k s cmd smp running=0
+	local slots=${VM_SLOTS:-$(nproc)} n=${VMS:-2}
 
-	for k in $(seq "$n"); do
-		cmd=$(runner_cmd --shard "$k/$n")
-		# The last VM runs the hostile corpus too, for the verdicts stage.
-		[ "$k" = "$n" ] && cmd="$cmd; $scorecard"
-		VM_COMMAND=$cmd tests/vm/run.sh "$build" >"$logs/vm-$k" 2>&1 &
-		pids+=($!)
+	IFS=, read -ra kernels <<<"${VM_KERNELS:-6.1,6.12,5.10}"
+	for s in $(seq "$n" -1 1); do
+		for k in "${kernels[@]}"; do
+			jobs+=("$k $s")
+		done
 	done
-	for k in $(seq "$n"); do
-		wait "${pids[k - 1]}"
-		echo "-- VM $k of $n"
-		cat "$logs/vm-$k"
+	for job in "${jobs[@]}"; do
+		read -r k s <<<"$job"
+		if [ "$running" -ge "$slots" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		cmd=$(runner_cmd --shard "$s/$n")
+		[ "$s" = "$n" ] && cmd="$cmd; $scorecard"
+		smp=1
+		[ "$k" = 6.1 ] && smp=2
+		VM_SMP=$smp VM_KERNEL=$k VM_COMMAND=$cmd tests/vm/run.sh "$build" \
+			>"$logs/vm-$k-$s" 2>&1 &
+		running=$((running + 1))
 	done
-}
-
-# The kernel matrix beyond the VM stage's 6.1: each kernel of VM_KERNELS
-# boots and runs the tests whose outcome depends on the kernel (the cell, its
-# mounts and files, the masked shells, the policies and their kernel kills,
-# network, exec, BPF-LSM, the cgroup layouts and the limits) and the hostile
-# corpus, side by side.  The whole suite there (make vmtest
-# VM_KERNELS=5.10,6.12) takes about 35 minutes a kernel, beyond CI's budget.
-# One CPU each: with two, 6.12 took an int3 oops in
-# syscall_exit_to_user_mode_prepare now and then while the monitor attached
-# its tracepoints (the kernel patches its own text then, which qemu's
-# multi-threaded emulation let a CPU run half done).
-foundation=(^cell_ ^binds_ ^fs_ ^shells_ ^policy_ ^net_ ^lsm_ ^exec_ ^escape_ ^layout_ ^limits_)
-vm_kernels() {
-	local k pids=() kernels
-
-	IFS=, read -ra kernels <<<"${VM_KERNELS:-5.10,6.12}"
+	wait
 	for k in "${kernels[@]}"; do
-		VM_SMP=1 VM_KERNEL=$k VM_COMMAND="$(runner_cmd "${foundation[@]}"); $scorecard" \
-			tests/vm/run.sh "$build" >"$logs/kernel-$k" 2>&1 &
-		pids+=($!)
-	done
-	for k in "${!kernels[@]}"; do
-		wait "${pids[k]}"
-		echo "-- Linux ${kernels[k]}"
-		cat "$logs/kernel-${kernels[k]}"
+		for s in $(seq "$n"); do
+			echo "-- Linux $k, shard $s of $n"
+			cat "$logs/vm-$k-$s"
+		done
 	done
 }
 
@@ -140,11 +136,10 @@ stage host "host: $(uname -r)" "$build/test_runner"
 stage valgrind "host, valgrind memcheck: the userspace unit tests" valgrind_unit_tests
 stage scorecard "host: the hostile corpus and the seven criteria (make scorecard)" \
 	tests/hostile/run.py "$build"
-stage vm "VM: Debian cloud kernel with BPF-LSM (tests/vm/run.sh)" vm_shards
-stage kernels "VMs: the kernel-dependent tests on bullseye's 5.10 and trixie's 6.12 (VM_KERNELS)" \
-	vm_kernels
+stage vm "VMs: the whole suite on Debian's cloud kernels ${VM_KERNELS:-6.1,6.12,5.10}, BPF-LSM (tests/vm/run.sh)" \
+	vm_matrix
 stage verdicts "the hostile corpus's verdicts on each kernel beside the host's (tests/hostile/compare.py)" \
-	tests/hostile/compare.py README.md "$logs/scorecard" "$logs"/vm-* "$logs"/kernel-*
+	tests/hostile/compare.py README.md "$logs/scorecard" "$logs"/vm-*
 stage package "VM, systemd as init: the Debian package installed, run, purged (tests/vm/package.sh)" \
 	tests/vm/package.sh "$build"
 stage asan "host, ASan + UBSan build ($asan)" asan_tests
@@ -154,7 +149,6 @@ total_p=0 total_f=0 total_s=0
 for name in "${stages[@]}"; do
 	logs_of=("$logs/$name")
 	[ "$name" = vm ] && logs_of=("$logs"/vm-*)
-	[ "$name" = kernels ] && logs_of=("$logs"/kernel-*)
 	for log in "${logs_of[@]}"; do
 		failures "$name" "$log"
 		read -r p f s <<<"$(summary "$log")"
