@@ -134,7 +134,7 @@ enum {
 "      --log-max-bytes N    rotate FILE before it passes N bytes (FILE.1 ... FILE.K;\n" \
 "                           default 100M; 0: never)\n"				\
 "      --log-keep K         rotated files kept (default 5)\n"			\
-"      --fsync              fsync FILE after every line\n"			\
+"      --fsync              fsync FILE after every write of lines\n"			\
 "  -b, --ringbuf BYTES      ring buffer size, a power of two up to 1G (default 8M);\n" \
 "                           sizes take K, M or G\n"					\
 "      --critical-ringbuf BYTES  the ring of execs, verdicts and what rules judge\n" \
