@@ -83,10 +83,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 DEB_PACKAGES	:= gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev \
 		   libseccomp-dev libmicrohttpd-dev pkg-config python3 python3-matplotlib bubblewrap \
 		   qemu-system-x86 qemu-system-common busybox-static cpio xz-utils zstd valgrind \
-		   libclang-rt-14-dev iproute2 groff-base prometheus systemd
-ifdef CROSS
-DEB_PACKAGES	+= gcc-aarch64-linux-gnu qemu-system-arm
-endif
+		   libclang-rt-14-dev iproute2 groff-base prometheus systemd \
+		   gcc-aarch64-linux-gnu qemu-system-arm
 
 BPF_SRCS	:= $(filter-out bpf/lsmprobe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -312,10 +310,12 @@ run: deps
 check: all
 	$(Q)$(OUT)/test_runner --unit
 
-# Both backends: the tracepoint one here, the BPF-LSM one in a VM.
+# Both backends: the tracepoint one here, the BPF-LSM one in VMs; and
+# cellrun cross-built for arm64 ($(OUT)-arm64), checked in an arm64 VM.
 test: deps
 	@# The benchmarks are built too: nothing else compiles them, and they rotted once.
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 OUT=$(OUT)-arm64 deps all
 	$(Q)tests/run-all.sh $(OUT)
 
 # CI: the README's make test where nothing was installed by hand.

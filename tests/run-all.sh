@@ -6,8 +6,9 @@
 # corpus in VMs booted with BPF-LSM on each Debian kernel of VM_KERNELS
 # (tests/vm/kernel.sh: 6.1, 6.12, 5.10), two shards a kernel, as many
 # machines at once as the host has cores; the corpus's verdicts on each
-# kernel set beside the host's (tests/hostile/compare.py); the Debian
-# package under systemd, in a VM booted with it;
+# kernel set beside the host's (tests/hostile/compare.py); among those VMs,
+# the arm64 one that checks cellrun's cross build (BUILD_DIR-arm64,
+# tests/vm/arm64.sh); the Debian package under systemd, in a VM booted with it;
 # then once more on the host built with AddressSanitizer and UBSan (memory
 # errors, leaks and undefined behaviour fail the test they happen in).
 # The failed tests are listed again at the end, and the last line adds all
@@ -45,6 +46,7 @@ summary() {
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 asan=${build}-asan
+arm64=${build}-arm64
 stages=() took=()
 
 # stage NAME TITLE CMD...: run CMD, its output also in $logs/NAME, and time it.
@@ -87,7 +89,8 @@ scorecard="SCORECARD_TIME_SCALE=4 tests/hostile/run.py $(printf '%q' "$build")"
 # one: with two, 6.12 took an int3 oops in syscall_exit_to_user_mode_prepare
 # now and then while the monitor attached its tracepoints (the kernel
 # patches its own text then, which qemu's multi-threaded emulation let a CPU
-# run half done).
+# run half done).  The arm64 VM, one emulated CPU for a minute or two, is
+# the last job.
 vm_matrix() {
 	local kernels jobs=() job k s cmd smp running=0
 	local slots=${VM_SLOTS:-$(nproc)} n=${VMS:-2}
@@ -98,11 +101,17 @@ vm_matrix() {
 			jobs+=("$k $s")
 		done
 	done
+	jobs+=("arm64 -")
 	for job in "${jobs[@]}"; do
 		read -r k s <<<"$job"
 		if [ "$running" -ge "$slots" ]; then
 			wait -n
 			running=$((running - 1))
+		fi
+		running=$((running + 1))
+		if [ "$k" = arm64 ]; then
+			tests/vm/arm64.sh "$arm64" >"$logs/arm64" 2>&1 &
+			continue
 		fi
 		cmd=$(runner_cmd --shard "$s/$n")
 		[ "$s" = "$n" ] && cmd="$cmd; $scorecard"
@@ -110,7 +119,6 @@ vm_matrix() {
 		[ "$k" = 6.1 ] && smp=2
 		VM_SMP=$smp VM_KERNEL=$k VM_COMMAND=$cmd tests/vm/run.sh "$build" \
 			>"$logs/vm-$k-$s" 2>&1 &
-		running=$((running + 1))
 	done
 	wait
 	for k in "${kernels[@]}"; do
@@ -119,6 +127,8 @@ vm_matrix() {
 			cat "$logs/vm-$k-$s"
 		done
 	done
+	echo "-- arm64: cellrun's cross build ($arm64)"
+	cat "$logs/arm64"
 }
 
 asan_tests() {
@@ -136,7 +146,7 @@ stage host "host: $(uname -r)" "$build/test_runner"
 stage valgrind "host, valgrind memcheck: the userspace unit tests" valgrind_unit_tests
 stage scorecard "host: the hostile corpus and the seven criteria (make scorecard)" \
 	tests/hostile/run.py "$build"
-stage vm "VMs: the whole suite on Debian's cloud kernels ${VM_KERNELS:-6.1,6.12,5.10}, BPF-LSM (tests/vm/run.sh)" \
+stage vm "VMs: the whole suite on Debian's cloud kernels ${VM_KERNELS:-6.1,6.12,5.10}, BPF-LSM (tests/vm/run.sh); cellrun on arm64 (tests/vm/arm64.sh)" \
 	vm_matrix
 stage verdicts "the hostile corpus's verdicts on each kernel beside the host's (tests/hostile/compare.py)" \
 	tests/hostile/compare.py README.md "$logs/scorecard" "$logs"/vm-*
@@ -148,7 +158,7 @@ echo "== time per stage: ${took[*]/%/,}"
 total_p=0 total_f=0 total_s=0
 for name in "${stages[@]}"; do
 	logs_of=("$logs/$name")
-	[ "$name" = vm ] && logs_of=("$logs"/vm-*)
+	[ "$name" = vm ] && logs_of=("$logs"/vm-* "$logs/arm64")
 	for log in "${logs_of[@]}"; do
 		failures "$name" "$log"
 		read -r p f s <<<"$(summary "$log")"

@@ -28,10 +28,13 @@ cp "$build/cellrun" "$build/probe" "$ir/usr/bin/"
 cp "$src/rules/default.json" "$ir/etc/cellwatch/default.json"
 cp "$src/tests/vm/arm64-inside.sh" "$ir/inside.sh"
 echo "data for the open check" > "$ir/srv/data.txt"
+# overlayfs, a module in Debian's kernel: --input is an overlay, as on a host.
+cp "$vm"/kx/lib/modules/"$kver"/kernel/fs/overlayfs/overlay.ko "$ir/overlay.ko"
 # pivot_root, which every cell makes, refuses the initial rootfs: the
 # init copies the root to a tmpfs and switches to it, applets installed.
 cat > "$ir/init" <<'EOF'
 #!/bin/busybox sh
+/bin/busybox insmod /overlay.ko
 /bin/busybox mount -t tmpfs -o mode=0755 tmpfs /newroot
 for d in bin sbin usr etc srv inside.sh; do /bin/busybox cp -a "/$d" /newroot/; done
 /bin/busybox mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run
