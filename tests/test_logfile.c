@@ -102,7 +102,7 @@ out:
 	json_decref(doc);
 }
 
-/* One line of 50 bytes, numbered (10 to 99). */
+/* One line of 50 bytes, numbered (@seq: 10 to 99). */
 static int write_line(struct cw_logfile *lf, int seq)
 {
 	json_t *doc = json_pack("{s:i, s:s}", "seq", seq, "pad", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
@@ -154,17 +154,18 @@ UNIT_TEST(logfile_follows_an_outside_rotation)
 }
 
 /*
- * Lines are held until the writer flushes, then written together; a write
- * the disk cut short (here the file size limit) keeps the lines it wrote
- * whole, cuts the one it left half done, and counts every line not written.
+ * Lines are held until the writer flushes, then written together, a page
+ * of the file at a time; a write the disk cut short (here the file size
+ * limit, inside the second page's write) keeps the lines it wrote whole,
+ * cuts the one it left half done, and counts every line not written.
  */
 UNIT_TEST(logfile_batch_written_whole_lines_or_counted)
 {
 	struct cw_logfile_opts opts = { .keep = 1 };
 	const char *path = test_path(0, "events.json");
 	struct rlimit fsize = { .rlim_cur = 1000, .rlim_max = RLIM_INFINITY };
-	char text[61 * 50 + 1];
-	int seq[61], nlines = 0;
+	char text[85 * 50 + 1];
+	int seq[85], nlines = 0;
 	struct cw_logfile *lf;
 
 	lf = cw_logfile_open(path, &opts);
@@ -176,30 +177,34 @@ UNIT_TEST(logfile_batch_written_whole_lines_or_counted)
 	ASSERT_OK(cw_logfile_flush(lf), "flush");
 	ASSERT_EQ(file_size(path), 40 * 50, "every line written at the flush");
 
-	/* 1000 bytes more, a limit that falls inside the 21st line of 50: 20 whole ones fit. */
-	fsize.rlim_cur = 40 * 50 + 1010;
+	/*
+	 * 48 lines more, from byte 2000: the first write ends with the line
+	 * across byte 4096 (at 4100, 42 lines), the second would hold the
+	 * other 6; the limit lets 2 lines and 10 bytes of it through.
+	 */
+	fsize.rlim_cur = 4100 + 2 * 50 + 10;
 	signal(SIGXFSZ, SIG_IGN);
 	if (!ASSERT_OK(setrlimit(RLIMIT_FSIZE, &fsize), "file size limit"))
 		goto out;
-	for (int i = 50; i < 90; i++)
+	for (int i = 50; i < 98; i++)
 		ASSERT_OK(write_line(lf, i), "write");
-	ASSERT_EQ(cw_logfile_flush(lf), 20, "the lines not written counted");
-	ASSERT_EQ(file_size(path), 60 * 50, "the half-written line cut");
-	ASSERT_EQ(write_line(lf, 90) + cw_logfile_flush(lf), 1, "a full file: the next line counted");
+	ASSERT_EQ(cw_logfile_flush(lf), 4, "the lines not written counted");
+	ASSERT_EQ(file_size(path), 84 * 50, "the half-written line cut");
+	ASSERT_EQ(write_line(lf, 98) + cw_logfile_flush(lf), 1, "a full file: the next line counted");
 	fsize.rlim_cur = RLIM_INFINITY;
 	setrlimit(RLIMIT_FSIZE, &fsize);
-	ASSERT_OK(write_line(lf, 91) + cw_logfile_flush(lf), "room again");
+	ASSERT_OK(write_line(lf, 99) + cw_logfile_flush(lf), "room again");
 	cw_logfile_close(lf);
 
 	read_text(path, text, sizeof(text));
 	for (char *line = text, *end; (end = strchr(line, '\n')); line = end + 1) {
-		if (nlines < 61 && sscanf(line, "{\"seq\":%d,", &seq[nlines]) == 1 &&
+		if (nlines < 85 && sscanf(line, "{\"seq\":%d,", &seq[nlines]) == 1 &&
 		    line[49] == '\n')
 			nlines++;
 	}
-	ASSERT_EQ(nlines, 61, "every line written is whole");
-	ASSERT_EQ(seq[59], 69, "the last line before the limit");
-	ASSERT_EQ(seq[60], 91, "then the first after it");
+	ASSERT_EQ(nlines, 85, "every line written is whole");
+	ASSERT_EQ(seq[83], 93, "the last line before the limit");
+	ASSERT_EQ(seq[84], 99, "then the first after it");
 	return;
 out:
 	cw_logfile_close(lf);

@@ -12,11 +12,17 @@
 #include "ecs.h"
 
 /*
- * Lines are held and written together, one write(2) for up to this many
- * bytes: the caller flushes after each slice of records it read, so none
- * waits for a later one.
+ * Lines are held and written together, up to this many bytes: the caller
+ * flushes after each slice of records it read, so none waits for a later
+ * one.
  */
 #define CW_LOG_BATCH	(64 * 1024)
+/*
+ * The page cache copies a write a page at a time and stops between pages
+ * when the writer is killed: a write that crosses one page boundary of the
+ * file can be cut at that boundary only.  The smallest page a kernel uses.
+ */
+#define CW_LOG_PAGE	4096
 
 struct cw_logfile {
 	char *path;
@@ -25,7 +31,6 @@ struct cw_logfile {
 	size_t size;		/* bytes in the current file */
 	char *batch;		/* whole lines held for the next write */
 	size_t batched;
-	unsigned int batched_lines;
 };
 
 /* Where the last whole line of @fd ends (0: none), looking back from @size. */
@@ -197,8 +202,7 @@ static unsigned int count_lines(const char *buf, size_t len)
  * (the disk full) keeps the lines it wrote whole and cuts the one it left
  * half done: appended, that line ends the file.
  */
-static unsigned int write_lines(struct cw_logfile *lf, const char *buf, size_t len,
-				unsigned int lines)
+static unsigned int write_lines(struct cw_logfile *lf, const char *buf, size_t len)
 {
 	ssize_t n = write(lf->fd, buf, len);
 	struct stat st;
@@ -208,28 +212,47 @@ static unsigned int write_lines(struct cw_logfile *lf, const char *buf, size_t l
 		lf->size += len;
 		return 0;
 	}
-	if (n <= 0)
-		return lines;
-	whole = n;
+	whole = n > 0 ? n : 0;
 	while (whole && buf[whole - 1] != '\n')
 		whole--;
 	/* Appended, the partial line ends the file: no fstat() is paid before every write. */
-	if (whole < (size_t)n && (fstat(lf->fd, &st) ||
-				  ftruncate(lf->fd, st.st_size - (n - whole))))
+	if (n > 0 && whole < (size_t)n &&
+	    (fstat(lf->fd, &st) || ftruncate(lf->fd, st.st_size - (n - whole))))
 		whole = 0;	/* nothing more is known of the file's end */
 	lf->size += whole;
-	return lines - count_lines(buf, whole);
+	return count_lines(buf + whole, len - whole);
+}
+
+/*
+ * Where the write of @buf's lines that starts at file offset @pos ends: at
+ * the end of the line that reaches or crosses the next page boundary.  So
+ * a writer killed mid-write cuts at most that line, as when every line had
+ * a write of its own, and a crash leaves a torn line about as rarely.
+ */
+static size_t page_write_end(const char *buf, size_t len, size_t pos)
+{
+	size_t room = CW_LOG_PAGE - pos % CW_LOG_PAGE;
+	const char *nl;
+
+	if (len <= room)
+		return len;
+	nl = memchr(buf + room - 1, '\n', len - (room - 1));
+	return nl ? (size_t)(nl - buf) + 1 : len;
 }
 
 unsigned int cw_logfile_flush(struct cw_logfile *lf)
 {
-	unsigned int lost;
+	unsigned int lost = 0;
+	size_t off, n;
 
-	if (!lf->batched)
-		return 0;
-	lost = write_lines(lf, lf->batch, lf->batched, lf->batched_lines);
+	for (off = 0; off < lf->batched && !lost; off += n) {
+		n = page_write_end(lf->batch + off, lf->batched - off, lf->size);
+		lost = write_lines(lf, lf->batch + off, n);
+	}
+	/* What a failed write left unwritten is lost with it. */
+	if (off < lf->batched)
+		lost += count_lines(lf->batch + off, lf->batched - off);
 	lf->batched = 0;
-	lf->batched_lines = 0;
 	if (lf->opts.fsync && fsync(lf->fd) && !lost)
 		lost = 1;
 	return lost;
@@ -254,9 +277,8 @@ unsigned int cw_logfile_write_line(struct cw_logfile *lf, const char *line, size
 	if (lf->batched + len > CW_LOG_BATCH)
 		lost += cw_logfile_flush(lf);
 	if (len > CW_LOG_BATCH)
-		return lost + write_lines(lf, line, len, 1);
+		return lost + write_lines(lf, line, len);
 	memcpy(lf->batch + lf->batched, line, len);
 	lf->batched += len;
-	lf->batched_lines++;
 	return lost;
 }
