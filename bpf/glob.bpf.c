@@ -74,6 +74,15 @@ __noinline int cw_glob_part_match(__u32 i)
 		return 0;
 	if (!same_bytes(n->head, p->name, plen))
 		return 0;
+	/*
+	 * Read again, bounds and all: each exit of the prefix loop left other
+	 * bounds on the lengths, and the verifier checked the suffix loop
+	 * once per exit (half the instructions of every open program).
+	 */
+	plen = *(volatile __u8 *)&p->len;
+	slen = *(volatile __u8 *)&p->suffix_len;
+	if (plen + slen >= CW_NAME_MAX)
+		return 0;
 	/* tail[] holds the last k bytes of the name, k >= slen. */
 	k = n->len < CW_NAME_MAX - 1 ? n->len : CW_NAME_MAX - 1;
 	for (int j = 0; j < CW_NAME_MAX - 1; j++) {
