@@ -47,6 +47,10 @@ CW_CFLAGS	:= -std=gnu11 -Wall -Wextra -Wshadow \
 		   -D_GNU_SOURCE -MMD -MP -I$(OUT) -Ibpf -Iuserspace/lib
 LDLIBS		:= -lbpf -lelf -lz -ljansson -lseccomp
 HTTP_LDLIBS	:= -lmicrohttpd
+# cellrun, started once a run, takes its libraries in: the dynamic linker
+# loading five more cost 0.45 ms of every launch.  libc stays shared, for
+# the egress proxy's name lookups (NSS).
+CELLRUN_LDLIBS	= -Wl,-Bstatic $(LDLIBS) -Wl,-Bdynamic
 # Where make install puts things.  The binaries read their defaults from
 # sysconfdir (/etc/cellwatch/default.json), never from this tree.
 PREFIX		?= /usr/local
@@ -71,6 +75,7 @@ SECCOMP_ARCH	:= aarch64
 HOST_CC		:= gcc
 CROSS_CFLAGS	:= -isystem $(SYSROOT)/usr/include -isystem $(SYSROOT)/usr/include/$(CROSS)
 LDFLAGS		+= -static -L$(SYSROOT)/usr/lib/$(CROSS)
+CELLRUN_LDLIBS	= $(LDLIBS)
 else
 VMLINUX_BTF	:= /sys/kernel/btf/vmlinux
 UAPI_INCLUDE	:= /usr/include/$(shell $(CC) -print-multiarch)
@@ -249,7 +254,7 @@ $(OUT)/cellwatch: $(OUT)/userspace/cli/cellwatch.o $(TAIL_OBJS) $(DAEMON_OBJS) $
 
 $(OUT)/cellrun: $(LAUNCH_OBJS) $(EGRESS_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(CELLRUN_LDLIBS) -o $@
 
 $(OUT)/test_runner: $(TEST_OBJS) $(TAIL_OBJS) $(DAEMON_OBJS) $(EGRESS_OBJS) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)
