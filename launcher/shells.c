@@ -56,6 +56,9 @@ static const char *const bin_dirs[] = {
 struct ctx {
 	char *err;
 	size_t errlen;
+	/* bin_dirs as the cell's root resolves them, each once (/bin -> usr/bin) */
+	char dirs[ARRAY_SIZE(bin_dirs)][PATH_MAX];
+	size_t ndirs;
 	struct stat mask;		/* the mask file: a path showing it is masked already */
 	dev_t dev[MAX_MASKED];		/* the shells' identities, for their hardlinks */
 	ino_t ino[MAX_MASKED];
@@ -155,9 +158,15 @@ static int mask_path(struct ctx *c, const char *path)
 	return cover(c, real);
 }
 
+/*
+ * Most names are in none of the directories: one stat says so, where
+ * resolving each candidate path took a readlink per component (360 of
+ * them a launch).
+ */
 static int mask_name(struct ctx *c, const char *name)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int ret = 0;
 
 	if (name[0] == '/')
@@ -165,9 +174,11 @@ static int mask_name(struct ctx *c, const char *name)
 	/* A name is one component: "../x" or "." would reach outside the binary directories. */
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return 0;
-	for (size_t d = 0; !ret && d < ARRAY_SIZE(bin_dirs); d++) {
-		snprintf(path, sizeof(path), "%s/%s", bin_dirs[d], name);
-		ret = mask_path(c, path);
+	for (size_t d = 0; !ret && d < c->ndirs; d++) {
+		if (snprintf(path, sizeof(path), "%s/%s", c->dirs[d], name) >= (int)sizeof(path))
+			continue;
+		if (!stat(path, &st))
+			ret = mask_path(c, path);
 	}
 	return ret;
 }
@@ -213,24 +224,29 @@ static int mask_hardlinks_in(struct ctx *c, const char *dir)
 
 static int mask_hardlinks(struct ctx *c)
 {
-	char real[PATH_MAX], seen[ARRAY_SIZE(bin_dirs)][PATH_MAX];
-	size_t nseen = 0;
 	int ret = 0;
 
 	/* Most shells have one name: then there is nothing to look for (a directory costs ms). */
-	for (size_t d = 0; !ret && c->links && d < ARRAY_SIZE(bin_dirs); d++) {
+	for (size_t d = 0; !ret && c->links && d < c->ndirs; d++)
+		ret = mask_hardlinks_in(c, c->dirs[d]);
+	return ret;
+}
+
+/* The binary directories that exist in the cell, each once: /bin -> usr/bin is /usr/bin. */
+static void resolve_bin_dirs(struct ctx *c)
+{
+	char real[PATH_MAX];
+
+	for (size_t d = 0; d < ARRAY_SIZE(bin_dirs); d++) {
 		bool dup = false;
 
 		if (!realpath(bin_dirs[d], real))
 			continue;
-		for (size_t i = 0; i < nseen; i++)
-			dup = dup || !strcmp(seen[i], real);
-		if (dup)
-			continue;	/* /bin -> usr/bin: one directory */
-		strcpy(seen[nseen++], real);
-		ret = mask_hardlinks_in(c, real);
+		for (size_t i = 0; i < c->ndirs; i++)
+			dup = dup || !strcmp(c->dirs[i], real);
+		if (!dup)
+			strcpy(c->dirs[c->ndirs++], real);
 	}
-	return ret;
 }
 
 /* The mask: an empty file, 0444, on the scratch tmpfs, made read-only once it exists. */
@@ -261,6 +277,7 @@ int shells_mask(const struct cellrun_opts *o, char *err, size_t errlen)
 	if (mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755"))
 		return fail(&c, -errno, "mount a tmpfs for the shell mask");
 	ret = make_mask(&c);
+	resolve_bin_dirs(&c);
 	for (int i = 0; !ret && i < o->nshells; i++)
 		ret = mask_name(&c, o->shells[i]);
 	ret = ret ?: mask_hardlinks(&c);
