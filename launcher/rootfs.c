@@ -126,6 +126,18 @@ static int bind_mount(struct ctx *c, const char *src, const char *dst, unsigned 
 	return 0;
 }
 
+/*
+ * Bind @src, a mount that has its flags already, over @dst: a bind copies
+ * the flags of the mount it copies (read-only, noexec, ...), so no remount
+ * follows, nor the statvfs before it.
+ */
+static int bind_flagged(struct ctx *c, const char *src, const char *dst)
+{
+	if (mount(src, dst, NULL, MS_BIND, NULL))
+		return fail(c, -errno, "bind %s", dst);
+	return 0;
+}
+
 static int make_dir(struct ctx *c, const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) && errno != EEXIST)
@@ -229,7 +241,7 @@ static int setup_etc(struct ctx *c)
 
 static int setup_proc(struct ctx *c)
 {
-	char path[128];
+	char path[128], mask[128] = "";
 	int ret;
 
 	ret = make_dir(c, NEWROOT "/proc", 0555);
@@ -238,11 +250,17 @@ static int setup_proc(struct ctx *c)
 	/* A proc of the cell's own pid namespace: no host process is visible. */
 	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return fail(c, -errno, "mount /proc");
+	/* The first mask is /dev/null made read-only; the others are copies of it. */
 	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]); i++) {
 		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_masked[i]);
 		if (access(path, F_OK))
 			continue;
-		ret = bind_mount(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
+		if (mask[0]) {
+			ret = bind_flagged(c, mask, path);
+		} else {
+			ret = bind_mount(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
+			strcpy(mask, path);
+		}
 		if (ret)
 			return ret;
 	}
@@ -329,32 +347,42 @@ static void virtual_text(const char *entry, char *buf, size_t len)
 }
 
 /*
- * Each proc_virtual entry: a file on a small tmpfs of its own, bound
- * read-only over the entry; the tmpfs is then detached and its mountpoint
- * removed, so nothing of it shows anywhere but in the entries.
+ * Each proc_virtual entry: a file on a small tmpfs of its own, bound over
+ * the entry once the tmpfs is read-only (the binds copy its flags); the
+ * tmpfs is then detached and its mountpoint removed, so nothing of it
+ * shows anywhere but in the entries.
  */
 #define VIRT_DIR NEWROOT "/dev/.cellrun-proc"
+#define NVIRTUAL (sizeof(proc_virtual) / sizeof(proc_virtual[0]))
 
 static int virtualise_proc(struct ctx *c)
 {
-	char src[128], dst[160], text[128];
+	char src[NVIRTUAL][64], dst[NVIRTUAL][160], text[128];
+	bool made[NVIRTUAL] = {};
 	int ret;
 
 	ret = make_dir(c, VIRT_DIR, 0700) ?:
 	      tmpfs(c, VIRT_DIR, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=64k");
-	for (size_t i = 0; !ret && i < sizeof(proc_virtual) / sizeof(proc_virtual[0]); i++) {
+	for (size_t i = 0; !ret && i < NVIRTUAL; i++) {
 		const char *body = proc_virtual[i].text;
 
-		snprintf(dst, sizeof(dst), NEWROOT "/proc/%s", proc_virtual[i].entry);
-		if (access(dst, F_OK))
+		snprintf(dst[i], sizeof(dst[i]), NEWROOT "/proc/%s", proc_virtual[i].entry);
+		if (access(dst[i], F_OK))
 			continue;	/* not on this kernel */
 		if (!body) {
 			virtual_text(proc_virtual[i].entry, text, sizeof(text));
 			body = text;
 		}
-		snprintf(src, sizeof(src), VIRT_DIR "/%zu", i);
-		ret = make_file(c, src, body) ?:
-		      bind_mount(c, src, dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, dst);
+		snprintf(src[i], sizeof(src[i]), VIRT_DIR "/%zu", i);
+		ret = make_file(c, src[i], body);
+		made[i] = !ret;
+	}
+	if (!ret && mount(NULL, VIRT_DIR, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+			  MS_NODEV | MS_NOEXEC, NULL))
+		ret = fail(c, -errno, "remount " VIRT_DIR " read-only");
+	for (size_t i = 0; !ret && i < NVIRTUAL; i++) {
+		if (made[i])
+			ret = bind_flagged(c, src[i], dst[i]);
 	}
 	if (umount2(VIRT_DIR, MNT_DETACH) && !ret)
 		ret = fail(c, -errno, "detach " VIRT_DIR);

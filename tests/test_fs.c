@@ -121,20 +121,35 @@ TEST(fs_host_paths_and_boot_line_hidden)
 
 /*
  * The host's load, pressure, disks, interrupts, boot id and kernel build
- * string read as an idle machine's, well-formed; each cell gets a boot id
- * of its own.
+ * string read as an idle machine's, well-formed, and cannot be written;
+ * each cell gets a boot id of its own.  Every mount over a /proc entry
+ * (these, the masks, the read-only directories) is read-only.
  */
 TEST(fs_host_figures_virtualised)
 {
 	static const char *const script =
-		"import os\n"
+		"import errno, os\n"
 		"def show(path):\n"
 		"    if os.path.exists(path):\n"
 		"        print(path, repr(open(path).read()))\n"
 		"for p in ('/proc/loadavg', '/proc/pressure/cpu', '/proc/diskstats',\n"
 		"          '/proc/interrupts', '/proc/version',\n"
 		"          '/proc/sys/kernel/random/boot_id'):\n"
-		"    show(p)\n";
+		"    show(p)\n"
+		"for p in ('/proc/loadavg', '/proc/version'):\n"
+		"    try:\n"
+		"        open(p, 'w')\n"
+		"        print('write', p, 'WRITTEN')\n"
+		"    except OSError as e:\n"
+		"        print('write', p, errno.errorcode[e.errno])\n"
+		"n = 0\n"
+		"for l in open('/proc/self/mountinfo'):\n"
+		"    f = l.split()\n"
+		"    if f[4].startswith('/proc/'):\n"
+		"        n += 1\n"
+		"        if 'ro' not in f[5].split(','):\n"
+		"            print('writable mount', f[4])\n"
+		"print('proc mounts', n)\n";
 	char host_boot[64] = "", first[4096] = "", *id;
 	struct cmd_result res;
 
@@ -152,6 +167,10 @@ TEST(fs_host_figures_virtualised)
 	ASSERT_HAS(res.out, "/proc/interrupts ''", "no interrupts");
 	ASSERT_HAS(res.out, " #1 SMP\\n'", "the release only");
 	ASSERT_FALSE(strstr(res.out, "gcc"), "no compiler or builder");
+	ASSERT_HAS(res.out, "write /proc/loadavg EROFS\n", "a virtual entry is read-only");
+	ASSERT_HAS(res.out, "write /proc/version EROFS\n", "each of them");
+	ASSERT_FALSE(strstr(res.out, "writable mount"), "every mount over /proc read-only");
+	ASSERT_FALSE(strstr(res.out, "proc mounts 0\n"), "the masks are mounts");
 	host_boot[36] = '\0';
 	id = strstr(res.out, "boot_id '");
 	if (ASSERT_OK_PTR(id, "a boot id")) {
