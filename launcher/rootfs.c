@@ -239,9 +239,54 @@ static int setup_etc(struct ctx *c)
 	return ret;
 }
 
+/*
+ * @ret of a mount over the /proc entry @path, or 0 when this kernel has no
+ * such entry: looked for only once a mount fails, not before each.
+ */
+static int unless_absent(int ret, const char *path)
+{
+	return ret == -ENOENT && access(path, F_OK) ? 0 : ret;
+}
+
+/*
+ * The entries of @names covered read-only: the first that exists by
+ * @cover(), the others by copies of that mount, flags and all.
+ */
+static int cover_proc(struct ctx *c, const char *const *names, size_t n,
+		      int (*cover)(struct ctx *c, const char *path))
+{
+	char path[128], first[128] = "";
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), NEWROOT "/proc/%s", names[i]);
+		if (first[0]) {
+			ret = bind_flagged(c, first, path);
+		} else {
+			ret = cover(c, path);
+			if (!ret)
+				strcpy(first, path);
+		}
+		ret = unless_absent(ret, path);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int mask_with_null(struct ctx *c, const char *path)
+{
+	return bind_mount(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
+}
+
+static int empty_dir(struct ctx *c, const char *path)
+{
+	return tmpfs(c, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+}
+
 static int setup_proc(struct ctx *c)
 {
-	char path[128], mask[128] = "";
+	char path[128];
 	int ret;
 
 	ret = make_dir(c, NEWROOT "/proc", 0555);
@@ -250,37 +295,15 @@ static int setup_proc(struct ctx *c)
 	/* A proc of the cell's own pid namespace: no host process is visible. */
 	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return fail(c, -errno, "mount /proc");
-	/* The first mask is /dev/null made read-only; the others are copies of it. */
-	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]); i++) {
-		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_masked[i]);
-		if (access(path, F_OK))
-			continue;
-		if (mask[0]) {
-			ret = bind_flagged(c, mask, path);
-		} else {
-			ret = bind_mount(c, fd_path(c->devnull_fd), path, MS_RDONLY, path);
-			strcpy(mask, path);
-		}
-		if (ret)
-			return ret;
-	}
-	for (size_t i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+	ret = cover_proc(c, proc_masked, sizeof(proc_masked) / sizeof(proc_masked[0]),
+			 mask_with_null);
+	for (size_t i = 0; !ret && i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
 		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_readonly[i]);
-		if (access(path, F_OK))
-			continue;
-		ret = bind_mount(c, path, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path);
-		if (ret)
-			return ret;
+		ret = unless_absent(bind_mount(c, path, path, MS_RDONLY | MS_NOSUID | MS_NODEV |
+					       MS_NOEXEC, path), path);
 	}
-	for (size_t i = 0; i < sizeof(proc_emptied) / sizeof(proc_emptied[0]); i++) {
-		snprintf(path, sizeof(path), NEWROOT "/proc/%s", proc_emptied[i]);
-		if (access(path, F_OK))
-			continue;
-		ret = tmpfs(c, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return ret ?: cover_proc(c, proc_emptied, sizeof(proc_emptied) / sizeof(proc_emptied[0]),
+				 empty_dir);
 }
 
 /* A /dev with the harmless character devices only: no tty, no disk, no kmsg. */
@@ -358,7 +381,6 @@ static void virtual_text(const char *entry, char *buf, size_t len)
 static int virtualise_proc(struct ctx *c)
 {
 	char src[NVIRTUAL][64], dst[NVIRTUAL][160], text[128];
-	bool made[NVIRTUAL] = {};
 	int ret;
 
 	ret = make_dir(c, VIRT_DIR, 0700) ?:
@@ -367,23 +389,18 @@ static int virtualise_proc(struct ctx *c)
 		const char *body = proc_virtual[i].text;
 
 		snprintf(dst[i], sizeof(dst[i]), NEWROOT "/proc/%s", proc_virtual[i].entry);
-		if (access(dst[i], F_OK))
-			continue;	/* not on this kernel */
 		if (!body) {
 			virtual_text(proc_virtual[i].entry, text, sizeof(text));
 			body = text;
 		}
 		snprintf(src[i], sizeof(src[i]), VIRT_DIR "/%zu", i);
 		ret = make_file(c, src[i], body);
-		made[i] = !ret;
 	}
 	if (!ret && mount(NULL, VIRT_DIR, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
 			  MS_NODEV | MS_NOEXEC, NULL))
 		ret = fail(c, -errno, "remount " VIRT_DIR " read-only");
-	for (size_t i = 0; !ret && i < NVIRTUAL; i++) {
-		if (made[i])
-			ret = bind_flagged(c, src[i], dst[i]);
-	}
+	for (size_t i = 0; !ret && i < NVIRTUAL; i++)
+		ret = unless_absent(bind_flagged(c, src[i], dst[i]), dst[i]);
 	if (umount2(VIRT_DIR, MNT_DETACH) && !ret)
 		ret = fail(c, -errno, "detach " VIRT_DIR);
 	if (rmdir(VIRT_DIR) && !ret)
