@@ -80,6 +80,12 @@ struct cw_path_parts {
 					 * the last component first */
 };
 
+/* The names an exec is judged by (cw_exec_name_flags(), exec.bpf.c). */
+struct cw_exec_names {
+	char file[CW_NAME_MAX];		/* the binary's dentry name */
+	char path[16];			/* the start of the path the caller gave */
+};
+
 /*
  * A path walk in progress (path.bpf.h).  Kernel pointers are kept as
  * integers: the step reads them with probes.
@@ -97,6 +103,7 @@ struct cw_scratch_buf {
 	char path[2 * CW_PATH_MAX];	/* path built backwards from the middle */
 	char args[2 * CW_ARGS_MAX];	/* a refused exec's argv, from the caller */
 	struct cw_path_parts parts;	/* of the last path resolved */
+	struct cw_exec_names names;
 };
 
 struct {

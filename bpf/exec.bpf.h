@@ -18,13 +18,14 @@
 #define CW_MAX_ARGV		32
 #define CW_AT_EMPTY_PATH	0x1000
 
+/* No early exit: one path for the verifier to walk, whatever the bytes. */
 static __always_inline bool has_prefix(const char *s, const char *prefix, int len)
 {
-	for (int i = 0; i < len; i++) {
-		if (s[i] != prefix[i])
-			return false;
-	}
-	return true;
+	char diff = 0;
+
+	for (int i = 0; i < len; i++)
+		diff |= s[i] ^ prefix[i];
+	return !diff;
 }
 
 /* A binary with no name of its own: a memfd, or a file unlinked (or O_TMPFILE). */
@@ -102,30 +103,26 @@ static __always_inline __u64 append_argv(struct cw_exec_event *e, struct cw_scra
 }
 
 /*
- * The exec rule for a name the caller gave (@len bytes with its NUL): by
- * basename.  Name rules hold names shorter than CW_NAME_MAX, so only the
- * path's last CW_NAME_MAX bytes are searched for the last '/'.
+ * Where the basename starts in the name a refused exec gave, held in the
+ * scratch buffer's exec record (@len bytes with its NUL), or -1 when it is
+ * longer than any name rule's (exec.bpf.c).
  */
-static __always_inline struct cw_verdict *match_exec_name(__u32 policy, const char *path,
-							  __u32 len)
+extern int cw_exec_name_base(__u32 len);
+
+/*
+ * The exec rule for the name a refused exec gave, in the scratch buffer's
+ * exec record (@len bytes with its NUL): by basename.
+ */
+static __always_inline struct cw_verdict *match_exec_name(__u32 policy,
+							  struct cw_scratch_buf *buf, __u32 len)
 {
 	struct cw_name_key nkey = { .policy = policy };
-	int base = -1;
+	int base = cw_exec_name_base(len);
 
-	for (__u32 i = 1; i <= CW_NAME_MAX; i++) {
-		if (i >= len) {
-			base = 0;	/* no '/': the whole name */
-			break;
-		}
-		if (path[(len - 1 - i) & (CW_PATH_MAX - 1)] == '/') {
-			base = len - i;
-			break;
-		}
-	}
 	if (base < 0)
-		return NULL;	/* a basename longer than any rule's */
+		return NULL;
 	if (bpf_probe_read_kernel_str(nkey.name, sizeof(nkey.name),
-				      &path[base & (CW_PATH_MAX - 1)]) <= 1)
+				      &buf->ev.exec.data[base & (CW_PATH_MAX - 1)]) <= 1)
 		return NULL;
 	return bpf_map_lookup_elem(&exec_name_rules, &nkey);
 }

@@ -58,7 +58,7 @@ static __noinline int handle_refused_exec(struct pt_regs *regs, long nr, long re
 	} else {
 		path_len = n;
 		e->hdr.flags |= CW_F_UNRESOLVED | fd_path_flags(e->data);
-		rule = match_exec_name(policy, e->data, path_len);
+		rule = match_exec_name(policy, buf, path_len);
 	}
 	if (!rule && -ret <= CW_EXEC_REFUSED_ERRNO_MAX)
 		rule = match_how_key(policy, CW_NR_EXEC_REFUSED_BASE + (__u32)-ret);

@@ -28,17 +28,24 @@ static __always_inline long fold_path_word(__u64 i, struct fold_hash *c)
 
 	if (off >= c->len)
 		return 1;
-	c->h = fold_mix(c->h, *(__u64 *)&c->e->path[off & (CW_PATH_MAX - 8)]);
+	/* Indexed as words, so the compiler knows each is aligned: one load, not eight. */
+	c->h = fold_mix(c->h, ((const __u64 *)c->e->path)[(off & (CW_PATH_MAX - 8)) / 8]);
 	return 0;
 }
 
 /* What makes two opens the same: every field userspace reports, the path whole. */
 static __always_inline __u64 fold_key(struct cw_open_event *e)
 {
-	struct fold_hash c = { .e = e, .len = e->path_len + e->base_len };
+	struct fold_hash c = { .e = e };
+	__u32 len = e->path_len + e->base_len;
 
-	if (c.len > CW_PATH_MAX)
-		c.len = CW_PATH_MAX;
+	/*
+	 * The clamped length goes through the record and back (its key is
+	 * written last): read from a map, it is one unknown to the verifier,
+	 * which so walks the loops below once, not also for the clamped value.
+	 */
+	e->fold_key = len > CW_PATH_MAX ? CW_PATH_MAX : len;
+	c.len = *(volatile __u64 *)&e->fold_key;
 	/* The record ends at len: the stale bytes of its last word are zeroed. */
 	for (__u32 k = 0; k < 7; k++) {
 		__u32 i = c.len + k;
