@@ -266,7 +266,7 @@ $(OUT)/spawn-ready: $(OUT)/tests/tools/spawn_ready.o $(OUT)/tests/ready.o
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 BENCH_BINS	:= $(addprefix $(OUT)/bench_,startup overhead tail kill incell events rss payload \
-			   workload consumer)
+			   workload consumer layers)
 
 # Host-side benchmarks sharing tests/bench/bench.c; tests/ready.c starts their daemons.
 BENCH_COMMON	:= $(OUT)/tests/bench/bench.o $(OUT)/tests/ready.o $(OUT)/userspace/daemon/keeper.o
@@ -298,6 +298,12 @@ $(OUT)/bench_tail: $(OUT)/tests/bench/tail_latency.o $(BENCH_COMMON)
 $(OUT)/bench_consumer: $(OUT)/tests/bench/consumer.o $(BENCH_COMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lpthread -o $@
+
+# seccomp and Landlock as cellrun applies them, without the rest of a cell.
+$(OUT)/bench_layers: $(OUT)/tests/bench/layers.o $(OUT)/launcher/landlock.o \
+		     $(OUT)/launcher/seccomp.o $(BENCH_COMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 $(OUT)/bench_overhead: $(OUT)/tests/bench/overhead.o $(BENCH_COMMON) $(OUT)/libcellwatch.a
 	$(call msg,LD,$@)

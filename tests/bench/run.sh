@@ -56,6 +56,7 @@ machine() {
 part startup "$out/bench_startup" "$out" "$rules" 100 30
 part overhead "$out/bench_overhead"
 part incell "$out/bench_incell" "$out" "$root" "$rules"
+part layers "$out/bench_layers" "$out"
 part kill "$out/bench_kill" "$out" "$root" "$rules" "$src/tests/bench/userspace-kill.json" 20
 part events "$out/bench_events" "$out" "$root" "$rules" 2
 part rss "$out/bench_rss" "$out" "$rules" 100
