@@ -62,17 +62,27 @@ static long long read_key(const char *dir, const char *file, const char *key)
 	return -1;
 }
 
-static bool v2_has_controller(const char *dir, const char *name)
+/* The controllers cellrun limits with: the bits of v2_controllers(), and V1_CTLS. */
+static const char *const limit_ctls[V1_CTLS] = { "memory", "pids", "cpu" };
+#define CTL_MEMORY	(1u << 0)
+#define CTL_PIDS	(1u << 1)
+#define CTL_CPU		(1u << 2)
+
+/* Which of limit_ctls @dir's cgroup.controllers lists: a bit each. */
+static unsigned int v2_controllers(const char *dir)
 {
 	char buf[512], *tok, *save;
+	unsigned int have = 0;
 
 	if (read_file(dir, "cgroup.controllers", buf, sizeof(buf)))
-		return false;
+		return 0;
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-		if (!strcmp(tok, name))
-			return true;
+		for (size_t i = 0; i < sizeof(limit_ctls) / sizeof(limit_ctls[0]); i++) {
+			if (!strcmp(tok, limit_ctls[i]))
+				have |= 1u << i;
+		}
 	}
-	return false;
+	return have;
 }
 
 /*
@@ -82,22 +92,22 @@ static bool v2_has_controller(const char *dir, const char *name)
  * no controller on (cgroup v2's no-internal-process rule); the cgroup that
  * refused is named in @why.  0, or negative errno.
  */
-static int pass_controller(const struct cell *c, const char *ctl, char *why, size_t len)
+static int pass_controller(const struct cell *c, size_t ctl, char *why, size_t len)
 {
 	size_t end, next;
 	char dir[sizeof(c->path)], plus[16];
 
-	snprintf(plus, sizeof(plus), "+%s", ctl);
+	snprintf(plus, sizeof(plus), "+%s", limit_ctls[ctl]);
 	/* Each ancestor in turn, root first: the path up to each further '/'. */
 	for (end = strlen(c->root); c->path[end] == '/'; end = next) {
 		int err;
 
 		next = end + 1 + strcspn(c->path + end + 1, "/");
 		snprintf(dir, sizeof(dir), "%.*s", (int)next, c->path);
-		if (v2_has_controller(dir, ctl))
+		if (v2_controllers(dir) & (1u << ctl))
 			continue;
 		snprintf(dir, sizeof(dir), "%.*s", (int)end, c->path);
-		if (!v2_has_controller(dir, ctl))
+		if (!(v2_controllers(dir) & (1u << ctl)))
 			return -ENOENT;
 		err = write_file(dir, "cgroup.subtree_control", plus);
 		if (err) {
@@ -114,22 +124,23 @@ static int pass_controller(const struct cell *c, const char *ctl, char *why, siz
 /* Memory, pids and CPU from the cell's own v2 controllers, where the root has them. */
 static int apply_v2(struct cell *c, const struct cellrun_opts *o, char *err, size_t errlen)
 {
-	static const char *const ctls[] = { "memory", "pids", "cpu" };
+	unsigned int offered = v2_controllers(c->root), have;
 	char val[64], why[1024];
 	int ret;
 
-	for (size_t i = 0; i < sizeof(ctls) / sizeof(ctls[0]); i++) {
-		if (!v2_has_controller(c->root, ctls[i]))
+	for (size_t i = 0; i < sizeof(limit_ctls) / sizeof(limit_ctls[0]); i++) {
+		if (!(offered & (1u << i)))
 			continue;	/* a v1 hierarchy's, or none */
-		ret = pass_controller(c, ctls[i], why, sizeof(why));
+		ret = pass_controller(c, i, why, sizeof(why));
 		/* Offered by the host, it must reach the cell: no run without its limit. */
 		if (ret && ret != -ENOENT)
-			return cw_fail(ret, err, errlen, "%s limit: %s", ctls[i], why);
+			return cw_fail(ret, err, errlen, "%s limit: %s", limit_ctls[i], why);
 		if (ret)
 			return cw_fail(ret, err, errlen, "%s limit: the controller does not "
-				       "reach %s", ctls[i], c->path);
+				       "reach %s", limit_ctls[i], c->path);
 	}
-	if (v2_has_controller(c->path, "memory")) {
+	have = v2_controllers(c->path);
+	if (have & CTL_MEMORY) {
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)o->memory_bytes);
 		ret = write_file(c->path, "memory.max", val);
 		if (ret)
@@ -140,14 +151,14 @@ static int apply_v2(struct cell *c, const struct cellrun_opts *o, char *err, siz
 			return cw_fail(ret, err, errlen, "memory.swap.max: %s", strerror(-ret));
 		c->v2_memory = true;
 	}
-	if (v2_has_controller(c->path, "pids")) {
+	if (have & CTL_PIDS) {
 		snprintf(val, sizeof(val), "%u", o->pids);
 		ret = write_file(c->path, "pids.max", val);
 		if (ret)
 			return cw_fail(ret, err, errlen, "pids.max: %s", strerror(-ret));
 		c->v2_pids = true;
 	}
-	if (v2_has_controller(c->path, "cpu")) {
+	if (have & CTL_CPU) {
 		snprintf(val, sizeof(val), "%u %u", o->cpu_millis * (CPU_PERIOD_US / 1000),
 			 CPU_PERIOD_US);
 		ret = write_file(c->path, "cpu.max", val);
@@ -232,33 +243,39 @@ int limits_apply(struct cell *c, const struct cellrun_opts *o, char *err, size_t
 	return 0;
 }
 
-/* @ctl's line of /proc/self/cgroup ("id:ctl,ctl:/path"): the "tasks" file of that path. */
-static int v1_own_tasks(const char *ctl, char *path, size_t len)
+/*
+ * cellrun's own v1 cgroups: the "tasks" file of each controller the cell
+ * has a directory of (@want), from one read of /proc/self/cgroup, whose
+ * lines are "id:ctl,ctl:/path".
+ */
+static int v1_own_tasks(const bool *want, struct v1_home *home)
 {
 	char buf[4096], *line, *save = NULL;
-	int err = read_file("/proc/self", "cgroup", buf, sizeof(buf));
+	int err = read_file("/proc/self", "cgroup", buf, sizeof(buf)), found = 0, wanted = 0;
 
 	if (err)
 		return err;
+	for (int i = 0; i < V1_CTLS; i++)
+		wanted += want[i];
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctls = strchr(line, ':'), *cgpath, *tok, *tsave = NULL;
+		char *names = strchr(line, ':'), *cgpath, *tok, *tsave = NULL;
 
-		cgpath = ctls ? strchr(++ctls, ':') : NULL;
+		cgpath = names ? strchr(++names, ':') : NULL;
 		if (!cgpath)
 			continue;
 		*cgpath++ = '\0';
-		for (tok = strtok_r(ctls, ",", &tsave); tok; tok = strtok_r(NULL, ",", &tsave)) {
-			if (!strcmp(tok, ctl)) {
-				snprintf(path, len, V1_ROOT "/%s%s/tasks", ctl,
-					 strcmp(cgpath, "/") ? cgpath : "");
-				return 0;
+		for (tok = strtok_r(names, ",", &tsave); tok; tok = strtok_r(NULL, ",", &tsave)) {
+			for (int i = 0; i < V1_CTLS; i++) {
+				if (!want[i] || home->tasks[i][0] || strcmp(tok, limit_ctls[i]))
+					continue;
+				snprintf(home->tasks[i], sizeof(home->tasks[i]), V1_ROOT "/%s%s/tasks",
+					 limit_ctls[i], strcmp(cgpath, "/") ? cgpath : "");
+				found++;
 			}
 		}
 	}
-	return -ENOENT;
+	return found == wanted ? 0 : -ENOENT;
 }
-
-static const char *const v1_ctls[V1_CTLS] = { "memory", "pids", "cpu" };
 
 static const char *v1_dir(const struct cell *c, int i)
 {
@@ -278,16 +295,19 @@ static const char *v1_dir(const struct cell *c, int i)
  */
 int limits_enter_v1(const struct cell *c, struct v1_home *home)
 {
+	bool want[V1_CTLS];
 	char path[700];
 	int err;
 
 	for (int i = 0; i < V1_CTLS; i++) {
 		home->tasks[i][0] = '\0';
-		if (!v1_dir(c, i)[0])
-			continue;
-		err = v1_own_tasks(v1_ctls[i], home->tasks[i], sizeof(home->tasks[i]));
-		if (err)
-			return err;
+		want[i] = v1_dir(c, i)[0];
+	}
+	err = v1_own_tasks(want, home);
+	if (err) {
+		for (int i = 0; i < V1_CTLS; i++)
+			home->tasks[i][0] = '\0';
+		return err;
 	}
 	for (int i = 0; i < V1_CTLS; i++) {
 		if (!v1_dir(c, i)[0])
