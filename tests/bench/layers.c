@@ -32,6 +32,8 @@
 #include "bench.h"
 #include "steps.h"
 
+#define ROUNDS 3
+
 struct config {
 	const char *name;
 	bool seccomp, allow_all;
@@ -110,29 +112,33 @@ static int run_config(const struct config *c, char *payload, char *iters, char *
 	return 1;
 }
 
-static int measure(char *self, size_t i, char *payload, char *iters, char *reps)
+/* One process of configuration @i; its figures kept where faster than the last rounds'. */
+static void measure(char *self, size_t i, char *payload, char *iters, char *reps)
 {
 	struct config *c = &configs[i];
 	char out[4096], index[16], *p;
+	double ppid, open;
 	int status;
 
 	snprintf(index, sizeof(index), "%zu", i);
 	status = bench_capture((char *[]){ self, "--config", index, payload, iters, reps, NULL },
 			       2, out, sizeof(out), 120000);
 	p = strstr(out, "getppid_ns ");
-	c->ok = !status && p && sscanf(p, "getppid_ns %lf", &c->ppid_ns) == 1 &&
-		(p = strstr(out, "open_ns ")) && sscanf(p, "open_ns %lf", &c->open_ns) == 1;
-	if (!c->ok)
+	if (status || !p || sscanf(p, "getppid_ns %lf", &ppid) != 1 ||
+	    !(p = strstr(out, "open_ns ")) || sscanf(p, "open_ns %lf", &open) != 1) {
 		fprintf(stderr, "bench_layers: %s: exit status 0x%x, output: %s\n", c->name,
 			status, out);
-	return c->ok ? 0 : -EIO;
+		return;
+	}
+	c->ppid_ns = c->ok && c->ppid_ns < ppid ? c->ppid_ns : ppid;
+	c->open_ns = c->ok && c->open_ns < open ? c->open_ns : open;
+	c->ok = true;
 }
 
 int main(int argc, char **argv)
 {
 	char payload[4096], dir[4096], name[128];
-	char *iters = argc > 2 ? argv[2] : "50000", *reps = argc > 3 ? argv[3] : "10";
-	struct config first;
+	char *iters = argc > 2 ? argv[2] : "50000", *reps = argc > 3 ? argv[3] : "5";
 	int ret = 0;
 
 	if (argc == 6 && !strcmp(argv[1], "--config")) {
@@ -148,19 +154,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(payload, sizeof(payload), "%s/bench_payload", argv[1]);
-	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
-		measure(argv[0], i, payload, iters, reps);
-	/* The baseline again, the faster kept: load only ever adds. */
-	first = configs[0];
-	if (!measure(argv[0], 0, payload, iters, reps) && first.ok) {
-		configs[0].ppid_ns = first.ppid_ns < configs[0].ppid_ns ? first.ppid_ns :
-									   configs[0].ppid_ns;
-		configs[0].open_ns = first.open_ns < configs[0].open_ns ? first.open_ns :
-									   configs[0].open_ns;
+	/* Rounds of every configuration in turn, the fastest kept: load only ever adds. */
+	for (int round = 0; round < ROUNDS; round++) {
+		for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
+			measure(argv[0], i, payload, iters, reps);
 	}
 
-	printf("the layers alone, outside any cell: ns per call (fastest of %s x %s)\n\n", reps,
-	       iters);
+	printf("the layers alone, outside any cell: ns per call (fastest of %d processes x %s "
+	       "runs x %s)\n\n", ROUNDS, reps, iters);
 	printf("%-32s %9s %8s %10s %8s\n", "", "getppid", "ratio", "open+close", "ratio");
 	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
 		const struct config *c = &configs[i];
