@@ -12,7 +12,9 @@
  * what it left to clean up (an RCU grace period, a cgroup being freed).
  * Launches as a service sees them come are spaced: SPACED runs of bwrap and
  * of each cellrun mode, 100 ms apart, only the launch timed, as median and
- * p90 against bwrap spaced the same way.
+ * p90 against bwrap spaced the same way.  The launchers take turns (four
+ * blocks of back-to-back runs each; one launch each when spaced), so a
+ * load passing over the host falls on every one alike.
  * Usage: bench_startup BUILD_DIR RULES [RUNS [SPACED]]
  */
 #include <errno.h>
@@ -35,6 +37,8 @@
 struct stats {
 	double median_ms, p90_ms, p95_ms, p99_ms;
 	int failures, last_failure;
+	double *t;		/* the runs' times so far, n of them */
+	int n;
 };
 
 struct subject {
@@ -61,18 +65,17 @@ static double run_once(char *const argv[])
 	return (bench_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 }
 
-/* @runs launches of @s into @st, @gap_ms apart (0: back to back); the gaps are not timed. */
+/* @runs launches of @s added to @st, @gap_ms apart (0: back to back); the gaps are not timed. */
 static void measure_into(const struct subject *s, struct stats *st, int runs, int gap_ms)
 {
-	double *t = calloc(runs, sizeof(*t));
-	int n = 0;
+	double *t = realloc(st->t, (st->n + runs) * sizeof(*t));
 
 	if (!t) {
 		fprintf(stderr, "bench_startup: %s: %s\n", s->name, strerror(errno));
-		st->failures = runs;
+		st->failures += runs;
 		return;
 	}
-	run_once(s->argv);	/* warm the page cache */
+	st->t = t;
 	for (int i = 0; i < runs; i++) {
 		double ms;
 
@@ -83,26 +86,58 @@ static void measure_into(const struct subject *s, struct stats *st, int runs, in
 			st->failures++;
 			st->last_failure = -ms;
 		} else
-			t[n++] = ms;
+			st->t[st->n++] = ms;
 	}
-	if (n) {
-		st->median_ms = bench_percentile(t, n, 50);
-		st->p90_ms = bench_percentile(t, n, 90);
-		st->p95_ms = bench_percentile(t, n, 95);
-		st->p99_ms = bench_percentile(t, n, 99);
-	}
-	free(t);
 }
 
-static void measure(struct subject *s, int runs)
+/* The percentiles of every run added to @st. */
+static void conclude(struct stats *st)
 {
-	measure_into(s, &s->b2b, runs, 0);
+	if (st->n) {
+		st->median_ms = bench_percentile(st->t, st->n, 50);
+		st->p90_ms = bench_percentile(st->t, st->n, 90);
+		st->p95_ms = bench_percentile(st->t, st->n, 95);
+		st->p99_ms = bench_percentile(st->t, st->n, 99);
+	}
+	free(st->t);
+	st->t = NULL;
 }
 
-static void measure_spaced(struct subject *s, int runs)
+/*
+ * @runs back-to-back launches of each of @n subjects, in BLOCKS turns of
+ * every subject, so a passing load on the host falls on each alike; runs
+ * in a block follow one another as in a loop.
+ */
+#define BLOCKS 4
+
+static void measure(struct subject *subjects, size_t n, int runs)
 {
-	if (s->spaced_too)
-		measure_into(s, &s->spaced, runs, SPACING_MS);
+	for (size_t i = 0; i < n; i++) {
+		if (!access(subjects[i].argv[0], X_OK))
+			run_once(subjects[i].argv);	/* warm the page cache */
+	}
+	for (int b = 0; b < BLOCKS; b++) {
+		for (size_t i = 0; i < n; i++) {
+			if (!access(subjects[i].argv[0], X_OK))
+				measure_into(&subjects[i], &subjects[i].b2b,
+					     runs / BLOCKS + (b < runs % BLOCKS), 0);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		conclude(&subjects[i].b2b);
+}
+
+/* @runs launches of each of @n subjects, SPACING_MS apart, the subjects taking turns. */
+static void measure_spaced(struct subject *subjects, size_t n, int runs)
+{
+	for (int r = 0; r < runs; r++) {
+		for (size_t i = 0; i < n; i++) {
+			if (subjects[i].spaced_too && !access(subjects[i].argv[0], X_OK))
+				measure_into(&subjects[i], &subjects[i].spaced, 1, SPACING_MS);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		conclude(&subjects[i].spaced);
 }
 
 /* Where cgroup2 is mounted: the daemon's cells are children of its "cellwatch". */
@@ -285,15 +320,10 @@ int main(int argc, char **argv)
 	pid_t flooder;
 	int status;
 
-	printf("start-to-exit of /bin/true, %d runs each\n\n", runs);
-	for (size_t i = 0; i < n - 2; i++) {
-		if (!access(subjects[i].argv[0], X_OK))
-			measure(&subjects[i], runs);
-	}
-	for (size_t i = 0; i < n - 2; i++) {
-		if (!access(subjects[i].argv[0], X_OK))
-			measure_spaced(&subjects[i], spaced);
-	}
+	printf("start-to-exit of /bin/true, %d runs each (%d turns of every launcher, then the "
+	       "daemon's)\n\n", runs, BLOCKS);
+	measure(subjects, n - 2, runs);
+	measure_spaced(subjects, n - 2, spaced);
 	if (cgroup2_root(parent, sizeof(parent) - 10)) {
 		fprintf(stderr, "bench_startup: no cgroup2 hierarchy\n");
 		return 1;
@@ -301,13 +331,13 @@ int main(int argc, char **argv)
 	strcat(parent, "/cellwatch");
 	/* With its log, as a production daemon runs: each record costs what it would. */
 	if (!bench_daemon_start(&d, argv[1], argv[2], dir, true)) {
-		measure(daemon, runs);
-		measure_spaced(daemon, spaced);
+		measure(daemon, 1, runs);
+		measure_spaced(daemon, 1, spaced);
 		ack_quiet = ack_p99(d.sock, parent, runs);
 		flooder = bench_spawn(flood, -1, -1);
 		usleep(500000);		/* the flood under way */
 		if (flooder > 0) {
-			measure(flooded, runs);
+			measure(flooded, 1, runs);
 			ack_flood = ack_p99(d.sock, parent, runs);
 		} else
 			flooded->b2b.failures = runs;
