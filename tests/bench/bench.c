@@ -141,6 +141,23 @@ int bench_capture(char *const argv[], int err_fd, char *out, size_t size, int ti
 	return bench_reap(pid, ms_left(deadline));
 }
 
+int bench_loops(const char *who, char *const argv[], double *ppid_ns, double *open_ns)
+{
+	char out[4096], *p;
+	int status = bench_capture(argv, 2, out, sizeof(out), 120000);
+
+	if (status < 0) {
+		fprintf(stderr, "%s: %s\n", who, strerror(-status));
+		return status;
+	}
+	p = strstr(out, "getppid_ns ");
+	if (p && sscanf(p, "getppid_ns %lf", ppid_ns) == 1 && (p = strstr(out, "open_ns ")) &&
+	    sscanf(p, "open_ns %lf", open_ns) == 1)
+		return status;
+	fprintf(stderr, "%s: exit status 0x%x, output: %s\n", who, status, out);
+	return -EIO;
+}
+
 /* nftw() passes its callback no context: the first error of the walk in progress. */
 static int rmtree_err;
 

@@ -55,6 +55,12 @@ double bench_percentile(double *v, size_t n, double p);
 pid_t bench_spawn(char *const argv[], int out_fd, int err_fd);
 int bench_reap(pid_t pid, int timeout_ms);
 int bench_capture(char *const argv[], int err_fd, char *out, size_t size, int timeout_ms);
+/*
+ * Run @argv, whose stdout is payload.c's "loops" figures, and read its ns
+ * per getppid() and per open()+close().  Its wait status once both are
+ * read; else negative errno, with why on stderr after @who.
+ */
+int bench_loops(const char *who, char *const argv[], double *ppid_ns, double *open_ns);
 int bench_rmtree(const char *path);
 int bench_daemon_start(struct bench_daemon *d, const char *build, const char *rules,
 		       const char *dir, bool log);

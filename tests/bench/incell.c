@@ -24,22 +24,12 @@ struct config {
 	bool ok;
 };
 
-/* Run @argv, read "getppid_ns X" and "open_ns Y" from its stdout. */
 static int measure(char *const argv[], struct config *c)
 {
-	char out[4096], *p;
-	int status = bench_capture(argv, 2, out, sizeof(out), 120000);
+	char who[128];
 
-	if (status < 0) {
-		fprintf(stderr, "bench_incell: %s: %s\n", c->name, strerror(-status));
-		return status;
-	}
-	p = strstr(out, "getppid_ns ");
-	c->ok = p && sscanf(p, "getppid_ns %lf", &c->ppid_ns) == 1 &&
-		(p = strstr(out, "open_ns ")) && sscanf(p, "open_ns %lf", &c->open_ns) == 1;
-	if (!c->ok)
-		fprintf(stderr, "bench_incell: %s: exit status 0x%x, output: %s\n", c->name, status,
-			out);
+	snprintf(who, sizeof(who), "bench_incell: %s", c->name);
+	c->ok = bench_loops(who, argv, &c->ppid_ns, &c->open_ns) >= 0;
 	return c->ok ? 0 : -EIO;
 }
 

@@ -116,20 +116,18 @@ static int run_config(const struct config *c, char *payload, char *iters, char *
 static void measure(char *self, size_t i, char *payload, char *iters, char *reps)
 {
 	struct config *c = &configs[i];
-	char out[4096], index[16], *p;
+	char index[16], who[128];
 	double ppid, open;
 	int status;
 
 	snprintf(index, sizeof(index), "%zu", i);
-	status = bench_capture((char *[]){ self, "--config", index, payload, iters, reps, NULL },
-			       2, out, sizeof(out), 120000);
-	p = strstr(out, "getppid_ns ");
-	if (status || !p || sscanf(p, "getppid_ns %lf", &ppid) != 1 ||
-	    !(p = strstr(out, "open_ns ")) || sscanf(p, "open_ns %lf", &open) != 1) {
-		fprintf(stderr, "bench_layers: %s: exit status 0x%x, output: %s\n", c->name,
-			status, out);
+	snprintf(who, sizeof(who), "bench_layers: %s", c->name);
+	status = bench_loops(who, (char *[]){ self, "--config", index, payload, iters, reps, NULL },
+			     &ppid, &open);
+	if (status > 0)
+		fprintf(stderr, "%s: exit status 0x%x\n", who, status);
+	if (status)
 		return;
-	}
 	c->ppid_ns = c->ok && c->ppid_ns < ppid ? c->ppid_ns : ppid;
 	c->open_ns = c->ok && c->open_ns < open ? c->open_ns : open;
 	c->ok = true;
