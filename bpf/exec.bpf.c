@@ -96,10 +96,8 @@ __noinline int cw_exec_name_base(__u32 len)
 static __always_inline __u32 exec_flags(struct linux_binprm *bprm, struct file *f)
 {
 	struct cw_scratch_buf *buf = get_scratch();
-	__u32 flags = 0;
+	__u32 flags = deleted_flag(f);
 
-	if (BPF_CORE_READ(f, f_path.dentry, d_inode, __i_nlink) == 0)
-		flags |= CW_F_EXEC_DELETED;
 	if (!buf)
 		return flags;
 	bpf_probe_read_kernel_str(buf->names.file, sizeof(buf->names.file),

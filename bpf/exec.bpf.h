@@ -28,18 +28,19 @@ static __always_inline bool has_prefix(const char *s, const char *prefix, int le
 	return !diff;
 }
 
+/* A binary unlinked (or made with O_TMPFILE): no directory names it. */
+static __always_inline __u32 deleted_flag(struct file *f)
+{
+	return BPF_CORE_READ(f, f_path.dentry, d_inode, __i_nlink) == 0 ? CW_F_EXEC_DELETED : 0;
+}
+
 /* A binary with no name of its own: a memfd, or a file unlinked (or O_TMPFILE). */
 static __always_inline __u32 fileless_flags(struct file *f)
 {
 	char name[8] = {};
-	__u32 flags = 0;
 
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
-	if (has_prefix(name, "memfd:", 6))
-		flags |= CW_F_EXEC_MEMFD;
-	if (BPF_CORE_READ(f, f_path.dentry, d_inode, __i_nlink) == 0)
-		flags |= CW_F_EXEC_DELETED;
-	return flags;
+	return (has_prefix(name, "memfd:", 6) ? CW_F_EXEC_MEMFD : 0) | deleted_flag(f);
 }
 
 /* A path through an fd: execveat(fd, "", AT_EMPTY_PATH) names "/dev/fd/N", or procfs. */
