@@ -52,8 +52,9 @@ struct stream {
  * Alert lines on stderr, per rule: the first ALERT_LINES_PER_RULE are
  * printed, the rest counted, so a cell's flood cannot flood the terminal
  * or the job log that keeps cellrun's stderr (--log keeps every alert).
+ * A daemon sends as many whole, and counts the rest for us.
  */
-#define ALERT_LINES_PER_RULE	10
+#define ALERT_LINES_PER_RULE	CW_API_ALERTS_WHOLE
 #define MAX_ALERT_RULES		32
 
 struct alert_tally {
@@ -324,7 +325,23 @@ static void on_daemon_alert(struct run *r, json_t *doc)
 		   ppid == r->sp.pid || !strcmp(action, "kill-run"));
 }
 
-/* A message from the daemon: an alert of this run, or the end of the cell. */
+/* The daemon's count of alerts it did not send whole, by rule. */
+static void note_untold_alerts(struct run *r, json_t *untold)
+{
+	const char *rule;
+	json_t *n;
+
+	json_object_foreach(untold, rule, n) {
+		json_int_t count = json_integer_value(n);
+
+		if (count <= 0)
+			continue;
+		tally_of(r, rule)->hidden += count;
+		r->report.alerts += count;
+	}
+}
+
+/* A message from the daemon: an alert of this run, a count of them, or the end of the cell. */
 static void daemon_readable(struct run *r, int ep)
 {
 	json_t *doc;
@@ -354,6 +371,8 @@ static void daemon_readable(struct run *r, int ep)
 	}
 	else if (json_object_get(doc, "@timestamp"))
 		on_daemon_alert(r, doc);
+	else if (!strcmp(json_string_value(json_object_get(doc, "notice")) ?: "", "alerts"))
+		note_untold_alerts(r, json_object_get(doc, "untold"));
 	json_decref(doc);
 }
 

@@ -91,6 +91,7 @@ static void tell_end(struct daemon *d, struct cell *c)
 		cw_warn("cell %llu: its losses: %s", (unsigned long long)c->id, strerror(-ret));
 		return;
 	}
+	client_tell_untold(d, c->owner, true);
 	client_reply(d, c->owner, json_pack("{s:s, s:I, s:{s:I, s:I}}", "reply", "end",
 					    "cell_id", (json_int_t)c->id, "events_lost",
 					    "bulk", (json_int_t)lost.bulk,

@@ -298,6 +298,8 @@ static int serve(struct daemon *d)
 		/* Every turn, a tick at least: the bulk ring wakes nobody for a few records. */
 		cw_monitor_consume(d->mon);
 		reap_delivered(d);
+		for (struct client *c = d->clients; c; c = c->next)
+			client_tell_untold(d, c, false);
 		if (d->http)
 			cw_http_run(d->http);
 		cw_session_report_loss(d->s, 0);

@@ -50,6 +50,7 @@
 #define QUEUE_CAP	(QUEUE_LEN + REPLY_RESERVE)
 #define MAX_LABELS	32
 #define MAX_TEXT	128		/* run id, label keys and values, policy names */
+#define MAX_TALLIES	64		/* rules whose alerts a cellrun is told of by count */
 
 enum source_kind { SRC_RINGS, SRC_LISTEN, SRC_SIGNAL, SRC_HTTP, SRC_CLIENT, SRC_CELL };
 
@@ -57,6 +58,13 @@ enum source_kind { SRC_RINGS, SRC_LISTEN, SRC_SIGNAL, SRC_HTTP, SRC_CLIENT, SRC_
 struct source {
 	enum source_kind kind;
 	int fd;
+};
+
+/* A rule's alerts to a cellrun: sent whole, and not sent whole since it was last told. */
+struct tally {
+	char *rule;
+	unsigned int sent;
+	__u64 untold;
 };
 
 struct client {
@@ -69,6 +77,9 @@ struct client {
 	char *queue[QUEUE_CAP];		/* messages the socket could not take yet */
 	unsigned int head, len;
 	__u64 dropped;			/* not queued since the last notice */
+	struct tally tally[MAX_TALLIES];	/* its cell's alerts, by rule */
+	unsigned int ntally;
+	bool untold;			/* some tally has alerts to tell */
 	bool deaf;			/* a reply found no room: it reads none, and is closed */
 	struct client *next;
 };
@@ -127,6 +138,9 @@ bool client_flush(struct daemon *d, struct client *c);
 void client_close(struct daemon *d, struct client *c);
 void client_send(struct daemon *d, struct client *c, const char *text);
 void client_reply(struct daemon *d, struct client *c, json_t *doc);
+void client_alert(struct daemon *d, struct client *c, const struct cw_record *rec,
+		  const char *text);
+void client_tell_untold(struct daemon *d, struct client *c, bool before_end);
 
 /* cells.c */
 void check_cell(struct daemon *d, struct cell *c);

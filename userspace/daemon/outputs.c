@@ -96,8 +96,10 @@ static void record(void *ctx, struct cw_record *rec)
 		return;
 	}
 	for (struct client *c = d->clients; c; c = c->next) {
-		if (c->subscriber || (rec->alert && rec->cell_id && c->cell == rec->cell_id))
+		if (c->subscriber)
 			client_send(d, c, text);
+		else if (rec->alert && rec->cell_id && c->cell == rec->cell_id)
+			client_alert(d, c, rec, text);
 	}
 	backlog_push(d, text);
 }

@@ -7,10 +7,15 @@
  *   {"op":"register","cgroup":PATH,"run_id":ID,"labels":{K:V,...},"policy":NAME}
  *       -> {"reply":"register","ok":true,"cell_id":N}
  *        | {"reply":"register","ok":false,"error":TEXT}
- *       The connection then carries the cell's alerts (ECS documents) and,
+ *       The connection then carries the cell's alerts: each rule's first
+ *       CW_API_ALERTS_WHOLE as ECS documents, every kill, and past those
+ *       {"notice":"alerts","untold":{RULE:N,...}}, how many alerts of each
+ *       rule were not sent whole since the last such notice (a cell
+ *       policy's alerts, which have no rule, under "cell-policy"); and,
  *       once the cell's cgroup has emptied and its events are out,
  *       {"reply":"end","cell_id":N,"events_lost":{"bulk":B,"critical":C}}
- *       (the cell's own lost records).  Registering needs uid 0.
+ *       (the cell's own lost records), after the last "alerts" notice.
+ *       Registering needs uid 0.
  *   {"op":"event","event":ECS}   on a registered connection: an event cellrun
  *       saw for its cell (its egress proxy's decisions), logged under that cell.
  *   {"op":"empty","cell_id":N}   on the connection that registered cell N:
@@ -35,6 +40,7 @@
 
 #define CW_SOCKET_DEFAULT	"/run/cellwatch/cellwatch.sock"
 #define CW_MSG_MAX		65536
+#define CW_API_ALERTS_WHOLE	10	/* a rule's alerts a cellrun is sent whole */
 
 /* Connect to the daemon at @path.  A socket fd (close-on-exec) or negative errno. */
 int cw_api_connect(const char *path);
