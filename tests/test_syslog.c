@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ecs.h"
+#include "session.h"
 #include "daemon/syslog_out.h"
 #include "test.h"
 
@@ -101,6 +102,74 @@ cleanup:
 	json_decref(back);
 	json_decref(doc);
 	cw_syslog_close(s);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * An event goes out as its log line under a header read from its fields,
+ * and the datagram is byte for byte the one its document would make:
+ * hostile bytes in every field the header and the message carry.  Too long
+ * for the datagram, it is shortened as a document is.
+ */
+UNIT_TEST(syslog_event_line_is_its_document)
+{
+	const char *path = test_path(0, "log.sock");
+	struct cw_record rec = { .alert = true };
+	struct cw_syslog *s = NULL, *small = NULL;
+	char got[8192], want[8192], path_name[1500] = "";
+	struct cw_doc d;
+	json_t *doc = NULL;
+	size_t len;
+	int fd, n;
+
+	cw_doc_init(&d);
+	cw_doc_str(&d, "@timestamp", "2026-12-07T10:11:12.123456Z");
+	cw_doc_str(&d, "cellwatch.action", "kill");
+	cw_doc_int(&d, "cellwatch.cell.id", 4242);
+	cw_doc_str(&d, "cellwatch.run_id", "run \"]\\\n\x7f");
+	cw_doc_str(&d, "cellwatch.layer", "kernel");
+	cw_doc_str(&d, "event.action", "open");
+	cw_doc_str(&d, "log.level", "warning");
+	cw_doc_str(&d, "rule.name", "no [\"secrets\"]");
+	memset(path_name, 'a', sizeof(path_name) - 1);
+	memcpy(path_name, "/tmp/\xff\xe2\x80\xae\t\xf0\x9f\x98\x80", 13);
+	cw_doc_str(&d, "file.path", path_name);
+	rec.line = cw_doc_line(&d, &len);
+	rec.len = len;
+	rec.fields = &d;
+	doc = rec.line ? json_loads(rec.line, 0, NULL) : NULL;
+	fd = listen_dgram(path);
+	if (fd < 0 || !ASSERT_OK_PTR(doc, "the line parses"))
+		goto cleanup;
+	s = open_rfc5424(path, 0, NULL, got, sizeof(got));
+	if (!ASSERT_OK_PTR(s, got) || !ASSERT_OK(cw_syslog_send(s, LOG_WARNING, doc), "send") ||
+	    !ASSERT_TRUE(recv_dgram(fd, want, sizeof(want)) > 0, "the document's datagram"))
+		goto cleanup;
+	/* A decoy document: the fields serve, nothing is parsed. */
+	rec.doc = json_pack("{s:s}", "@timestamp", "decoy");
+	if (!ASSERT_OK(cw_syslog_send_record(s, &rec), "send the record") ||
+	    !ASSERT_TRUE(recv_dgram(fd, got, sizeof(got)) > 0, "the record's datagram"))
+		goto cleanup;
+	ASSERT_STREQ(got, want, "the same datagram");
+	json_decref(rec.doc);
+	rec.doc = NULL;
+
+	small = open_rfc5424(path, 1024, NULL, got, sizeof(got));
+	if (!ASSERT_OK_PTR(small, got) || !ASSERT_OK(cw_syslog_send(small, LOG_WARNING, doc), "send"))
+		goto cleanup;
+	n = recv_dgram(fd, want, sizeof(want));
+	ASSERT_TRUE(n > 0 && n <= 1024, "the document, shortened");
+	if (!ASSERT_OK(cw_syslog_send_record(small, &rec), "send the record, too long"))
+		goto cleanup;
+	recv_dgram(fd, got, sizeof(got));
+	ASSERT_STREQ(got, want, "shortened the same way");
+cleanup:
+	json_decref(doc);
+	json_decref(rec.doc);
+	cw_doc_free(&d);
+	cw_syslog_close(s);
+	cw_syslog_close(small);
 	if (fd >= 0)
 		close(fd);
 }

@@ -77,18 +77,14 @@ void declare_metrics(struct daemon *d)
 static void record(void *ctx, struct cw_record *rec)
 {
 	struct daemon *d = ctx;
-	json_t *doc;
 	char *text;
 
 	if (rec->ev)
 		count_event(d, rec->ev);
 	if (rec->alert)
 		count_alert(d, rec);
-	if (d->syslog && rec->alert) {
-		doc = cw_record_doc(rec);
-		if (!doc || cw_syslog_send(d->syslog, cw_syslog_severity(doc), doc))
-			d->write_errors++;
-	}
+	if (d->syslog && rec->alert && cw_syslog_send_record(d->syslog, rec))
+		d->write_errors++;
 	/* The log's line without its newline: one message to each client. */
 	text = rec->line ? strndup(rec->line, rec->len - 1) : NULL;
 	if (!text) {

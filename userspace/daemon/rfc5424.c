@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "doc.h"
 #include "rfc5424.h"
 
 /* SD-NAME characters (RFC 5424 section 6): printable US-ASCII but these. */
@@ -41,13 +42,12 @@ static json_t *field(json_t *doc, const char *a, const char *b, const char *c)
 	return v;
 }
 
-int cw_syslog_severity(json_t *doc)
+int cw_syslog_severity_of(const char *level)
 {
 	static const char *const names[] = {
 		"emergency", "alert", "critical", "error", "warning", "notice", "informational",
 		"debug",
 	};
-	const char *level = json_string_value(field(doc, "log", "level", NULL));
 
 	for (int i = 0; level && i < 8; i++) {
 		if (!strcmp(level, names[i]))
@@ -56,9 +56,15 @@ int cw_syslog_severity(json_t *doc)
 	return LOG_NOTICE;
 }
 
+int cw_syslog_severity(json_t *doc)
+{
+	return cw_syslog_severity_of(json_string_value(field(doc, "log", "level", NULL)));
+}
+
 /* Append to @buf at *@n, as far as it fits; *@n counts what was wanted. */
 static void put(char *buf, size_t len, size_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
 static void put(char *buf, size_t len, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -71,16 +77,9 @@ static void put(char *buf, size_t len, size_t *n, const char *fmt, ...)
 		*n += w;
 }
 
-/* One SD-PARAM; '"', '\' and ']' escaped as RFC 5424 section 6.3.3 asks. */
-static void put_param(char *buf, size_t len, size_t *n, const char *name, json_t *v)
+/* One SD-PARAM, none if @s is NULL; '"', '\' and ']' escaped as RFC 5424 section 6.3.3 asks. */
+static void put_param(char *buf, size_t len, size_t *n, const char *name, const char *s)
 {
-	char num[32];
-	const char *s = json_string_value(v);
-
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		s = num;
-	}
 	if (!s)
 		return;
 	put(buf, len, n, " %s=\"", name);
@@ -94,27 +93,86 @@ static void put_param(char *buf, size_t len, size_t *n, const char *name, json_t
 	put(buf, len, n, "\"");
 }
 
+/* What the header and the structured data are made of: NULL where the record has none. */
+struct head {
+	const char *timestamp, *msgid;
+	const char *cell, *run, *rule, *action, *layer;
+};
+
+static int format_message(char *buf, size_t len, const char *sd_id, int pri, const char *hostname,
+			  int pid, const struct head *h, const char *msg, size_t msg_len)
+{
+	size_t n = 0;
+
+	if (msg_len > INT_MAX)
+		return -EMSGSIZE;
+	put(buf, len, &n, "<%d>1 %s %s cellwatch %d %.32s [%s", pri, h->timestamp ?: "-",
+	    hostname, pid, h->msgid ?: "-", sd_id);
+	put_param(buf, len, &n, "cell", h->cell);
+	put_param(buf, len, &n, "run", h->run);
+	put_param(buf, len, &n, "rule", h->rule);
+	put_param(buf, len, &n, "action", h->action);
+	put_param(buf, len, &n, "layer", h->layer);
+	put(buf, len, &n, "] %.*s", (int)msg_len, msg);
+	return n > INT_MAX ? -EMSGSIZE : (int)n;
+}
+
+/* @v as an SD-PARAM's value: a string, or an integer written into @num. */
+static const char *json_param(json_t *v, char *num, size_t len)
+{
+	if (!json_is_integer(v))
+		return json_string_value(v);
+	snprintf(num, len, "%lld", (long long)json_integer_value(v));
+	return num;
+}
+
 int cw_rfc5424_format(char *buf, size_t len, const char *sd_id, int facility, int severity,
 		      const char *hostname, int pid, json_t *doc)
 {
-	const char *ts = json_string_value(json_object_get(doc, "@timestamp"));
-	const char *msgid = json_string_value(field(doc, "event", "action", NULL));
+	char cell[24];
+	struct head h = {
+		.timestamp = json_string_value(json_object_get(doc, "@timestamp")),
+		.msgid = json_string_value(field(doc, "event", "action", NULL)),
+		.cell = json_param(field(doc, "cellwatch", "cell", "id"), cell, sizeof(cell)),
+		.run = json_string_value(field(doc, "cellwatch", "run_id", NULL)),
+		.rule = json_string_value(field(doc, "rule", "name", NULL)),
+		.action = json_string_value(field(doc, "cellwatch", "action", NULL)),
+		.layer = json_string_value(field(doc, "cellwatch", "layer", NULL)),
+	};
 	/* ASCII only: a bidi override or zero-width character from a cell shows escaped. */
 	char *msg = json_dumps(doc, CW_SYSLOG_JSON);
-	size_t n = 0;
+	int n;
 
 	if (!msg)
 		return -ENOMEM;
-	put(buf, len, &n, "<%d>1 %s %s cellwatch %d %.32s [%s", facility | severity, ts ?: "-",
-	    hostname, pid, msgid ?: "-", sd_id);
-	put_param(buf, len, &n, "cell", field(doc, "cellwatch", "cell", "id"));
-	put_param(buf, len, &n, "run", field(doc, "cellwatch", "run_id", NULL));
-	put_param(buf, len, &n, "rule", field(doc, "rule", "name", NULL));
-	put_param(buf, len, &n, "action", field(doc, "cellwatch", "action", NULL));
-	put_param(buf, len, &n, "layer", field(doc, "cellwatch", "layer", NULL));
-	put(buf, len, &n, "] %s", msg);
+	n = format_message(buf, len, sd_id, facility | severity, hostname, pid, &h, msg,
+			   strlen(msg));
 	free(msg);
-	return n > INT_MAX ? -EMSGSIZE : (int)n;
+	return n;
+}
+
+int cw_rfc5424_format_line(char *buf, size_t len, const char *sd_id, int facility,
+			   const char *hostname, int pid, const struct cw_doc *doc,
+			   const char *line, size_t line_len)
+{
+	char cell[24];
+	long long id;
+	struct head h = {
+		.timestamp = cw_doc_get_str(doc, "@timestamp"),
+		.msgid = cw_doc_get_str(doc, "event.action"),
+		.run = cw_doc_get_str(doc, "cellwatch.run_id"),
+		.rule = cw_doc_get_str(doc, "rule.name"),
+		.action = cw_doc_get_str(doc, "cellwatch.action"),
+		.layer = cw_doc_get_str(doc, "cellwatch.layer"),
+	};
+	int severity = cw_syslog_severity_of(cw_doc_get_str(doc, "log.level"));
+
+	if (cw_doc_get_int(doc, "cellwatch.cell.id", &id)) {
+		snprintf(cell, sizeof(cell), "%lld", id);
+		h.cell = cell;
+	}
+	return format_message(buf, len, sd_id, facility | severity, hostname, pid, &h, line,
+			      line_len);
 }
 
 int cw_syslog_format(char *buf, size_t len, int facility, int severity, const char *hostname,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+struct cw_doc;
+
 /*
  * The SD-ID when --syslog-sd-id names none.  32473 is the example
  * enterprise number (RFC 5612): an operator with an IANA Private
@@ -35,11 +37,21 @@ const char *cw_syslog_sd_id_check(const char *id);
 int cw_rfc5424_format(char *buf, size_t len, const char *sd_id, int facility, int severity,
 		      const char *hostname, int pid, json_t *doc);
 
+/*
+ * The same for a record the log already has as @line (@line_len bytes, no
+ * newline), made of @doc: the line is the message, as cw_rfc5424_format()
+ * would dump it, and nothing is parsed or written twice.
+ */
+int cw_rfc5424_format_line(char *buf, size_t len, const char *sd_id, int facility,
+			   const char *hostname, int pid, const struct cw_doc *doc,
+			   const char *line, size_t line_len);
+
 /* The same with CW_SYSLOG_SD_ID: the length, or -EMSGSIZE when it does not fit. */
 int cw_syslog_format(char *buf, size_t len, int facility, int severity, const char *hostname,
 		     int pid, json_t *doc);
 
-/* The severity for @doc's log.level; LOG_NOTICE when it has none. */
+/* The severity for @doc's log.level, or for @level; LOG_NOTICE when it has none. */
 int cw_syslog_severity(json_t *doc);
+int cw_syslog_severity_of(const char *level);
 
 #endif /* CW_SYSLOG5424_H */

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "session.h"
 #include "shorten.h"
 #include "syslog_out.h"
 
@@ -161,14 +162,9 @@ static int format_shortened(struct cw_syslog *s, int severity, json_t *doc)
 	return too_long(s, n) ? -EMSGSIZE : n;
 }
 
-int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc)
+/* The @n bytes formatted in s->buf as one datagram. */
+static int send_datagram(struct cw_syslog *s, int n)
 {
-	int n = format(s, severity, doc);
-
-	if (too_long(s, n))
-		n = format_shortened(s, severity, doc);
-	if (n < 0)
-		return n;
 	if (send(s->fd, s->buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
 		return 0;
 	/* The log daemon restarted: its socket is a new one. */
@@ -176,4 +172,29 @@ int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc)
 	    send(s->fd, s->buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
 		return 0;
 	return -errno;
+}
+
+int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc)
+{
+	int n = format(s, severity, doc);
+
+	if (too_long(s, n))
+		n = format_shortened(s, severity, doc);
+	return n < 0 ? n : send_datagram(s, n);
+}
+
+int cw_syslog_send_record(struct cw_syslog *s, struct cw_record *rec)
+{
+	json_t *doc;
+
+	if (s->proto == CW_SYSLOG_RFC5424 && rec->fields && rec->line) {
+		int n = cw_rfc5424_format_line(s->buf, s->max_bytes + 1, s->sd_id, s->facility,
+					       s->hostname, getpid(), rec->fields, rec->line,
+					       rec->len - 1);
+
+		if (n >= 0 && !too_long(s, n))
+			return send_datagram(s, n);
+	}
+	doc = cw_record_doc(rec);
+	return doc ? cw_syslog_send(s, cw_syslog_severity(doc), doc) : -ENOMEM;
 }

@@ -60,4 +60,11 @@ const char *cw_syslog_target(const struct cw_syslog *s);
  */
 int cw_syslog_send(struct cw_syslog *s, int severity, json_t *doc);
 
+/*
+ * Send record @rec: an event's as its log line under the header its fields
+ * make, when RFC 5424 and it fits; else as cw_syslog_send() its document.
+ */
+struct cw_record;
+int cw_syslog_send_record(struct cw_syslog *s, struct cw_record *rec);
+
 #endif /* CW_SYSLOG_OUT_H */

@@ -248,6 +248,17 @@ const char *cw_doc_get_str(const struct cw_doc *d, const char *path)
 	return f && f->type == F_STR ? d->text + f->str : NULL;
 }
 
+bool cw_doc_get_int(const struct cw_doc *d, const char *path, long long *v)
+{
+	size_t len = strlen(path);
+	const struct cw_doc_field *f = find(d, path, len, path_hash(path, len));
+
+	if (!f || f->type != F_INT)
+		return false;
+	*v = f->v;
+	return true;
+}
+
 /* Writing the line. */
 
 static bool put(struct cw_doc *d, const char *s, size_t len)

@@ -54,6 +54,8 @@ void cw_doc_push_null(struct cw_doc *d);
 
 /* The string at @path, NUL-terminated; NULL if none. */
 const char *cw_doc_get_str(const struct cw_doc *d, const char *path);
+/* The integer at @path in *@v; false if none. */
+bool cw_doc_get_int(const struct cw_doc *d, const char *path, long long *v);
 
 /* @v in decimal, ending at @end (not terminated); where it starts. */
 char *cw_decimal(char *end, unsigned long long v);

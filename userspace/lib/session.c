@@ -249,7 +249,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 {
 	struct cw_session *s = ctx;
 	struct cw_doc *doc = &s->doc;
-	struct cw_record rec = { .cell_id = ev->hdr.cell_id, .ev = ev };
+	struct cw_record rec = { .cell_id = ev->hdr.cell_id, .ev = ev, .fields = &s->doc };
 	const char *run_id, *kind;
 	json_t *labels;
 

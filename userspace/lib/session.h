@@ -35,6 +35,7 @@ struct cw_record {
 	bool alert;			/* event.kind "alert" */
 	const char *rule;		/* rule.name, or NULL */
 	const char *action;		/* event.action, or NULL */
+	const struct cw_doc *fields;	/* an event's fields, read without parsing the line */
 	json_t *doc;			/* cw_record_doc()'s */
 };
 
