@@ -149,6 +149,41 @@ UNIT_TEST(doc_strings_escaped_ascii_never_lost)
 	cw_doc_free(&doc);
 }
 
+/*
+ * Plain runs are scanned a word at a time: every byte value, at every
+ * offset of a word and past its end, comes back as it went in (a byte
+ * UTF-8 never starts a sequence with as the text \xNN).
+ */
+UNIT_TEST(doc_every_byte_at_every_offset)
+{
+	struct cw_doc doc;
+	int bad = 0;
+
+	cw_doc_init(&doc);
+	for (int b = 1; b < 256; b++) {
+		for (int at = 0; at < 20; at++) {
+			char in[24], want[32];
+			json_t *v;
+
+			memset(in, 'a', sizeof(in) - 1);
+			in[sizeof(in) - 1] = '\0';
+			in[at] = (char)b;
+			snprintf(want, sizeof(want), "%.*s%s%s", at, in,
+				 b < 0x80 ? (char[]){ (char)b, 0 } : "", in + at + 1);
+			if (b >= 0x80)
+				snprintf(want, sizeof(want), "%.*s\\x%02x%s", at, in, b, in + at + 1);
+			cw_doc_reset(&doc);
+			cw_doc_str(&doc, "s", in);
+			v = parse_line(&doc);
+			if (!jstr(v, "s") || strcmp(jstr(v, "s"), want))
+				bad++;
+			json_decref(v);
+		}
+	}
+	ASSERT_EQ(bad, 0, "strings that did not come back as they went in");
+	cw_doc_free(&doc);
+}
+
 /* The escapes as jansson wrote them before: a log's lines read the same across the change. */
 UNIT_TEST(doc_line_as_jansson_wrote_it)
 {

@@ -27,6 +27,7 @@ void cw_doc_free(struct cw_doc *d)
 	free(d->text);
 	free(d->line);
 	free(d->nodes);
+	free(d->index);
 	cw_doc_init(d);
 }
 
@@ -34,6 +35,9 @@ void cw_doc_reset(struct cw_doc *d)
 {
 	d->n = 0;
 	d->text_len = 0;
+	if (d->members)
+		memset(d->index, 0, d->index_cap * sizeof(*d->index));
+	d->members = 0;
 	d->array = -1;
 	d->failed = false;
 }
@@ -108,17 +112,54 @@ static unsigned int path_hash(const char *path, size_t len)
 	return h;
 }
 
+/* Where @path is in the index, or the free slot it would take. */
+static size_t slot_of(const struct cw_doc *d, const char *path, size_t len, unsigned int hash)
+{
+	size_t mask = d->index_cap - 1, i;
+
+	for (i = hash & mask; d->index[i]; i = (i + 1) & mask) {
+		const struct cw_doc_field *f = &d->f[d->index[i] - 1];
+
+		if (f->hash == hash && f->path_len == len && !memcmp(d->text + f->path, path, len))
+			break;
+	}
+	return i;
+}
+
 static const struct cw_doc_field *find(const struct cw_doc *d, const char *path, size_t len,
 				       unsigned int hash)
 {
-	for (size_t i = d->n; i-- > 0;) {
+	size_t i;
+
+	if (!d->index_cap)
+		return NULL;
+	i = slot_of(d, path, len, hash);
+	return d->index[i] ? &d->f[d->index[i] - 1] : NULL;
+}
+
+/* An index with room for one more member, at most half full. */
+static bool reserve_index(struct cw_doc *d)
+{
+	size_t cap = d->index_cap ? 2 * d->index_cap : 64;
+	unsigned int *old = d->index;
+
+	if (2 * (d->members + 1) <= d->index_cap)
+		return true;
+	d->index = calloc(cap, sizeof(*d->index));
+	if (!d->index) {
+		d->index = old;
+		d->failed = true;
+		return false;
+	}
+	d->index_cap = cap;
+	for (size_t i = 0; i < d->n; i++) {
 		const struct cw_doc_field *f = &d->f[i];
 
-		if (f->hash == hash && f->path_len == len && is_member(f) &&
-		    !memcmp(d->text + f->path, path, len))
-			return f;
+		if (is_member(f))
+			d->index[slot_of(d, d->text + f->path, f->path_len, f->hash)] = i + 1;
 	}
-	return NULL;
+	free(old);
+	return true;
 }
 
 /* A new member at @path (of @len bytes), replacing one already there. */
@@ -126,20 +167,26 @@ static struct cw_doc_field *member(struct cw_doc *d, enum field_type type, const
 				   size_t len)
 {
 	unsigned int hash = path_hash(path, len);
-	const struct cw_doc_field *old = find(d, path, len, hash);
 	struct cw_doc_field *f;
+	size_t slot;
 	long at;
 
-	if (old)
-		d->f[old - d->f].type = F_DEAD;	/* an array's elements die with it */
 	d->array = -1;
+	if (d->failed || !reserve_index(d))
+		return NULL;
+	slot = slot_of(d, path, len, hash);
+	if (d->index[slot])
+		d->f[d->index[slot] - 1].type = F_DEAD;	/* an array's elements die with it */
+	else
+		d->members++;
 	at = keep(d, path, len);
 	f = at < 0 ? NULL : append(d, type);
-	if (f) {
-		f->path = at;
-		f->path_len = len;
-		f->hash = hash;
-	}
+	if (!f)
+		return NULL;
+	f->path = at;
+	f->path_len = len;
+	f->hash = hash;
+	d->index[slot] = d->n;
 	return f;
 }
 
@@ -337,6 +384,36 @@ static char *put_ascii(char *out, unsigned char c)
 	return out;
 }
 
+/* The bytes a JSON string of ASCII holds as they are: printable ASCII but '"' and backslash. */
+static const bool as_is[256] = {
+	[' ' ... '!'] = true, ['#' ... '['] = true, [']' ... 0x7f] = true,
+};
+
+#define BYTES(b)	(0x0101010101010101ULL * (b))
+
+/* Whether a byte of @w is 0 (the classic word trick: only a zero byte borrows its top bit). */
+static bool has_zero_byte(unsigned long long w)
+{
+	return (w - BYTES(0x01)) & ~w & BYTES(0x80);
+}
+
+/* Where the bytes written as they are, from @i of @s's @len, end: eight at a time first. */
+static size_t as_is_run(const unsigned char *s, size_t i, size_t len)
+{
+	for (; i + 8 <= len; i += 8) {
+		unsigned long long w;
+
+		memcpy(&w, s + i, 8);
+		/* Any byte past ASCII, below ' ', a quote or a backslash ends the run. */
+		if ((w | ~((w & BYTES(0x7f)) + BYTES(0x60))) & BYTES(0x80) ||
+		    has_zero_byte(w ^ BYTES('"')) || has_zero_byte(w ^ BYTES('\\')))
+			break;
+	}
+	while (i < len && as_is[s[i]])
+		i++;
+	return i;
+}
+
 /* @s as a JSON string of ASCII: \uXXXX for the rest of Unicode, \\xNN for what is not UTF-8. */
 static void put_string(struct cw_doc *d, size_t at, size_t len)
 {
@@ -355,9 +432,7 @@ static void put_string(struct cw_doc *d, size_t at, size_t len)
 		size_t seq, run;
 
 		/* Most of a path or a name is printable ASCII, written as it is. */
-		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
-			      s[run] != '\\'; run++)
-			;
+		run = as_is_run(s, i, len);
 		memcpy(out, s + i, run - i);
 		out += run - i;
 		i = run;

@@ -26,6 +26,8 @@ struct cw_doc {
 	size_t text_len, text_cap;
 	char *line;		/* cw_doc_line()'s */
 	size_t line_len, line_cap;
+	unsigned int *index;	/* by path hash, open addressing: a member's field + 1, 0: free */
+	size_t index_cap, members;	/* index_cap: a power of two, over twice the members */
 	struct cw_doc_node *nodes;	/* the line's objects and members */
 	size_t nnodes, nodes_cap;
 	long array;		/* the array cw_doc_push_*() add to, or -1 */
