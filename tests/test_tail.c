@@ -427,6 +427,58 @@ cleanup:
 		close(lfd);
 }
 
+/*
+ * --json prints the daemon's message as it came, the log's line: ASCII,
+ * a cell's bidi override still escaped, never dumped again as raw UTF-8.
+ * A burst longer than tail reads at once comes out whole and in order.
+ */
+UNIT_TEST(tail_json_prints_the_daemons_line)
+{
+	static const char line[] = "{\"@timestamp\":\"2026-12-07T10:11:12.123456Z\","
+		"\"event\":{\"kind\":\"alert\",\"action\":\"exec\"},\"process\":{\"args\":"
+		"[\"report\\u202Etxt.exe\"]},\"cellwatch\":{\"run_id\":\"first\"}}";
+	struct tail_child *tc = &the_tail;
+	long long since = -1;
+	int lfd, fd = -1, n = 0;
+	bool ok;
+
+	lfd = fake_listen();
+	if (lfd < 0 || !start_tail(tc, (char *[]){ "--all", "--json", NULL }, -1))
+		goto cleanup;
+	fd = fake_accept(lfd, &since);
+	ok = fd >= 0 && fake_reply(fd) &&
+	     ASSERT_EQ(send(fd, line, strlen(line), 0), (ssize_t)strlen(line), "the line");
+	for (int i = 0; ok && i < 600; i++) {
+		json_t *doc = json_pack("{s:s, s:{s:s}, s:{s:i}}", "@timestamp", "x", "event",
+					"kind", "event", "cellwatch", "n", i);
+
+		ok = send_json(fd, doc);
+	}
+	close(fd);
+	fd = -1;
+	if (!ok || !ASSERT_TRUE(err_until(tc, "daemon unavailable"), "tail sees the hang-up"))
+		goto cleanup;
+	stop_tail(tc, SIGINT);
+	ASSERT_TRUE(out_until(tc, NULL), "stdout ends");
+	ASSERT_TRUE(!strncmp(tc->outbuf, line, strlen(line)) && tc->outbuf[strlen(line)] == '\n',
+		    "the first line is the message, byte for byte");
+	for (char *p = tc->outbuf, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"n\":%d}", n - 1);
+		if (n > 0 && !ASSERT_TRUE(strstr(p, want) && strstr(p, want) < nl, want))
+			break;
+		n++;
+	}
+	ASSERT_EQ(n, 601, "every message a line");
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	tail_cleanup(tc);
+	if (lfd >= 0)
+		close(lfd);
+}
+
 /* Colours only on a terminal: a pty as tail's stdout. */
 UNIT_TEST(tail_colors_on_a_terminal)
 {

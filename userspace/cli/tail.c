@@ -35,6 +35,9 @@
 #define TAIL_REPLAY_ALL		(1LL << 40)
 #define TAIL_RETRY_MS		200
 #define TAIL_REPLY_TIMEOUT_MS	5000
+/* Messages read while more are waiting before their lines are written; and the lines' bytes. */
+#define TAIL_BURST		256
+#define TAIL_PENDING_MAX	(256 << 10)
 
 #define ANSI_RED_BOLD	"\033[1;31m"
 #define ANSI_RED	"\033[31m"
@@ -68,6 +71,8 @@ struct tail {
 	long long replay_left;		/* backlog documents still to come */
 	json_t **held;			/* the last @since matching ones among them, a ring */
 	long long nheld, held_head;
+	char *pending;			/* lines of a burst of messages, written at its end */
+	size_t pending_len, pending_cap;
 	bool down;			/* "unavailable" said, "connected" not yet */
 	bool done;			/* stop with @status */
 	int status;
@@ -453,28 +458,12 @@ static int out(const struct tail *t, const char *buf, size_t len)
 	return stop ? -EINTR : err;
 }
 
-static void print_doc(struct tail *t, json_t *doc)
+/* Write the burst's lines; a reader gone or a signal ends tail. */
+static void flush_lines(struct tail *t)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int err;
+	int err = t->pending_len ? out(t, t->pending, t->pending_len) : 0;
 
-	if (t->json) {
-		text = json_dumps(doc, JSON_COMPACT);
-		len = text ? strlen(text) : 0;
-		/* The newline over the terminating NUL: @len is what is written. */
-		if (text)
-			text[len++] = '\n';
-	} else if ((f = open_memstream(&text, &len))) {
-		format_line(t, doc, f);
-		if (fclose(f)) {
-			free(text);
-			text = NULL;
-		}
-	}
-	err = text ? out(t, text, len) : -ENOMEM;
-	free(text);
+	t->pending_len = 0;
 	if (err == -EINTR || err == -EPIPE) {
 		t->done = true;
 	} else if (err) {
@@ -482,6 +471,64 @@ static void print_doc(struct tail *t, json_t *doc)
 		t->status = 1;
 		t->done = true;
 	}
+}
+
+static void add_line(struct tail *t, const char *text, size_t len)
+{
+	if (t->pending_len + len > t->pending_cap) {
+		size_t cap = t->pending_len + len > 2 * t->pending_cap ? t->pending_len + len :
+			     2 * t->pending_cap;
+		char *p = realloc(t->pending, cap);
+
+		if (!p) {
+			fprintf(stderr, "cellwatch tail: out of memory\n");
+			t->status = 1;
+			t->done = true;
+			return;
+		}
+		t->pending = p;
+		t->pending_cap = cap;
+	}
+	memcpy(t->pending + t->pending_len, text, len);
+	t->pending_len += len;
+	if (t->pending_len >= TAIL_PENDING_MAX)
+		flush_lines(t);
+}
+
+/*
+ * @doc's line, to be written at the end of the burst.  With --json it is
+ * @text, the daemon's message (compact ASCII JSON, as its log has it),
+ * when the caller has it; else the document dumped again.
+ */
+static void print_doc(struct tail *t, json_t *doc, const char *text, size_t len)
+{
+	char *made = NULL;
+	size_t made_len = 0;
+	FILE *f;
+
+	if (t->json && text && !memchr(text, '\n', len)) {
+		add_line(t, text, len);
+		add_line(t, "\n", 1);
+		return;
+	}
+	if (t->json) {
+		made = json_dumps(doc, JSON_COMPACT);
+		made_len = made ? strlen(made) : 0;
+		/* The newline over the terminating NUL: @made_len is what is written. */
+		if (made)
+			made[made_len++] = '\n';
+	} else if ((f = open_memstream(&made, &made_len))) {
+		format_line(t, doc, f);
+		if (fclose(f)) {
+			free(made);
+			made = NULL;
+		}
+	}
+	if (made)
+		add_line(t, made, made_len);
+	else
+		fprintf(stderr, "cellwatch tail: out of memory: a line not shown\n");
+	free(made);
 }
 
 /* A backlog document: the last --since that match are kept, shown once the backlog is over. */
@@ -516,7 +563,7 @@ static void drop_held(struct tail *t)
 static void show_held(struct tail *t)
 {
 	for (long long i = 0; i < t->nheld && !t->done; i++)
-		print_doc(t, t->held[(t->held_head + i) % t->since]);
+		print_doc(t, t->held[(t->held_head + i) % t->since], NULL, 0);
 	drop_held(t);
 }
 
@@ -541,8 +588,8 @@ static void handle_reply(struct tail *t, json_t *msg)
 	t->down = false;
 }
 
-/* One message from the daemon; sets @subscribed on the subscribe reply. */
-static void handle(struct tail *t, json_t *msg, bool *subscribed)
+/* One message from the daemon, @text; sets @subscribed on the subscribe reply. */
+static void handle(struct tail *t, json_t *msg, const char *text, size_t len, bool *subscribed)
 {
 	const char *reply = str(msg, "reply");
 	const char *notice = str(msg, "notice");
@@ -564,7 +611,7 @@ static void handle(struct tail *t, json_t *msg, bool *subscribed)
 			t->since = 0;
 		}
 	} else if (wanted(t, msg)) {
-		print_doc(t, msg);
+		print_doc(t, msg, text, len);
 	}
 }
 
@@ -601,6 +648,35 @@ static int wait_in(const struct tail *t, int fd, int timeout_ms)
 }
 
 /*
+ * The messages waiting, TAIL_BURST at most, their lines kept for one
+ * write: a flood costs a write per burst, not per line.  0, or negative
+ * errno when the connection ended, with @why saying how.
+ */
+static int read_burst(struct tail *t, int fd, bool *subscribed, char *why, size_t why_len)
+{
+	for (int i = 0; i < TAIL_BURST && !t->done; i++) {
+		const char *text;
+		json_t *msg;
+		size_t len;
+		int ret = cw_api_recv_text(fd, &msg, &text, &len, 0);
+
+		if (ret == -ETIMEDOUT)
+			break;
+		if (ret == -EBADMSG) {
+			fprintf(stderr, "cellwatch tail: skipped a message, not a JSON object\n");
+			continue;
+		}
+		if (ret || !msg) {
+			snprintf(why, why_len, "%s", ret ? strerror(-ret) : "connection closed");
+			return ret ? ret : -ECONNRESET;
+		}
+		handle(t, msg, text, len, subscribed);
+		json_decref(msg);
+	}
+	return 0;
+}
+
+/*
  * One connection: subscribe, then print what comes until it ends.  0 when
  * tail is done (t->status says how), or negative errno when the daemon
  * went away, with @why saying how.
@@ -620,7 +696,6 @@ static int session(struct tail *t, int fd, char *why, size_t len)
 	}
 	while (!t->done) {
 		long long left = deadline - now_ms();
-		json_t *msg;
 
 		if (!subscribed && left <= 0) {
 			snprintf(why, len, "no reply to subscribe");
@@ -635,19 +710,10 @@ static int session(struct tail *t, int fd, char *why, size_t len)
 		}
 		if (!ret)
 			continue;
-		ret = cw_api_recv(fd, &msg, 0);
-		if (ret == -ETIMEDOUT)
-			continue;
-		if (ret == -EBADMSG) {
-			fprintf(stderr, "cellwatch tail: skipped a message, not a JSON object\n");
-			continue;
-		}
-		if (ret || !msg) {
-			snprintf(why, len, "%s", ret ? strerror(-ret) : "connection closed");
-			return ret ? ret : -ECONNRESET;
-		}
-		handle(t, msg, &subscribed);
-		json_decref(msg);
+		ret = read_burst(t, fd, &subscribed, why, len);
+		flush_lines(t);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -850,6 +916,7 @@ int cw_tail_main(int argc, char **argv)
 
 	ret = follow(&t);
 	drop_held(&t);
+	free(t.pending);
 
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGINT, &old_int, NULL);

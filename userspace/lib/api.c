@@ -50,12 +50,22 @@ int cw_api_send(int fd, json_t *doc)
 
 int cw_api_recv(int fd, json_t **doc, int timeout_ms)
 {
+	const char *text;
+	size_t len;
+
+	return cw_api_recv_text(fd, doc, &text, &len, timeout_ms);
+}
+
+int cw_api_recv_text(int fd, json_t **doc, const char **text, size_t *len, int timeout_ms)
+{
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	static char buf[CW_MSG_MAX + 1];
 	ssize_t n;
 	int ret;
 
 	*doc = NULL;
+	*text = buf;
+	*len = 0;
 	do
 		ret = poll(&pfd, 1, timeout_ms);
 	while (ret < 0 && errno == EINTR);
@@ -70,6 +80,7 @@ int cw_api_recv(int fd, json_t **doc, int timeout_ms)
 		return errno == ECONNRESET ? 0 : -errno;
 	if (!n)
 		return 0;
+	*len = n;
 	*doc = json_loadb(buf, n, 0, NULL);
 	if (!json_is_object(*doc)) {
 		json_decref(*doc);

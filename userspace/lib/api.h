@@ -54,5 +54,7 @@ int cw_api_send(int fd, json_t *doc);
  * the message is not a JSON object; other negative errno.
  */
 int cw_api_recv(int fd, json_t **doc, int timeout_ms);
+/* The same, and the message as it came in *@text (*@len bytes, valid until the next call). */
+int cw_api_recv_text(int fd, json_t **doc, const char **text, size_t *len, int timeout_ms);
 
 #endif /* CW_API_H */
