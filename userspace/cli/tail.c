@@ -512,7 +512,8 @@ static void print_doc(struct tail *t, json_t *doc, const char *text, size_t len)
 		return;
 	}
 	if (t->json) {
-		made = json_dumps(doc, JSON_COMPACT);
+		/* A held document of --since: dumped as the daemon wrote it, ASCII. */
+		made = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 		made_len = made ? strlen(made) : 0;
 		/* The newline over the terminating NUL: @made_len is what is written. */
 		if (made)
