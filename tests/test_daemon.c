@@ -22,6 +22,7 @@
 
 #include "buildconf.h"
 #include "api.h"
+#include "cgroup.h"
 #include "test.h"
 
 #define NRUNS 50
@@ -762,6 +763,42 @@ cleanup:
 	json_decref(auto_doc);
 	json_decref(own_doc);
 	json_decref(log);
+	daemon_cleanup(&d);
+}
+
+/*
+ * The daemon keeps every cell hook attached to an empty cgroup of its own
+ * beside the cells, so that a cell's hooks never switch a hook type on or
+ * off (the kernel patches its code on every CPU when they do).  The
+ * cgroup runs nothing, outlives the cells, and goes with the daemon.
+ */
+TEST(daemon_holds_the_cell_hooks_on_an_empty_cgroup)
+{
+	static const char *const hooks[] = {
+		"cw_sock_create", "cw_connect4", "cw_connect6", "cw_sendmsg4", "cw_sendmsg6",
+	};
+	char root[256], path[512], procs[600], bin[4096], text[64] = "?";
+	struct daemon_proc d = {};
+	struct cmd_result res;
+
+	if (!require_root() || !ASSERT_OK(cg2_mount_point(root, sizeof(root)), "cgroup v2") ||
+	    !ASSERT_TRUE(start_daemon(&d, NULL), "daemon starts"))
+		goto cleanup;
+	snprintf(path, sizeof(path), "%s/cellwatch/hooks", root);
+	snprintf(bin, sizeof(bin), "%s/cellrun", build_dir);
+	ASSERT_OK(run_cmd((char *[]){ bin, "--daemon", d.socket, "--", "/bin/true", NULL }, 60,
+			  &res), "a run");
+	ASSERT_EQ(res.status, 0, "the run succeeded");
+	ASSERT_OK(run_cmd((char *[]){ "/usr/sbin/bpftool", "cgroup", "show", path, NULL }, 30, &res),
+		  "bpftool cgroup show");
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		ASSERT_HAS(res.out, hooks[i], "the hook is attached after the cell ended");
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	read_text(procs, text, sizeof(text));
+	ASSERT_STREQ(text, "", "no task in it");
+	ASSERT_EQ(WEXITSTATUS(stop_daemon(&d, SIGTERM)), 0, "the daemon stops cleanly");
+	ASSERT_TRUE(access(path, F_OK) && errno == ENOENT, "the cgroup went with the daemon");
+cleanup:
 	daemon_cleanup(&d);
 }
 

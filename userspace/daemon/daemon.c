@@ -153,6 +153,36 @@ static int open_outputs(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The cell hooks held on (cw_monitor_hold_cell_hooks()) at an empty cgroup
+ * beside the cells.  Without, each registration costs more: said, and the
+ * daemon goes on.
+ */
+static void hold_cell_hooks(struct daemon *d)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%.4000s/%s", d->parent, HOOKS_CGROUP);
+	fd = mkdir(path, 0755) && errno != EEXIST ? -1 :
+	     open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : cw_monitor_hold_cell_hooks(d->mon, fd);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		cw_warn("hold the cell hooks at %s: %s: each registration will switch them on",
+			path, strerror(-ret));
+}
+
+static void release_cell_hooks(struct daemon *d)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.4000s/%s", d->parent, HOOKS_CGROUP);
+	if (rmdir(path) && errno != ENOENT)
+		cw_warn("remove %s: %s", path, strerror(errno));
+}
+
 static int open_monitor(struct daemon *d)
 {
 	char root[256], dir[PATH_MAX], err[512];
@@ -193,6 +223,7 @@ static int open_monitor(struct daemon *d)
 		return ret;
 	}
 	d->mon = d->s->mon;
+	hold_cell_hooks(d);
 	declare_metrics(d);
 	/* Cells of an earlier daemon first: their events may wait in the rings. */
 	load_drops_reported(d);
@@ -348,6 +379,8 @@ static void shut_down(struct daemon *d)
 		d->cells = next;
 	}
 	cw_session_close(d->s);
+	if (d->s)
+		release_cell_hooks(d);
 	for (size_t i = 0; i < d->backlog_n; i++)
 		free(d->backlog[(d->backlog_head + i) % d->backlog_len]);
 	free(d->backlog);

@@ -51,6 +51,7 @@
 #define MAX_LABELS	32
 #define MAX_TEXT	128		/* run id, label keys and values, policy names */
 #define MAX_TALLIES	64		/* rules whose alerts a cellrun is told of by count */
+#define HOOKS_CGROUP	"hooks"		/* in the cells' parent: none of them, ever empty */
 
 enum source_kind { SRC_RINGS, SRC_LISTEN, SRC_SIGNAL, SRC_HTTP, SRC_CLIENT, SRC_CELL };
 

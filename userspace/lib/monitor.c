@@ -123,6 +123,7 @@ struct cw_monitor {
 	bool cell_links_unpinnable;	/* ... or a cgroup link */
 	struct bpf_program *cell_hooks[MAX_CELL_HOOKS];	/* the skeleton's, in its order */
 	int ncell_hooks;
+	struct bpf_link *held_hooks[MAX_CELL_HOOKS];	/* cw_monitor_hold_cell_hooks()'s */
 	/* Read-only views of the rings' consumer and producer positions. */
 	const unsigned long *ring_pos[CW_RINGS][2];
 	__u64 ring_size[CW_RINGS];
@@ -1011,6 +1012,8 @@ void cw_monitor_close(struct cw_monitor *m)
 	for (size_t i = 0; i < m->ncells; i++)
 		destroy_links(&m->cells[i]);
 	free(m->cells);
+	for (int i = 0; i < m->ncell_hooks; i++)
+		bpf_link__destroy(m->held_hooks[i]);
 	for (size_t i = 0; i < m->nlinks; i++)
 		bpf_link__destroy(m->links[i]);
 	free(m->links);
@@ -1080,6 +1083,18 @@ static int attach_cell_hooks(struct cw_monitor *m, struct cw_cell_links *l, int 
 			else if (ret)
 				return ret;
 		}
+	}
+	return 0;
+}
+
+int cw_monitor_hold_cell_hooks(struct cw_monitor *m, int cgroup_fd)
+{
+	for (int i = 0; i < m->ncell_hooks; i++) {
+		if (m->held_hooks[i])
+			continue;
+		m->held_hooks[i] = bpf_program__attach_cgroup(m->cell_hooks[i], cgroup_fd);
+		if (!m->held_hooks[i])
+			return -errno;
 	}
 	return 0;
 }

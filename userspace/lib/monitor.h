@@ -90,6 +90,15 @@ void cw_monitor_drop_policy(struct cw_monitor *m, __u32 id);
 int cw_monitor_add_cell(struct cw_monitor *m, int cgroup_fd, __u32 policy, __u32 net_policy,
 			__u64 *cell_id);
 /*
+ * Keep every cell hook attached to the empty cgroup at @cgroup_fd while
+ * the monitor lives.  The kernel switches a cgroup hook type on with its
+ * first program and off with its last, patching its code on every CPU
+ * each time: with one always attached, a cell's hooks come and go without
+ * (0.3 ms of each registration on the development machine).
+ */
+int cw_monitor_hold_cell_hooks(struct cw_monitor *m, int cgroup_fd);
+
+/*
  * Stop watching a cell: its hooks, pins and kernel entry go.  Also for a
  * cell only the kernel still knows (registered by an earlier monitor).
  */
