@@ -287,18 +287,24 @@ void cw_doc_push_null(struct cw_doc *d)
 	element(d, F_ELEM_NULL);
 }
 
-const char *cw_doc_get_str(const struct cw_doc *d, const char *path)
+/* The member at NUL-terminated @path, or NULL. */
+static const struct cw_doc_field *find_path(const struct cw_doc *d, const char *path)
 {
 	size_t len = strlen(path);
-	const struct cw_doc_field *f = find(d, path, len, path_hash(path, len));
+
+	return find(d, path, len, path_hash(path, len));
+}
+
+const char *cw_doc_get_str(const struct cw_doc *d, const char *path)
+{
+	const struct cw_doc_field *f = find_path(d, path);
 
 	return f && f->type == F_STR ? d->text + f->str : NULL;
 }
 
 bool cw_doc_get_int(const struct cw_doc *d, const char *path, long long *v)
 {
-	size_t len = strlen(path);
-	const struct cw_doc_field *f = find(d, path, len, path_hash(path, len));
+	const struct cw_doc_field *f = find_path(d, path);
 
 	if (!f || f->type != F_INT)
 		return false;
