@@ -153,6 +153,11 @@ static int open_outputs(struct daemon *d)
 	return 0;
 }
 
+static void hooks_cgroup(const struct daemon *d, char *path, size_t len)
+{
+	snprintf(path, len, "%.4000s/%s", d->parent, HOOKS_CGROUP);
+}
+
 /*
  * The cell hooks held on (cw_monitor_hold_cell_hooks()) at an empty cgroup
  * beside the cells.  Without, each registration costs more: said, and the
@@ -163,7 +168,7 @@ static void hold_cell_hooks(struct daemon *d)
 	char path[PATH_MAX];
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%.4000s/%s", d->parent, HOOKS_CGROUP);
+	hooks_cgroup(d, path, sizeof(path));
 	fd = mkdir(path, 0755) && errno != EEXIST ? -1 :
 	     open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ret = fd < 0 ? -errno : cw_monitor_hold_cell_hooks(d->mon, fd);
@@ -178,7 +183,7 @@ static void release_cell_hooks(struct daemon *d)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%.4000s/%s", d->parent, HOOKS_CGROUP);
+	hooks_cgroup(d, path, sizeof(path));
 	if (rmdir(path) && errno != ENOENT)
 		cw_warn("remove %s: %s", path, strerror(errno));
 }
