@@ -139,20 +139,20 @@ void client_tell_untold(struct daemon *d, struct client *c, bool before_end)
 		struct tally *t = &c->tally[i];
 
 		if (t->untold && json_object_set_new(counts, t->rule, json_integer(t->untold)))
-			goto fail;
+			goto out;
 	}
 	msg = counts ? json_pack("{s:s, s:O}", "notice", "alerts", "untold", counts) : NULL;
 	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (!text)
-		goto fail;
+		goto out;
 	if (enqueue(d, c, text, true)) {
 		for (unsigned int i = 0; i < c->ntally; i++)
 			c->tally[i].untold = 0;
 		c->untold = false;
 	}
 	free(text);
-fail:
+out:
 	json_decref(counts);
 }
 
